@@ -1,0 +1,378 @@
+//! The catalog: every content type, extension, theme and regex detector with
+//! its risk, minimum count and enabled flag, loaded from the TOML data files
+//! in `catalog/` that are embedded at build time.
+//!
+//! The catalog is plain data. The classifiers compile what they need from it
+//! (automata, regexes) in their own modules, so overrides from `assay.toml`
+//! can be applied to a [`Catalog`] before anything is compiled.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::CatalogError;
+
+const CONTENT_TYPES: &str = include_str!("../catalog/content_types.toml");
+const EXTENSIONS: &str = include_str!("../catalog/extensions.toml");
+const THEMES: &str = include_str!("../catalog/themes.toml");
+const DETECTORS: &str = include_str!("../catalog/detectors.toml");
+const LANGUAGES: &str = include_str!("../catalog/languages.toml");
+
+/// Where a catalog item comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// One of Amazon Macie Classic's published items, with Macie's name,
+    /// risk and minimum count unless `note` says why not.
+    Macie,
+    /// An item assay adds.
+    Assay,
+    /// An item the user defined (custom data identifier).
+    Custom,
+}
+
+/// A content type: an IANA media type the sniffer can name.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContentTypeItem {
+    pub mime: String,
+    pub risk: u8,
+    /// Family used for the extension mismatch check and reports
+    /// (archive, document, source, data, pki, ...).
+    pub class: String,
+    pub source: Origin,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default = "enabled")]
+    pub enabled: bool,
+}
+
+/// A file extension (lower case, no dot; compound ones such as `tar.gz`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionItem {
+    pub ext: String,
+    pub risk: u8,
+    pub class: String,
+    /// What the content may be: a content-type class, an exact media type,
+    /// or `textual`. Empty: anything goes.
+    #[serde(default)]
+    pub expects: Vec<String>,
+    pub source: Origin,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default = "enabled")]
+    pub enabled: bool,
+}
+
+/// A theme: a family of keywords that says what a document is about.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThemeItem {
+    pub id: String,
+    pub name: String,
+    pub risk: u8,
+    pub min_count: u32,
+    pub source: Origin,
+    pub keywords: Vec<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default = "enabled")]
+    pub enabled: bool,
+}
+
+/// The category a regex detector reports under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DetectorCategory {
+    Credentials,
+    EncryptionKeys,
+    Financial,
+    Personal,
+    Health,
+    Infrastructure,
+}
+
+impl DetectorCategory {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Credentials => "credentials",
+            Self::EncryptionKeys => "encryption_keys",
+            Self::Financial => "financial",
+            Self::Personal => "personal",
+            Self::Health => "health",
+            Self::Infrastructure => "infrastructure",
+        }
+    }
+}
+
+/// A regex detector (see the header of `catalog/detectors.toml`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetectorItem {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub category: DetectorCategory,
+    pub risk: u8,
+    pub min_count: u32,
+    pub source: Origin,
+    pub pattern: String,
+    #[serde(default)]
+    pub anchors: Vec<String>,
+    /// Bytes around an anchor hit in which the pattern may match; 0 means
+    /// the detector runs over the whole text.
+    #[serde(default = "default_window")]
+    pub window: usize,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    #[serde(default = "default_proximity")]
+    pub proximity: usize,
+    #[serde(default)]
+    pub validator: Option<String>,
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    #[serde(default)]
+    pub generic: bool,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default = "enabled")]
+    pub enabled: bool,
+}
+
+/// A cue-based language sniffer entry (see `catalog/languages.toml`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageItem {
+    pub mime: String,
+    #[serde(default)]
+    pub interpreters: Vec<String>,
+    pub min_score: u32,
+    #[serde(default)]
+    pub cues: Vec<LanguageCue>,
+}
+
+/// One syntax cue of a language and how much it counts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageCue {
+    pub re: String,
+    pub weight: u32,
+}
+
+fn enabled() -> bool {
+    true
+}
+fn default_window() -> usize {
+    256
+}
+fn default_proximity() -> usize {
+    30
+}
+
+#[derive(Deserialize)]
+struct ContentTypeFile {
+    content_type: Vec<ContentTypeItem>,
+}
+#[derive(Deserialize)]
+struct ExtensionFile {
+    extension: Vec<ExtensionItem>,
+}
+#[derive(Deserialize)]
+struct ThemeFile {
+    theme: Vec<ThemeItem>,
+}
+#[derive(Deserialize)]
+struct DetectorFile {
+    detector: Vec<DetectorItem>,
+}
+#[derive(Deserialize)]
+struct LanguageFile {
+    language: Vec<LanguageItem>,
+}
+
+/// Every catalog item of the classifiers.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub content_types: Vec<ContentTypeItem>,
+    pub extensions: Vec<ExtensionItem>,
+    pub themes: Vec<ThemeItem>,
+    pub detectors: Vec<DetectorItem>,
+    pub languages: Vec<LanguageItem>,
+}
+
+/// One row of `assay rules list`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleInfo {
+    pub classifier: &'static str,
+    pub id: String,
+    pub name: String,
+    pub risk: u8,
+    pub min_count: u32,
+    pub enabled: bool,
+    pub source: Origin,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(file: &'static str, text: &str) -> Result<T, CatalogError> {
+    toml::from_str(text).map_err(|source| CatalogError::Parse { file, source })
+}
+
+impl Catalog {
+    /// The catalog shipped with assay.
+    ///
+    /// ```
+    /// let catalog = assay_classifiers::Catalog::builtin().unwrap();
+    /// assert!(catalog.content_types.len() >= 204);
+    /// assert!(catalog.detectors.iter().any(|d| d.id == "aws_secret_key" && d.risk == 10));
+    /// ```
+    pub fn builtin() -> Result<Self, CatalogError> {
+        let catalog = Catalog {
+            content_types: parse::<ContentTypeFile>("content_types.toml", CONTENT_TYPES)?
+                .content_type,
+            extensions: parse::<ExtensionFile>("extensions.toml", EXTENSIONS)?.extension,
+            themes: parse::<ThemeFile>("themes.toml", THEMES)?.theme,
+            detectors: parse::<DetectorFile>("detectors.toml", DETECTORS)?.detector,
+            languages: parse::<LanguageFile>("languages.toml", LANGUAGES)?.language,
+        };
+        catalog.check()?;
+        Ok(catalog)
+    }
+
+    /// A version string that changes whenever any catalog file changes:
+    /// the crate version and a hash of the embedded data.
+    pub fn version() -> String {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for text in [CONTENT_TYPES, EXTENSIONS, THEMES, DETECTORS, LANGUAGES] {
+            for byte in text.bytes() {
+                hash ^= u64::from(byte);
+                hash = hash.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        format!("{}+{:08x}", env!("CARGO_PKG_VERSION"), hash as u32)
+    }
+
+    /// Checks the rules every item must follow: unique ids, risks 1 to 10,
+    /// minimum counts of at least 1.
+    pub fn check(&self) -> Result<(), CatalogError> {
+        let mut seen = std::collections::HashSet::new();
+        for rule in self.rules() {
+            let invalid = |problem: String| CatalogError::Invalid {
+                classifier: rule.classifier,
+                id: rule.id.clone(),
+                problem,
+            };
+            if !(1..=10).contains(&rule.risk) {
+                return Err(invalid(format!(
+                    "risk {} is not between 1 and 10",
+                    rule.risk
+                )));
+            }
+            if rule.min_count == 0 {
+                return Err(invalid("min_count must be at least 1".into()));
+            }
+            if !seen.insert((rule.classifier, rule.id.clone())) {
+                return Err(invalid("duplicate id".into()));
+            }
+        }
+        for d in &self.detectors {
+            if d.anchors.is_empty() != (d.window == 0) {
+                return Err(CatalogError::Invalid {
+                    classifier: "regex",
+                    id: d.id.clone(),
+                    problem: "a detector needs anchors and a window, or neither (window = 0)"
+                        .into(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Every item, as `assay rules list` shows it.
+    pub fn rules(&self) -> Vec<RuleInfo> {
+        let mut rules = Vec::new();
+        rules.extend(self.content_types.iter().map(|c| RuleInfo {
+            classifier: "content_type",
+            id: c.mime.clone(),
+            name: c.mime.clone(),
+            risk: c.risk,
+            min_count: 1,
+            enabled: c.enabled,
+            source: c.source,
+            category: None,
+            note: c.note.clone(),
+        }));
+        rules.extend(self.extensions.iter().map(|e| RuleInfo {
+            classifier: "extension",
+            id: e.ext.clone(),
+            name: format!(".{}", e.ext),
+            risk: e.risk,
+            min_count: 1,
+            enabled: e.enabled,
+            source: e.source,
+            category: None,
+            note: e.note.clone(),
+        }));
+        rules.extend(self.themes.iter().map(|t| RuleInfo {
+            classifier: "theme",
+            id: t.id.clone(),
+            name: t.name.clone(),
+            risk: t.risk,
+            min_count: t.min_count,
+            enabled: t.enabled,
+            source: t.source,
+            category: None,
+            note: t.note.clone(),
+        }));
+        rules.extend(self.detectors.iter().map(|d| RuleInfo {
+            classifier: "regex",
+            id: d.id.clone(),
+            name: d.name.clone(),
+            risk: d.risk,
+            min_count: d.min_count,
+            enabled: d.enabled,
+            source: d.source,
+            category: Some(d.category.as_str()),
+            note: d.note.clone(),
+        }));
+        rules
+    }
+
+    /// The content-type item for a media type, if the catalog has it.
+    pub fn content_type(&self, mime: &str) -> Option<&ContentTypeItem> {
+        self.content_types.iter().find(|c| c.mime == mime)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_catalog_loads_and_is_consistent() {
+        let catalog = Catalog::builtin().expect("builtin catalog");
+        assert!(catalog.content_types.len() >= 204);
+        assert!(catalog.extensions.len() >= 83);
+        assert!(catalog.themes.len() >= 43);
+        assert!(catalog.detectors.len() >= 20);
+    }
+
+    #[test]
+    fn check_rejects_out_of_range_risk_and_duplicates() {
+        let mut catalog = Catalog::builtin().unwrap();
+        catalog.themes[0].risk = 11;
+        assert!(matches!(catalog.check(), Err(CatalogError::Invalid { .. })));
+        let mut catalog = Catalog::builtin().unwrap();
+        let copy = catalog.detectors[0].clone();
+        catalog.detectors.push(copy);
+        let err = catalog.check().unwrap_err().to_string();
+        assert!(err.contains("duplicate id"), "{err}");
+    }
+
+    #[test]
+    fn version_is_stable_and_tagged() {
+        assert_eq!(Catalog::version(), Catalog::version());
+        assert!(Catalog::version().starts_with(env!("CARGO_PKG_VERSION")));
+    }
+}

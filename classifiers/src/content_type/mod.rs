@@ -1,0 +1,121 @@
+//! The content-type classifier: names an object's format (an IANA media
+//! type) from its first bytes.
+//!
+//! Order of evidence: our own signatures for binary formats `infer` does not
+//! know or names too broadly (keystores, Parquet, DER keys, ELF kinds, zip
+//! flavours), then `infer`'s magic numbers, then text sniffing
+//! ([`text`]) for formats with no magic: PEM, e-mail, JSON, CSV, YAML, SQL,
+//! logs, source code by language ([`language`]), and plain text. UTF-16 text
+//! is recognised and sniffed after decoding.
+
+mod binary;
+mod language;
+mod text;
+
+pub use language::LanguageSniffer;
+
+use crate::catalog::Catalog;
+use crate::error::CatalogError;
+
+/// How many leading bytes the sniffer looks at.
+pub const HEAD_LEN: usize = 8192;
+
+/// The text encoding the sniffer found, which decides how the other
+/// classifiers read the object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextEncoding {
+    /// UTF-8, ASCII, or another ASCII-compatible 8-bit text.
+    Utf8,
+    /// UTF-16, little-endian.
+    Utf16Le,
+    /// UTF-16, big-endian.
+    Utf16Be,
+    /// No text to read (images, executables, compressed or encrypted data).
+    Binary,
+}
+
+/// What the sniffer concluded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sniffed {
+    pub mime: &'static str,
+    pub encoding: TextEncoding,
+}
+
+/// The content-type classifier, compiled once and shared by all threads.
+pub struct ContentTypeClassifier {
+    magic: infer::Infer,
+    languages: LanguageSniffer,
+}
+
+impl ContentTypeClassifier {
+    pub fn new(catalog: &Catalog) -> Result<Self, CatalogError> {
+        Ok(Self {
+            magic: infer::Infer::new(),
+            languages: LanguageSniffer::new(&catalog.languages)?,
+        })
+    }
+
+    /// Names the format of an object from its first bytes (up to [`HEAD_LEN`]).
+    ///
+    /// ```
+    /// use assay_classifiers::{Catalog, content_type::{ContentTypeClassifier, TextEncoding}};
+    /// let sniffer = ContentTypeClassifier::new(&Catalog::builtin().unwrap()).unwrap();
+    /// let found = sniffer.sniff(b"#!/usr/bin/env python3\nimport sys\nprint(sys.argv)\n");
+    /// assert_eq!(found.mime, "text/x-python");
+    /// assert_eq!(found.encoding, TextEncoding::Utf8);
+    /// assert_eq!(sniffer.sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").mime, "image/png");
+    /// ```
+    pub fn sniff(&self, head: &[u8]) -> Sniffed {
+        let head = &head[..head.len().min(HEAD_LEN)];
+        if head.is_empty() {
+            return Sniffed {
+                mime: "application/x-empty",
+                encoding: TextEncoding::Binary,
+            };
+        }
+        if let Some(mime) = binary::sniff_signature(head) {
+            return Sniffed {
+                mime,
+                encoding: TextEncoding::Binary,
+            };
+        }
+        if let Some(kind) = self.magic.get(head) {
+            let mime = kind.mime_type();
+            if !mime.starts_with("text/") && mime != "application/octet-stream" {
+                return Sniffed {
+                    mime: binary::refine(normalise(mime), head),
+                    encoding: TextEncoding::Binary,
+                };
+            }
+        }
+        match text::detect_encoding(head) {
+            TextEncoding::Binary => Sniffed {
+                mime: "application/octet-stream",
+                encoding: TextEncoding::Binary,
+            },
+            TextEncoding::Utf8 => {
+                let text = String::from_utf8_lossy(head);
+                Sniffed {
+                    mime: text::sniff(&text, &self.languages),
+                    encoding: TextEncoding::Utf8,
+                }
+            }
+            encoding => {
+                let text = text::decode_utf16_head(head, encoding == TextEncoding::Utf16Le);
+                Sniffed {
+                    mime: text::sniff(&text, &self.languages),
+                    encoding,
+                }
+            }
+        }
+    }
+}
+
+/// Maps `infer`'s older names onto the IANA ones the catalog uses.
+fn normalise(mime: &'static str) -> &'static str {
+    match mime {
+        "application/font-woff" => "font/woff",
+        "application/font-sfnt" => "font/ttf",
+        other => other,
+    }
+}

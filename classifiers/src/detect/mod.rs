@@ -1,0 +1,368 @@
+//! The regex classifier: runs every enabled detector of the catalog over a
+//! buffer in one pass.
+//!
+//! One case-insensitive Aho-Corasick automaton holds the anchors of all
+//! detectors. Each anchor hit opens a window around it for the detectors
+//! that own the anchor; windows are merged per detector and the detector's
+//! regex runs only there. Detectors without anchors run over the whole
+//! buffer. Every candidate then passes the detector's ignore list,
+//! validators and keyword-proximity rule, and generic detectors yield to
+//! specific ones that matched the same span.
+
+mod redact;
+pub mod validate;
+
+pub use redact::redact;
+pub use validate::Validator;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex_automata::meta::Regex;
+use regex_automata::util::syntax;
+use regex_automata::{Anchored, Input};
+
+use crate::catalog::{Catalog, DetectorItem};
+use crate::error::CatalogError;
+
+/// The longest match (plus context) a detector may need, in bytes. The
+/// streaming classifier keeps this much overlap between buffers.
+pub const MAX_SPAN: usize = 8192;
+
+/// One detector, compiled.
+pub struct Detector {
+    pub item: DetectorItem,
+    regex: Regex,
+    /// Capture groups whose name starts with `secret`, in order.
+    secret_groups: Vec<usize>,
+    validators: Vec<Validator>,
+    keywords: Option<AhoCorasick>,
+}
+
+/// A match that passed every check. Holds positions, never the secret text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    pub detector: usize,
+    pub start: usize,
+    pub end: usize,
+    pub secret_start: usize,
+    pub secret_end: usize,
+}
+
+/// Every enabled detector, compiled once and shared by all threads.
+pub struct DetectorSet {
+    detectors: Vec<Detector>,
+    anchors: Option<AhoCorasick>,
+    /// Per anchor pattern: the detectors that own it.
+    anchor_owners: Vec<Vec<usize>>,
+    full_scan: Vec<usize>,
+}
+
+/// Per-thread scratch space, reused across buffers.
+#[derive(Default)]
+pub struct Scratch {
+    windows: Vec<Vec<(usize, usize)>>,
+    hits: Vec<Hit>,
+}
+
+fn compile(item: &DetectorItem) -> Result<Detector, CatalogError> {
+    let pattern_error = |message: String| CatalogError::Pattern {
+        classifier: "regex",
+        id: item.id.clone(),
+        message,
+    };
+    let regex = Regex::builder()
+        .syntax(syntax::Config::new().unicode(false).utf8(false))
+        .configure(
+            Regex::config()
+                .utf8_empty(false)
+                .nfa_size_limit(Some(32 << 20)),
+        )
+        .build(&item.pattern)
+        .map_err(|e| pattern_error(e.to_string()))?;
+    let secret_groups = regex
+        .group_info()
+        .all_names()
+        .filter(|(_, _, name)| name.is_some_and(|n| n.starts_with("secret")))
+        .map(|(_, index, _)| index)
+        .collect();
+    let keywords = if item.keywords.is_empty() {
+        None
+    } else {
+        Some(
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(&item.keywords)
+                .map_err(|e| CatalogError::Automaton {
+                    what: "detector keywords",
+                    message: e.to_string(),
+                })?,
+        )
+    };
+    if item.window > MAX_SPAN / 2 {
+        return Err(CatalogError::Invalid {
+            classifier: "regex",
+            id: item.id.clone(),
+            problem: format!("window above {}", MAX_SPAN / 2),
+        });
+    }
+    Ok(Detector {
+        validators: Validator::parse_list(&item.id, item.validator.as_deref().unwrap_or(""))?,
+        item: item.clone(),
+        regex,
+        secret_groups,
+        keywords,
+    })
+}
+
+impl DetectorSet {
+    pub fn new(catalog: &Catalog) -> Result<Self, CatalogError> {
+        let detectors = catalog
+            .detectors
+            .iter()
+            .filter(|d| d.enabled)
+            .map(compile)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut anchor_texts: Vec<String> = Vec::new();
+        let mut anchor_owners: Vec<Vec<usize>> = Vec::new();
+        let mut full_scan = Vec::new();
+        for (index, detector) in detectors.iter().enumerate() {
+            if detector.item.anchors.is_empty() {
+                full_scan.push(index);
+            }
+            for anchor in &detector.item.anchors {
+                let lower = anchor.to_ascii_lowercase();
+                match anchor_texts.iter().position(|a| *a == lower) {
+                    Some(existing) => anchor_owners[existing].push(index),
+                    None => {
+                        anchor_texts.push(lower);
+                        anchor_owners.push(vec![index]);
+                    }
+                }
+            }
+        }
+        let anchors = if anchor_texts.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .kind(Some(AhoCorasickKind::DFA))
+                    .build(&anchor_texts)
+                    .map_err(|e| CatalogError::Automaton {
+                        what: "detector anchors",
+                        message: e.to_string(),
+                    })?,
+            )
+        };
+        Ok(Self {
+            detectors,
+            anchors,
+            anchor_owners,
+            full_scan,
+        })
+    }
+
+    pub fn detectors(&self) -> &[Detector] {
+        &self.detectors
+    }
+
+    /// Finds every valid match that starts in `owned`; the rest of `buf` is
+    /// context. Hits are returned sorted by start.
+    pub fn scan<'s>(
+        &self,
+        buf: &[u8],
+        owned: std::ops::Range<usize>,
+        scratch: &'s mut Scratch,
+    ) -> &'s [Hit] {
+        scratch.hits.clear();
+        scratch.windows.resize_with(self.detectors.len(), Vec::new);
+        if let Some(anchors) = &self.anchors {
+            let search_end = buf.len().min(owned.end + MAX_SPAN / 2);
+            let search_start = owned.start.saturating_sub(MAX_SPAN / 2);
+            let input = aho_corasick::Input::new(buf).span(search_start..search_end);
+            for hit in anchors.find_overlapping_iter(input) {
+                for &detector in &self.anchor_owners[hit.pattern().as_usize()] {
+                    let window = self.detectors[detector].item.window;
+                    let span = (
+                        hit.start().saturating_sub(window),
+                        (hit.end() + window).min(buf.len()),
+                    );
+                    scratch.windows[detector].push(span);
+                }
+            }
+        }
+        for &detector in &self.full_scan {
+            scratch.windows[detector].push((0, buf.len()));
+        }
+        for (index, windows) in scratch.windows.iter_mut().enumerate() {
+            if windows.is_empty() {
+                continue;
+            }
+            windows.sort_unstable();
+            let detector = &self.detectors[index];
+            let mut merged: Option<(usize, usize)> = None;
+            let mut last_start = None;
+            let mut run = |(from, to): (usize, usize), hits: &mut Vec<Hit>| {
+                for m in detector.regex.find_iter(Input::new(buf).range(from..to)) {
+                    if m.start() < owned.start
+                        || m.start() >= owned.end
+                        || last_start == Some(m.start())
+                    {
+                        continue;
+                    }
+                    last_start = Some(m.start());
+                    if let Some(hit) = detector.confirm(index, buf, m.start(), m.end()) {
+                        hits.push(hit);
+                    }
+                }
+            };
+            for &(from, to) in windows.iter() {
+                merged = match merged {
+                    Some((a, b)) if from <= b => Some((a, b.max(to))),
+                    Some(done) => {
+                        run(done, &mut scratch.hits);
+                        Some((from, to))
+                    }
+                    None => Some((from, to)),
+                };
+            }
+            if let Some(done) = merged {
+                run(done, &mut scratch.hits);
+            }
+            windows.clear();
+        }
+        self.drop_shadowed_generic(&mut scratch.hits);
+        scratch.hits.sort_unstable_by_key(|h| (h.start, h.detector));
+        &scratch.hits
+    }
+
+    /// A generic detector's hit yields to a specific detector's hit whose
+    /// secret overlaps it.
+    fn drop_shadowed_generic(&self, hits: &mut Vec<Hit>) {
+        if !hits.iter().any(|h| self.detectors[h.detector].item.generic) {
+            return;
+        }
+        let specific: Vec<(usize, usize)> = hits
+            .iter()
+            .filter(|h| !self.detectors[h.detector].item.generic)
+            .map(|h| (h.secret_start, h.secret_end))
+            .collect();
+        hits.retain(|h| {
+            !self.detectors[h.detector].item.generic
+                || !specific
+                    .iter()
+                    .any(|&(s, e)| s < h.secret_end && h.secret_start < e)
+        });
+    }
+}
+
+impl Detector {
+    /// Runs the secret extraction and every check on one regex match.
+    fn confirm(&self, index: usize, buf: &[u8], start: usize, end: usize) -> Option<Hit> {
+        let (secret_start, secret_end) = if self.secret_groups.is_empty() {
+            (start, end)
+        } else {
+            let mut caps = self.regex.create_captures();
+            self.regex.search_captures(
+                &Input::new(buf).range(start..end).anchored(Anchored::Yes),
+                &mut caps,
+            );
+            let span = self.secret_groups.iter().find_map(|&g| caps.get_group(g))?;
+            (span.start, span.end)
+        };
+        let secret = &buf[secret_start..secret_end];
+        if self
+            .item
+            .ignore
+            .iter()
+            .any(|ignored| contains(secret, ignored.as_bytes()))
+        {
+            return None;
+        }
+        if !self.validators.iter().all(|v| v.check(secret)) {
+            return None;
+        }
+        if let Some(keywords) = &self.keywords {
+            let from = start.saturating_sub(self.item.proximity);
+            let to = (end + self.item.proximity).min(buf.len());
+            let near = keywords.find_iter(&buf[from..to]).any(|k| {
+                let (ks, ke) = (from + k.start(), from + k.end());
+                // The keyword must stand outside the match itself.
+                ke <= start || ks >= end
+            });
+            if !near {
+                return None;
+            }
+        }
+        Some(Hit {
+            detector: index,
+            start,
+            end,
+            secret_start,
+            secret_end,
+        })
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && memchr::memmem::find(haystack, needle).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(text: &str) -> Vec<String> {
+        let set = DetectorSet::new(&Catalog::builtin().unwrap()).unwrap();
+        let mut scratch = Scratch::default();
+        set.scan(text.as_bytes(), 0..text.len(), &mut scratch)
+            .iter()
+            .map(|h| set.detectors()[h.detector].item.id.clone())
+            .collect()
+    }
+
+    #[test]
+    fn aws_keys_with_context_and_example_keys_ignored() {
+        let found = ids(
+            "[default]\naws_access_key_id = AKIA2E4GHJ7KLMNPQR3S\naws_secret_access_key = 9f/Kq2Lr7Tz0WbXe4YcV1uNs8Hd3Jm6Pa5Ro2Qi+\n",
+        );
+        assert!(found.contains(&"aws_access_key".to_string()), "{found:?}");
+        assert!(found.contains(&"aws_secret_key".to_string()), "{found:?}");
+        let examples = ids(
+            "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+        );
+        assert!(
+            !examples.contains(&"aws_access_key".to_string())
+                && !examples.contains(&"aws_secret_key".to_string()),
+            "{examples:?}"
+        );
+    }
+
+    #[test]
+    fn ssn_needs_its_keyword_nearby() {
+        assert!(
+            ids("Employee SSN: 536-22-1234").contains(&"us_social_security_number".to_string())
+        );
+        assert!(
+            !ids("Order number 536-22-1234 shipped")
+                .contains(&"us_social_security_number".to_string())
+        );
+        let far = format!("ssn{}536-22-1234", " ".repeat(60));
+        assert!(!ids(&far).contains(&"us_social_security_number".to_string()));
+    }
+
+    #[test]
+    fn generic_yields_to_specific() {
+        let found = ids("slack_token = \"xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx\"\n");
+        assert_eq!(found, vec!["slack_api_token".to_string()]);
+    }
+
+    #[test]
+    fn matches_outside_the_owned_range_are_left_to_the_neighbour() {
+        let set = DetectorSet::new(&Catalog::builtin().unwrap()).unwrap();
+        let mut scratch = Scratch::default();
+        let text = b"xxxxxxxxxx ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789 yyyy";
+        assert_eq!(set.scan(text, 0..5, &mut scratch).len(), 0);
+        assert_eq!(set.scan(text, 5..text.len(), &mut scratch).len(), 1);
+    }
+}

@@ -1,0 +1,323 @@
+//! Validators: checks a candidate match must pass before it counts
+//! (checksums, number-range rules, entropy, placeholder filters).
+
+use crate::error::CatalogError;
+
+/// A named check from a detector's `validator` field.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Validator {
+    /// The digits pass the Luhn checksum.
+    Luhn,
+    /// A payment card: 13 to 19 digits with one kind of separator, a known
+    /// issuer prefix with a length that issuer uses, and a valid Luhn digit.
+    PaymentCard,
+    /// A US Social Security number: area not 000, 666 or 9xx; group not 00;
+    /// serial not 0000.
+    UsSsn,
+    /// Shannon entropy of at least this many bits per character.
+    Entropy(f64),
+    /// Not a placeholder such as `password`, `changeme`, `${DB_PASS}`, `****`.
+    NotPlaceholder,
+    /// Looks like a literal secret rather than code: no call or template
+    /// syntax, more than one character class, some entropy.
+    SecretLike,
+}
+
+impl Validator {
+    /// Parses a comma-separated validator list.
+    pub fn parse_list(detector: &str, spec: &str) -> Result<Vec<Validator>, CatalogError> {
+        spec.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|name| {
+                Ok(match name {
+                    "luhn" => Validator::Luhn,
+                    "payment_card" => Validator::PaymentCard,
+                    "us_ssn" => Validator::UsSsn,
+                    "not_placeholder" => Validator::NotPlaceholder,
+                    "secret_like" => Validator::SecretLike,
+                    other => match other
+                        .strip_prefix("entropy:")
+                        .and_then(|v| v.parse::<f64>().ok())
+                    {
+                        Some(bits) => Validator::Entropy(bits),
+                        None => {
+                            return Err(CatalogError::Invalid {
+                                classifier: "regex",
+                                id: detector.to_string(),
+                                problem: format!("unknown validator {other:?}"),
+                            });
+                        }
+                    },
+                })
+            })
+            .collect()
+    }
+
+    /// Whether a candidate secret passes this check.
+    pub fn check(&self, secret: &[u8]) -> bool {
+        match self {
+            Validator::Luhn => luhn(&digits(secret)),
+            Validator::PaymentCard => payment_card(secret),
+            Validator::UsSsn => us_ssn(&digits(secret)),
+            Validator::Entropy(bits) => shannon_entropy(secret) >= *bits,
+            Validator::NotPlaceholder => !is_placeholder(secret),
+            Validator::SecretLike => secret_like(secret),
+        }
+    }
+}
+
+fn digits(s: &[u8]) -> Vec<u8> {
+    s.iter()
+        .filter(|b| b.is_ascii_digit())
+        .map(|b| b - b'0')
+        .collect()
+}
+
+/// The Luhn (mod 10) checksum used by payment cards, NPI and Canadian SIN.
+pub fn luhn(digits: &[u8]) -> bool {
+    if digits.len() < 2 {
+        return false;
+    }
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            let d = u32::from(d);
+            if i % 2 == 1 {
+                if d * 2 > 9 { d * 2 - 9 } else { d * 2 }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum % 10 == 0
+}
+
+fn payment_card(s: &[u8]) -> bool {
+    let separators: Vec<u8> = s.iter().copied().filter(|b| !b.is_ascii_digit()).collect();
+    if separators.windows(2).any(|w| w[0] != w[1]) {
+        return false;
+    }
+    let d = digits(s);
+    if !(13..=19).contains(&d.len()) || d.iter().all(|&x| x == d[0]) {
+        return false;
+    }
+    let prefix = |n: usize| d[..n].iter().fold(0u32, |acc, &x| acc * 10 + u32::from(x));
+    let len = d.len();
+    let issuer_ok = match d[0] {
+        4 => matches!(len, 13 | 16 | 19), // Visa
+        5 => {
+            (51..=55).contains(&prefix(2)) && len == 16
+                || matches!(prefix(2), 50 | 56..=59) && (12..=19).contains(&len)
+        } // Mastercard, Maestro
+        2 => (2221..=2720).contains(&prefix(4)) && len == 16, // Mastercard 2-series
+        3 => {
+            matches!(prefix(2), 34 | 37) && len == 15                                             // American Express
+            || (3528..=3589).contains(&prefix(4)) && (16..=19).contains(&len)                      // JCB
+            || (matches!(prefix(2), 36 | 38 | 39) || (300..=305).contains(&prefix(3))) && (14..=19).contains(&len)
+        } // Diners
+        6 => {
+            prefix(4) == 6011
+                || prefix(2) == 65
+                || (644..=649).contains(&prefix(3))
+                || prefix(2) == 62
+                || matches!(prefix(2), 60 | 63 | 67)
+        }
+        _ => false,
+    };
+    issuer_ok && luhn(&d)
+}
+
+fn us_ssn(d: &[u8]) -> bool {
+    if d.len() != 9 {
+        return false;
+    }
+    let area = u32::from(d[0]) * 100 + u32::from(d[1]) * 10 + u32::from(d[2]);
+    let group = u32::from(d[3]) * 10 + u32::from(d[4]);
+    let serial = d[5..].iter().fold(0u32, |acc, &x| acc * 10 + u32::from(x));
+    area != 0 && area != 666 && area < 900 && group != 0 && serial != 0
+}
+
+/// Shannon entropy in bits per byte.
+pub fn shannon_entropy(s: &[u8]) -> f64 {
+    if s.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in s {
+        counts[b as usize] += 1;
+    }
+    let n = s.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+const PLACEHOLDERS: &[&str] = &[
+    "password",
+    "passwd",
+    "pass",
+    "secret",
+    "changeme",
+    "change_me",
+    "changeit",
+    "example",
+    "placeholder",
+    "your_password",
+    "yourpassword",
+    "mypassword",
+    "my_password",
+    "redacted",
+    "removed",
+    "hidden",
+    "xxxxxx",
+    "dummy",
+    "sample",
+    "test",
+    "testing",
+    "foobar",
+    "none",
+    "null",
+    "undefined",
+    "password123",
+    "<password>",
+    "user",
+    "username",
+    "admin",
+    "pwd",
+    "token",
+    "api_key",
+    "apikey",
+    "secret_key",
+    "notasecret",
+];
+
+fn is_placeholder(s: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(s).to_ascii_lowercase();
+    let t = text.trim_matches(|c| c == '"' || c == '\'');
+    PLACEHOLDERS.contains(&t)
+        || t.bytes()
+            .all(|b| matches!(b, b'*' | b'x' | b'.' | b'-' | b'#' | b'_' | b'0' | b'?'))
+        || ["${", "{{", "<%", "%(", "$(", "#{", "%{", "${{"]
+            .iter()
+            .any(|p| t.starts_with(p))
+        || (t.starts_with('<') && t.ends_with('>'))
+        || (t.starts_with('$')
+            && t[1..]
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        || [
+            "example",
+            "placeholder",
+            "your_",
+            "your-",
+            "changeme",
+            "xxxx",
+            "redacted",
+            "replace_me",
+            "replaceme",
+        ]
+        .iter()
+        .any(|p| t.contains(p))
+}
+
+fn secret_like(s: &[u8]) -> bool {
+    if s.len() < 8 || s.iter().any(|b| b"(){}[]<>$`\\".contains(b)) {
+        return false;
+    }
+    let text = String::from_utf8_lossy(s);
+    // Identifiers, dotted attribute paths and file paths are code, not secrets.
+    if s.iter()
+        .all(|b| b.is_ascii_alphabetic() || *b == b'_' || *b == b'.')
+        && !(s.iter().any(u8::is_ascii_uppercase)
+            && s.iter().any(u8::is_ascii_lowercase)
+            && s.len() >= 16)
+    {
+        return false;
+    }
+    if text.starts_with('/')
+        || text.starts_with("./")
+        || text.starts_with("http")
+        || text.ends_with(".txt")
+        || text.ends_with(".pem")
+        || text.ends_with(".key")
+        || text.ends_with(".json")
+    {
+        return false;
+    }
+    if s.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let classes = [
+        s.iter().any(u8::is_ascii_lowercase),
+        s.iter().any(u8::is_ascii_uppercase),
+        s.iter().any(u8::is_ascii_digit),
+        s.iter().any(|b| b.is_ascii_punctuation()),
+    ]
+    .iter()
+    .filter(|&&c| c)
+    .count();
+    classes >= 2 && shannon_entropy(s) >= 2.8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payment_cards() {
+        assert!(payment_card(b"4539 1488 0343 6467"));
+        assert!(payment_card(b"4539148803436467"));
+        assert!(payment_card(b"3714-496353-98431"));
+        // Luhn fails by one digit.
+        assert!(!payment_card(b"4539148803436468"));
+        // Mixed separators, unknown issuer, one repeated digit.
+        assert!(!payment_card(b"4539 1488-0343 6467"));
+        assert!(!payment_card(b"9539148803436467"));
+        assert!(!payment_card(b"0000000000000000"));
+    }
+
+    #[test]
+    fn ssn_rules() {
+        assert!(us_ssn(&digits(b"536-22-1234")));
+        assert!(!us_ssn(&digits(b"666-22-1234")));
+        assert!(!us_ssn(&digits(b"936-22-1234")));
+        assert!(!us_ssn(&digits(b"536-00-1234")));
+        assert!(!us_ssn(&digits(b"536-22-0000")));
+    }
+
+    #[test]
+    fn entropy_and_placeholders() {
+        assert!(shannon_entropy(b"wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzzzzzzzzzzz") > 4.0);
+        assert!(shannon_entropy(b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa") < 0.1);
+        assert!(is_placeholder(b"changeme"));
+        assert!(is_placeholder(b"${DB_PASSWORD}"));
+        assert!(is_placeholder(b"********"));
+        assert!(!is_placeholder(b"Tr0ub4dor&3x"));
+    }
+
+    #[test]
+    fn secret_like_rejects_code() {
+        assert!(secret_like(b"Tr0ub4dor&3x"));
+        assert!(!secret_like(b"get_password(user)"));
+        assert!(!secret_like(b"self.password"));
+        assert!(!secret_like(b"/etc/app/secret.key"));
+        assert!(!secret_like(b"12345678"));
+    }
+
+    #[test]
+    fn unknown_validator_is_an_error() {
+        assert!(Validator::parse_list("x", "luhn,bogus").is_err());
+        assert_eq!(
+            Validator::parse_list("x", "luhn, entropy:3.5").unwrap(),
+            vec![Validator::Luhn, Validator::Entropy(3.5)]
+        );
+    }
+}

@@ -1,0 +1,70 @@
+//! assay's classifiers: content type, file extension, themes and regex
+//! detectors (the SVM document classifier joins them in its own module), with
+//! their data-driven catalogs and validators. No I/O and no async: callers
+//! feed bytes and get classifications back.
+//!
+//! ```
+//! use assay_classifiers::Classifiers;
+//! let classifiers = Classifiers::builtin().unwrap();
+//! let mut object = classifiers.object("config/.env");
+//! object.feed(b"STRIPE_KEY=sk_live_4eC39HqLyjWDarjtT1zdp7dcXYZ\n");
+//! let found = object.finish();
+//! assert_eq!(found.extension.risk, 7);
+//! assert_eq!(found.regexes[0].id, "stripe_secret_key");
+//! ```
+
+pub mod catalog;
+pub mod content_type;
+pub mod detect;
+pub mod error;
+pub mod extension;
+pub mod object;
+pub mod risk;
+pub mod theme;
+
+pub use catalog::Catalog;
+pub use error::CatalogError;
+pub use object::{Classification, ObjectClassifier};
+
+use content_type::ContentTypeClassifier;
+use detect::DetectorSet;
+use extension::ExtensionClassifier;
+use theme::ThemeMatcher;
+
+/// Every classifier, compiled from one catalog; share it between threads.
+pub struct Classifiers {
+    catalog: Catalog,
+    content: ContentTypeClassifier,
+    extensions: ExtensionClassifier,
+    themes: ThemeMatcher,
+    detectors: DetectorSet,
+}
+
+impl Classifiers {
+    /// Compiles the classifiers of a catalog (after any overrides).
+    pub fn new(catalog: Catalog) -> Result<Self, CatalogError> {
+        catalog.check()?;
+        Ok(Self {
+            content: ContentTypeClassifier::new(&catalog)?,
+            extensions: ExtensionClassifier::new(&catalog),
+            themes: ThemeMatcher::new(&catalog)?,
+            detectors: DetectorSet::new(&catalog)?,
+            catalog,
+        })
+    }
+
+    /// The classifiers of the catalog shipped with assay.
+    pub fn builtin() -> Result<Self, CatalogError> {
+        Self::new(Catalog::builtin()?)
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// Starts classifying one object; `name` is its key or path (for the
+    /// extension classifier).
+    pub fn object(&self, name: &str) -> ObjectClassifier<'_> {
+        ObjectClassifier::new(self, name)
+    }
+}

@@ -1,0 +1,472 @@
+//! The streaming object classifier: feeds an object's bytes, in pieces of
+//! any size, through every classifier in bounded memory.
+//!
+//! Bytes are gathered into buffers of [`CHUNK`] bytes. Consecutive buffers
+//! overlap by `2 * MAX_SPAN` bytes and each buffer *owns* only the
+//! positions at least `MAX_SPAN` bytes from its inner edges, so every match
+//! is found exactly once, with full context, wherever it falls. Line and
+//! column numbers are tracked across buffers. UTF-16 text is transcoded to
+//! UTF-8 on the way in (offsets then count bytes of the transcoded text).
+
+use serde::Serialize;
+
+use crate::Classifiers;
+use crate::catalog::DetectorCategory;
+use crate::content_type::{HEAD_LEN, Sniffed, TextEncoding};
+use crate::detect::{MAX_SPAN, Scratch, redact};
+use crate::extension::ExtensionResult;
+use crate::theme::ThemeResult;
+
+/// Bytes gathered before a buffer is classified.
+pub const CHUNK: usize = 1 << 20;
+/// Locations kept per detector and object (the count covers all matches).
+pub const MAX_LOCATIONS: usize = 16;
+
+/// The content-type classification of one object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ContentTypeResult {
+    pub mime: String,
+    pub risk: u8,
+}
+
+/// Where a match starts: 1-based line and column (in bytes), 0-based byte offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub line: u64,
+    pub column: u64,
+    pub offset: u64,
+}
+
+/// A regex detector assigned to an object (its count reached `min_count`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegexResult {
+    pub id: String,
+    pub category: &'static str,
+    pub risk: u8,
+    pub count: u64,
+    pub locations: Vec<Location>,
+    /// The first match, redacted: at most four leading characters and the length.
+    pub redacted: String,
+}
+
+/// What the classifiers found in one object.
+#[derive(Debug, Clone, Serialize)]
+pub struct Classification {
+    pub content_type: Option<ContentTypeResult>,
+    pub extension: ExtensionResult,
+    pub themes: Vec<ThemeResult>,
+    pub regexes: Vec<RegexResult>,
+    /// How the content was read.
+    #[serde(skip)]
+    pub encoding: TextEncoding,
+    /// Bytes fed in.
+    #[serde(skip)]
+    pub bytes: u64,
+    /// Whether the content was read by the text classifiers (not an image,
+    /// archive or other format with no readable text).
+    #[serde(skip)]
+    pub content_scanned: bool,
+}
+
+struct DetectorTally {
+    count: u64,
+    locations: Vec<Location>,
+    first_redacted: Option<String>,
+}
+
+enum Decoder {
+    Identity,
+    Utf16 {
+        little_endian: bool,
+        odd: Option<u8>,
+        high: Option<u16>,
+        at_start: bool,
+    },
+}
+
+impl Decoder {
+    fn push(&mut self, data: &[u8], out: &mut Vec<u8>) {
+        let Decoder::Utf16 {
+            little_endian,
+            odd,
+            high,
+            at_start,
+        } = self
+        else {
+            out.extend_from_slice(data);
+            return;
+        };
+        let mut bytes = data;
+        let mut first_pair = [0u8; 2];
+        if let Some(b) = odd.take() {
+            let Some((&next, rest)) = bytes.split_first() else {
+                *odd = Some(b);
+                return;
+            };
+            first_pair = [b, next];
+            bytes = rest;
+        }
+        let pairs = bytes.chunks_exact(2);
+        *odd = pairs.remainder().first().copied();
+        let lead = (first_pair != [0, 0] || data.len() > bytes.len()).then_some(first_pair);
+        for pair in lead.into_iter().chain(pairs.map(|p| [p[0], p[1]])) {
+            let unit = if *little_endian {
+                u16::from_le_bytes(pair)
+            } else {
+                u16::from_be_bytes(pair)
+            };
+            if *at_start {
+                *at_start = false;
+                if unit == 0xFEFF {
+                    continue;
+                }
+            }
+            let c = match (high.take(), unit) {
+                (None, 0xD800..=0xDBFF) => {
+                    *high = Some(unit);
+                    continue;
+                }
+                (Some(h), 0xDC00..=0xDFFF) => char::from_u32(
+                    0x10000 + ((u32::from(h) - 0xD800) << 10) + (u32::from(unit) - 0xDC00),
+                ),
+                (Some(_), _) | (None, 0xDC00..=0xDFFF) => Some('\u{FFFD}'),
+                (None, u) => char::from_u32(u32::from(u)),
+            };
+            let mut utf8 = [0u8; 4];
+            out.extend_from_slice(c.unwrap_or('\u{FFFD}').encode_utf8(&mut utf8).as_bytes());
+        }
+    }
+}
+
+/// Classifies one object from a stream of its bytes.
+///
+/// ```
+/// use assay_classifiers::Classifiers;
+/// let classifiers = Classifiers::builtin().unwrap();
+/// let mut object = classifiers.object("deploy/credentials");
+/// object.feed(b"[default]\naws_access_key_id = AKIA2E4GHJ7KLMNPQR3S\n");
+/// object.feed(b"aws_secret_access_key = 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\n");
+/// let found = object.finish();
+/// let secret = found.regexes.iter().find(|r| r.id == "aws_secret_key").unwrap();
+/// assert_eq!((secret.locations[0].line, secret.risk), (3, 10));
+/// assert_eq!(secret.redacted, "9f/K…(40 chars)");
+/// ```
+pub struct ObjectClassifier<'c> {
+    classifiers: &'c Classifiers,
+    name: String,
+    pending: Vec<u8>,
+    sniffed: Option<Sniffed>,
+    decoder: Decoder,
+    scan_themes: bool,
+    scan_regexes: bool,
+    buf: Vec<u8>,
+    buf_offset: u64,
+    first: bool,
+    lines_before: u64,
+    last_newline: Option<u64>,
+    theme_counts: Vec<u32>,
+    tallies: Vec<DetectorTally>,
+    scratch: Scratch,
+    bytes: u64,
+}
+
+impl<'c> ObjectClassifier<'c> {
+    pub(crate) fn new(classifiers: &'c Classifiers, name: &str) -> Self {
+        Self {
+            classifiers,
+            name: name.to_string(),
+            pending: Vec::new(),
+            sniffed: None,
+            decoder: Decoder::Identity,
+            scan_themes: false,
+            scan_regexes: false,
+            buf: Vec::new(),
+            buf_offset: 0,
+            first: true,
+            lines_before: 0,
+            last_newline: None,
+            theme_counts: vec![0; classifiers.themes.theme_count()],
+            tallies: classifiers
+                .detectors
+                .detectors()
+                .iter()
+                .map(|_| DetectorTally {
+                    count: 0,
+                    locations: Vec::new(),
+                    first_redacted: None,
+                })
+                .collect(),
+            scratch: Scratch::default(),
+            bytes: 0,
+        }
+    }
+
+    /// Feeds the next bytes of the object.
+    pub fn feed(&mut self, data: &[u8]) {
+        self.bytes += data.len() as u64;
+        if self.sniffed.is_none() {
+            self.pending.extend_from_slice(data);
+            if self.pending.len() >= HEAD_LEN {
+                self.sniff();
+            }
+            return;
+        }
+        if self.scan_themes || self.scan_regexes {
+            self.decoder.push(data, &mut self.buf);
+            while self.buf.len() >= CHUNK {
+                self.process(false);
+            }
+        }
+    }
+
+    fn sniff(&mut self) {
+        let sniffed = self.classifiers.content.sniff(&self.pending);
+        let class = self
+            .classifiers
+            .catalog
+            .content_type(sniffed.mime)
+            .map_or("binary", |c| c.class.as_str());
+        // Compressed, media and font formats have no text to read here
+        // (archives are opened by the scanner, which classifies each member).
+        let readable = !matches!(class, "archive" | "image" | "audio" | "video" | "font")
+            && sniffed.mime != "application/pdf";
+        self.scan_regexes = readable;
+        self.scan_themes = readable && sniffed.encoding != TextEncoding::Binary;
+        self.decoder = match sniffed.encoding {
+            TextEncoding::Utf16Le => Decoder::Utf16 {
+                little_endian: true,
+                odd: None,
+                high: None,
+                at_start: true,
+            },
+            TextEncoding::Utf16Be => Decoder::Utf16 {
+                little_endian: false,
+                odd: None,
+                high: None,
+                at_start: true,
+            },
+            _ => Decoder::Identity,
+        };
+        self.sniffed = Some(sniffed);
+        let pending = std::mem::take(&mut self.pending);
+        if self.scan_regexes {
+            self.decoder.push(&pending, &mut self.buf);
+        }
+    }
+
+    fn process(&mut self, last: bool) {
+        let len = self.buf.len();
+        let own_start = if self.first { 0 } else { MAX_SPAN.min(len) };
+        let own_end = if last { len } else { len - MAX_SPAN };
+        if own_start < own_end {
+            self.classify_owned(own_start..own_end);
+        }
+        if !last {
+            let keep_from = len - 2 * MAX_SPAN;
+            self.buf.drain(..keep_from);
+            self.buf_offset += keep_from as u64;
+            self.first = false;
+        }
+    }
+
+    fn classify_owned(&mut self, owned: std::ops::Range<usize>) {
+        let buf = &self.buf;
+        if self.scan_themes {
+            self.classifiers
+                .themes
+                .count(buf, owned.clone(), &mut self.theme_counts);
+        }
+        let mut line_cursor = owned.start;
+        if self.scan_regexes {
+            let hits = self
+                .classifiers
+                .detectors
+                .scan(buf, owned.clone(), &mut self.scratch);
+            for hit in hits {
+                self.lines_before +=
+                    memchr::memchr_iter(b'\n', &buf[line_cursor..hit.start]).count() as u64;
+                if let Some(nl) = memchr::memrchr(b'\n', &buf[line_cursor..hit.start]) {
+                    self.last_newline = Some(self.buf_offset + (line_cursor + nl) as u64);
+                }
+                line_cursor = hit.start;
+                let offset = self.buf_offset + hit.start as u64;
+                let column = offset - self.last_newline.map_or(0, |nl| nl + 1) + 1;
+                let tally = &mut self.tallies[hit.detector];
+                tally.count += 1;
+                if tally.locations.len() < MAX_LOCATIONS {
+                    tally.locations.push(Location {
+                        line: self.lines_before + 1,
+                        column,
+                        offset,
+                    });
+                }
+                if tally.first_redacted.is_none() {
+                    tally.first_redacted = Some(redact(&buf[hit.secret_start..hit.secret_end]));
+                }
+            }
+        }
+        let rest = &buf[line_cursor..owned.end];
+        self.lines_before += memchr::memchr_iter(b'\n', rest).count() as u64;
+        if let Some(nl) = memchr::memrchr(b'\n', rest) {
+            self.last_newline = Some(self.buf_offset + (line_cursor + nl) as u64);
+        }
+    }
+
+    /// Classifies what is left and returns the object's classification.
+    pub fn finish(mut self) -> Classification {
+        if self.sniffed.is_none() {
+            self.sniff();
+        }
+        if self.scan_themes || self.scan_regexes {
+            self.process(true);
+        }
+        let classifiers = self.classifiers;
+        let sniffed = self.sniffed.clone().unwrap_or(Sniffed {
+            mime: "application/x-empty",
+            encoding: TextEncoding::Binary,
+        });
+        let content_type = classifiers
+            .catalog
+            .content_type(sniffed.mime)
+            .filter(|c| c.enabled)
+            .map(|c| ContentTypeResult {
+                mime: c.mime.clone(),
+                risk: c.risk,
+            });
+        let extension = classifiers.extensions.classify(&self.name, Some(&sniffed));
+        let themes = classifiers.themes.results(&self.theme_counts);
+        let regexes = classifiers
+            .detectors
+            .detectors()
+            .iter()
+            .zip(self.tallies)
+            .filter(|(detector, tally)| {
+                tally.count > 0 && tally.count >= u64::from(detector.item.min_count)
+            })
+            .map(|(detector, tally)| RegexResult {
+                id: detector.item.id.clone(),
+                category: category_name(detector.item.category),
+                risk: detector.item.risk,
+                count: tally.count,
+                locations: tally.locations,
+                redacted: tally.first_redacted.unwrap_or_default(),
+            })
+            .collect();
+        Classification {
+            content_type,
+            extension,
+            themes,
+            regexes,
+            encoding: sniffed.encoding,
+            bytes: self.bytes,
+            content_scanned: self.scan_regexes,
+        }
+    }
+}
+
+fn category_name(category: DetectorCategory) -> &'static str {
+    category.as_str()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Classifiers;
+
+    #[test]
+    fn secret_straddling_every_chunk_boundary_is_found_once_with_its_line() {
+        let classifiers = Classifiers::builtin().unwrap();
+        let token = "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789";
+        // Put a token across the first buffer's edge, then feed in odd-sized pieces.
+        for shift in [0usize, 5, 20, 39] {
+            let filler_line = "lorem ipsum dolor sit amet consectetur\n";
+            let mut text = String::new();
+            while text.len() + filler_line.len() < super::CHUNK - super::MAX_SPAN - shift {
+                text.push_str(filler_line);
+            }
+            let line = text.matches('\n').count() as u64 + 1;
+            text.push_str(token);
+            text.push('\n');
+            for _ in 0..40_000 {
+                text.push_str(filler_line);
+            }
+            let mut object = classifiers.object("big.txt");
+            for piece in text.as_bytes().chunks(65_537) {
+                object.feed(piece);
+            }
+            let found = object.finish();
+            let github = found
+                .regexes
+                .iter()
+                .find(|r| r.id == "github_key")
+                .expect("token found");
+            assert_eq!(github.count, 1, "shift {shift}");
+            assert_eq!(github.locations[0].line, line, "shift {shift}");
+            assert_eq!(github.locations[0].column, 1);
+        }
+    }
+
+    #[test]
+    fn utf16_text_is_read() {
+        let classifiers = Classifiers::builtin().unwrap();
+        let text =
+            "password list\r\nslack: xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx\r\n";
+        let mut bytes = vec![0xFF, 0xFE];
+        for unit in text.encode_utf16() {
+            bytes.extend_from_slice(&unit.to_le_bytes());
+        }
+        let mut object = classifiers.object("notes.txt");
+        // Odd-sized pieces split code units.
+        for piece in bytes.chunks(7) {
+            object.feed(piece);
+        }
+        let found = object.finish();
+        assert_eq!(
+            found.content_type.as_ref().map(|c| c.mime.as_str()),
+            Some("text/plain")
+        );
+        let slack = found
+            .regexes
+            .iter()
+            .find(|r| r.id == "slack_api_token")
+            .expect("slack token in UTF-16");
+        assert_eq!(slack.locations[0].line, 2);
+    }
+
+    #[test]
+    fn empty_and_binary_garbage() {
+        let classifiers = Classifiers::builtin().unwrap();
+        let empty = classifiers.object("empty.txt").finish();
+        assert_eq!(empty.content_type.unwrap().mime, "application/x-empty");
+        assert!(empty.regexes.is_empty() && empty.themes.is_empty());
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let garbage: Vec<u8> = (0..300_000)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect();
+        let mut object = classifiers.object("blob.bin");
+        object.feed(&garbage);
+        let found = object.finish();
+        assert_eq!(found.content_type.unwrap().mime, "application/octet-stream");
+        assert!(found.themes.is_empty());
+        assert!(
+            found.regexes.iter().all(|r| r.risk < 7),
+            "{:?}",
+            found.regexes
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_does_not_hide_secrets() {
+        let classifiers = Classifiers::builtin().unwrap();
+        let mut bytes = b"caf\xe9 cr\xe8me \xff\xfe\xfd\n".to_vec();
+        bytes.extend_from_slice(b"token: ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n");
+        let mut object = classifiers.object("menu.txt");
+        object.feed(&bytes);
+        let found = object.finish();
+        assert!(found.regexes.iter().any(|r| r.id == "github_key"));
+    }
+}

@@ -1,0 +1,61 @@
+//! Content risk: Macie Classic's rule. An object's content risk is the
+//! highest risk among its classifications; every classification is listed as
+//! a risk factor so the score can be traced to the item behind it.
+
+use serde::Serialize;
+
+use crate::object::Classification;
+
+/// One point of evidence behind a score.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RiskFactor {
+    /// `content` for what an object holds; the scanner adds `access` and
+    /// `exposure` factors.
+    pub kind: String,
+    /// The classifier and item, e.g. `regexes:aws_secret_key`.
+    pub detail: String,
+    pub value: u8,
+}
+
+/// The content risk (1 to 10) and its factors, highest first.
+///
+/// ```
+/// use assay_classifiers::{Classifiers, risk::content_risk};
+/// let classifiers = Classifiers::builtin().unwrap();
+/// let mut object = classifiers.object("id_rsa");
+/// object.feed(b"-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAxyz0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH\n");
+/// let (risk, factors) = content_risk(&object.finish());
+/// assert_eq!(risk, 8);
+/// assert_eq!(factors[0].detail, "regexes:rsa_private_key");
+/// ```
+pub fn content_risk(classification: &Classification) -> (u8, Vec<RiskFactor>) {
+    let mut factors = Vec::new();
+    let mut add = |detail: String, value: u8| {
+        factors.push(RiskFactor {
+            kind: "content".into(),
+            detail,
+            value,
+        })
+    };
+    if let Some(content_type) = &classification.content_type {
+        add(
+            format!("content_type:{}", content_type.mime),
+            content_type.risk,
+        );
+    }
+    if let (true, Some(ext)) = (
+        classification.extension.in_catalog,
+        &classification.extension.ext,
+    ) {
+        add(format!("extension:{ext}"), classification.extension.risk);
+    }
+    for theme in &classification.themes {
+        add(format!("themes:{}", theme.id), theme.risk);
+    }
+    for regex in &classification.regexes {
+        add(format!("regexes:{}", regex.id), regex.risk);
+    }
+    factors.sort_by(|a, b| b.value.cmp(&a.value).then_with(|| a.detail.cmp(&b.detail)));
+    let risk = factors.first().map_or(1, |f| f.value).clamp(1, 10);
+    (risk, factors)
+}
