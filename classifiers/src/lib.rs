@@ -62,6 +62,11 @@ impl Classifiers {
         &self.catalog
     }
 
+    /// Classifies a name alone, for objects whose bytes cannot be read.
+    pub fn extension(&self, name: &str) -> extension::ExtensionResult {
+        self.extensions.classify(name, None)
+    }
+
     /// Starts classifying one object; `name` is its key or path (for the
     /// extension classifier).
     pub fn object(&self, name: &str) -> ObjectClassifier<'_> {

@@ -29,7 +29,7 @@ pub struct ContentTypeResult {
     pub risk: u8,
 }
 
-/// Where a match starts: 1-based line and column (in bytes), 0-based byte offset.
+/// Where a match's secret starts: 1-based line and column (in bytes), 0-based byte offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Location {
     pub line: u64,
@@ -283,13 +283,15 @@ impl<'c> ObjectClassifier<'c> {
                 .detectors
                 .scan(buf, owned.clone(), &mut self.scratch);
             for hit in hits {
+                // Locations point at the secret itself, not at its keyword.
+                let at = hit.secret_start.max(line_cursor);
                 self.lines_before +=
-                    memchr::memchr_iter(b'\n', &buf[line_cursor..hit.start]).count() as u64;
-                if let Some(nl) = memchr::memrchr(b'\n', &buf[line_cursor..hit.start]) {
+                    memchr::memchr_iter(b'\n', &buf[line_cursor..at]).count() as u64;
+                if let Some(nl) = memchr::memrchr(b'\n', &buf[line_cursor..at]) {
                     self.last_newline = Some(self.buf_offset + (line_cursor + nl) as u64);
                 }
-                line_cursor = hit.start;
-                let offset = self.buf_offset + hit.start as u64;
+                line_cursor = at;
+                let offset = self.buf_offset + at as u64;
                 let column = offset - self.last_newline.map_or(0, |nl| nl + 1) + 1;
                 let tally = &mut self.tallies[hit.detector];
                 tally.count += 1;

@@ -1,1 +1,45 @@
-fn main() {}
+//! The `assay` command line: parses arguments, sets up logging and hands
+//! each subcommand to its module in `commands/`.
+
+mod args;
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command, RulesCommand};
+
+/// Exit codes (SPEC "Command line").
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_THRESHOLD: u8 = 1;
+pub const EXIT_FATAL: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.quiet());
+    let result = match cli.command {
+        Command::Scan(args) => commands::scan::run(args),
+        Command::Rules {
+            command: RulesCommand::List(args),
+        } => commands::rules::list(args).map(|()| EXIT_OK),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("assay: error: {error:#}");
+            ExitCode::from(EXIT_FATAL)
+        }
+    }
+}
+
+fn init_logging(quiet: bool) {
+    let default = if quiet { "error" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ASSAY_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}

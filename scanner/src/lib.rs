@@ -1,1 +1,11 @@
+//! assay's scanner: sources (local trees; S3 joins here), the streaming
+//! classification pipeline, scan records and report formats. The `assay`
+//! command line lives in `scanner/cli/` and drives this library.
 
+pub mod error;
+pub mod pipeline;
+pub mod record;
+pub mod report;
+pub mod source;
+
+pub use error::ScanError;

@@ -81,7 +81,10 @@ impl ContentTypeClassifier {
         }
         if let Some(kind) = self.magic.get(head) {
             let mime = kind.mime_type();
-            if !mime.starts_with("text/") && mime != "application/octet-stream" {
+            // infer names any "-----BEGIN" text a certificate; the text
+            // sniffer tells keys, certificates and PGP armour apart.
+            let armoured_text = mime == "application/x-x509-ca-cert" && head.starts_with(b"-----");
+            if !mime.starts_with("text/") && mime != "application/octet-stream" && !armoured_text {
                 return Sniffed {
                     mime: binary::refine(normalise(mime), head),
                     encoding: TextEncoding::Binary,

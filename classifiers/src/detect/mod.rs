@@ -167,7 +167,7 @@ impl DetectorSet {
     }
 
     /// Finds every valid match that starts in `owned`; the rest of `buf` is
-    /// context. Hits are returned sorted by start.
+    /// context. Hits are returned sorted by where their secret starts.
     pub fn scan<'s>(
         &self,
         buf: &[u8],
@@ -232,7 +232,9 @@ impl DetectorSet {
             windows.clear();
         }
         self.drop_shadowed_generic(&mut scratch.hits);
-        scratch.hits.sort_unstable_by_key(|h| (h.start, h.detector));
+        scratch
+            .hits
+            .sort_unstable_by_key(|h| (h.secret_start, h.detector));
         &scratch.hits
     }
 

@@ -1,0 +1,87 @@
+//! Command-line arguments (SPEC "Command line").
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "assay",
+    version,
+    about = "Find sensitive data in S3 buckets and local trees, and score its risk."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+impl Cli {
+    pub fn quiet(&self) -> bool {
+        match &self.command {
+            Command::Scan(args) => args.quiet,
+            Command::Rules { .. } => false,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Classify every object under the targets and score its risk.
+    Scan(ScanArgs),
+    /// Show the classifier catalog.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Every catalog item: classifier, id, name, risk, min_count, enabled.
+    List(RulesListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan.
+    #[arg(required = true, value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// Report format (default: table on a terminal, jsonl otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<ScanFormat>,
+    /// Write the report here instead of standard output.
+    #[arg(long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Exit with status 1 if any object scores at or above N (1-10).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=10))]
+    pub fail_at: Option<u8>,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub jobs: Option<u16>,
+    /// Follow symbolic links (loops are detected and reported).
+    #[arg(long)]
+    pub follow: bool,
+    /// Print nothing but the report and errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ScanFormat {
+    Table,
+    Jsonl,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesListArgs {
+    #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+    pub format: RulesFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RulesFormat {
+    Table,
+    Json,
+}

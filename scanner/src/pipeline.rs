@@ -1,0 +1,208 @@
+//! The streaming pipeline: objects from any source are read in pieces,
+//! classified on a pool of `--jobs` threads, and handed to the caller one
+//! record at a time. One object's failure becomes part of its record; the
+//! scan goes on.
+
+use std::io::Read;
+use std::sync::mpsc;
+
+use assay_classifiers::content_type::TextEncoding;
+use assay_classifiers::risk::content_risk;
+use assay_classifiers::{Classification, Classifiers};
+use rayon::iter::{ParallelBridge, ParallelIterator};
+
+use crate::error::ScanError;
+use crate::record::{ObjectError, ObjectRecord, ScanIssue};
+use crate::source::{Discovered, ObjectRef, OpenError};
+
+/// Bytes read from an object at a time.
+pub const READ_SIZE: usize = 256 * 1024;
+
+/// What the pipeline hands back, in completion order.
+#[derive(Debug)]
+pub enum Event {
+    Object(Box<ObjectRecord>),
+    Issue(ScanIssue),
+}
+
+/// Classifies every object the source yields on `jobs` threads and passes
+/// each record (or listing issue) to `sink` on the calling thread.
+pub fn run<I>(
+    classifiers: &Classifiers,
+    objects: I,
+    jobs: usize,
+    mut sink: impl FnMut(Event),
+) -> Result<(), ScanError>
+where
+    I: Iterator<Item = Discovered> + Send,
+{
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .thread_name(|i| format!("assay-worker-{i}"))
+        .build()
+        .map_err(|e| ScanError::Threads(jobs, e.to_string()))?;
+    // A bounded queue keeps memory flat when the writer is slower than the workers.
+    let (sender, receiver) = mpsc::sync_channel::<Event>(256);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            pool.install(|| {
+                objects
+                    .par_bridge()
+                    .for_each_with(sender, |sender, discovered| {
+                        let event = match discovered {
+                            Discovered::Object(object) => {
+                                Event::Object(Box::new(classify_object(classifiers, &object)))
+                            }
+                            Discovered::Issue(issue) => Event::Issue(issue),
+                        };
+                        // The receiver only goes away if the caller stopped early.
+                        let _ = sender.send(event);
+                    });
+            });
+        });
+        for event in receiver {
+            sink(event);
+        }
+    });
+    Ok(())
+}
+
+/// Opens and classifies one object; never fails (problems go in `errors`).
+pub fn classify_object(classifiers: &Classifiers, object: &ObjectRef) -> ObjectRecord {
+    match object.open() {
+        Ok(mut reader) => classify_reader(classifiers, object, &mut reader),
+        Err(error) => {
+            let kind = match error {
+                OpenError::NotRegular(_) => "not_regular",
+                OpenError::Io(_) => "unreadable",
+            };
+            unread_record(
+                classifiers,
+                object,
+                ObjectError {
+                    kind,
+                    message: error.to_string(),
+                },
+            )
+        }
+    }
+}
+
+/// Streams a reader through the classifiers. A read error part-way keeps
+/// what was found so far and says where the read stopped.
+pub fn classify_reader(
+    classifiers: &Classifiers,
+    object: &ObjectRef,
+    reader: &mut dyn Read,
+) -> ObjectRecord {
+    let mut classifier = classifiers.object(&object.name);
+    let mut buffer = vec![0u8; READ_SIZE];
+    let mut errors = Vec::new();
+    let mut read = 0u64;
+    loop {
+        match reader.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => {
+                read += n as u64;
+                classifier.feed(&buffer[..n]);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                errors.push(ObjectError {
+                    kind: "read",
+                    message: format!(
+                        "read failed after {read} bytes: {e}; findings cover those bytes only"
+                    ),
+                });
+                break;
+            }
+        }
+    }
+    let classification = classifier.finish();
+    build_record(object, read.max(object.size), classification, errors)
+}
+
+fn unread_record(
+    classifiers: &Classifiers,
+    object: &ObjectRef,
+    error: ObjectError,
+) -> ObjectRecord {
+    let classification = Classification {
+        content_type: None,
+        extension: classifiers.extension(&object.name),
+        themes: Vec::new(),
+        regexes: Vec::new(),
+        encoding: TextEncoding::Binary,
+        bytes: 0,
+        content_scanned: false,
+    };
+    build_record(object, object.size, classification, vec![error])
+}
+
+fn build_record(
+    object: &ObjectRef,
+    size: u64,
+    classification: Classification,
+    errors: Vec<ObjectError>,
+) -> ObjectRecord {
+    let (risk, risk_factors) = content_risk(&classification);
+    ObjectRecord {
+        uri: object.uri.clone(),
+        size,
+        etag: object.etag.clone(),
+        last_modified: object
+            .last_modified
+            .map(|t| humantime::format_rfc3339_seconds(t).to_string()),
+        content_type: classification.content_type,
+        extension: classification.extension,
+        themes: classification.themes,
+        regexes: classification.regexes,
+        svm: None,
+        access: None,
+        risk,
+        risk_factors,
+        errors,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Location;
+
+    struct FailsAfter(usize);
+    impl Read for FailsAfter {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0 == 0 {
+                return Err(std::io::Error::other("device error"));
+            }
+            let text = b"token ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n";
+            let n = text.len().min(buf.len());
+            buf[..n].copy_from_slice(&text[..n]);
+            self.0 -= 1;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_read_error_keeps_earlier_findings_and_says_so() {
+        let classifiers = Classifiers::builtin().unwrap();
+        let object = ObjectRef {
+            uri: "x.txt".into(),
+            name: "x.txt".into(),
+            size: 0,
+            etag: None,
+            last_modified: None,
+            location: Location::File("x.txt".into()),
+        };
+        let record = classify_reader(&classifiers, &object, &mut FailsAfter(1));
+        assert!(record.regexes.iter().any(|r| r.id == "github_key"));
+        assert_eq!(record.errors.len(), 1);
+        assert_eq!(record.errors[0].kind, "read");
+        assert!(
+            record.errors[0].message.contains("after 46 bytes"),
+            "{}",
+            record.errors[0].message
+        );
+    }
+}

@@ -1,0 +1,83 @@
+//! The records a scan produces: one [`ObjectRecord`] per object (SPEC
+//! "Object record"), scan-level issues, and the summary.
+
+use assay_classifiers::extension::ExtensionResult;
+use assay_classifiers::object::{ContentTypeResult, RegexResult};
+use assay_classifiers::risk::RiskFactor;
+use assay_classifiers::theme::ThemeResult;
+use serde::Serialize;
+
+/// Everything assay knows about one object (or archive member).
+#[derive(Debug, Clone, Serialize)]
+pub struct ObjectRecord {
+    pub uri: String,
+    pub size: u64,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub content_type: Option<ContentTypeResult>,
+    pub extension: ExtensionResult,
+    pub themes: Vec<ThemeResult>,
+    pub regexes: Vec<RegexResult>,
+    /// The SVM document classification; null until that classifier runs and
+    /// always null for content with no text.
+    pub svm: Option<serde_json::Value>,
+    /// Access statistics from CloudTrail and access logs; null when none
+    /// were given.
+    pub access: Option<serde_json::Value>,
+    pub risk: u8,
+    pub risk_factors: Vec<RiskFactor>,
+    pub errors: Vec<ObjectError>,
+}
+
+/// Why an object could not be (fully) classified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ObjectError {
+    /// `unreadable` (could not open), `read` (failed part-way: findings so
+    /// far are kept), `not_regular` (FIFO, socket, device).
+    pub kind: &'static str,
+    pub message: String,
+}
+
+/// A problem with the scan itself rather than one object: a directory that
+/// cannot be listed, a symlink loop, a special file skipped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScanIssue {
+    pub location: String,
+    pub kind: &'static str,
+    pub message: String,
+}
+
+/// Totals over a scan.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub objects: u64,
+    pub bytes: u64,
+    /// Objects with at least one regex finding.
+    pub objects_with_findings: u64,
+    /// Objects that could not be read in full.
+    pub objects_with_errors: u64,
+    /// Scan-level issues (unlistable directories, skipped special files).
+    pub scan_issues: u64,
+    /// Objects per risk score; index 0 is risk 1.
+    pub by_risk: [u64; 10],
+    pub max_risk: u8,
+    /// Findings per regex category.
+    pub findings_by_category: std::collections::BTreeMap<String, u64>,
+}
+
+impl Summary {
+    pub fn add(&mut self, record: &ObjectRecord) {
+        self.objects += 1;
+        self.bytes += record.size;
+        self.objects_with_findings += u64::from(!record.regexes.is_empty());
+        self.objects_with_errors += u64::from(!record.errors.is_empty());
+        self.by_risk[usize::from(record.risk.clamp(1, 10) - 1)] += 1;
+        self.max_risk = self.max_risk.max(record.risk);
+        for regex in &record.regexes {
+            *self
+                .findings_by_category
+                .entry(regex.category.to_string())
+                .or_default() += regex.count;
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! Report formats. `jsonl` streams one record per line as objects finish;
+//! the others render a whole [`Report`] at the end.
+
+mod csv;
+mod json;
+mod table;
+
+pub use self::csv::write_csv;
+pub use json::write_json;
+pub use table::write_table;
+
+use serde::Serialize;
+
+use crate::record::{ObjectRecord, ScanIssue, Summary};
+
+/// The version of the JSON report layout (`--format json`).
+pub const SCHEMA_VERSION: &str = "1.0";
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Jsonl,
+    Json,
+    Csv,
+}
+
+/// Facts about the scan run itself.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanInfo {
+    pub targets: Vec<String>,
+    pub started: String,
+    pub finished: String,
+    pub tool: Tool,
+    pub catalog_version: String,
+    /// The SVM model version; null while no model is loaded.
+    pub model_version: Option<String>,
+    /// Access-log inputs and their integrity status.
+    pub inputs: Vec<serde_json::Value>,
+    pub fail_at: Option<u8>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+/// A whole scan, as `--format json|table|csv` render it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: &'static str,
+    pub scan: ScanInfo,
+    pub summary: Summary,
+    /// Bucket records (S3 targets); empty for local trees.
+    pub buckets: Vec<serde_json::Value>,
+    pub objects: Vec<ObjectRecord>,
+    /// Identity records (from access logs); empty when none were given.
+    pub identities: Vec<serde_json::Value>,
+    pub errors: Vec<ScanIssue>,
+}
+
+/// Writes one record as a JSON line.
+pub fn write_jsonl_record(
+    out: &mut dyn std::io::Write,
+    record: &ObjectRecord,
+) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, record)?;
+    out.write_all(b"\n")
+}

@@ -1,0 +1,101 @@
+//! `--format table`: a terminal table of objects, riskiest first, then the
+//! summary and any problems.
+
+use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+
+use super::Report;
+
+/// Findings shown per object before "and N more".
+const SHOWN_FINDINGS: usize = 4;
+
+pub fn write_table(
+    out: &mut dyn std::io::Write,
+    report: &Report,
+    width: Option<u16>,
+) -> std::io::Result<()> {
+    let mut objects: Vec<_> = report.objects.iter().collect();
+    objects.sort_by(|a, b| b.risk.cmp(&a.risk).then_with(|| a.uri.cmp(&b.uri)));
+    let mut table = Table::new();
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if let Some(width) = width {
+        table.set_width(width);
+    }
+    table.set_header(["RISK", "OBJECT", "CONTENT TYPE", "FINDINGS"]);
+    for record in objects {
+        let mut findings: Vec<String> = record
+            .regexes
+            .iter()
+            .map(|r| {
+                let at = r
+                    .locations
+                    .first()
+                    .map(|l| format!(" line {}", l.line))
+                    .unwrap_or_default();
+                format!("{} ×{} {}{} [{}]", r.id, r.count, r.redacted, at, r.risk)
+            })
+            .collect();
+        findings.extend(
+            record
+                .themes
+                .iter()
+                .map(|t| format!("theme {} ×{} [{}]", t.id, t.hits, t.risk)),
+        );
+        if record.extension.mismatch {
+            findings.push(format!(
+                ".{} does not match content",
+                record.extension.ext.as_deref().unwrap_or("")
+            ));
+        }
+        findings.extend(
+            record
+                .errors
+                .iter()
+                .map(|e| format!("ERROR {}: {}", e.kind, e.message)),
+        );
+        if findings.len() > SHOWN_FINDINGS {
+            let more = findings.len() - SHOWN_FINDINGS;
+            findings.truncate(SHOWN_FINDINGS);
+            findings.push(format!("… and {more} more"));
+        }
+        table.add_row([
+            record.risk.to_string(),
+            record.uri.clone(),
+            record
+                .content_type
+                .as_ref()
+                .map_or_else(|| "-".to_string(), |c| c.mime.clone()),
+            findings.join("\n"),
+        ]);
+    }
+    writeln!(out, "{table}")?;
+    let s = &report.summary;
+    writeln!(
+        out,
+        "{} objects, {} bytes; {} with findings; highest risk {}; {} unreadable; {} other problems",
+        s.objects,
+        s.bytes,
+        s.objects_with_findings,
+        s.max_risk,
+        s.objects_with_errors,
+        s.scan_issues
+    )?;
+    for issue in &report.errors {
+        writeln!(
+            out,
+            "  {} {}: {}",
+            issue.kind, issue.location, issue.message
+        )?;
+    }
+    if let Some(threshold) = report.scan.fail_at {
+        let at_or_above: u64 = s.by_risk[usize::from(threshold.clamp(1, 10) - 1)..]
+            .iter()
+            .sum();
+        writeln!(
+            out,
+            "{at_or_above} objects at or above --fail-at {threshold}"
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,56 @@
+//! Sources: where objects come from. A source yields [`Discovered`] items,
+//! each an object to classify (with a way to open its bytes) or an issue
+//! met while listing. The pipeline does not care which source it reads.
+
+pub mod local;
+
+use std::io::Read;
+use std::time::SystemTime;
+
+use crate::record::ScanIssue;
+
+/// An object found by a source, not yet read.
+#[derive(Debug, Clone)]
+pub struct ObjectRef {
+    /// The object's address in reports (`s3://bucket/key` or a path).
+    pub uri: String,
+    /// The name the extension classifier reads (the key or path).
+    pub name: String,
+    pub size: u64,
+    pub etag: Option<String>,
+    pub last_modified: Option<SystemTime>,
+    pub location: Location,
+}
+
+/// How to reach an object's bytes.
+#[derive(Debug, Clone)]
+pub enum Location {
+    File(std::path::PathBuf),
+}
+
+/// What a source yields.
+#[derive(Debug)]
+pub enum Discovered {
+    Object(ObjectRef),
+    Issue(ScanIssue),
+}
+
+/// Why an object's bytes could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("not a regular file ({0})")]
+    NotRegular(&'static str),
+}
+
+impl ObjectRef {
+    /// Opens the object's bytes for streaming.
+    pub fn open(&self) -> Result<Box<dyn Read + Send>, OpenError> {
+        match &self.location {
+            Location::File(path) => {
+                local::open_regular(path).map(|f| Box::new(f) as Box<dyn Read + Send>)
+            }
+        }
+    }
+}

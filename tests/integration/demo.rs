@@ -1,0 +1,203 @@
+//! The demo bucket shipped in the repo, scanned as the README's first
+//! command does.
+
+use crate::util::*;
+
+/// Every secret planted in the demo tree; none may appear in any output.
+const DEMO_SECRETS: &[&str] = &[
+    "Qm8vT1x9bR4kLp2Zs7Wn0Yc5Hd3Jf6Ga8Eu1Io4P",
+    "sk_live_51NwDemoK8s2LqPz7XcVbN3mRt9YuIoPaSdFg",
+    "Vx7!pQ2rLm9sKd",
+    "ghp_R7tK2mQ9vX4bL8nP1zW6yC3dF5hJ0sA2eG7u",
+    "xoxb-2718281828-3141592653-Zk4Lm8Np2Qr6St0Uv3Wx7YzA",
+    "N0rthw1nd-Inv#2026",
+    "AIzaSyD4emoNorthwindK3yForGeocodingZ8xq",
+    "qW8eR2tY6uI0oP4aS9dF1gH7",
+];
+
+#[test]
+fn demo_scan_finds_planted_secrets_with_locations_and_scores() {
+    let (output, records) = scan_records(&repo().join("demo/bucket"), &[]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let files = walkdir_count(&repo().join("demo/bucket"));
+    assert_eq!(records.len(), files, "one record per file");
+
+    let env = record(&records, "config/production.env");
+    assert_eq!(env["risk"], 10);
+    let secret = env["regexes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "aws_secret_key")
+        .unwrap();
+    assert_eq!(secret["locations"][0]["line"], 9);
+    assert_eq!(secret["locations"][0]["column"], 23);
+    assert_eq!(secret["category"], "credentials");
+    assert_eq!(secret["redacted"], "Qm8v…(40 chars)");
+    assert_eq!(env["risk_factors"][0]["detail"], "regexes:aws_secret_key");
+    assert_eq!(env["risk_factors"][0]["value"], 10);
+    for id in [
+        "aws_access_key",
+        "stripe_secret_key",
+        "password_in_url",
+        "slack_webhook_url",
+    ] {
+        assert!(
+            regex_ids(env).contains(&id.to_string()),
+            "{id} missing: {:?}",
+            regex_ids(env)
+        );
+    }
+
+    assert_eq!(
+        record(&records, "keys/legacy-api.key")["content_type"]["mime"],
+        "application/x-pem-file"
+    );
+    assert!(
+        regex_ids(record(&records, "keys/legacy-api.key")).contains(&"rsa_private_key".to_string())
+    );
+    assert_eq!(
+        regex_ids(record(&records, "keys/partner-signing.p8")),
+        vec!["encrypted_private_key"]
+    );
+    assert!(
+        regex_ids(record(&records, "keys/deploy_key")).contains(&"openssh_private_key".to_string())
+    );
+    assert_eq!(
+        regex_ids(record(&records, "src/billing.py")),
+        vec!["google_api_key"]
+    );
+    assert_eq!(
+        record(&records, "src/billing.py")["content_type"]["mime"],
+        "text/x-python"
+    );
+    assert_eq!(
+        record(&records, "exports/customers.jsonl")["regexes"][0]["count"],
+        12
+    );
+
+    let memo = record(&records, "legal/re-harbour-privileged.eml");
+    assert_eq!(memo["content_type"]["mime"], "message/rfc822");
+    let themes: Vec<&str> = memo["themes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert!(themes.contains(&"attorney_client_privileged"), "{themes:?}");
+
+    let photo = record(&records, "assets/team-photo.jpg");
+    assert_eq!(photo["content_type"]["mime"], "application/zip");
+    assert_eq!(photo["extension"]["mismatch"], true);
+
+    let clean = record(&records, "src/format.js");
+    assert!(clean["regexes"].as_array().unwrap().is_empty());
+    for r in &records {
+        assert!(r["svm"].is_null() && r["access"].is_null(), "{r}");
+        assert!(r["errors"].as_array().unwrap().is_empty(), "{r}");
+    }
+}
+
+#[test]
+fn no_output_format_prints_a_secret_in_full() {
+    for format in ["jsonl", "json", "csv", "table"] {
+        let output = run(&[
+            "scan",
+            repo().join("demo/bucket").to_str().unwrap(),
+            "--format",
+            format,
+        ]);
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        for secret in DEMO_SECRETS {
+            assert!(!all.contains(secret), "{format} output leaks {secret}");
+        }
+    }
+}
+
+#[test]
+fn json_report_has_the_spec_sections() {
+    let output = run(&[
+        "scan",
+        repo().join("demo/bucket").to_str().unwrap(),
+        "--format",
+        "json",
+        "--fail-at",
+        "9",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "risk 10 reaches --fail-at 9");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    for key in [
+        "schema_version",
+        "scan",
+        "summary",
+        "buckets",
+        "objects",
+        "identities",
+        "errors",
+    ] {
+        assert!(!report[key].is_null(), "missing {key}");
+    }
+    assert_eq!(report["scan"]["tool"]["name"], "assay");
+    assert!(
+        report["scan"]["catalog_version"]
+            .as_str()
+            .unwrap()
+            .contains('+')
+    );
+    let objects = report["objects"].as_array().unwrap();
+    assert_eq!(report["summary"]["objects"], objects.len());
+    assert_eq!(report["summary"]["max_risk"], 10);
+    let by_risk: u64 = report["summary"]["by_risk"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(by_risk, objects.len() as u64);
+    let uris: Vec<&str> = objects.iter().map(|o| o["uri"].as_str().unwrap()).collect();
+    let mut sorted = uris.clone();
+    sorted.sort();
+    assert_eq!(uris, sorted, "objects are in a stable order");
+}
+
+#[test]
+fn table_output_snapshot() {
+    let demo = repo().join("demo/bucket");
+    let output = assay()
+        .current_dir(repo())
+        .args([
+            "scan",
+            "demo/bucket/config",
+            "demo/bucket/keys",
+            "--format",
+            "table",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let table = String::from_utf8(output.stdout).unwrap();
+    assert!(demo.exists());
+    insta::assert_snapshot!(table);
+}
+
+fn walkdir_count(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .map(|e| {
+            if e.file_type().unwrap().is_dir() {
+                walkdir_count(&e.path())
+            } else {
+                1
+            }
+        })
+        .sum()
+}
