@@ -122,6 +122,10 @@ pub struct DetectorItem {
     /// the detector runs over the whole text.
     #[serde(default = "default_window")]
     pub window: usize,
+    /// For detectors of bare numbers: run only around runs of at least
+    /// this many digits (with single spaces or dashes between them).
+    #[serde(default)]
+    pub digit_run: Option<usize>,
     #[serde(default)]
     pub keywords: Vec<String>,
     #[serde(default = "default_proximity")]
@@ -277,12 +281,20 @@ impl Catalog {
             }
         }
         for d in &self.detectors {
-            if d.anchors.is_empty() != (d.window == 0) {
+            let problem = if !d.anchors.is_empty() && d.window == 0 {
+                Some("a detector with anchors needs a window")
+            } else if !d.anchors.is_empty() && d.digit_run.is_some() {
+                Some("anchors and digit_run exclude each other")
+            } else if d.digit_run == Some(0) {
+                Some("digit_run must be at least 1")
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
                 return Err(CatalogError::Invalid {
                     classifier: "regex",
                     id: d.id.clone(),
-                    problem: "a detector needs anchors and a window, or neither (window = 0)"
-                        .into(),
+                    problem: problem.into(),
                 });
             }
         }

@@ -18,6 +18,7 @@ pub mod content_type;
 pub mod detect;
 pub mod error;
 pub mod extension;
+pub mod keywords;
 pub mod object;
 pub mod risk;
 pub mod theme;
@@ -29,6 +30,7 @@ pub use object::{Classification, ObjectClassifier};
 use content_type::ContentTypeClassifier;
 use detect::DetectorSet;
 use extension::ExtensionClassifier;
+use keywords::KeywordPass;
 use theme::ThemeMatcher;
 
 /// Every classifier, compiled from one catalog; share it between threads.
@@ -38,17 +40,21 @@ pub struct Classifiers {
     extensions: ExtensionClassifier,
     themes: ThemeMatcher,
     detectors: DetectorSet,
+    keywords: KeywordPass,
 }
 
 impl Classifiers {
     /// Compiles the classifiers of a catalog (after any overrides).
     pub fn new(catalog: Catalog) -> Result<Self, CatalogError> {
         catalog.check()?;
+        let themes = ThemeMatcher::new(&catalog)?;
+        let detectors = DetectorSet::new(&catalog)?;
         Ok(Self {
             content: ContentTypeClassifier::new(&catalog)?,
             extensions: ExtensionClassifier::new(&catalog),
-            themes: ThemeMatcher::new(&catalog)?,
-            detectors: DetectorSet::new(&catalog)?,
+            keywords: KeywordPass::new(&themes, &detectors)?,
+            themes,
+            detectors,
             catalog,
         })
     }

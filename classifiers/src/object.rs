@@ -15,7 +15,8 @@ use crate::catalog::DetectorCategory;
 use crate::content_type::{HEAD_LEN, Sniffed, TextEncoding};
 use crate::detect::{MAX_SPAN, Scratch, redact};
 use crate::extension::ExtensionResult;
-use crate::theme::ThemeResult;
+use crate::keywords::AnchorHit;
+use crate::theme::{ThemeCounts, ThemeResult};
 
 /// Bytes gathered before a buffer is classified.
 pub const CHUNK: usize = 1 << 20;
@@ -164,7 +165,8 @@ pub struct ObjectClassifier<'c> {
     first: bool,
     lines_before: u64,
     last_newline: Option<u64>,
-    theme_counts: Vec<u32>,
+    theme_counts: ThemeCounts,
+    anchor_hits: Vec<AnchorHit>,
     tallies: Vec<DetectorTally>,
     scratch: Scratch,
     bytes: u64,
@@ -185,7 +187,8 @@ impl<'c> ObjectClassifier<'c> {
             first: true,
             lines_before: 0,
             last_newline: None,
-            theme_counts: vec![0; classifiers.themes.theme_count()],
+            theme_counts: classifiers.themes.counts(),
+            anchor_hits: Vec::new(),
             tallies: classifiers
                 .detectors
                 .detectors()
@@ -271,17 +274,26 @@ impl<'c> ObjectClassifier<'c> {
 
     fn classify_owned(&mut self, owned: std::ops::Range<usize>) {
         let buf = &self.buf;
-        if self.scan_themes {
-            self.classifiers
-                .themes
-                .count(buf, owned.clone(), &mut self.theme_counts);
-        }
+        let classifiers = self.classifiers;
+        self.anchor_hits.clear();
+        let themes = self
+            .scan_themes
+            .then_some((&classifiers.themes, &mut self.theme_counts));
+        classifiers.keywords.run(
+            buf,
+            owned.clone(),
+            self.buf_offset,
+            themes,
+            &mut self.anchor_hits,
+        );
         let mut line_cursor = owned.start;
         if self.scan_regexes {
-            let hits = self
-                .classifiers
-                .detectors
-                .scan(buf, owned.clone(), &mut self.scratch);
+            let hits = self.classifiers.detectors.scan(
+                buf,
+                owned.clone(),
+                &self.anchor_hits,
+                &mut self.scratch,
+            );
             for hit in hits {
                 // Locations point at the secret itself, not at its keyword.
                 let at = hit.secret_start.max(line_cursor);

@@ -1,8 +1,7 @@
 //! The theme classifier: counts whole-word, case-insensitive keyword hits per
-//! theme in one Aho-Corasick pass, and assigns each theme whose count reaches
-//! its minimum.
+//! theme and assigns each theme whose count reaches its minimum. The
+//! keywords are found by the shared keyword pass ([`crate::keywords`]).
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use serde::Serialize;
 
 use crate::catalog::{Catalog, ThemeItem};
@@ -16,11 +15,12 @@ pub struct ThemeResult {
     pub hits: u32,
 }
 
-/// The compiled keyword automaton of every enabled theme.
+/// Every enabled theme and its keywords, ready for the keyword pass
+/// ([`crate::keywords`]) that finds them together with the detectors' anchors.
 pub struct ThemeMatcher {
-    automaton: AhoCorasick,
-    /// Per automaton pattern: the themes it counts for, and whether a word
-    /// boundary is required on its left and right.
+    /// Distinct lower-case keywords (with `-` and `_` variants of spaced ones).
+    keywords: Vec<String>,
+    /// Per keyword: the themes it counts for and its word-boundary needs.
     patterns: Vec<PatternInfo>,
     themes: Vec<ThemeItem>,
 }
@@ -31,11 +31,19 @@ struct PatternInfo {
     boundary_right: bool,
 }
 
-/// Longest keyword the automaton may hold; longer ones are refused.
-const MAX_KEYWORD_LEN: usize = 128;
+/// Longest keyword allowed; the streaming classifier's overlap covers it.
+pub const MAX_KEYWORD_LEN: usize = 128;
 
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Per-object counting state: hits per theme, and where each theme's last
+/// counted hit ended (overlapping keywords of one theme count once).
+#[derive(Debug, Clone, Default)]
+pub struct ThemeCounts {
+    hits: Vec<u32>,
+    last_end: Vec<u64>,
 }
 
 impl ThemeMatcher {
@@ -50,18 +58,21 @@ impl ThemeMatcher {
         let mut patterns: Vec<PatternInfo> = Vec::new();
         for (index, theme) in themes.iter().enumerate() {
             for keyword in &theme.keywords {
-                // "credit card" also matches credit-card and credit_card.
-                let mut variants = vec![keyword.to_ascii_lowercase()];
-                if keyword.contains(' ') {
-                    variants.push(keyword.to_ascii_lowercase().replace(' ', "-"));
-                    variants.push(keyword.to_ascii_lowercase().replace(' ', "_"));
-                }
-                if keyword.len() > MAX_KEYWORD_LEN {
+                if keyword.len() > MAX_KEYWORD_LEN || keyword.is_empty() {
                     return Err(CatalogError::Invalid {
                         classifier: "theme",
                         id: theme.id.clone(),
-                        problem: format!("keyword longer than {MAX_KEYWORD_LEN} bytes"),
+                        problem: format!(
+                            "keyword {keyword:?} is empty or longer than {MAX_KEYWORD_LEN} bytes"
+                        ),
                     });
+                }
+                // "credit card" also matches credit-card and credit_card.
+                let lower = keyword.to_ascii_lowercase();
+                let mut variants = vec![lower.clone()];
+                if lower.contains(' ') {
+                    variants.push(lower.replace(' ', "-"));
+                    variants.push(lower.replace(' ', "_"));
                 }
                 for variant in variants {
                     if let Some(existing) = keywords.iter().position(|k| *k == variant) {
@@ -80,54 +91,61 @@ impl ThemeMatcher {
                 }
             }
         }
-        let automaton = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&keywords)
-            .map_err(|e| CatalogError::Automaton {
-                what: "themes",
-                message: e.to_string(),
-            })?;
         Ok(Self {
-            automaton,
+            keywords,
             patterns,
             themes,
         })
     }
 
-    pub fn theme_count(&self) -> usize {
-        self.themes.len()
+    /// The keywords, in the order [`ThemeMatcher::record`] refers to them.
+    pub fn keywords(&self) -> &[String] {
+        &self.keywords
     }
 
-    /// Adds the keyword hits that start in `owned` to `counts` (one slot per
-    /// theme). Bytes outside `owned` are context for word boundaries only.
-    pub fn count(&self, buf: &[u8], owned: std::ops::Range<usize>, counts: &mut [u32]) {
-        // A keyword starting in `owned` may end a little past it.
-        let end = buf.len().min(owned.end + MAX_KEYWORD_LEN);
-        let input = aho_corasick::Input::new(buf).span(owned.start..end);
-        for hit in self.automaton.find_iter(input) {
-            if hit.start() >= owned.end {
-                break;
-            }
-            let info = &self.patterns[hit.pattern().as_usize()];
-            if info.boundary_left && hit.start() > 0 && is_word_byte(buf[hit.start() - 1]) {
+    /// Fresh counting state for one object.
+    pub fn counts(&self) -> ThemeCounts {
+        ThemeCounts {
+            hits: vec![0; self.themes.len()],
+            last_end: vec![0; self.themes.len()],
+        }
+    }
+
+    /// Counts one keyword hit at `start..end` of `buf` (whose first byte is
+    /// at `base` in the object) if it stands as a whole word.
+    pub fn record(
+        &self,
+        keyword: usize,
+        buf: &[u8],
+        start: usize,
+        end: usize,
+        base: u64,
+        counts: &mut ThemeCounts,
+    ) {
+        let info = &self.patterns[keyword];
+        if info.boundary_left && start > 0 && is_word_byte(buf[start - 1]) {
+            return;
+        }
+        if info.boundary_right && buf.get(end).is_some_and(|&b| is_word_byte(b)) {
+            return;
+        }
+        let (start, end) = (base + start as u64, base + end as u64);
+        for &theme in &info.themes {
+            let theme = theme as usize;
+            // "strictly confidential" holds "confidential": one hit, not two.
+            if start < counts.last_end[theme] {
                 continue;
             }
-            if info.boundary_right && buf.get(hit.end()).is_some_and(|&b| is_word_byte(b)) {
-                continue;
-            }
-            for &theme in &info.themes {
-                counts[theme as usize] += 1;
-            }
+            counts.hits[theme] += 1;
+            counts.last_end[theme] = end;
         }
     }
 
     /// The themes whose counts reach their minimum.
-    pub fn results(&self, counts: &[u32]) -> Vec<ThemeResult> {
+    pub fn results(&self, counts: &ThemeCounts) -> Vec<ThemeResult> {
         self.themes
             .iter()
-            .zip(counts)
+            .zip(&counts.hits)
             .filter(|(theme, hits)| **hits >= theme.min_count)
             .map(|(theme, &hits)| ThemeResult {
                 id: theme.id.clone(),
@@ -140,14 +158,14 @@ impl ThemeMatcher {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
 
     fn themes_of(text: &str) -> Vec<(String, u32)> {
-        let matcher = ThemeMatcher::new(&Catalog::builtin().unwrap()).unwrap();
-        let mut counts = vec![0; matcher.theme_count()];
-        matcher.count(text.as_bytes(), 0..text.len(), &mut counts);
-        matcher
-            .results(&counts)
+        let classifiers = crate::Classifiers::builtin().unwrap();
+        let mut object = classifiers.object("doc.txt");
+        object.feed(text.as_bytes());
+        object
+            .finish()
+            .themes
             .into_iter()
             .map(|t| (t.id, t.hits))
             .collect()
@@ -168,6 +186,15 @@ mod tests {
             !found
                 .iter()
                 .any(|(id, _)| id == "attorney_client_privileged"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn overlapping_keywords_of_one_theme_count_once() {
+        let found = themes_of("STRICTLY CONFIDENTIAL. Confidential information follows.");
+        assert!(
+            found.contains(&("confidential_markings".to_string(), 2)),
             "{found:?}"
         );
     }

@@ -1,27 +1,30 @@
 //! The regex classifier: runs every enabled detector of the catalog over a
-//! buffer in one pass.
+//! buffer.
 //!
-//! One case-insensitive Aho-Corasick automaton holds the anchors of all
-//! detectors. Each anchor hit opens a window around it for the detectors
-//! that own the anchor; windows are merged per detector and the detector's
-//! regex runs only there. Detectors without anchors run over the whole
-//! buffer. Every candidate then passes the detector's ignore list,
+//! The anchors of all detectors are found by the shared keyword pass
+//! ([`crate::keywords`]). Each anchor hit opens a window around it for the
+//! detectors that own the anchor; windows are merged per detector and the
+//! detector's regex runs only there. Detectors of bare numbers run around
+//! long digit runs ([`digits`]); any other detector without anchors runs
+//! over the whole buffer. Every candidate then passes the detector's ignore list,
 //! validators and keyword-proximity rule, and generic detectors yield to
 //! specific ones that matched the same span.
 
+pub mod digits;
 mod redact;
 pub mod validate;
 
 pub use redact::redact;
 pub use validate::Validator;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::AhoCorasick;
 use regex_automata::meta::Regex;
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input};
 
 use crate::catalog::{Catalog, DetectorItem};
 use crate::error::CatalogError;
+use crate::keywords::AnchorHit;
 
 /// The longest match (plus context) a detector may need, in bytes. The
 /// streaming classifier keeps this much overlap between buffers.
@@ -50,9 +53,10 @@ pub struct Hit {
 /// Every enabled detector, compiled once and shared by all threads.
 pub struct DetectorSet {
     detectors: Vec<Detector>,
-    anchors: Option<AhoCorasick>,
-    /// Per anchor pattern: the detectors that own it.
+    /// Distinct lower-case anchors, and per anchor the detectors that own it.
+    anchors: Vec<String>,
     anchor_owners: Vec<Vec<usize>>,
+    digit_runs: Vec<usize>,
     full_scan: Vec<usize>,
 }
 
@@ -60,6 +64,7 @@ pub struct DetectorSet {
 #[derive(Default)]
 pub struct Scratch {
     windows: Vec<Vec<(usize, usize)>>,
+    runs: Vec<(usize, usize)>,
     hits: Vec<Hit>,
 }
 
@@ -121,45 +126,39 @@ impl DetectorSet {
             .filter(|d| d.enabled)
             .map(compile)
             .collect::<Result<Vec<_>, _>>()?;
-        let mut anchor_texts: Vec<String> = Vec::new();
+        let mut anchors: Vec<String> = Vec::new();
         let mut anchor_owners: Vec<Vec<usize>> = Vec::new();
+        let mut digit_runs = Vec::new();
         let mut full_scan = Vec::new();
         for (index, detector) in detectors.iter().enumerate() {
-            if detector.item.anchors.is_empty() {
+            if detector.item.digit_run.is_some() {
+                digit_runs.push(index);
+            } else if detector.item.anchors.is_empty() {
                 full_scan.push(index);
             }
             for anchor in &detector.item.anchors {
                 let lower = anchor.to_ascii_lowercase();
-                match anchor_texts.iter().position(|a| *a == lower) {
+                match anchors.iter().position(|a| *a == lower) {
                     Some(existing) => anchor_owners[existing].push(index),
                     None => {
-                        anchor_texts.push(lower);
+                        anchors.push(lower);
                         anchor_owners.push(vec![index]);
                     }
                 }
             }
         }
-        let anchors = if anchor_texts.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasick::builder()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .kind(Some(AhoCorasickKind::DFA))
-                    .build(&anchor_texts)
-                    .map_err(|e| CatalogError::Automaton {
-                        what: "detector anchors",
-                        message: e.to_string(),
-                    })?,
-            )
-        };
         Ok(Self {
             detectors,
             anchors,
             anchor_owners,
+            digit_runs,
             full_scan,
         })
+    }
+
+    /// Every distinct anchor (lower case), in the order [`AnchorHit::anchor`] counts.
+    pub fn anchors(&self) -> &[String] {
+        &self.anchors
     }
 
     pub fn detectors(&self) -> &[Detector] {
@@ -172,23 +171,40 @@ impl DetectorSet {
         &self,
         buf: &[u8],
         owned: std::ops::Range<usize>,
+        anchor_hits: &[AnchorHit],
         scratch: &'s mut Scratch,
     ) -> &'s [Hit] {
         scratch.hits.clear();
         scratch.windows.resize_with(self.detectors.len(), Vec::new);
-        if let Some(anchors) = &self.anchors {
-            let search_end = buf.len().min(owned.end + MAX_SPAN / 2);
-            let search_start = owned.start.saturating_sub(MAX_SPAN / 2);
-            let input = aho_corasick::Input::new(buf).span(search_start..search_end);
-            for hit in anchors.find_overlapping_iter(input) {
-                for &detector in &self.anchor_owners[hit.pattern().as_usize()] {
-                    let window = self.detectors[detector].item.window;
-                    let span = (
-                        hit.start().saturating_sub(window),
-                        (hit.end() + window).min(buf.len()),
-                    );
-                    scratch.windows[detector].push(span);
-                }
+        for hit in anchor_hits {
+            for &detector in &self.anchor_owners[hit.anchor] {
+                let window = self.detectors[detector].item.window;
+                let span = (
+                    hit.start.saturating_sub(window),
+                    (hit.end + window).min(buf.len()),
+                );
+                scratch.windows[detector].push(span);
+            }
+        }
+        if !self.digit_runs.is_empty() {
+            let reach =
+                (owned.start.saturating_sub(MAX_SPAN / 2))..buf.len().min(owned.end + MAX_SPAN / 2);
+            for &detector in &self.digit_runs {
+                let item = &self.detectors[detector].item;
+                scratch.runs.clear();
+                digits::digit_runs(
+                    buf,
+                    reach.clone(),
+                    item.digit_run.unwrap_or(1),
+                    &mut scratch.runs,
+                );
+                let padded = scratch.runs.iter().map(|&(s, e)| {
+                    (
+                        s.saturating_sub(item.window),
+                        (e + item.window).min(buf.len()),
+                    )
+                });
+                scratch.windows[detector].extend(padded);
             }
         }
         for &detector in &self.full_scan {
@@ -315,12 +331,10 @@ mod tests {
     use super::*;
 
     fn ids(text: &str) -> Vec<String> {
-        let set = DetectorSet::new(&Catalog::builtin().unwrap()).unwrap();
-        let mut scratch = Scratch::default();
-        set.scan(text.as_bytes(), 0..text.len(), &mut scratch)
-            .iter()
-            .map(|h| set.detectors()[h.detector].item.id.clone())
-            .collect()
+        let classifiers = crate::Classifiers::builtin().unwrap();
+        let mut object = classifiers.object("notes.txt");
+        object.feed(text.as_bytes());
+        object.finish().regexes.into_iter().map(|r| r.id).collect()
     }
 
     #[test]
@@ -362,9 +376,26 @@ mod tests {
     #[test]
     fn matches_outside_the_owned_range_are_left_to_the_neighbour() {
         let set = DetectorSet::new(&Catalog::builtin().unwrap()).unwrap();
+        let anchor = set.anchors().iter().position(|a| a == "ghp_").unwrap();
         let mut scratch = Scratch::default();
         let text = b"xxxxxxxxxx ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789 yyyy";
-        assert_eq!(set.scan(text, 0..5, &mut scratch).len(), 0);
-        assert_eq!(set.scan(text, 5..text.len(), &mut scratch).len(), 1);
+        let hits = [AnchorHit {
+            anchor,
+            start: 11,
+            end: 15,
+        }];
+        assert_eq!(set.scan(text, 0..5, &hits, &mut scratch).len(), 0);
+        assert_eq!(set.scan(text, 5..text.len(), &hits, &mut scratch).len(), 1);
+    }
+
+    #[test]
+    fn cards_are_found_through_the_digit_prefilter_and_bad_ones_dropped() {
+        assert_eq!(
+            ids("paid with 4539 1488 0343 6467 yesterday"),
+            vec!["credit_card_number"]
+        );
+        assert_eq!(ids("order 4539-1488-0343-6467"), vec!["credit_card_number"]);
+        assert!(ids("order 4539 1488 0343 6468").is_empty(), "Luhn fails");
+        assert!(ids("#define BIG 18446744073709551615ULL").is_empty());
     }
 }
