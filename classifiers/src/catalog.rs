@@ -149,6 +149,9 @@ pub struct LanguageItem {
     pub mime: String,
     #[serde(default)]
     pub interpreters: Vec<String>,
+    /// File extensions (lower case, no dot) that name the language.
+    #[serde(default)]
+    pub extensions: Vec<String>,
     pub min_score: u32,
     #[serde(default)]
     pub cues: Vec<LanguageCue>,
@@ -352,6 +355,7 @@ impl Catalog {
     }
 
     /// The content-type item for a media type, if the catalog has it.
+    /// (A linear search: hot paths use [`crate::Classifiers`]' index.)
     pub fn content_type(&self, mime: &str) -> Option<&ContentTypeItem> {
         self.content_types.iter().find(|c| c.mime == mime)
     }

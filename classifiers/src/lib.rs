@@ -41,6 +41,8 @@ pub struct Classifiers {
     themes: ThemeMatcher,
     detectors: DetectorSet,
     keywords: KeywordPass,
+    /// Media type -> position in `catalog.content_types`.
+    content_index: std::collections::HashMap<String, usize>,
 }
 
 impl Classifiers {
@@ -55,6 +57,12 @@ impl Classifiers {
             keywords: KeywordPass::new(&themes, &detectors)?,
             themes,
             detectors,
+            content_index: catalog
+                .content_types
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.mime.clone(), i))
+                .collect(),
             catalog,
         })
     }
@@ -66,6 +74,13 @@ impl Classifiers {
 
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
+    }
+
+    /// The catalog item of a media type.
+    pub fn content_type_item(&self, mime: &str) -> Option<&catalog::ContentTypeItem> {
+        self.content_index
+            .get(mime)
+            .map(|&i| &self.catalog.content_types[i])
     }
 
     /// Classifies a name alone, for objects whose bytes cannot be read.

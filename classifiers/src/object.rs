@@ -223,7 +223,10 @@ impl<'c> ObjectClassifier<'c> {
     }
 
     fn sniff(&mut self) {
-        let sniffed = self.classifiers.content.sniff(&self.pending);
+        let sniffed = self
+            .classifiers
+            .content
+            .sniff_named(&self.pending, Some(&self.name));
         let class = self
             .classifiers
             .catalog

@@ -4,7 +4,7 @@
 //! scan goes on.
 
 use std::io::Read;
-use std::sync::mpsc;
+use std::sync::Mutex;
 
 use assay_classifiers::content_type::TextEncoding;
 use assay_classifiers::risk::content_risk;
@@ -26,43 +26,39 @@ pub enum Event {
 }
 
 /// Classifies every object the source yields on `jobs` threads and passes
-/// each record (or listing issue) to `sink` on the calling thread.
-pub fn run<I>(
+/// each record (or listing issue) to `sink` as soon as it is ready. The sink
+/// runs on the worker that produced the event, under a lock, so records are
+/// never queued and no writer thread has to be woken for each one.
+pub fn run<I, S>(
     classifiers: &Classifiers,
     objects: I,
     jobs: usize,
-    mut sink: impl FnMut(Event),
+    sink: S,
 ) -> Result<(), ScanError>
 where
     I: Iterator<Item = Discovered> + Send,
+    S: FnMut(Event) + Send,
 {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.max(1))
         .thread_name(|i| format!("assay-worker-{i}"))
         .build()
         .map_err(|e| ScanError::Threads(jobs, e.to_string()))?;
-    // A bounded queue keeps memory flat when the writer is slower than the workers.
-    let (sender, receiver) = mpsc::sync_channel::<Event>(256);
-    std::thread::scope(|scope| {
-        scope.spawn(move || {
-            pool.install(|| {
-                objects
-                    .par_bridge()
-                    .for_each_with(sender, |sender, discovered| {
-                        let event = match discovered {
-                            Discovered::Object(object) => {
-                                Event::Object(Box::new(classify_object(classifiers, &object)))
-                            }
-                            Discovered::Issue(issue) => Event::Issue(issue),
-                        };
-                        // The receiver only goes away if the caller stopped early.
-                        let _ = sender.send(event);
-                    });
-            });
+    let sink = Mutex::new(sink);
+    pool.install(|| {
+        objects.par_bridge().for_each(|discovered| {
+            let event = match discovered {
+                Discovered::Object(object) => {
+                    Event::Object(Box::new(classify_object(classifiers, &object)))
+                }
+                Discovered::Issue(issue) => Event::Issue(issue),
+            };
+            // A sink that panicked already took the scan down; keep going.
+            let mut sink = sink
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            (*sink)(event);
         });
-        for event in receiver {
-            sink(event);
-        }
     });
     Ok(())
 }

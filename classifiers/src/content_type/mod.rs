@@ -19,6 +19,8 @@ use crate::error::CatalogError;
 
 /// How many leading bytes the sniffer looks at.
 pub const HEAD_LEN: usize = 8192;
+/// How many of those the text sniffers read: enough lines to judge a format.
+pub const TEXT_HEAD_LEN: usize = 4096;
 
 /// The text encoding the sniffer found, which decides how the other
 /// classifiers read the object.
@@ -66,6 +68,15 @@ impl ContentTypeClassifier {
     /// assert_eq!(sniffer.sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").mime, "image/png");
     /// ```
     pub fn sniff(&self, head: &[u8]) -> Sniffed {
+        self.sniff_named(head, None)
+    }
+
+    /// Like [`ContentTypeClassifier::sniff`], with the object's name: an
+    /// extension that names a programming language settles which language a
+    /// source file is in (`x.h` is C or C++, never Lua).
+    pub fn sniff_named(&self, head: &[u8], name: Option<&str>) -> Sniffed {
+        let ext = name.and_then(|n| crate::extension::extension_of(n, |_| false));
+        let ext = ext.as_deref();
         let head = &head[..head.len().min(HEAD_LEN)];
         if head.is_empty() {
             return Sniffed {
@@ -91,6 +102,7 @@ impl ContentTypeClassifier {
                 };
             }
         }
+        let head = &head[..head.len().min(TEXT_HEAD_LEN)];
         match text::detect_encoding(head) {
             TextEncoding::Binary => Sniffed {
                 mime: "application/octet-stream",
@@ -99,14 +111,14 @@ impl ContentTypeClassifier {
             TextEncoding::Utf8 => {
                 let text = String::from_utf8_lossy(head);
                 Sniffed {
-                    mime: text::sniff(&text, &self.languages),
+                    mime: text::sniff(&text, ext, &self.languages),
                     encoding: TextEncoding::Utf8,
                 }
             }
             encoding => {
                 let text = text::decode_utf16_head(head, encoding == TextEncoding::Utf16Le);
                 Sniffed {
-                    mime: text::sniff(&text, &self.languages),
+                    mime: text::sniff(&text, ext, &self.languages),
                     encoding,
                 }
             }

@@ -79,7 +79,9 @@ pub(super) fn decode_utf16_head(head: &[u8], little_endian: bool) -> String {
 }
 
 /// Names a text format.
-pub(super) fn sniff(text: &str, languages: &LanguageSniffer) -> &'static str {
+/// `ext` is the file name's extension, if any: it names the language of
+/// source code (see [`LanguageSniffer::from_extension`]).
+pub(super) fn sniff(text: &str, ext: Option<&str>, languages: &LanguageSniffer) -> &'static str {
     let text = text.trim_start_matches('\u{FEFF}');
     let start = text.trim_start();
     // The last line of a head may be cut short: judge on whole lines.
@@ -105,6 +107,9 @@ pub(super) fn sniff(text: &str, languages: &LanguageSniffer) -> &'static str {
         return markup(start);
     }
     if let Some(mime) = fixed_prefix(start) {
+        return mime;
+    }
+    if let Some(mime) = ext.and_then(|ext| languages.from_extension(ext, text.as_bytes())) {
         return mime;
     }
     if start.starts_with('{') || start.starts_with('[') {
@@ -151,7 +156,7 @@ pub(super) fn sniff(text: &str, languages: &LanguageSniffer) -> &'static str {
 }
 
 fn whole_lines(text: &str) -> impl Iterator<Item = &str> {
-    let end = if text.len() >= super::HEAD_LEN - 4 {
+    let end = if text.len() >= super::TEXT_HEAD_LEN - 4 {
         text.rfind('\n').unwrap_or(text.len())
     } else {
         text.len()
@@ -659,7 +664,7 @@ mod tests {
 
     fn sniff_str(text: &str) -> &'static str {
         let languages = LanguageSniffer::new(&Catalog::builtin().unwrap().languages).unwrap();
-        sniff(text, &languages)
+        sniff(text, None, &languages)
     }
 
     #[test]
