@@ -31,10 +31,8 @@ pub(super) fn sniff_signature(head: &[u8]) -> Option<&'static str> {
         || at(12, b"\x62\x31\x05\x00")
     {
         "application/x-dbm"
-    } else if let Some(der) = der_kind(head) {
-        der
     } else {
-        return None;
+        der_kind(head)?
     };
     Some(found)
 }

@@ -183,10 +183,8 @@ fn key_material(start: &str) -> Option<&'static str> {
         );
     }
     // `openssl pkcs12 -nodes` and friends put "Bag Attributes" lines first.
-    if start.starts_with("Bag Attributes") || start.starts_with("Key Attributes") {
-        if start.contains("\n-----BEGIN ") {
-            return Some("application/x-pem-file");
-        }
+    if (start.starts_with("Bag Attributes") || start.starts_with("Key Attributes")) && start.contains("\n-----BEGIN ") {
+        return Some("application/x-pem-file");
     }
     if start.starts_with("PuTTY-User-Key-File-") {
         return Some("application/x-putty-private-key");
@@ -336,9 +334,7 @@ fn email(lines: &[&str]) -> Option<&'static str> {
         if line.starts_with(' ') || line.starts_with('\t') {
             continue;
         }
-        let Some((name, _)) = line.split_once(": ") else {
-            return None;
-        };
+        let (name, _) = line.split_once(": ")?;
         if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
             return None;
         }
