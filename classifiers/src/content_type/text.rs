@@ -183,7 +183,9 @@ fn key_material(start: &str) -> Option<&'static str> {
         );
     }
     // `openssl pkcs12 -nodes` and friends put "Bag Attributes" lines first.
-    if (start.starts_with("Bag Attributes") || start.starts_with("Key Attributes")) && start.contains("\n-----BEGIN ") {
+    if (start.starts_with("Bag Attributes") || start.starts_with("Key Attributes"))
+        && start.contains("\n-----BEGIN ")
+    {
         return Some("application/x-pem-file");
     }
     if start.starts_with("PuTTY-User-Key-File-") {
