@@ -152,6 +152,9 @@ pub struct LanguageItem {
     /// File extensions (lower case, no dot) that name the language.
     #[serde(default)]
     pub extensions: Vec<String>,
+    /// Whole file names that name the language (`Makefile`).
+    #[serde(default)]
+    pub filenames: Vec<String>,
     pub min_score: u32,
     #[serde(default)]
     pub cues: Vec<LanguageCue>,

@@ -293,3 +293,30 @@ fn unreadable_file_in_the_middle_of_a_tree() {
         vec!["slack_api_token"]
     );
 }
+
+/// A symlink named on the command line is followed; one met while walking
+/// is not, unless --follow.
+#[cfg(unix)]
+#[test]
+fn explicit_symlink_targets_are_followed_walked_ones_are_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real");
+    std::fs::create_dir(&real).unwrap();
+    std::fs::write(
+        real.join("key.txt"),
+        "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n",
+    )
+    .unwrap();
+    let link = dir.path().join("link.txt");
+    std::os::unix::fs::symlink(real.join("key.txt"), &link).unwrap();
+    let (_, records) = scan_records(&link, &[]);
+    assert_eq!(records.len(), 1);
+    assert_eq!(regex_ids(&records[0]), vec!["github_key"]);
+    let (_, walked) = scan_records(dir.path(), &[]);
+    assert_eq!(
+        walked.len(),
+        1,
+        "the link inside the tree is skipped: {walked:?}"
+    );
+    assert!(walked[0]["uri"].as_str().unwrap().ends_with("real/key.txt"));
+}

@@ -21,6 +21,15 @@ pub(super) fn sniff_signature(head: &[u8]) -> Option<&'static str> {
         "application/vnd.tcpdump.pcap"
     } else if at(0, b"\x0A\x0D\x0D\x0A") {
         "application/x-pcapng"
+    } else if at(0, b".snd") {
+        "audio/basic"
+    } else if head.len() >= 16
+        && at(2, b"\r\n")
+        && (2900..4000).contains(&u16::from_le_bytes([head[0], head[1]]))
+        && head[4..8].iter().all(|&b| b <= 3)
+    {
+        // CPython bytecode: a 2-byte version magic, "\r\n", then flags.
+        "application/x-python-code"
     } else if at(0, b"!BDN") {
         "application/x-ms-outlook"
     } else if at(4, b"Standard Jet DB") || at(4, b"Standard ACE DB") {
@@ -62,26 +71,87 @@ fn der_kind(head: &[u8]) -> Option<&'static str> {
 }
 
 /// Sharpens what `infer` said when the header tells more.
-pub(super) fn refine(mime: &'static str, head: &[u8]) -> &'static str {
+pub(super) fn refine(mime: &'static str, head: &[u8], name: Option<&str>) -> &'static str {
     match mime {
-        "application/x-executable" if head.starts_with(b"\x7FELF") => elf_kind(head),
+        "application/x-executable" if head.starts_with(b"\x7FELF") => match elf_kind(head) {
+            // Some libraries can run (glibc's libc.so.6 has an interpreter):
+            // a shared-object name settles it.
+            "application/x-executable"
+                if name.is_some_and(is_shared_object_name) && head.get(16) == Some(&3) =>
+            {
+                "application/x-sharedlib"
+            }
+            kind => kind,
+        },
+        "font/woff" if head.starts_with(b"wOF2") => "font/woff2",
         "application/zip" => zip_kind(head),
         other => other,
     }
 }
 
+/// `libfoo.so`, `libfoo.so.6`, `libfoo.so.1.2.3`.
+fn is_shared_object_name(name: &str) -> bool {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    base.ends_with(".so") || base.contains(".so.")
+}
+
 /// ELF e_type: relocatable object, executable, shared object or core dump.
+/// A position-independent executable is a shared object with an
+/// interpreter (PT_INTERP); it is reported as an executable.
 fn elf_kind(head: &[u8]) -> &'static str {
     let little_endian = head.get(5) == Some(&1);
-    let e_type = match head.get(16..18) {
-        Some(b) if little_endian => u16::from_le_bytes([b[0], b[1]]),
-        Some(b) => u16::from_be_bytes([b[0], b[1]]),
-        None => return "application/x-executable",
+    let wide = head.get(4) == Some(&2);
+    let u16_at = |at: usize| {
+        head.get(at..at + 2).map(|b| {
+            if little_endian {
+                u16::from_le_bytes([b[0], b[1]])
+            } else {
+                u16::from_be_bytes([b[0], b[1]])
+            }
+        })
     };
-    match e_type {
-        1 => "application/x-object",
-        3 => "application/x-sharedlib",
-        4 => "application/x-coredump",
+    let u32_at = |at: usize| {
+        head.get(at..at + 4).map(|b| {
+            let b = [b[0], b[1], b[2], b[3]];
+            if little_endian {
+                u32::from_le_bytes(b)
+            } else {
+                u32::from_be_bytes(b)
+            }
+        })
+    };
+    let u64_at = |at: usize| {
+        head.get(at..at + 8).map(|b| {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(b);
+            if little_endian {
+                u64::from_le_bytes(a)
+            } else {
+                u64::from_be_bytes(a)
+            }
+        })
+    };
+    match u16_at(16) {
+        Some(1) => "application/x-object",
+        Some(4) => "application/x-coredump",
+        Some(3) => {
+            let (phoff, entsize, count) = if wide {
+                (u64_at(32).map(|v| v as usize), u16_at(54), u16_at(56))
+            } else {
+                (u32_at(28).map(|v| v as usize), u16_at(42), u16_at(44))
+            };
+            let interpreted = match (phoff, entsize, count) {
+                (Some(off), Some(size), Some(n)) => {
+                    (0..usize::from(n)).any(|i| u32_at(off + i * usize::from(size)) == Some(3))
+                }
+                _ => false,
+            };
+            if interpreted {
+                "application/x-executable"
+            } else {
+                "application/x-sharedlib"
+            }
+        }
         _ => "application/x-executable",
     }
 }
@@ -161,6 +231,14 @@ mod tests {
     fn elf_types() {
         let mut elf = b"\x7FELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0".to_vec();
         assert_eq!(elf_kind(&elf), "application/x-sharedlib");
+        // A PIE: ET_DYN whose first program header is PT_INTERP.
+        let mut pie = elf.clone();
+        pie.resize(64, 0);
+        pie[32] = 64; // e_phoff
+        pie[54] = 56; // e_phentsize
+        pie[56] = 1; // e_phnum
+        pie.extend_from_slice(&[3, 0, 0, 0]);
+        assert_eq!(elf_kind(&pie), "application/x-executable");
         elf[16] = 4;
         assert_eq!(elf_kind(&elf), "application/x-coredump");
     }

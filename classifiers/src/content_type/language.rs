@@ -29,6 +29,7 @@ pub struct LanguageSniffer {
     languages: Vec<Language>,
     interpreters: Vec<(String, usize)>,
     by_extension: HashMap<String, Vec<usize>>,
+    by_filename: HashMap<String, usize>,
     /// Every cue of every language in one set, and per cue its (language, weight).
     all_cues: RegexSet,
     all_owners: Vec<(usize, u32)>,
@@ -52,10 +53,12 @@ impl LanguageSniffer {
         let mut languages = Vec::new();
         let mut interpreters = Vec::new();
         let mut by_extension: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_filename: HashMap<String, usize> = HashMap::new();
         let mut all_patterns = Vec::new();
         let mut all_owners = Vec::new();
         for (index, item) in items.iter().enumerate() {
             interpreters.extend(item.interpreters.iter().map(|name| (name.clone(), index)));
+            by_filename.extend(item.filenames.iter().map(|name| (name.clone(), index)));
             for ext in &item.extensions {
                 by_extension
                     .entry(ext.to_ascii_lowercase())
@@ -86,6 +89,7 @@ impl LanguageSniffer {
             languages,
             interpreters,
             by_extension,
+            by_filename,
             all_cues,
             all_owners,
         })
@@ -106,6 +110,13 @@ impl LanguageSniffer {
             .iter()
             .find(|(interpreter, _)| interpreter == name)
             .map(|&(_, index)| self.languages[index].mime)
+    }
+
+    /// The language a whole file name names (`Makefile`, `Dockerfile`).
+    pub fn from_filename(&self, base_name: &str) -> Option<&'static str> {
+        self.by_filename
+            .get(base_name)
+            .map(|&index| self.languages[index].mime)
     }
 
     /// The language a file extension names, deciding between the languages

@@ -75,8 +75,6 @@ impl ContentTypeClassifier {
     /// extension that names a programming language settles which language a
     /// source file is in (`x.h` is C or C++, never Lua).
     pub fn sniff_named(&self, head: &[u8], name: Option<&str>) -> Sniffed {
-        let ext = name.and_then(|n| crate::extension::extension_of(n, |_| false));
-        let ext = ext.as_deref();
         let head = &head[..head.len().min(HEAD_LEN)];
         if head.is_empty() {
             return Sniffed {
@@ -97,7 +95,7 @@ impl ContentTypeClassifier {
             let armoured_text = mime == "application/x-x509-ca-cert" && head.starts_with(b"-----");
             if !mime.starts_with("text/") && mime != "application/octet-stream" && !armoured_text {
                 return Sniffed {
-                    mime: binary::refine(normalise(mime), head),
+                    mime: binary::refine(normalise(mime), head, name),
                     encoding: TextEncoding::Binary,
                 };
             }
@@ -111,14 +109,14 @@ impl ContentTypeClassifier {
             TextEncoding::Utf8 => {
                 let text = String::from_utf8_lossy(head);
                 Sniffed {
-                    mime: text::sniff(&text, ext, &self.languages),
+                    mime: text::sniff(&text, name, &self.languages),
                     encoding: TextEncoding::Utf8,
                 }
             }
             encoding => {
                 let text = text::decode_utf16_head(head, encoding == TextEncoding::Utf16Le);
                 Sniffed {
-                    mime: text::sniff(&text, ext, &self.languages),
+                    mime: text::sniff(&text, name, &self.languages),
                     encoding,
                 }
             }

@@ -79,9 +79,11 @@ pub(super) fn decode_utf16_head(head: &[u8], little_endian: bool) -> String {
 }
 
 /// Names a text format.
-/// `ext` is the file name's extension, if any: it names the language of
-/// source code (see [`LanguageSniffer::from_extension`]).
-pub(super) fn sniff(text: &str, ext: Option<&str>, languages: &LanguageSniffer) -> &'static str {
+/// `name` is the object's name, if known: its extension or whole name can
+/// name the language of source code (see [`LanguageSniffer::from_extension`]).
+pub(super) fn sniff(text: &str, name: Option<&str>, languages: &LanguageSniffer) -> &'static str {
+    let ext = name.and_then(|n| crate::extension::extension_of(n, |_| false));
+    let base = name.map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n));
     let text = text.trim_start_matches('\u{FEFF}');
     let start = text.trim_start();
     // The last line of a head may be cut short: judge on whole lines.
@@ -109,7 +111,11 @@ pub(super) fn sniff(text: &str, ext: Option<&str>, languages: &LanguageSniffer) 
     if let Some(mime) = fixed_prefix(start) {
         return mime;
     }
-    if let Some(mime) = ext.and_then(|ext| languages.from_extension(ext, text.as_bytes())) {
+    let named = base.and_then(|b| languages.from_filename(b)).or_else(|| {
+        ext.as_deref()
+            .and_then(|e| languages.from_extension(e, text.as_bytes()))
+    });
+    if let Some(mime) = named {
         return mime;
     }
     if start.starts_with('{') || start.starts_with('[') {
@@ -143,7 +149,7 @@ pub(super) fn sniff(text: &str, ext: Option<&str>, languages: &LanguageSniffer) 
     if let Some(mime) = config(&content) {
         return mime;
     }
-    if is_css(&content) {
+    if is_css(&content) || (content.len() <= 3 && is_minified_css(start)) {
         return "text/css";
     }
     if let Some(mime) = languages.from_cues(text.as_bytes()) {
@@ -328,7 +334,7 @@ fn email(lines: &[&str]) -> Option<&'static str> {
     let mut headers = 0;
     let mbox = lines
         .first()
-        .is_some_and(|l| l.starts_with("From ") && l.contains('@'));
+        .is_some_and(|l| l.starts_with("From ") && l.split_whitespace().count() >= 3);
     for line in lines.iter().skip(usize::from(mbox)) {
         if line.is_empty() {
             break;
@@ -612,6 +618,22 @@ fn config(lines: &[&str]) -> Option<&'static str> {
     None
 }
 
+/// Minified CSS: long lines of `selector{property:value;...}` rules.
+fn is_minified_css(text: &str) -> bool {
+    let rules = text
+        .match_indices('{')
+        .filter(|&(at, _)| {
+            let after = &text[at + 1..];
+            let property: String = after
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '-')
+                .collect();
+            !property.is_empty() && after[property.len()..].starts_with(':')
+        })
+        .count();
+    rules >= 3 && !text.contains("function") && !text.contains("=>") && !text.contains(" = ")
+}
+
 fn is_css(lines: &[&str]) -> bool {
     let rules = lines
         .iter()
@@ -648,11 +670,8 @@ fn is_markdown(lines: &[&str]) -> bool {
         .iter()
         .filter(|l| l.starts_with("- ") || l.starts_with("* ") || l.starts_with("1. "))
         .count();
-    let underlines = lines
-        .iter()
-        .filter(|l| l.len() >= 3 && (l.bytes().all(|b| b == b'=') || l.bytes().all(|b| b == b'-')))
-        .count();
-    headings + underlines >= 1 && fences + links + lists + headings + underlines >= 3
+    // Underlined titles alone are common in plain text (licences, READMEs).
+    headings >= 1 && fences + links + lists + headings >= 3
 }
 
 #[cfg(test)]

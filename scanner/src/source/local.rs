@@ -43,6 +43,18 @@ pub fn walk(
                         message: error.to_string(),
                     }))
                 }
+                // A target named on the command line is followed even when it
+                // is a link; links met while walking need --follow.
+                Ok(entry) if entry.depth() == 0 && entry.path_is_symlink() => {
+                    match std::fs::metadata(entry.path()) {
+                        Ok(target) => discovered(entry.path(), target.file_type(), Some(target)),
+                        Err(error) => Some(Discovered::Issue(ScanIssue {
+                            location: entry.path().display().to_string(),
+                            kind: "unlistable",
+                            message: error.to_string(),
+                        })),
+                    }
+                }
                 Ok(entry) => discovered(entry.path(), entry.file_type(), entry.metadata().ok()),
             })
     })
