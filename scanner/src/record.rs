@@ -65,6 +65,22 @@ pub struct Summary {
     pub findings_by_category: std::collections::BTreeMap<String, u64>,
 }
 
+/// One line for people: `12 objects (3456 bytes), 3 with findings, ...`.
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} objects ({} bytes), {} with findings, highest risk {}, {} unreadable, {} other problems",
+            self.objects,
+            self.bytes,
+            self.objects_with_findings,
+            self.max_risk,
+            self.objects_with_errors,
+            self.scan_issues
+        )
+    }
+}
+
 impl Summary {
     pub fn add(&mut self, record: &ObjectRecord) {
         self.objects += 1;

@@ -113,16 +113,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         .and_then(|()| out.flush())
         .context("writing the report")?;
     if !args.quiet && format != Format::Table {
-        let s = &report.summary;
-        eprintln!(
-            "assay: {} objects ({} bytes), {} with findings, highest risk {}, {} unreadable, {} other problems",
-            s.objects,
-            s.bytes,
-            s.objects_with_findings,
-            s.max_risk,
-            s.objects_with_errors,
-            s.scan_issues
-        );
+        eprintln!("assay: {}", report.summary);
     }
     let reached = args
         .fail_at

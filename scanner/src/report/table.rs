@@ -71,16 +71,7 @@ pub fn write_table(
     }
     writeln!(out, "{table}")?;
     let s = &report.summary;
-    writeln!(
-        out,
-        "{} objects, {} bytes; {} with findings; highest risk {}; {} unreadable; {} other problems",
-        s.objects,
-        s.bytes,
-        s.objects_with_findings,
-        s.max_risk,
-        s.objects_with_errors,
-        s.scan_issues
-    )?;
+    writeln!(out, "{s}")?;
     for issue in &report.errors {
         writeln!(
             out,
