@@ -487,3 +487,83 @@ mod tests {
         assert!(found.regexes.iter().any(|r| r.id == "github_key"));
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    use crate::Classifiers;
+
+    /// Random mixes of format punctuation, multi-byte characters, control
+    /// bytes and cut UTF-8 must never make a classifier panic.
+    #[test]
+    fn random_inputs_never_panic() {
+        let classifiers = Classifiers::builtin().unwrap();
+        let palette: &[&[u8]] = &[
+            b"[",
+            b"]",
+            b"{",
+            b"}",
+            b"\"",
+            b":",
+            b",",
+            b";",
+            b"=",
+            b"\n",
+            b"\r\n",
+            b"\t",
+            b" ",
+            b"-----BEGIN ",
+            b"From ",
+            b"#!",
+            b"<",
+            b">",
+            b"<?xml",
+            b"---",
+            b"|",
+            b"key",
+            b"4539",
+            b"0",
+            b"ghp_",
+            b"AKIA",
+            b"\xc3\xa9",
+            b"\xe2\x82\xac",
+            b"\xf0\x9f\x94\x91",
+            b"\xc3",
+            b"\xff\xfe",
+            b"\0",
+            b"\x1b",
+            b"password=",
+            b"ssn",
+            b"://",
+            b"@",
+            b"\xef\xbb\xbf",
+            b"PuTTY-User-Key-File-",
+            b"PK\x03\x04",
+            b"\x7fELF",
+        ];
+        let names = [
+            "a.txt", "b.h", "Makefile", "c.py", "d", ".env", "e.tar.gz", "f.jpg", "lib.so.1",
+        ];
+        let mut state = 0x853c_49e6_748f_ea9bu64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..3000 {
+            let mut bytes = Vec::new();
+            for _ in 0..(next() % 200) {
+                bytes.extend_from_slice(palette[(next() % palette.len() as u64) as usize]);
+            }
+            let mut object = classifiers.object(names[round % names.len()]);
+            let mut rest = bytes.as_slice();
+            while !rest.is_empty() {
+                let take = ((next() % 97) as usize + 1).min(rest.len());
+                object.feed(&rest[..take]);
+                rest = &rest[take..];
+            }
+            let found = object.finish();
+            assert!(found.content_type.is_some());
+        }
+    }
+}
