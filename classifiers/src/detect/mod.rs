@@ -10,8 +10,10 @@
 //! validators and keyword-proximity rule, and generic detectors yield to
 //! specific ones that matched the same span.
 
+pub mod checksums;
 pub mod digits;
 mod redact;
+pub mod structure;
 pub mod validate;
 
 pub use redact::redact;

@@ -21,6 +21,88 @@ pub enum Validator {
     /// Looks like a literal secret rather than code: no call or template
     /// syntax, more than one character class, some entropy.
     SecretLike,
+    /// One of the named check-digit or structure checks in
+    /// [`super::checksums`] and [`super::structure`].
+    Named(NamedCheck),
+}
+
+/// Check-digit and structure checks, by the name the catalog uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NamedCheck {
+    Iban,
+    Bic,
+    Aba,
+    Nhs,
+    Npi,
+    Dea,
+    UkNino,
+    DeTaxId,
+    FrNir,
+    EsDni,
+    ItFiscalCode,
+    NlBsn,
+    PlPesel,
+    SePersonnummer,
+    FiHetu,
+    BeNationalNumber,
+    PtNif,
+    IePpsn,
+    DkCpr,
+    UsItin,
+    UsEin,
+    Vin,
+    Jwt,
+    BasicAuth,
+    OpensshPlain,
+    OpensshEncrypted,
+}
+
+impl NamedCheck {
+    const ALL: &[(&str, NamedCheck)] = &[
+        ("iban", NamedCheck::Iban), ("bic", NamedCheck::Bic), ("aba", NamedCheck::Aba), ("nhs", NamedCheck::Nhs), ("npi", NamedCheck::Npi),
+        ("dea", NamedCheck::Dea), ("uk_nino", NamedCheck::UkNino), ("de_tax_id", NamedCheck::DeTaxId), ("fr_nir", NamedCheck::FrNir),
+        ("es_dni", NamedCheck::EsDni), ("it_fiscal_code", NamedCheck::ItFiscalCode), ("nl_bsn", NamedCheck::NlBsn), ("pl_pesel", NamedCheck::PlPesel),
+        ("se_personnummer", NamedCheck::SePersonnummer), ("fi_hetu", NamedCheck::FiHetu), ("be_national_number", NamedCheck::BeNationalNumber),
+        ("pt_nif", NamedCheck::PtNif), ("ie_ppsn", NamedCheck::IePpsn), ("dk_cpr", NamedCheck::DkCpr), ("us_itin", NamedCheck::UsItin),
+        ("us_ein", NamedCheck::UsEin), ("vin", NamedCheck::Vin), ("jwt", NamedCheck::Jwt), ("basic_auth", NamedCheck::BasicAuth),
+        ("openssh_plain", NamedCheck::OpensshPlain), ("openssh_encrypted", NamedCheck::OpensshEncrypted),
+    ];
+
+    fn named(name: &str) -> Option<NamedCheck> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|&(_, check)| check)
+    }
+
+    fn check(self, s: &[u8]) -> bool {
+        use super::{checksums as c, structure as st};
+        match self {
+            NamedCheck::Iban => c::iban(s),
+            NamedCheck::Bic => c::bic(s),
+            NamedCheck::Aba => c::aba(s),
+            NamedCheck::Nhs => c::nhs(s),
+            NamedCheck::Npi => c::npi(s),
+            NamedCheck::Dea => c::dea(s),
+            NamedCheck::UkNino => c::uk_nino(s),
+            NamedCheck::DeTaxId => c::de_tax_id(s),
+            NamedCheck::FrNir => c::fr_nir(s),
+            NamedCheck::EsDni => c::es_dni(s),
+            NamedCheck::ItFiscalCode => c::it_fiscal_code(s),
+            NamedCheck::NlBsn => c::nl_bsn(s),
+            NamedCheck::PlPesel => c::pl_pesel(s),
+            NamedCheck::SePersonnummer => c::se_personnummer(s),
+            NamedCheck::FiHetu => c::fi_hetu(s),
+            NamedCheck::BeNationalNumber => c::be_national_number(s),
+            NamedCheck::PtNif => c::pt_nif(s),
+            NamedCheck::IePpsn => c::ie_ppsn(s),
+            NamedCheck::DkCpr => c::dk_cpr(s),
+            NamedCheck::UsItin => c::us_itin(s),
+            NamedCheck::UsEin => c::us_ein(s),
+            NamedCheck::Vin => c::vin(s),
+            NamedCheck::Jwt => st::jwt(s),
+            NamedCheck::BasicAuth => st::basic_auth(s),
+            NamedCheck::OpensshPlain => st::openssh_cipher(s).is_some_and(|c| c == "none"),
+            NamedCheck::OpensshEncrypted => st::openssh_cipher(s).is_some_and(|c| c != "none"),
+        }
+    }
 }
 
 impl Validator {
@@ -36,12 +118,10 @@ impl Validator {
                     "us_ssn" => Validator::UsSsn,
                     "not_placeholder" => Validator::NotPlaceholder,
                     "secret_like" => Validator::SecretLike,
-                    other => match other
-                        .strip_prefix("entropy:")
-                        .and_then(|v| v.parse::<f64>().ok())
-                    {
-                        Some(bits) => Validator::Entropy(bits),
-                        None => {
+                    other => match (NamedCheck::named(other), other.strip_prefix("entropy:").and_then(|v| v.parse::<f64>().ok())) {
+                        (Some(check), _) => Validator::Named(check),
+                        (None, Some(bits)) => Validator::Entropy(bits),
+                        (None, None) => {
                             return Err(CatalogError::Invalid {
                                 classifier: "regex",
                                 id: detector.to_string(),
@@ -63,6 +143,7 @@ impl Validator {
             Validator::Entropy(bits) => shannon_entropy(secret) >= *bits,
             Validator::NotPlaceholder => !is_placeholder(secret),
             Validator::SecretLike => secret_like(secret),
+            Validator::Named(check) => check.check(secret),
         }
     }
 }
