@@ -136,6 +136,13 @@ pub struct DetectorItem {
     pub ignore: Vec<String>,
     #[serde(default)]
     pub generic: bool,
+    /// Realistic text the detector must flag (at least two; the catalog
+    /// test runs them).
+    #[serde(default)]
+    pub examples: Vec<String>,
+    /// Near misses it must not flag (at least two).
+    #[serde(default)]
+    pub counterexamples: Vec<String>,
     #[serde(default)]
     pub note: Option<String>,
     #[serde(default = "enabled")]

@@ -4,11 +4,17 @@
 //! whether it is well-formed.
 
 fn digits(s: &[u8]) -> Vec<u8> {
-    s.iter().filter(|b| b.is_ascii_digit()).map(|b| b - b'0').collect()
+    s.iter()
+        .filter(|b| b.is_ascii_digit())
+        .map(|b| b - b'0')
+        .collect()
 }
 
 fn alnum_upper(s: &[u8]) -> Vec<u8> {
-    s.iter().filter(|b| b.is_ascii_alphanumeric()).map(u8::to_ascii_uppercase).collect()
+    s.iter()
+        .filter(|b| b.is_ascii_alphanumeric())
+        .map(u8::to_ascii_uppercase)
+        .collect()
 }
 
 /// The Luhn (mod 10) checksum over all digits.
@@ -23,7 +29,11 @@ pub fn luhn(s: &[u8]) -> bool {
         .enumerate()
         .map(|(i, &x)| {
             let x = u32::from(x);
-            if i % 2 == 1 { if x * 2 > 9 { x * 2 - 9 } else { x * 2 } } else { x }
+            if i % 2 == 1 {
+                if x * 2 > 9 { x * 2 - 9 } else { x * 2 }
+            } else {
+                x
+            }
         })
         .sum();
     sum % 10 == 0
@@ -31,20 +41,91 @@ pub fn luhn(s: &[u8]) -> bool {
 
 /// IBAN lengths by country (ISO 13616 registry).
 const IBAN_LENGTHS: &[(&str, usize)] = &[
-    ("AD", 24), ("AE", 23), ("AL", 28), ("AT", 20), ("AZ", 28), ("BA", 20), ("BE", 16), ("BG", 22), ("BH", 22), ("BR", 29), ("BY", 28),
-    ("CH", 21), ("CR", 22), ("CY", 28), ("CZ", 24), ("DE", 22), ("DK", 18), ("DO", 28), ("EE", 20), ("EG", 29), ("ES", 24), ("FI", 18),
-    ("FO", 18), ("FR", 27), ("GB", 22), ("GE", 22), ("GI", 23), ("GL", 18), ("GR", 27), ("GT", 28), ("HR", 21), ("HU", 28), ("IE", 22),
-    ("IL", 23), ("IQ", 23), ("IS", 26), ("IT", 27), ("JO", 30), ("KW", 30), ("KZ", 20), ("LB", 28), ("LC", 32), ("LI", 21), ("LT", 20),
-    ("LU", 20), ("LV", 21), ("MC", 27), ("MD", 24), ("ME", 22), ("MK", 19), ("MR", 27), ("MT", 31), ("MU", 30), ("NL", 18), ("NO", 15),
-    ("PK", 24), ("PL", 28), ("PS", 29), ("PT", 25), ("QA", 29), ("RO", 24), ("RS", 22), ("SA", 24), ("SC", 31), ("SE", 24), ("SI", 19),
-    ("SK", 24), ("SM", 27), ("ST", 25), ("SV", 28), ("TL", 23), ("TN", 24), ("TR", 26), ("UA", 29), ("VA", 22), ("VG", 24), ("XK", 20),
+    ("AD", 24),
+    ("AE", 23),
+    ("AL", 28),
+    ("AT", 20),
+    ("AZ", 28),
+    ("BA", 20),
+    ("BE", 16),
+    ("BG", 22),
+    ("BH", 22),
+    ("BR", 29),
+    ("BY", 28),
+    ("CH", 21),
+    ("CR", 22),
+    ("CY", 28),
+    ("CZ", 24),
+    ("DE", 22),
+    ("DK", 18),
+    ("DO", 28),
+    ("EE", 20),
+    ("EG", 29),
+    ("ES", 24),
+    ("FI", 18),
+    ("FO", 18),
+    ("FR", 27),
+    ("GB", 22),
+    ("GE", 22),
+    ("GI", 23),
+    ("GL", 18),
+    ("GR", 27),
+    ("GT", 28),
+    ("HR", 21),
+    ("HU", 28),
+    ("IE", 22),
+    ("IL", 23),
+    ("IQ", 23),
+    ("IS", 26),
+    ("IT", 27),
+    ("JO", 30),
+    ("KW", 30),
+    ("KZ", 20),
+    ("LB", 28),
+    ("LC", 32),
+    ("LI", 21),
+    ("LT", 20),
+    ("LU", 20),
+    ("LV", 21),
+    ("MC", 27),
+    ("MD", 24),
+    ("ME", 22),
+    ("MK", 19),
+    ("MR", 27),
+    ("MT", 31),
+    ("MU", 30),
+    ("NL", 18),
+    ("NO", 15),
+    ("PK", 24),
+    ("PL", 28),
+    ("PS", 29),
+    ("PT", 25),
+    ("QA", 29),
+    ("RO", 24),
+    ("RS", 22),
+    ("SA", 24),
+    ("SC", 31),
+    ("SE", 24),
+    ("SI", 19),
+    ("SK", 24),
+    ("SM", 27),
+    ("ST", 25),
+    ("SV", 28),
+    ("TL", 23),
+    ("TN", 24),
+    ("TR", 26),
+    ("UA", 29),
+    ("VA", 22),
+    ("VG", 24),
+    ("XK", 20),
 ];
 
 /// ISO 3166-1 alpha-2 codes a BIC's country part may hold (IBAN countries
 /// plus other major banking countries).
 const COUNTRIES: &[&str] = &[
-    "US", "CA", "MX", "AR", "CL", "CO", "PE", "VE", "UY", "AU", "NZ", "JP", "CN", "HK", "TW", "KR", "SG", "MY", "TH", "ID", "PH", "VN",
-    "IN", "LK", "BD", "NP", "ZA", "NG", "KE", "GH", "MA", "DZ", "RU", "OM", "ET", "TZ", "UG", "ZM", "ZW", "BW", "NA", "MZ", "AO",
+    "US", "CA", "MX", "AR", "CL", "CO", "PE", "VE", "UY", "AU", "NZ", "JP", "CN", "HK", "TW", "KR",
+    "SG", "MY", "TH", "ID", "PH", "VN", "IN", "LK", "BD", "NP", "ZA", "NG", "KE", "GH", "MA", "DZ",
+    "RU", "OM", "ET", "TZ", "UG", "ZM", "ZW", "BW", "NA", "MZ", "AO",
 ];
 
 fn mod97(alnum: &[u8]) -> u32 {
@@ -60,7 +141,12 @@ fn mod97(alnum: &[u8]) -> u32 {
 /// IBAN: country length and the ISO 7064 mod 97-10 check.
 pub fn iban(s: &[u8]) -> bool {
     let c = alnum_upper(s);
-    let Some(&(_, len)) = c.get(..2).and_then(|cc| IBAN_LENGTHS.iter().find(|(code, _)| code.as_bytes() == cc)) else { return false };
+    let Some(&(_, len)) = c
+        .get(..2)
+        .and_then(|cc| IBAN_LENGTHS.iter().find(|(code, _)| code.as_bytes() == cc))
+    else {
+        return false;
+    };
     if c.len() != len || !c[2..4].iter().all(u8::is_ascii_digit) {
         return false;
     }
@@ -76,7 +162,10 @@ pub fn bic(s: &[u8]) -> bool {
         return false;
     }
     let country = &c[4..6];
-    IBAN_LENGTHS.iter().any(|(code, _)| code.as_bytes() == country) || COUNTRIES.iter().any(|code| code.as_bytes() == country)
+    IBAN_LENGTHS
+        .iter()
+        .any(|(code, _)| code.as_bytes() == country)
+        || COUNTRIES.iter().any(|code| code.as_bytes() == country)
 }
 
 /// ABA routing number: 3-7-1 weighted checksum and a valid Federal Reserve prefix.
@@ -90,7 +179,12 @@ pub fn aba(s: &[u8]) -> bool {
         return false;
     }
     let weights = [3, 7, 1, 3, 7, 1, 3, 7, 1];
-    d.iter().zip(weights).map(|(&x, w)| u32::from(x) * w).sum::<u32>() % 10 == 0
+    d.iter()
+        .zip(weights)
+        .map(|(&x, w)| u32::from(x) * w)
+        .sum::<u32>()
+        % 10
+        == 0
 }
 
 /// UK NHS number: 10 digits, mod 11 check digit.
@@ -99,7 +193,11 @@ pub fn nhs(s: &[u8]) -> bool {
     if d.len() != 10 || d.iter().all(|&x| x == d[0]) {
         return false;
     }
-    let sum: u32 = d[..9].iter().enumerate().map(|(i, &x)| u32::from(x) * (10 - i as u32)).sum();
+    let sum: u32 = d[..9]
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| u32::from(x) * (10 - i as u32))
+        .sum();
     let check = 11 - sum % 11;
     let check = if check == 11 { 0 } else { check };
     check != 10 && check == u32::from(d[9])
@@ -137,7 +235,10 @@ pub fn uk_nino(s: &[u8]) -> bool {
     let bad_second = b"DFIQUVO";
     !bad_first.contains(&prefix[0])
         && !bad_second.contains(&prefix[1])
-        && !matches!(prefix, b"BG" | b"GB" | b"NK" | b"KN" | b"TN" | b"NT" | b"ZZ")
+        && !matches!(
+            prefix,
+            b"BG" | b"GB" | b"NK" | b"KN" | b"TN" | b"NT" | b"ZZ"
+        )
         && c[2..8].iter().all(u8::is_ascii_digit)
         && matches!(c[8], b'A'..=b'D')
 }
@@ -175,10 +276,15 @@ pub fn fr_nir(s: &[u8]) -> bool {
     if corsica.is_some() {
         body[6] = b'0';
     }
-    if !body.iter().all(u8::is_ascii_digit) || !c[13..].iter().all(u8::is_ascii_digit) || !matches!(body[0], b'1' | b'2') {
+    if !body.iter().all(u8::is_ascii_digit)
+        || !c[13..].iter().all(u8::is_ascii_digit)
+        || !matches!(body[0], b'1' | b'2')
+    {
         return false;
     }
-    let mut number: u64 = body.iter().fold(0, |acc, &b| acc * 10 + u64::from(b - b'0'));
+    let mut number: u64 = body
+        .iter()
+        .fold(0, |acc, &b| acc * 10 + u64::from(b - b'0'));
     if let Some(offset) = corsica {
         number -= offset;
     }
@@ -202,7 +308,9 @@ pub fn es_dni(s: &[u8]) -> bool {
     if !c[1..8].iter().all(u8::is_ascii_digit) {
         return false;
     }
-    let number = c[1..8].iter().fold(lead, |acc, &b| acc * 10 + u32::from(b - b'0'));
+    let number = c[1..8]
+        .iter()
+        .fold(lead, |acc, &b| acc * 10 + u32::from(b - b'0'));
     b"TRWAGMYFPDXBNJZSQVHLCKE"[(number % 23) as usize] == c[8]
 }
 
@@ -212,7 +320,10 @@ pub fn it_fiscal_code(s: &[u8]) -> bool {
     if c.len() != 16 {
         return false;
     }
-    const ODD: [u32; 36] = [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23];
+    const ODD: [u32; 36] = [
+        1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3,
+        6, 8, 12, 14, 16, 10, 22, 25, 24, 23,
+    ];
     let value = |b: u8| -> Option<usize> {
         match b {
             b'0'..=b'9' => Some(usize::from(b - b'0')),
@@ -240,7 +351,12 @@ pub fn nl_bsn(s: &[u8]) -> bool {
     if d.len() != 9 || d.iter().all(|&x| x == 0) {
         return false;
     }
-    let sum: i32 = d[..8].iter().enumerate().map(|(i, &x)| i32::from(x) * (9 - i as i32)).sum::<i32>() - i32::from(d[8]);
+    let sum: i32 = d[..8]
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| i32::from(x) * (9 - i as i32))
+        .sum::<i32>()
+        - i32::from(d[8]);
     sum % 11 == 0
 }
 
@@ -255,7 +371,11 @@ pub fn pl_pesel(s: &[u8]) -> bool {
         return false;
     }
     let weights = [1, 3, 7, 9, 1, 3, 7, 9, 1, 3];
-    let sum: u32 = d[..10].iter().zip(weights).map(|(&x, w)| u32::from(x) * w).sum();
+    let sum: u32 = d[..10]
+        .iter()
+        .zip(weights)
+        .map(|(&x, w)| u32::from(x) * w)
+        .sum();
     (10 - sum % 10) % 10 == u32::from(d[10])
 }
 
@@ -270,7 +390,9 @@ pub fn se_personnummer(s: &[u8]) -> bool {
     let month = d[2] * 10 + d[3];
     let day = d[4] * 10 + d[5];
     let day = if day > 60 { day - 60 } else { day };
-    (1..=12).contains(&month) && (1..=31).contains(&day) && luhn(&d.iter().map(|x| x + b'0').collect::<Vec<u8>>())
+    (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && luhn(&d.iter().map(|x| x + b'0').collect::<Vec<u8>>())
 }
 
 /// Finnish personal identity code (HETU): date, century sign, mod-31 check character.
@@ -281,7 +403,10 @@ pub fn fi_hetu(s: &[u8]) -> bool {
         return false;
     }
     let (date, sign, serial, check) = (&raw[..6], raw[6], &raw[7..10], raw[10]);
-    if !date.iter().all(u8::is_ascii_digit) || !serial.iter().all(u8::is_ascii_digit) || !b"+-ABCDEFUVWXY".contains(&sign) {
+    if !date.iter().all(u8::is_ascii_digit)
+        || !serial.iter().all(u8::is_ascii_digit)
+        || !b"+-ABCDEFUVWXY".contains(&sign)
+    {
         return false;
     }
     let day = u32::from(date[0] - b'0') * 10 + u32::from(date[1] - b'0');
@@ -289,7 +414,10 @@ pub fn fi_hetu(s: &[u8]) -> bool {
     if !(1..=31).contains(&day) || !(1..=12).contains(&month) {
         return false;
     }
-    let number = date.iter().chain(serial).fold(0u64, |acc, &b| acc * 10 + u64::from(b - b'0'));
+    let number = date
+        .iter()
+        .chain(serial)
+        .fold(0u64, |acc, &b| acc * 10 + u64::from(b - b'0'));
     b"0123456789ABCDEFHJKLMNPRSTUVWXY"[(number % 31) as usize] == check
 }
 
@@ -312,7 +440,11 @@ pub fn pt_nif(s: &[u8]) -> bool {
     if d.len() != 9 || !matches!(d[0], 1 | 2 | 3 | 5 | 6 | 8 | 9) {
         return false;
     }
-    let sum: u32 = d[..8].iter().enumerate().map(|(i, &x)| u32::from(x) * (9 - i as u32)).sum();
+    let sum: u32 = d[..8]
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| u32::from(x) * (9 - i as u32))
+        .sum();
     let check = 11 - sum % 11;
     let check = if check >= 10 { 0 } else { check };
     check == u32::from(d[8])
@@ -324,12 +456,20 @@ pub fn ie_ppsn(s: &[u8]) -> bool {
     if !(8..=9).contains(&c.len()) || !c[..7].iter().all(u8::is_ascii_digit) {
         return false;
     }
-    let mut sum: u32 = c[..7].iter().enumerate().map(|(i, &b)| u32::from(b - b'0') * (8 - i as u32)).sum();
+    let mut sum: u32 = c[..7]
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| u32::from(b - b'0') * (8 - i as u32))
+        .sum();
     if let Some(&second) = c.get(8) {
         if !second.is_ascii_uppercase() {
             return false;
         }
-        sum += if second == b'W' { 0 } else { u32::from(second - b'A' + 1) } * 9;
+        sum += if second == b'W' {
+            0
+        } else {
+            u32::from(second - b'A' + 1)
+        } * 9;
     }
     b"WABCDEFGHIJKLMNOPQRSTUV"[(sum % 23) as usize] == c[7]
 }
@@ -337,7 +477,9 @@ pub fn ie_ppsn(s: &[u8]) -> bool {
 /// Danish CPR number: a valid date in its first six digits.
 pub fn dk_cpr(s: &[u8]) -> bool {
     let d = digits(s);
-    d.len() == 10 && (1..=31).contains(&(d[0] * 10 + d[1])) && (1..=12).contains(&(d[2] * 10 + d[3]))
+    d.len() == 10
+        && (1..=31).contains(&(d[0] * 10 + d[1]))
+        && (1..=12).contains(&(d[2] * 10 + d[3]))
 }
 
 /// US ITIN: 9xx area and a group in the ranges the IRS issues.
@@ -357,7 +499,10 @@ pub fn us_ein(s: &[u8]) -> bool {
         return false;
     }
     let prefix = d[0] * 10 + d[1];
-    !matches!(prefix, 0 | 7 | 8 | 9 | 17 | 18 | 19 | 28 | 29 | 49 | 69 | 70 | 78 | 79 | 89 | 96 | 97)
+    !matches!(
+        prefix,
+        0 | 7 | 8 | 9 | 17 | 18 | 19 | 28 | 29 | 49 | 69 | 70 | 78 | 79 | 89 | 96 | 97
+    )
 }
 
 /// Vehicle identification number: 17 characters and the position-9 check digit.
@@ -380,7 +525,11 @@ pub fn vin(s: &[u8]) -> bool {
     let weights = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2];
     let sum: u32 = c.iter().zip(weights).map(|(&b, w)| value(b) * w).sum();
     let check = sum % 11;
-    c[8] == if check == 10 { b'X' } else { b'0' + check as u8 }
+    c[8] == if check == 10 {
+        b'X'
+    } else {
+        b'0' + check as u8
+    }
 }
 
 #[cfg(test)]

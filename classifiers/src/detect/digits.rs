@@ -1,11 +1,12 @@
 //! The digit-run prefilter for detectors of bare numbers (payment cards,
-//! bulk phone numbers): finds runs of digits and single separators that
+//! phone numbers, IP addresses): finds runs of digits and separators that
 //! hold enough digits, sampling every `min_digits`-th byte so text without
 //! long numbers is skipped quickly.
 
-/// Bytes that may continue a number: digits, space and dash.
+/// Bytes that may continue a number: digits and the separators numbers are
+/// written with (space, dash, dot, parentheses).
 fn in_number(b: u8) -> bool {
-    b.is_ascii_digit() || b == b' ' || b == b'-'
+    b.is_ascii_digit() || matches!(b, b' ' | b'-' | b'.' | b'(' | b')')
 }
 
 /// Appends to `out` every run within `range` of digits and separators that

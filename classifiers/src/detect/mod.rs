@@ -305,12 +305,7 @@ impl Detector {
         if let Some(keywords) = &self.keywords {
             let from = start.saturating_sub(self.item.proximity);
             let to = (end + self.item.proximity).min(buf.len());
-            let near = keywords.find_iter(&buf[from..to]).any(|k| {
-                let (ks, ke) = (from + k.start(), from + k.end());
-                // The keyword must stand outside the match itself.
-                ke <= start || ks >= end
-            });
-            if !near {
+            if keywords.find_iter(&buf[from..to]).next().is_none() {
                 return None;
             }
         }

@@ -6,11 +6,18 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 
 fn decode_base64url(part: &[u8]) -> Option<Vec<u8>> {
-    URL_SAFE_NO_PAD.decode(part.strip_suffix(b"=").unwrap_or(part)).ok()
+    URL_SAFE_NO_PAD
+        .decode(part.strip_suffix(b"=").unwrap_or(part))
+        .ok()
 }
 
 fn decode_base64_prefix(text: &[u8], max: usize) -> Option<Vec<u8>> {
-    let clean: Vec<u8> = text.iter().copied().filter(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/').take(max).collect();
+    let clean: Vec<u8> = text
+        .iter()
+        .copied()
+        .filter(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/')
+        .take(max)
+        .collect();
     let usable = clean.len() / 4 * 4;
     STANDARD_NO_PAD.decode(&clean[..usable]).ok()
 }
@@ -19,18 +26,28 @@ fn decode_base64_prefix(text: &[u8], max: usize) -> Option<Vec<u8>> {
 /// payload decodes to a JSON object.
 pub fn jwt(s: &[u8]) -> bool {
     let mut parts = s.split(|&b| b == b'.');
-    let (Some(header), Some(payload)) = (parts.next(), parts.next()) else { return false };
+    let (Some(header), Some(payload)) = (parts.next(), parts.next()) else {
+        return false;
+    };
     let header = decode_base64url(header).unwrap_or_default();
     let payload = decode_base64url(payload).unwrap_or_default();
-    header.starts_with(b"{") && header.windows(5).any(|w| w == b"\"alg\"") && payload.starts_with(b"{")
+    header.starts_with(b"{")
+        && header.windows(5).any(|w| w == b"\"alg\"")
+        && payload.starts_with(b"{")
 }
 
 /// HTTP basic credentials: base64 of printable `user:password`.
 pub fn basic_auth(s: &[u8]) -> bool {
     let trimmed: Vec<u8> = s.iter().copied().filter(|&b| b != b'=').collect();
-    let Ok(decoded) = STANDARD_NO_PAD.decode(&trimmed) else { return false };
-    let Some(colon) = decoded.iter().position(|&b| b == b':') else { return false };
-    colon > 0 && colon + 1 < decoded.len() && decoded.iter().all(|b| b.is_ascii_graphic() || *b == b' ')
+    let Ok(decoded) = STANDARD_NO_PAD.decode(&trimmed) else {
+        return false;
+    };
+    let Some(colon) = decoded.iter().position(|&b| b == b':') else {
+        return false;
+    };
+    colon > 0
+        && colon + 1 < decoded.len()
+        && decoded.iter().all(|b| b.is_ascii_graphic() || *b == b' ')
 }
 
 /// The cipher an OpenSSH private key's body names (`none` when the key is
@@ -51,7 +68,9 @@ mod tests {
     fn jwt_and_basic_auth_structure() {
         // {"alg":"HS256","typ":"JWT"}.{"sub":"1234567890"}.sig
         assert!(jwt(b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlLWJ5dGVzLWhlcmU"));
-        assert!(!jwt(b"eyJub3RoaW5nIjoiaGVyZSJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlLWJ5dGVzLWhlcmU"));
+        assert!(!jwt(
+            b"eyJub3RoaW5nIjoiaGVyZSJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlLWJ5dGVzLWhlcmU"
+        ));
         assert!(basic_auth(b"YWxhZGRpbjpvcGVuc2VzYW1l"));
         assert!(!basic_auth(b"bm9jb2xvbmhlcmVhdGFsbA=="));
     }

@@ -59,17 +59,39 @@ pub enum NamedCheck {
 
 impl NamedCheck {
     const ALL: &[(&str, NamedCheck)] = &[
-        ("iban", NamedCheck::Iban), ("bic", NamedCheck::Bic), ("aba", NamedCheck::Aba), ("nhs", NamedCheck::Nhs), ("npi", NamedCheck::Npi),
-        ("dea", NamedCheck::Dea), ("uk_nino", NamedCheck::UkNino), ("de_tax_id", NamedCheck::DeTaxId), ("fr_nir", NamedCheck::FrNir),
-        ("es_dni", NamedCheck::EsDni), ("it_fiscal_code", NamedCheck::ItFiscalCode), ("nl_bsn", NamedCheck::NlBsn), ("pl_pesel", NamedCheck::PlPesel),
-        ("se_personnummer", NamedCheck::SePersonnummer), ("fi_hetu", NamedCheck::FiHetu), ("be_national_number", NamedCheck::BeNationalNumber),
-        ("pt_nif", NamedCheck::PtNif), ("ie_ppsn", NamedCheck::IePpsn), ("dk_cpr", NamedCheck::DkCpr), ("us_itin", NamedCheck::UsItin),
-        ("us_ein", NamedCheck::UsEin), ("vin", NamedCheck::Vin), ("jwt", NamedCheck::Jwt), ("basic_auth", NamedCheck::BasicAuth),
-        ("openssh_plain", NamedCheck::OpensshPlain), ("openssh_encrypted", NamedCheck::OpensshEncrypted),
+        ("iban", NamedCheck::Iban),
+        ("bic", NamedCheck::Bic),
+        ("aba", NamedCheck::Aba),
+        ("nhs", NamedCheck::Nhs),
+        ("npi", NamedCheck::Npi),
+        ("dea", NamedCheck::Dea),
+        ("uk_nino", NamedCheck::UkNino),
+        ("de_tax_id", NamedCheck::DeTaxId),
+        ("fr_nir", NamedCheck::FrNir),
+        ("es_dni", NamedCheck::EsDni),
+        ("it_fiscal_code", NamedCheck::ItFiscalCode),
+        ("nl_bsn", NamedCheck::NlBsn),
+        ("pl_pesel", NamedCheck::PlPesel),
+        ("se_personnummer", NamedCheck::SePersonnummer),
+        ("fi_hetu", NamedCheck::FiHetu),
+        ("be_national_number", NamedCheck::BeNationalNumber),
+        ("pt_nif", NamedCheck::PtNif),
+        ("ie_ppsn", NamedCheck::IePpsn),
+        ("dk_cpr", NamedCheck::DkCpr),
+        ("us_itin", NamedCheck::UsItin),
+        ("us_ein", NamedCheck::UsEin),
+        ("vin", NamedCheck::Vin),
+        ("jwt", NamedCheck::Jwt),
+        ("basic_auth", NamedCheck::BasicAuth),
+        ("openssh_plain", NamedCheck::OpensshPlain),
+        ("openssh_encrypted", NamedCheck::OpensshEncrypted),
     ];
 
     fn named(name: &str) -> Option<NamedCheck> {
-        Self::ALL.iter().find(|(n, _)| *n == name).map(|&(_, check)| check)
+        Self::ALL
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, check)| check)
     }
 
     fn check(self, s: &[u8]) -> bool {
@@ -118,7 +140,12 @@ impl Validator {
                     "us_ssn" => Validator::UsSsn,
                     "not_placeholder" => Validator::NotPlaceholder,
                     "secret_like" => Validator::SecretLike,
-                    other => match (NamedCheck::named(other), other.strip_prefix("entropy:").and_then(|v| v.parse::<f64>().ok())) {
+                    other => match (
+                        NamedCheck::named(other),
+                        other
+                            .strip_prefix("entropy:")
+                            .and_then(|v| v.parse::<f64>().ok()),
+                    ) {
                         (Some(check), _) => Validator::Named(check),
                         (None, Some(bits)) => Validator::Entropy(bits),
                         (None, None) => {

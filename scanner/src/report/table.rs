@@ -24,9 +24,10 @@ pub fn write_table(
     }
     table.set_header(["RISK", "OBJECT", "CONTENT TYPE", "FINDINGS"]);
     for record in objects {
-        let mut findings: Vec<String> = record
-            .regexes
-            .iter()
+        let mut regexes: Vec<_> = record.regexes.iter().collect();
+        regexes.sort_by(|a, b| b.risk.cmp(&a.risk).then_with(|| a.id.cmp(&b.id)));
+        let mut findings: Vec<String> = regexes
+            .into_iter()
             .map(|r| {
                 let at = r
                     .locations
