@@ -122,10 +122,17 @@ pub struct DetectorItem {
     /// the detector runs over the whole text.
     #[serde(default = "default_window")]
     pub window: usize,
+    /// Whether the anchors must match in their exact case (vendor token
+    /// prefixes such as `SG.` or `AKIA`); keywords match in any case.
+    #[serde(default)]
+    pub anchor_case: bool,
     /// For detectors of bare numbers: run only around runs of at least
     /// this many digits (with single spaces or dashes between them).
     #[serde(default)]
     pub digit_run: Option<usize>,
+    /// A byte a digit run must contain for this detector (`.` for IPv4).
+    #[serde(default)]
+    pub run_needs: Option<String>,
     #[serde(default)]
     pub keywords: Vec<String>,
     #[serde(default = "default_proximity")]
@@ -162,6 +169,10 @@ pub struct LanguageItem {
     /// Whole file names that name the language (`Makefile`).
     #[serde(default)]
     pub filenames: Vec<String>,
+    /// Literals one of which the text must hold before this language's cues
+    /// are tried to settle an ambiguous extension (empty: always tried).
+    #[serde(default)]
+    pub hints: Vec<String>,
     pub min_score: u32,
     #[serde(default)]
     pub cues: Vec<LanguageCue>,

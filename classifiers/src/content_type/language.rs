@@ -22,6 +22,7 @@ struct Language {
     min_score: u32,
     cues: Option<RegexSet>,
     weights: Vec<u32>,
+    hints: Vec<memchr::memmem::Finder<'static>>,
 }
 
 /// Compiled language cues.
@@ -82,6 +83,11 @@ impl LanguageSniffer {
                     Some(cue_set(&patterns, &item.mime, 2 << 20)?)
                 },
                 weights: item.cues.iter().map(|c| c.weight).collect(),
+                hints: item
+                    .hints
+                    .iter()
+                    .map(|h| memchr::memmem::Finder::new(h.as_bytes()).into_owned())
+                    .collect(),
             });
         }
         let all_cues = cue_set(&all_patterns, "all cues", 32 << 20)?;
@@ -128,9 +134,16 @@ impl LanguageSniffer {
         }
         let text = &text[..text.len().min(CUE_SPAN)];
         let mut best: Option<(u32, usize)> = None;
-        for &index in candidates {
+        // The first candidate is the default; only the others need their
+        // cues tried (`.h` is C unless C++ cues say otherwise).
+        for &index in &candidates[1..] {
             let language = &self.languages[index];
             let Some(cues) = &language.cues else { continue };
+            if !language.hints.is_empty()
+                && !language.hints.iter().any(|hint| hint.find(text).is_some())
+            {
+                continue;
+            }
             let score: u32 = cues
                 .matches(text)
                 .iter()

@@ -1,7 +1,6 @@
 //! The digit-run prefilter for detectors of bare numbers (payment cards,
 //! phone numbers, IP addresses): finds runs of digits and separators that
-//! hold enough digits, sampling every `min_digits`-th byte so text without
-//! long numbers is skipped quickly.
+//! hold enough digits, skipping digit-free text eight bytes at a time.
 
 /// Bytes that may continue a number: digits and the separators numbers are
 /// written with (space, dash, dot, parentheses).
@@ -10,43 +9,52 @@ fn in_number(b: u8) -> bool {
 }
 
 /// Appends to `out` every run within `range` of digits and separators that
-/// holds at least `min_digits` digits, as `(start, end)`.
+/// holds at least `min_digits` digits, as `(start, end, digits)`.
 pub fn digit_runs(
     buf: &[u8],
     range: std::ops::Range<usize>,
     min_digits: usize,
-    out: &mut Vec<(usize, usize)>,
+    out: &mut Vec<(usize, usize, usize)>,
 ) {
-    let step = min_digits.max(1);
     let mut i = range.start;
     while i < range.end {
-        if !in_number(buf[i]) || (buf[i] == b' ' && !near_digit(buf, i)) {
-            i += step;
-            continue;
-        }
-        let mut start = i;
+        let Some(digit) = next_digit(buf, i, range.end) else {
+            break;
+        };
+        let mut start = digit;
         while start > range.start && in_number(buf[start - 1]) {
             start -= 1;
         }
-        let mut end = i + 1;
+        let mut end = digit + 1;
         while end < range.end && in_number(buf[end]) {
             end += 1;
         }
-        if buf[start..end]
+        let count = buf[start..end]
             .iter()
             .filter(|b| b.is_ascii_digit())
-            .count()
-            >= min_digits
-        {
-            out.push((start, end));
+            .count();
+        if count >= min_digits {
+            out.push((start, end, count));
         }
         i = end + 1;
     }
 }
 
-/// Whether a space sits next to a digit (a separator inside a number).
-fn near_digit(buf: &[u8], i: usize) -> bool {
-    (i > 0 && buf[i - 1].is_ascii_digit()) || buf.get(i + 1).is_some_and(u8::is_ascii_digit)
+/// The position of the next ASCII digit in `buf[from..to]`, eight bytes at a
+/// time: after XOR with `0x30` a digit is a byte below 10, which the
+/// "has a byte less than n" bit trick finds without looking at bytes one by one.
+fn next_digit(buf: &[u8], from: usize, to: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    while i + 8 <= to {
+        let word = u64::from_le_bytes(buf[i..i + 8].try_into().ok()?) ^ (ONES * 0x30);
+        if word.wrapping_sub(ONES * 10) & !word & HIGHS != 0 {
+            return (i..i + 8).find(|&j| buf[j].is_ascii_digit());
+        }
+        i += 8;
+    }
+    (i..to).find(|&j| buf[j].is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -56,7 +64,7 @@ mod tests {
     fn runs(text: &str, min: usize) -> Vec<&str> {
         let mut out = Vec::new();
         digit_runs(text.as_bytes(), 0..text.len(), min, &mut out);
-        out.iter().map(|&(s, e)| text[s..e].trim()).collect()
+        out.iter().map(|&(s, e, _)| text[s..e].trim()).collect()
     }
 
     #[test]

@@ -55,18 +55,25 @@ pub struct Hit {
 /// Every enabled detector, compiled once and shared by all threads.
 pub struct DetectorSet {
     detectors: Vec<Detector>,
-    /// Distinct lower-case anchors, and per anchor the detectors that own it.
+    /// Distinct lower-case anchors, and per anchor the detectors that own
+    /// it (with the exact bytes to require when the detector's anchors are
+    /// case-sensitive).
     anchors: Vec<String>,
-    anchor_owners: Vec<Vec<usize>>,
+    anchor_owners: Vec<Vec<AnchorOwner>>,
     digit_runs: Vec<usize>,
     full_scan: Vec<usize>,
 }
+
+/// A detector that owns an anchor: its index, the exact bytes to require
+/// (case-sensitive anchors), and whether the anchor is one of its keywords
+/// (and so must stand as a whole word).
+type AnchorOwner = (usize, Option<Vec<u8>>, bool);
 
 /// Per-thread scratch space, reused across buffers.
 #[derive(Default)]
 pub struct Scratch {
     windows: Vec<Vec<(usize, usize)>>,
-    runs: Vec<(usize, usize)>,
+    runs: Vec<(usize, usize, usize)>,
     hits: Vec<Hit>,
 }
 
@@ -97,6 +104,7 @@ fn compile(item: &DetectorItem) -> Result<Detector, CatalogError> {
         Some(
             AhoCorasick::builder()
                 .ascii_case_insensitive(true)
+                .match_kind(aho_corasick::MatchKind::Standard)
                 .build(&item.keywords)
                 .map_err(|e| CatalogError::Automaton {
                     what: "detector keywords",
@@ -129,7 +137,7 @@ impl DetectorSet {
             .map(compile)
             .collect::<Result<Vec<_>, _>>()?;
         let mut anchors: Vec<String> = Vec::new();
-        let mut anchor_owners: Vec<Vec<usize>> = Vec::new();
+        let mut anchor_owners: Vec<Vec<AnchorOwner>> = Vec::new();
         let mut digit_runs = Vec::new();
         let mut full_scan = Vec::new();
         for (index, detector) in detectors.iter().enumerate() {
@@ -140,11 +148,24 @@ impl DetectorSet {
             }
             for anchor in &detector.item.anchors {
                 let lower = anchor.to_ascii_lowercase();
+                let is_keyword = detector
+                    .item
+                    .keywords
+                    .iter()
+                    .any(|k| k.eq_ignore_ascii_case(anchor));
+                let owner = (
+                    index,
+                    detector
+                        .item
+                        .anchor_case
+                        .then(|| anchor.as_bytes().to_vec()),
+                    is_keyword,
+                );
                 match anchors.iter().position(|a| *a == lower) {
-                    Some(existing) => anchor_owners[existing].push(index),
+                    Some(existing) => anchor_owners[existing].push(owner),
                     None => {
                         anchors.push(lower);
-                        anchor_owners.push(vec![index]);
+                        anchor_owners.push(vec![owner]);
                     }
                 }
             }
@@ -179,7 +200,17 @@ impl DetectorSet {
         scratch.hits.clear();
         scratch.windows.resize_with(self.detectors.len(), Vec::new);
         for hit in anchor_hits {
-            for &detector in &self.anchor_owners[hit.anchor] {
+            for &(detector, ref exact, word) in &self.anchor_owners[hit.anchor] {
+                if exact
+                    .as_deref()
+                    .is_some_and(|text| buf.get(hit.start..hit.end) != Some(text))
+                {
+                    continue;
+                }
+                // Keyword anchors are words: "sin" opens no window inside "using".
+                if word && !stands_alone(buf, hit.start, hit.end) {
+                    continue;
+                }
                 let window = self.detectors[detector].item.window;
                 let span = (
                     hit.start.saturating_sub(window),
@@ -188,25 +219,30 @@ impl DetectorSet {
                 scratch.windows[detector].push(span);
             }
         }
-        if !self.digit_runs.is_empty() {
+        if let Some(shortest) = self
+            .digit_runs
+            .iter()
+            .filter_map(|&d| self.detectors[d].item.digit_run)
+            .min()
+        {
+            // One pass finds the runs for every number detector; each keeps
+            // the runs long enough for it.
             let reach =
                 (owned.start.saturating_sub(MAX_SPAN / 2))..buf.len().min(owned.end + MAX_SPAN / 2);
+            scratch.runs.clear();
+            digits::digit_runs(buf, reach, shortest, &mut scratch.runs);
             for &detector in &self.digit_runs {
                 let item = &self.detectors[detector].item;
-                scratch.runs.clear();
-                digits::digit_runs(
-                    buf,
-                    reach.clone(),
-                    item.digit_run.unwrap_or(1),
-                    &mut scratch.runs,
-                );
-                let padded = scratch.runs.iter().map(|&(s, e)| {
-                    (
-                        s.saturating_sub(item.window),
-                        (e + item.window).min(buf.len()),
-                    )
-                });
-                scratch.windows[detector].extend(padded);
+                let needed = item.digit_run.unwrap_or(1);
+                let must_hold = item.run_needs.as_deref().and_then(|s| s.bytes().next());
+                for &(start, end, count) in &scratch.runs {
+                    if count >= needed && must_hold.is_none_or(|b| buf[start..end].contains(&b)) {
+                        scratch.windows[detector].push((
+                            start.saturating_sub(item.window),
+                            (end + item.window).min(buf.len()),
+                        ));
+                    }
+                }
             }
         }
         for &detector in &self.full_scan {
@@ -305,7 +341,10 @@ impl Detector {
         if let Some(keywords) = &self.keywords {
             let from = start.saturating_sub(self.item.proximity);
             let to = (end + self.item.proximity).min(buf.len());
-            if keywords.find_iter(&buf[from..to]).next().is_none() {
+            let near = keywords
+                .find_overlapping_iter(&buf[from..to])
+                .any(|k| stands_alone(buf, from + k.start(), from + k.end()));
+            if !near {
                 return None;
             }
         }
@@ -317,6 +356,17 @@ impl Detector {
             secret_end,
         })
     }
+}
+
+/// Whether `buf[start..end]` is a whole word: no letter or digit runs on
+/// into it on a side where it begins or ends with one.
+fn stands_alone(buf: &[u8], start: usize, end: usize) -> bool {
+    let word = |b: u8| b.is_ascii_alphanumeric();
+    let inner_left = buf.get(start).copied().is_some_and(word);
+    let inner_right = end > 0 && buf.get(end - 1).copied().is_some_and(word);
+    let left_ok = !inner_left || start == 0 || !word(buf[start - 1]);
+    let right_ok = !inner_right || buf.get(end).is_none_or(|&b| !word(b));
+    left_ok && right_ok
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
