@@ -80,7 +80,7 @@ impl LanguageSniffer {
                 cues: if patterns.is_empty() {
                     None
                 } else {
-                    Some(cue_set(&patterns, &item.mime, 2 << 20)?)
+                    Some(cue_set(&patterns, &item.mime, 16 << 20)?)
                 },
                 weights: item.cues.iter().map(|c| c.weight).collect(),
                 hints: item
