@@ -39,6 +39,56 @@ pub fn luhn(s: &[u8]) -> bool {
     sum % 10 == 0
 }
 
+/// A payment card: 13 to 19 digits with one kind of separator, a known
+/// issuer prefix with a length that issuer uses, and a valid Luhn digit.
+pub fn payment_card(s: &[u8]) -> bool {
+    let separators: Vec<u8> = s.iter().copied().filter(|b| !b.is_ascii_digit()).collect();
+    if separators.windows(2).any(|w| w[0] != w[1]) {
+        return false;
+    }
+    let d = digits(s);
+    if !(13..=19).contains(&d.len()) || d.iter().all(|&x| x == d[0]) {
+        return false;
+    }
+    let prefix = |n: usize| d[..n].iter().fold(0u32, |acc, &x| acc * 10 + u32::from(x));
+    let len = d.len();
+    let issuer_ok = match d[0] {
+        4 => matches!(len, 13 | 16 | 19), // Visa
+        5 => {
+            (51..=55).contains(&prefix(2)) && len == 16
+                || matches!(prefix(2), 50 | 56..=59) && (12..=19).contains(&len)
+        } // Mastercard, Maestro
+        2 => (2221..=2720).contains(&prefix(4)) && len == 16, // Mastercard 2-series
+        3 => {
+            matches!(prefix(2), 34 | 37) && len == 15                                             // American Express
+            || (3528..=3589).contains(&prefix(4)) && (16..=19).contains(&len)                      // JCB
+            || (matches!(prefix(2), 36 | 38 | 39) || (300..=305).contains(&prefix(3))) && (14..=19).contains(&len)
+        } // Diners
+        6 => {
+            prefix(4) == 6011
+                || prefix(2) == 65
+                || (644..=649).contains(&prefix(3))
+                || prefix(2) == 62
+                || matches!(prefix(2), 60 | 63 | 67)
+        }
+        _ => false,
+    };
+    issuer_ok && luhn(s)
+}
+
+/// A US Social Security number: area not 000, 666 or 9xx; group not 00;
+/// serial not 0000.
+pub fn us_ssn(s: &[u8]) -> bool {
+    let d = digits(s);
+    if d.len() != 9 {
+        return false;
+    }
+    let area = u32::from(d[0]) * 100 + u32::from(d[1]) * 10 + u32::from(d[2]);
+    let group = u32::from(d[3]) * 10 + u32::from(d[4]);
+    let serial = d[5..].iter().fold(0u32, |acc, &x| acc * 10 + u32::from(x));
+    area != 0 && area != 666 && area < 900 && group != 0 && serial != 0
+}
+
 /// IBAN lengths by country (ISO 13616 registry).
 const IBAN_LENGTHS: &[(&str, usize)] = &[
     ("AD", 24),

@@ -1,5 +1,7 @@
-//! Validators: checks a candidate match must pass before it counts
-//! (checksums, number-range rules, entropy, placeholder filters).
+//! Validators: the checks a candidate match must pass before it counts.
+//! This module names them for the catalog and holds the text heuristics
+//! (entropy, placeholders, secret-likeness); check digits live in
+//! [`super::checksums`] and token structure in [`super::structure`].
 
 use crate::error::CatalogError;
 
@@ -164,88 +166,15 @@ impl Validator {
     /// Whether a candidate secret passes this check.
     pub fn check(&self, secret: &[u8]) -> bool {
         match self {
-            Validator::Luhn => luhn(&digits(secret)),
-            Validator::PaymentCard => payment_card(secret),
-            Validator::UsSsn => us_ssn(&digits(secret)),
+            Validator::Luhn => super::checksums::luhn(secret),
+            Validator::PaymentCard => super::checksums::payment_card(secret),
+            Validator::UsSsn => super::checksums::us_ssn(secret),
             Validator::Entropy(bits) => shannon_entropy(secret) >= *bits,
             Validator::NotPlaceholder => !is_placeholder(secret),
             Validator::SecretLike => secret_like(secret),
             Validator::Named(check) => check.check(secret),
         }
     }
-}
-
-fn digits(s: &[u8]) -> Vec<u8> {
-    s.iter()
-        .filter(|b| b.is_ascii_digit())
-        .map(|b| b - b'0')
-        .collect()
-}
-
-/// The Luhn (mod 10) checksum used by payment cards, NPI and Canadian SIN.
-pub fn luhn(digits: &[u8]) -> bool {
-    if digits.len() < 2 {
-        return false;
-    }
-    let sum: u32 = digits
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, &d)| {
-            let d = u32::from(d);
-            if i % 2 == 1 {
-                if d * 2 > 9 { d * 2 - 9 } else { d * 2 }
-            } else {
-                d
-            }
-        })
-        .sum();
-    sum % 10 == 0
-}
-
-fn payment_card(s: &[u8]) -> bool {
-    let separators: Vec<u8> = s.iter().copied().filter(|b| !b.is_ascii_digit()).collect();
-    if separators.windows(2).any(|w| w[0] != w[1]) {
-        return false;
-    }
-    let d = digits(s);
-    if !(13..=19).contains(&d.len()) || d.iter().all(|&x| x == d[0]) {
-        return false;
-    }
-    let prefix = |n: usize| d[..n].iter().fold(0u32, |acc, &x| acc * 10 + u32::from(x));
-    let len = d.len();
-    let issuer_ok = match d[0] {
-        4 => matches!(len, 13 | 16 | 19), // Visa
-        5 => {
-            (51..=55).contains(&prefix(2)) && len == 16
-                || matches!(prefix(2), 50 | 56..=59) && (12..=19).contains(&len)
-        } // Mastercard, Maestro
-        2 => (2221..=2720).contains(&prefix(4)) && len == 16, // Mastercard 2-series
-        3 => {
-            matches!(prefix(2), 34 | 37) && len == 15                                             // American Express
-            || (3528..=3589).contains(&prefix(4)) && (16..=19).contains(&len)                      // JCB
-            || (matches!(prefix(2), 36 | 38 | 39) || (300..=305).contains(&prefix(3))) && (14..=19).contains(&len)
-        } // Diners
-        6 => {
-            prefix(4) == 6011
-                || prefix(2) == 65
-                || (644..=649).contains(&prefix(3))
-                || prefix(2) == 62
-                || matches!(prefix(2), 60 | 63 | 67)
-        }
-        _ => false,
-    };
-    issuer_ok && luhn(&d)
-}
-
-fn us_ssn(d: &[u8]) -> bool {
-    if d.len() != 9 {
-        return false;
-    }
-    let area = u32::from(d[0]) * 100 + u32::from(d[1]) * 10 + u32::from(d[2]);
-    let group = u32::from(d[3]) * 10 + u32::from(d[4]);
-    let serial = d[5..].iter().fold(0u32, |acc, &x| acc * 10 + u32::from(x));
-    area != 0 && area != 666 && area < 900 && group != 0 && serial != 0
 }
 
 /// Shannon entropy in bits per byte.
@@ -379,6 +308,8 @@ fn secret_like(s: &[u8]) -> bool {
 mod tests {
     use super::*;
 
+    use super::super::checksums::{payment_card, us_ssn};
+
     #[test]
     fn payment_cards() {
         assert!(payment_card(b"4539 1488 0343 6467"));
@@ -394,11 +325,11 @@ mod tests {
 
     #[test]
     fn ssn_rules() {
-        assert!(us_ssn(&digits(b"536-22-1234")));
-        assert!(!us_ssn(&digits(b"666-22-1234")));
-        assert!(!us_ssn(&digits(b"936-22-1234")));
-        assert!(!us_ssn(&digits(b"536-00-1234")));
-        assert!(!us_ssn(&digits(b"536-22-0000")));
+        assert!(us_ssn((b"536-22-1234")));
+        assert!(!us_ssn((b"666-22-1234")));
+        assert!(!us_ssn((b"936-22-1234")));
+        assert!(!us_ssn((b"536-00-1234")));
+        assert!(!us_ssn((b"536-22-0000")));
     }
 
     #[test]
