@@ -325,11 +325,11 @@ mod tests {
 
     #[test]
     fn ssn_rules() {
-        assert!(us_ssn((b"536-22-1234")));
-        assert!(!us_ssn((b"666-22-1234")));
-        assert!(!us_ssn((b"936-22-1234")));
-        assert!(!us_ssn((b"536-00-1234")));
-        assert!(!us_ssn((b"536-22-0000")));
+        assert!(us_ssn(b"536-22-1234"));
+        assert!(!us_ssn(b"666-22-1234"));
+        assert!(!us_ssn(b"936-22-1234"));
+        assert!(!us_ssn(b"536-00-1234"));
+        assert!(!us_ssn(b"536-22-0000"));
     }
 
     #[test]
