@@ -139,6 +139,8 @@ pub struct DetectorItem {
     pub proximity: usize,
     #[serde(default)]
     pub validator: Option<String>,
+    /// A match containing any of these (case-sensitive) is dropped, as
+    /// Macie's ignore words: documented example values, reserved domains.
     #[serde(default)]
     pub ignore: Vec<String>,
     #[serde(default)]
