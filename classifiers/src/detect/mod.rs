@@ -327,7 +327,11 @@ impl Detector {
             (span.start, span.end)
         };
         let secret = &buf[secret_start..secret_end];
-        if self.item.ignore.iter().any(|ignored| contains(&buf[start..end], ignored.as_bytes()))
+        if self
+            .item
+            .ignore
+            .iter()
+            .any(|ignored| contains(&buf[start..end], ignored.as_bytes()))
         {
             return None;
         }

@@ -238,7 +238,7 @@ const PLACEHOLDERS: &[&str] = &[
 
 fn is_placeholder(s: &[u8]) -> bool {
     let text = String::from_utf8_lossy(s).to_ascii_lowercase();
-    let t = text.trim_matches(|c| c == '"' || c == '\'');
+    let t = text.trim_matches(|c| matches!(c, '"' | '\'' | '\\' | '#'));
     // "pass1" and "password123" are placeholders too.
     PLACEHOLDERS.contains(&t)
         || PLACEHOLDERS.contains(&t.trim_end_matches(|c: char| c.is_ascii_digit()))
