@@ -169,5 +169,31 @@ fn memchr_count(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| b == b'\n').count()
 }
 
-criterion_group!(benches, classify);
+/// The cost of each detector family: one category enabled at a time (themes
+/// and the other classifiers stay on), against no detectors at all, over
+/// the same source-like text.
+fn families(c: &mut Criterion) {
+    let bytes = source_like(4 << 20);
+    let mut group = c.benchmark_group("family");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(bytes.len() as u64));
+    let families = ["none", "credentials", "encryption_keys", "financial", "personal", "health", "infrastructure", "all"];
+    for family in families {
+        let mut catalog = assay_classifiers::Catalog::builtin().expect("catalog loads");
+        for detector in &mut catalog.detectors {
+            detector.enabled = family == "all" || detector.category.as_str() == family;
+        }
+        let classifiers = Classifiers::new(catalog).expect("catalog compiles");
+        group.bench_function(family, |b| {
+            b.iter(|| {
+                let mut object = classifiers.object("lib.h");
+                object.feed(&bytes);
+                object.finish()
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, classify, families);
 criterion_main!(benches);
