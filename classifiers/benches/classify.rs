@@ -177,7 +177,16 @@ fn families(c: &mut Criterion) {
     let mut group = c.benchmark_group("family");
     group.sample_size(10);
     group.throughput(Throughput::Bytes(bytes.len() as u64));
-    let families = ["none", "credentials", "encryption_keys", "financial", "personal", "health", "infrastructure", "all"];
+    let families = [
+        "none",
+        "credentials",
+        "encryption_keys",
+        "financial",
+        "personal",
+        "health",
+        "infrastructure",
+        "all",
+    ];
     for family in families {
         let mut catalog = assay_classifiers::Catalog::builtin().expect("catalog loads");
         for detector in &mut catalog.detectors {

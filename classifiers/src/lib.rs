@@ -20,6 +20,7 @@ pub mod error;
 pub mod extension;
 pub mod keywords;
 pub mod object;
+pub mod pii;
 pub mod risk;
 pub mod theme;
 
@@ -41,6 +42,7 @@ pub struct Classifiers {
     themes: ThemeMatcher,
     detectors: DetectorSet,
     keywords: KeywordPass,
+    names: pii::NameFinder,
     /// Media type -> position in `catalog.content_types`.
     content_index: std::collections::HashMap<String, usize>,
 }
@@ -55,6 +57,7 @@ impl Classifiers {
             content: ContentTypeClassifier::new(&catalog)?,
             extensions: ExtensionClassifier::new(&catalog),
             keywords: KeywordPass::new(&themes, &detectors)?,
+            names: pii::NameFinder::new(),
             themes,
             detectors,
             content_index: catalog

@@ -16,6 +16,7 @@ use crate::content_type::{HEAD_LEN, Sniffed, TextEncoding};
 use crate::detect::{MAX_SPAN, Scratch, redact};
 use crate::extension::ExtensionResult;
 use crate::keywords::AnchorHit;
+use crate::pii::PiiImpact;
 use crate::theme::{ThemeCounts, ThemeResult};
 
 /// Bytes gathered before a buffer is classified.
@@ -57,6 +58,8 @@ pub struct Classification {
     pub extension: ExtensionResult,
     pub themes: Vec<ThemeResult>,
     pub regexes: Vec<RegexResult>,
+    /// PII impact (Macie Classic's high / moderate / low) and its counts.
+    pub pii: PiiImpact,
     /// How the content was read.
     #[serde(skip)]
     pub encoding: TextEncoding,
@@ -160,6 +163,8 @@ pub struct ObjectClassifier<'c> {
     decoder: Decoder,
     scan_themes: bool,
     scan_regexes: bool,
+    count_names: bool,
+    names: u64,
     buf: Vec<u8>,
     buf_offset: u64,
     first: bool,
@@ -182,6 +187,8 @@ impl<'c> ObjectClassifier<'c> {
             decoder: Decoder::Identity,
             scan_themes: false,
             scan_regexes: false,
+            count_names: false,
+            names: 0,
             buf: Vec::new(),
             buf_offset: 0,
             first: true,
@@ -238,6 +245,10 @@ impl<'c> ObjectClassifier<'c> {
             && sniffed.mime != "application/pdf";
         self.scan_regexes = readable;
         self.scan_themes = readable && sniffed.encoding != TextEncoding::Binary;
+        // People's names are counted in documents, records, mail and logs;
+        // in source code they are authors in licence headers.
+        self.count_names =
+            self.scan_themes && !matches!(class, "source" | "pki" | "executable" | "binary");
         self.decoder = match sniffed.encoding {
             TextEncoding::Utf16Le => Decoder::Utf16 {
                 little_endian: true,
@@ -289,6 +300,9 @@ impl<'c> ObjectClassifier<'c> {
             themes,
             &mut self.anchor_hits,
         );
+        if self.count_names {
+            self.names += classifiers.names.count(buf, owned.clone());
+        }
         let mut line_cursor = owned.start;
         if self.scan_regexes {
             let hits = self.classifiers.detectors.scan(
@@ -352,6 +366,7 @@ impl<'c> ObjectClassifier<'c> {
             });
         let extension = classifiers.extensions.classify(&self.name, Some(&sniffed));
         let themes = classifiers.themes.results(&self.theme_counts);
+        let pii = pii_impact(classifiers, self.names, &self.tallies);
         let regexes = classifiers
             .detectors
             .detectors()
@@ -374,11 +389,35 @@ impl<'c> ObjectClassifier<'c> {
             extension,
             themes,
             regexes,
+            pii,
             encoding: sniffed.encoding,
             bytes: self.bytes,
             content_scanned: self.scan_regexes,
         }
     }
+}
+
+/// The PII impact from the names counted and every match of the personal,
+/// financial and health detectors (bulk thresholds aside: ten phone numbers
+/// are PII even below Macie's hundred).
+fn pii_impact(classifiers: &Classifiers, names: u64, tallies: &[DetectorTally]) -> PiiImpact {
+    let (mut emails, mut other, mut cards) = (0, 0, 0);
+    for (detector, tally) in classifiers.detectors.detectors().iter().zip(tallies) {
+        let item = &detector.item;
+        match (item.id.as_str(), item.category) {
+            ("email_address", _) => emails += tally.count,
+            ("credit_card_number" | "credit_card_track_data", _) => {
+                cards += tally.count;
+                other += tally.count;
+            }
+            (
+                _,
+                DetectorCategory::Personal | DetectorCategory::Financial | DetectorCategory::Health,
+            ) => other += tally.count,
+            _ => {}
+        }
+    }
+    PiiImpact::rate(names, emails, other, cards)
 }
 
 fn category_name(category: DetectorCategory) -> &'static str {

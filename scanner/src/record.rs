@@ -3,6 +3,7 @@
 
 use assay_classifiers::extension::ExtensionResult;
 use assay_classifiers::object::{ContentTypeResult, RegexResult};
+use assay_classifiers::pii::PiiImpact;
 use assay_classifiers::risk::RiskFactor;
 use assay_classifiers::theme::ThemeResult;
 use serde::Serialize;
@@ -18,6 +19,8 @@ pub struct ObjectRecord {
     pub extension: ExtensionResult,
     pub themes: Vec<ThemeResult>,
     pub regexes: Vec<RegexResult>,
+    /// PII impact (high, moderate, low or none) with the counts behind it.
+    pub pii: PiiImpact,
     /// The SVM document classification; null until that classifier runs and
     /// always null for content with no text.
     pub svm: Option<serde_json::Value>,

@@ -94,6 +94,27 @@ fn demo_scan_finds_planted_secrets_with_locations_and_scores() {
     assert_eq!(photo["content_type"]["mime"], "application/zip");
     assert_eq!(photo["extension"]["mismatch"], true);
 
+    // PII impact: full names next to card numbers rate high; code has none.
+    assert_eq!(
+        record(&records, "exports/customers.jsonl")["pii"]["impact"],
+        "high"
+    );
+    assert_eq!(
+        record(&records, "exports/customers.jsonl")["pii"]["cards"],
+        12
+    );
+    assert_eq!(
+        record(&records, "hr/employees-2026.csv")["pii"]["emails"],
+        20
+    );
+    assert!(
+        record(&records, "hr/employees-2026.csv")["pii"]["names"]
+            .as_u64()
+            .unwrap()
+            >= 5
+    );
+    assert_eq!(record(&records, "src/format.js")["pii"]["impact"], "none");
+
     let clean = record(&records, "src/format.js");
     assert!(clean["regexes"].as_array().unwrap().is_empty());
     for r in &records {

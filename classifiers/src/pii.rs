@@ -1,0 +1,211 @@
+//! PII impact, as Macie Classic rated it after NIST SP 800-122: from the
+//! number of full names, e-mail addresses and other personal data in an
+//! object, an impact of high, moderate or low.
+//!
+//! Full names are found with dictionaries built from public-domain
+//! name-frequency data (`catalog/names/`, US Census 1990): a given name
+//! followed by a surname, both capitalised, with an optional middle initial
+//! (`Ana Silva`, `JOHN A. SMITH`, `Amara,Okafor` in a CSV row).
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+const GIVEN_NAMES: &str = include_str!("../catalog/names/given_names.txt");
+const SURNAMES: &str = include_str!("../catalog/names/surnames.txt");
+
+/// The impact level of the personal data in an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Impact {
+    None,
+    Low,
+    Moderate,
+    High,
+}
+
+/// An object's PII counts and the impact they give.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PiiImpact {
+    pub impact: Impact,
+    pub names: u64,
+    pub emails: u64,
+    /// Personal, financial and health identifiers other than e-mail
+    /// addresses (cards, SSNs, phone numbers, national ids, ...).
+    pub other: u64,
+    pub cards: u64,
+}
+
+impl PiiImpact {
+    /// Macie Classic's rule: high for a full name with a card number, or 50
+    /// or more names and e-mail addresses with any other PII; moderate for 5
+    /// or more with other PII; low for fewer, or for other PII alone. Names
+    /// and e-mail addresses alone are PII too and rate low.
+    ///
+    /// ```
+    /// use assay_classifiers::pii::{Impact, PiiImpact};
+    /// assert_eq!(PiiImpact::rate(1, 0, 1, 1).impact, Impact::High);
+    /// assert_eq!(PiiImpact::rate(30, 30, 2, 0).impact, Impact::High);
+    /// assert_eq!(PiiImpact::rate(3, 2, 1, 0).impact, Impact::Moderate);
+    /// assert_eq!(PiiImpact::rate(0, 0, 4, 0).impact, Impact::Low);
+    /// assert_eq!(PiiImpact::rate(0, 0, 0, 0).impact, Impact::None);
+    /// ```
+    pub fn rate(names: u64, emails: u64, other: u64, cards: u64) -> Self {
+        let people = names + emails;
+        let impact = if (names >= 1 && cards >= 1) || (people >= 50 && other >= 1) {
+            Impact::High
+        } else if people >= 5 && other >= 1 {
+            Impact::Moderate
+        } else if people >= 1 || other >= 1 {
+            Impact::Low
+        } else {
+            Impact::None
+        };
+        Self {
+            impact,
+            names,
+            emails,
+            other,
+            cards,
+        }
+    }
+}
+
+/// Finds full names in text.
+pub struct NameFinder {
+    given: HashSet<&'static [u8]>,
+    surnames: HashSet<&'static [u8]>,
+}
+
+fn entries(list: &'static str) -> HashSet<&'static [u8]> {
+    list.lines()
+        .filter(|l| !l.starts_with('#') && l.len() >= 2)
+        .map(str::as_bytes)
+        .collect()
+}
+
+/// The end of the word of letters starting at `start`.
+fn word_end(buf: &[u8], start: usize, limit: usize) -> usize {
+    let mut end = start;
+    while end < limit && (buf[end].is_ascii_alphabetic() || (buf[end] == b'\'' && end > start)) {
+        end += 1;
+    }
+    end
+}
+
+/// Title case (`Smith`) or all capitals (`SMITH`), at least two letters.
+fn capitalised(word: &[u8]) -> bool {
+    word.len() >= 2
+        && word[0].is_ascii_uppercase()
+        && (word[1..].iter().all(|b| !b.is_ascii_uppercase())
+            || word.iter().all(|b| !b.is_ascii_lowercase()))
+}
+
+impl NameFinder {
+    pub fn new() -> Self {
+        Self {
+            given: entries(GIVEN_NAMES),
+            surnames: entries(SURNAMES),
+        }
+    }
+
+    fn in_list(list: &HashSet<&'static [u8]>, word: &[u8]) -> bool {
+        let mut upper = [0u8; 24];
+        if word.len() > upper.len() {
+            return false;
+        }
+        for (slot, b) in upper.iter_mut().zip(word) {
+            *slot = b.to_ascii_uppercase();
+        }
+        list.contains(&upper[..word.len()])
+    }
+
+    /// Counts the full names that start in `owned`; bytes after it are
+    /// context for a name that runs over the edge.
+    pub fn count(&self, buf: &[u8], owned: std::ops::Range<usize>) -> u64 {
+        let limit = buf.len().min(owned.end + 64);
+        let mut names = 0;
+        let mut i = owned.start;
+        while i < owned.end {
+            let b = buf[i];
+            if !b.is_ascii_uppercase() || (i > 0 && buf[i - 1].is_ascii_alphanumeric()) {
+                i += 1;
+                continue;
+            }
+            let end = word_end(buf, i, limit);
+            let first = &buf[i..end];
+            if !capitalised(first) || !Self::in_list(&self.given, first) {
+                i = end.max(i + 1);
+                continue;
+            }
+            // Separator: spaces, or a comma (CSV columns), then an optional initial.
+            let mut j = end;
+            if buf.get(j) == Some(&b',') {
+                j += 1;
+            }
+            while buf.get(j) == Some(&b' ') && j < limit {
+                j += 1;
+            }
+            if j + 2 < limit
+                && buf[j].is_ascii_uppercase()
+                && buf[j + 1] == b'.'
+                && buf[j + 2] == b' '
+            {
+                j += 3;
+            }
+            if j == end || j >= limit || !buf[j].is_ascii_uppercase() {
+                i = end;
+                continue;
+            }
+            let last_end = word_end(buf, j, limit);
+            let last = &buf[j..last_end];
+            if capitalised(last)
+                && Self::in_list(&self.surnames, last)
+                && buf.get(last_end).is_none_or(|b| !b.is_ascii_alphanumeric())
+            {
+                names += 1;
+                i = last_end;
+            } else {
+                i = end;
+            }
+        }
+        names
+    }
+}
+
+impl Default for NameFinder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_names_in_prose_csv_and_capitals() {
+        let finder = NameFinder::new();
+        let count = |t: &str| finder.count(t.as_bytes(), 0..t.len());
+        assert_eq!(
+            count("Signed by Mary Johnson and JOHN A. SMITH on Friday."),
+            2
+        );
+        assert_eq!(
+            count("E1040,Amara,Okafor,amara@example.com\nE1041,Linda,Garcia,x"),
+            1
+        );
+        assert_eq!(count("Linda Garcia"), 1);
+    }
+
+    #[test]
+    fn near_misses_are_not_names() {
+        let finder = NameFinder::new();
+        let count = |t: &str| finder.count(t.as_bytes(), 0..t.len());
+        // Lower case, a given name alone, code identifiers, camel case.
+        assert_eq!(count("mary johnson"), 0);
+        assert_eq!(count("Dear Mary, thanks."), 0);
+        assert_eq!(count("MaryJohnson = getUser(); JohnSmith2"), 0);
+        assert_eq!(count("Mary Qwertyuiop"), 0);
+    }
+}
