@@ -52,3 +52,18 @@ fn every_detector_flags_its_examples_and_not_its_near_misses() {
         problems.join("\n")
     );
 }
+
+/// Patterns compile on first use; every built-in one must compile, so none
+/// can go silent by hitting a size limit.
+#[test]
+fn every_builtin_pattern_compiles() {
+    let catalog = Catalog::builtin().expect("catalog loads");
+    let set = assay_classifiers::detect::DetectorSet::new(&catalog).expect("detectors load");
+    let failures: Vec<String> = set
+        .detectors()
+        .iter()
+        .filter_map(|d| d.check_builds().err())
+        .map(|e| e.to_string())
+        .collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+}

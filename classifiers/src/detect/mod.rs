@@ -35,9 +35,9 @@ pub const MAX_SPAN: usize = 8192;
 /// One detector, compiled.
 pub struct Detector {
     pub item: DetectorItem,
-    regex: Regex,
-    /// Capture groups whose name starts with `secret`, in order.
-    secret_groups: Vec<usize>,
+    /// Compiled on first use: most detectors never see their anchors in a
+    /// given tree, and compiling all of them would dominate short scans.
+    compiled: std::sync::OnceLock<Option<CompiledPattern>>,
     validators: Vec<Validator>,
     keywords: Option<AhoCorasick>,
 }
@@ -77,12 +77,14 @@ pub struct Scratch {
     hits: Vec<Hit>,
 }
 
-fn compile(item: &DetectorItem) -> Result<Detector, CatalogError> {
-    let pattern_error = |message: String| CatalogError::Pattern {
-        classifier: "regex",
-        id: item.id.clone(),
-        message,
-    };
+/// A detector's regex and the capture groups that hold its secret.
+struct CompiledPattern {
+    regex: Regex,
+    /// Capture groups whose name starts with `secret`, in order.
+    secret_groups: Vec<usize>,
+}
+
+fn build_pattern(pattern: &str) -> Result<CompiledPattern, String> {
     let regex = Regex::builder()
         .syntax(syntax::Config::new().unicode(false).utf8(false))
         .configure(
@@ -90,14 +92,33 @@ fn compile(item: &DetectorItem) -> Result<Detector, CatalogError> {
                 .utf8_empty(false)
                 .nfa_size_limit(Some(32 << 20)),
         )
-        .build(&item.pattern)
-        .map_err(|e| pattern_error(e.to_string()))?;
+        .build(pattern)
+        .map_err(|e| e.to_string())?;
     let secret_groups = regex
         .group_info()
         .all_names()
         .filter(|(_, _, name)| name.is_some_and(|n| n.starts_with("secret")))
         .map(|(_, index, _)| index)
         .collect();
+    Ok(CompiledPattern {
+        regex,
+        secret_groups,
+    })
+}
+
+fn compile(item: &DetectorItem) -> Result<Detector, CatalogError> {
+    let pattern_error = |message: String| CatalogError::Pattern {
+        classifier: "regex",
+        id: item.id.clone(),
+        message,
+    };
+    // Check the syntax now, so a bad pattern is reported when the catalog
+    // loads; the automaton is built on first use.
+    syntax::parse_with(
+        &item.pattern,
+        &syntax::Config::new().unicode(false).utf8(false),
+    )
+    .map_err(|e| pattern_error(e.to_string()))?;
     let keywords = if item.keywords.is_empty() {
         None
     } else {
@@ -122,8 +143,7 @@ fn compile(item: &DetectorItem) -> Result<Detector, CatalogError> {
     Ok(Detector {
         validators: Validator::parse_list(&item.id, item.validator.as_deref().unwrap_or(""))?,
         item: item.clone(),
-        regex,
-        secret_groups,
+        compiled: std::sync::OnceLock::new(),
         keywords,
     })
 }
@@ -257,7 +277,10 @@ impl DetectorSet {
             let mut merged: Option<(usize, usize)> = None;
             let mut last_start = None;
             let mut run = |(from, to): (usize, usize), hits: &mut Vec<Hit>| {
-                for m in detector.regex.find_iter(Input::new(buf).range(from..to)) {
+                let Some(pattern) = detector.pattern() else {
+                    return;
+                };
+                for m in pattern.regex.find_iter(Input::new(buf).range(from..to)) {
                     if m.start() < owned.start
                         || m.start() >= owned.end
                         || last_start == Some(m.start())
@@ -313,17 +336,40 @@ impl DetectorSet {
 }
 
 impl Detector {
+    /// The compiled pattern; `None` if it parsed but cannot be built (size
+    /// limits), in which case the detector finds nothing.
+    fn pattern(&self) -> Option<&CompiledPattern> {
+        self.compiled
+            .get_or_init(|| build_pattern(&self.item.pattern).ok())
+            .as_ref()
+    }
+
+    /// Builds the pattern now, reporting why it cannot be built.
+    pub fn check_builds(&self) -> Result<(), CatalogError> {
+        build_pattern(&self.item.pattern)
+            .map(|_| ())
+            .map_err(|message| CatalogError::Pattern {
+                classifier: "regex",
+                id: self.item.id.clone(),
+                message,
+            })
+    }
+
     /// Runs the secret extraction and every check on one regex match.
     fn confirm(&self, index: usize, buf: &[u8], start: usize, end: usize) -> Option<Hit> {
-        let (secret_start, secret_end) = if self.secret_groups.is_empty() {
+        let pattern = self.pattern()?;
+        let (secret_start, secret_end) = if pattern.secret_groups.is_empty() {
             (start, end)
         } else {
-            let mut caps = self.regex.create_captures();
-            self.regex.search_captures(
+            let mut caps = pattern.regex.create_captures();
+            pattern.regex.search_captures(
                 &Input::new(buf).range(start..end).anchored(Anchored::Yes),
                 &mut caps,
             );
-            let span = self.secret_groups.iter().find_map(|&g| caps.get_group(g))?;
+            let span = pattern
+                .secret_groups
+                .iter()
+                .find_map(|&g| caps.get_group(g))?;
             (span.start, span.end)
         };
         let secret = &buf[secret_start..secret_end];
