@@ -19,6 +19,11 @@ use crate::keywords::AnchorHit;
 use crate::pii::PiiImpact;
 use crate::theme::{ThemeCounts, ThemeResult};
 
+thread_local! {
+    /// Each worker's detector scratch space, handed from object to object.
+    static SCRATCH: std::cell::RefCell<Option<Scratch>> = const { std::cell::RefCell::new(None) };
+}
+
 /// Bytes gathered before a buffer is classified.
 pub const CHUNK: usize = 1 << 20;
 /// Locations kept per detector and object (the count covers all matches).
@@ -72,7 +77,10 @@ pub struct Classification {
     pub content_scanned: bool,
 }
 
+/// Matches of one detector in one object. Only detectors that matched get
+/// one, so an object costs nothing per detector of a large catalog.
 struct DetectorTally {
+    detector: usize,
     count: u64,
     locations: Vec<Location>,
     first_redacted: Option<String>,
@@ -196,17 +204,10 @@ impl<'c> ObjectClassifier<'c> {
             last_newline: None,
             theme_counts: classifiers.themes.counts(),
             anchor_hits: Vec::new(),
-            tallies: classifiers
-                .detectors
-                .detectors()
-                .iter()
-                .map(|_| DetectorTally {
-                    count: 0,
-                    locations: Vec::new(),
-                    first_redacted: None,
-                })
-                .collect(),
-            scratch: Scratch::default(),
+            tallies: Vec::new(),
+            scratch: SCRATCH
+                .with(|pool| pool.borrow_mut().take())
+                .unwrap_or_default(),
             bytes: 0,
         }
     }
@@ -322,7 +323,19 @@ impl<'c> ObjectClassifier<'c> {
                 line_cursor = at;
                 let offset = self.buf_offset + at as u64;
                 let column = offset - self.last_newline.map_or(0, |nl| nl + 1) + 1;
-                let tally = &mut self.tallies[hit.detector];
+                let at = match self.tallies.iter().position(|t| t.detector == hit.detector) {
+                    Some(at) => at,
+                    None => {
+                        self.tallies.push(DetectorTally {
+                            detector: hit.detector,
+                            count: 0,
+                            locations: Vec::new(),
+                            first_redacted: None,
+                        });
+                        self.tallies.len() - 1
+                    }
+                };
+                let tally = &mut self.tallies[at];
                 tally.count += 1;
                 if tally.locations.len() < MAX_LOCATIONS {
                     tally.locations.push(Location {
@@ -367,11 +380,13 @@ impl<'c> ObjectClassifier<'c> {
         let extension = classifiers.extensions.classify(&self.name, Some(&sniffed));
         let themes = classifiers.themes.results(&self.theme_counts);
         let pii = pii_impact(classifiers, self.names, &self.tallies);
-        let regexes = classifiers
-            .detectors
-            .detectors()
-            .iter()
-            .zip(self.tallies)
+        SCRATCH.with(|pool| *pool.borrow_mut() = Some(std::mem::take(&mut self.scratch)));
+        self.tallies.sort_unstable_by_key(|t| t.detector);
+        let detectors = classifiers.detectors.detectors();
+        let regexes = self
+            .tallies
+            .into_iter()
+            .map(|tally| (&detectors[tally.detector], tally))
             .filter(|(detector, tally)| {
                 tally.count > 0 && tally.count >= u64::from(detector.item.min_count)
             })
@@ -402,8 +417,8 @@ impl<'c> ObjectClassifier<'c> {
 /// are PII even below Macie's hundred).
 fn pii_impact(classifiers: &Classifiers, names: u64, tallies: &[DetectorTally]) -> PiiImpact {
     let (mut emails, mut other, mut cards) = (0, 0, 0);
-    for (detector, tally) in classifiers.detectors.detectors().iter().zip(tallies) {
-        let item = &detector.item;
+    for tally in tallies {
+        let item = &classifiers.detectors.detectors()[tally.detector].item;
         match (item.id.as_str(), item.category) {
             ("email_address", _) => emails += tally.count,
             ("credit_card_number" | "credit_card_track_data", _) => {
