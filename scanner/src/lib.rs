@@ -2,6 +2,7 @@
 //! classification pipeline, scan records and report formats. The `assay`
 //! command line lives in `scanner/cli/` and drives this library.
 
+pub mod access;
 pub mod error;
 pub mod pipeline;
 pub mod record;
