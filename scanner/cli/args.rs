@@ -58,12 +58,30 @@ pub struct ScanArgs {
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub jobs: Option<u16>,
+    /// CloudTrail log files: a file or a directory (repeatable).
+    #[arg(long, value_name = "SRC")]
+    pub cloudtrail: Vec<PathBuf>,
+    /// S3 server access logs: a file or a directory (repeatable).
+    #[arg(long = "access-logs", value_name = "SRC")]
+    pub access_logs: Vec<PathBuf>,
+    /// Use only access events at or after this time (RFC 3339).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub since: Option<std::time::SystemTime>,
+    /// Use only access events before this time (RFC 3339).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub until: Option<std::time::SystemTime>,
     /// Follow symbolic links (loops are detected and reported).
     #[arg(long)]
     pub follow: bool,
     /// Print nothing but the report and errors.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+fn parse_time(text: &str) -> Result<std::time::SystemTime, String> {
+    humantime::parse_rfc3339_weak(text)
+        .or_else(|_| humantime::parse_rfc3339_weak(&format!("{text} 00:00:00")))
+        .map_err(|e| format!("{e}: use 2026-11-01T00:00:00Z or 2026-11-01"))
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

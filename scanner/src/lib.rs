@@ -7,6 +7,7 @@ pub mod error;
 pub mod pipeline;
 pub mod record;
 pub mod report;
+pub mod risk;
 pub mod source;
 
 pub use error::ScanError;

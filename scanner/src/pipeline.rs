@@ -173,6 +173,7 @@ fn build_record(
         risk,
         risk_factors,
         errors,
+        bucket_key: object.bucket_key.clone(),
     }
 }
 
@@ -205,6 +206,7 @@ mod tests {
             etag: None,
             last_modified: None,
             location: Location::File("x.txt".into()),
+            bucket_key: None,
         };
         let record = classify_reader(&classifiers, &object, &mut FailsAfter(1));
         assert!(record.regexes.iter().any(|r| r.id == "github_key"));

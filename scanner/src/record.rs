@@ -26,10 +26,13 @@ pub struct ObjectRecord {
     pub svm: Option<serde_json::Value>,
     /// Access statistics from CloudTrail and access logs; null when none
     /// were given.
-    pub access: Option<serde_json::Value>,
+    pub access: Option<crate::access::stats::ObjectAccess>,
     pub risk: u8,
     pub risk_factors: Vec<RiskFactor>,
     pub errors: Vec<ObjectError>,
+    /// The bucket and key logs name this object by.
+    #[serde(skip)]
+    pub bucket_key: Option<(String, String)>,
 }
 
 /// Why an object could not be (fully) classified.

@@ -1,5 +1,6 @@
 //! Integration tests: run the real `assay` binary on trees on disk.
 
+mod access;
 mod clean_code;
 mod demo;
 mod faults;

@@ -6,9 +6,13 @@ use std::time::SystemTime;
 
 use anyhow::{Context, bail};
 use assay_classifiers::{Catalog, Classifiers};
+use assay_scanner::access::stats::{AccessStats, ApiCatalog};
+use assay_scanner::access::{self, TimeWindow};
 use assay_scanner::pipeline::{self, Event};
+use assay_scanner::record::ScanIssue;
 use assay_scanner::record::Summary;
 use assay_scanner::report::{self, Format, Report, ScanInfo, Tool};
+use assay_scanner::risk;
 use assay_scanner::source::local::{self, WalkOptions};
 
 use crate::args::{ScanArgs, ScanFormat};
@@ -49,6 +53,9 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         None => Box::new(std::io::BufWriter::new(std::io::stdout())),
     };
 
+    let (stats, inputs, input_issues) = read_access_evidence(&args)?;
+    let mut sensitive: std::collections::HashMap<(String, String), u8> =
+        std::collections::HashMap::new();
     let mut summary = Summary::default();
     let mut objects = Vec::new();
     let mut issues = Vec::new();
@@ -61,6 +68,14 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     );
     pipeline::run(&classifiers, objects_source, jobs, |event| match event {
         Event::Object(record) => {
+            let mut record = record;
+            if let Some(stats) = &stats {
+                // Identities are judged by what objects hold, before access evidence.
+                if let Some(id) = record.bucket_key.clone() {
+                    sensitive.insert(id, record.risk);
+                }
+                annotate(&mut record, stats);
+            }
             summary.add(&record);
             if format == Format::Jsonl {
                 if write_error.is_none() {
@@ -82,6 +97,14 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         return Err(error).context("writing the report");
     }
     objects.sort_by(|a, b| a.uri.cmp(&b.uri));
+    issues.extend(input_issues);
+    let (identities, buckets) = match &stats {
+        Some(stats) => (
+            identity_records(stats, &sensitive),
+            bucket_records(stats, &sensitive),
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
     let report = Report {
         schema_version: report::SCHEMA_VERSION,
         scan: ScanInfo {
@@ -94,13 +117,13 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
             },
             catalog_version: Catalog::version(),
             model_version: None,
-            inputs: Vec::new(),
+            inputs,
             fail_at: args.fail_at,
         },
         summary,
-        buckets: Vec::new(),
+        buckets,
         objects,
-        identities: Vec::new(),
+        identities,
         errors: issues,
     };
     let written = match format {
@@ -123,4 +146,130 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
 
 fn terminal_width(to_terminal: bool) -> Option<u16> {
     if to_terminal { None } else { Some(160) }
+}
+
+/// Reads `--cloudtrail` and `--access-logs` inputs into statistics, with a
+/// description of each input and the problems met.
+fn read_access_evidence(
+    args: &ScanArgs,
+) -> anyhow::Result<(Option<AccessStats>, Vec<serde_json::Value>, Vec<ScanIssue>)> {
+    if args.cloudtrail.is_empty() && args.access_logs.is_empty() {
+        return Ok((None, Vec::new(), Vec::new()));
+    }
+    let api = ApiCatalog::builtin().context("loading the API event catalog")?;
+    let window = TimeWindow {
+        since: args.since,
+        until: args.until,
+    };
+    let mut stats = AccessStats::default();
+    let mut inputs = Vec::new();
+    let mut issues = Vec::new();
+    let sources = args
+        .cloudtrail
+        .iter()
+        .map(|p| ("cloudtrail", p))
+        .chain(args.access_logs.iter().map(|p| ("s3_access_logs", p)));
+    for (kind, path) in sources {
+        std::fs::metadata(path).with_context(|| {
+            format!(
+                "{kind} input {} does not exist or cannot be read",
+                path.display()
+            )
+        })?;
+        let mut add = |event: access::AccessEvent| stats.add(&event, &api);
+        let report = if kind == "cloudtrail" {
+            access::cloudtrail::read(std::slice::from_ref(path), window, &mut add)
+        } else {
+            access::s3log::read(std::slice::from_ref(path), window, &mut add)
+        };
+        inputs.push(serde_json::json!({
+            "kind": kind,
+            "source": path.display().to_string(),
+            "files": report.files,
+            "events": report.events,
+            "duplicates": report.duplicates,
+            "outside_window": report.outside_window,
+            "problems": report.problems.len(),
+            // Digest validation (`assay trail verify`) is not run by scan.
+            "integrity": "unverified",
+        }));
+        issues.extend(report.problems.into_iter().map(|p| ScanIssue {
+            location: p.location,
+            kind: "access_log",
+            message: p.message,
+        }));
+    }
+    stats.finish();
+    Ok((Some(stats), inputs, issues))
+}
+
+/// Adds the object's access statistics and raises its risk per the rule.
+fn annotate(record: &mut assay_scanner::record::ObjectRecord, stats: &AccessStats) {
+    let Some((bucket, key)) = record.bucket_key.clone() else {
+        return;
+    };
+    let access = stats.object(&bucket, &key);
+    let sensitive = !record.regexes.is_empty() || !record.themes.is_empty();
+    let (risk, factors) = risk::object_risk(record.risk, sensitive, access, stats.bucket(&bucket));
+    record.risk = risk;
+    record.risk_factors.extend(factors);
+    record.access = Some(access.cloned().unwrap_or_default());
+}
+
+fn identity_records(
+    stats: &AccessStats,
+    scanned: &std::collections::HashMap<(String, String), u8>,
+) -> Vec<serde_json::Value> {
+    let mut identities: Vec<(u8, serde_json::Value)> = stats
+        .identities()
+        .map(|(identity, touched)| {
+            let sensitive = touched
+                .iter()
+                .filter(|id| {
+                    scanned
+                        .get(*id)
+                        .is_some_and(|&r| r >= risk::SENSITIVE_CONTENT)
+                })
+                .count() as u64;
+            let (score, factors) = risk::identity_risk(identity, sensitive);
+            let mut value = serde_json::to_value(identity).unwrap_or_default();
+            value["sensitive_objects"] = sensitive.into();
+            value["risk"] = score.into();
+            value["risk_factors"] = serde_json::to_value(factors).unwrap_or_default();
+            (score, value)
+        })
+        .collect();
+    identities.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then_with(|| a.1["principal"].as_str().cmp(&b.1["principal"].as_str()))
+    });
+    identities.into_iter().map(|(_, v)| v).collect()
+}
+
+fn bucket_records(
+    stats: &AccessStats,
+    scanned: &std::collections::HashMap<(String, String), u8>,
+) -> Vec<serde_json::Value> {
+    let mut names: Vec<&String> = scanned.keys().map(|(b, _)| b).collect();
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|name| {
+            let objects: Vec<u8> = scanned
+                .iter()
+                .filter(|((b, _), _)| b == name)
+                .map(|(_, &r)| r)
+                .collect();
+            let max = objects.iter().copied().max().unwrap_or(1);
+            let (score, factors) = risk::bucket_risk(max, stats.bucket(name));
+            serde_json::json!({
+                "name": name,
+                "objects": objects.len(),
+                "access": stats.bucket(name),
+                "risk": score,
+                "risk_factors": factors,
+            })
+        })
+        .collect()
 }

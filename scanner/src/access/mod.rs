@@ -5,6 +5,7 @@
 
 pub mod cloudtrail;
 pub mod s3log;
+pub mod stats;
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;

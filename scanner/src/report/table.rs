@@ -26,6 +26,25 @@ pub fn write_table(
     for record in objects {
         let mut regexes: Vec<_> = record.regexes.iter().collect();
         regexes.sort_by(|a, b| b.risk.cmp(&a.risk).then_with(|| a.id.cmp(&b.id)));
+        let access: Vec<String> = record
+            .risk_factors
+            .iter()
+            .filter(|f| f.kind == "access")
+            .map(|f| format!("+{} access: {}", f.value, f.detail))
+            .collect();
+        let boost: u8 = record
+            .risk_factors
+            .iter()
+            .filter(|f| f.kind == "access")
+            .map(|f| f.value)
+            .sum();
+        let content = record
+            .risk_factors
+            .iter()
+            .filter(|f| f.kind == "content")
+            .map(|f| f.value)
+            .max()
+            .unwrap_or(1);
         let mut findings: Vec<String> = regexes
             .into_iter()
             .map(|r| {
@@ -37,6 +56,7 @@ pub fn write_table(
                 format!("{} ×{} {}{} [{}]", r.id, r.count, r.redacted, at, r.risk)
             })
             .collect();
+        findings.splice(0..0, access);
         findings.extend(
             record
                 .themes
@@ -61,7 +81,11 @@ pub fn write_table(
             findings.push(format!("… and {more} more"));
         }
         table.add_row([
-            record.risk.to_string(),
+            if boost > 0 {
+                format!("{} ({content} +{boost})", record.risk)
+            } else {
+                record.risk.to_string()
+            },
             record.uri.clone(),
             record
                 .content_type
@@ -73,6 +97,21 @@ pub fn write_table(
     writeln!(out, "{table}")?;
     let s = &report.summary;
     writeln!(out, "{s}")?;
+    for identity in report.identities.iter().take(5) {
+        writeln!(
+            out,
+            "identity risk {}: {} ({} calls, {} denied{})",
+            identity["risk"],
+            identity["principal"].as_str().unwrap_or("?"),
+            identity["calls"],
+            identity["access_denied"],
+            if identity["scraper"] == true {
+                ", scraper"
+            } else {
+                ""
+            }
+        )?;
+    }
     for issue in &report.errors {
         writeln!(
             out,

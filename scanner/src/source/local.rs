@@ -27,7 +27,7 @@ pub fn walk(
             .follow_links(options.follow_symlinks)
             .sort_by_file_name()
             .into_iter()
-            .filter_map(|entry| match entry {
+            .filter_map(move |entry| match entry {
                 Err(error) => {
                     let location = error
                         .path()
@@ -47,7 +47,8 @@ pub fn walk(
                 // is a link; links met while walking need --follow.
                 Ok(entry) if entry.depth() == 0 && entry.path_is_symlink() => {
                     match std::fs::metadata(entry.path()) {
-                        Ok(target) => discovered(entry.path(), target.file_type(), Some(target)),
+                        Ok(meta) => discovered(entry.path(), meta.file_type(), Some(meta))
+                            .map(|d| with_bucket_key(d, &target)),
                         Err(error) => Some(Discovered::Issue(ScanIssue {
                             location: entry.path().display().to_string(),
                             kind: "unlistable",
@@ -55,9 +56,29 @@ pub fn walk(
                         })),
                     }
                 }
-                Ok(entry) => discovered(entry.path(), entry.file_type(), entry.metadata().ok()),
+                Ok(entry) => discovered(entry.path(), entry.file_type(), entry.metadata().ok())
+                    .map(|d| with_bucket_key(d, &target)),
             })
     })
+}
+
+/// Names a local object as access logs would: the target directory is the
+/// bucket, the path below it the key.
+fn with_bucket_key(discovered: Discovered, root: &Path) -> Discovered {
+    let Discovered::Object(mut object) = discovered else {
+        return discovered;
+    };
+    let Location::File(path) = &object.location;
+    if let (Some(bucket), Ok(key)) = (root.file_name(), path.strip_prefix(root)) {
+        let key: Vec<String> = key
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        if !key.is_empty() {
+            object.bucket_key = Some((bucket.to_string_lossy().into_owned(), key.join("/")));
+        }
+    }
+    Discovered::Object(object)
 }
 
 fn discovered(
@@ -91,6 +112,7 @@ fn discovered(
         etag: None,
         last_modified: metadata.and_then(|m| m.modified().ok()),
         location: Location::File(path.to_path_buf()),
+        bucket_key: None,
     }))
 }
 

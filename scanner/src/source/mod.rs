@@ -20,6 +20,10 @@ pub struct ObjectRef {
     pub etag: Option<String>,
     pub last_modified: Option<SystemTime>,
     pub location: Location,
+    /// The bucket and key access logs name this object by. For a local
+    /// tree, the target directory's name stands for the bucket and the
+    /// path below it for the key.
+    pub bucket_key: Option<(String, String)>,
 }
 
 /// How to reach an object's bytes.
