@@ -19,7 +19,7 @@ impl Cli {
     pub fn quiet(&self) -> bool {
         match &self.command {
             Command::Scan(args) => args.quiet,
-            Command::Rules { .. } => false,
+            Command::Rules { .. } | Command::Trail { .. } => false,
         }
     }
 }
@@ -33,6 +33,29 @@ pub enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// CloudTrail tools.
+    Trail {
+        #[command(subcommand)]
+        command: TrailCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrailCommand {
+    /// Check CloudTrail log file integrity (digest signatures, log hashes, the digest chain).
+    Verify(TrailVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrailVerifyArgs {
+    /// A local copy of the trail's delivery location.
+    #[arg(value_name = "SRC")]
+    pub source: PathBuf,
+    /// CloudTrail public keys: PEM, DER, or `aws cloudtrail list-public-keys` JSON.
+    #[arg(long = "public-key", value_name = "FILE", required = true)]
+    pub public_keys: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+    pub format: RulesFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -64,6 +87,10 @@ pub struct ScanArgs {
     /// S3 server access logs: a file or a directory (repeatable).
     #[arg(long = "access-logs", value_name = "SRC")]
     pub access_logs: Vec<PathBuf>,
+    /// CloudTrail public keys: validate each --cloudtrail input's digests
+    /// and record the result in the report.
+    #[arg(long = "public-key", value_name = "FILE")]
+    pub public_keys: Vec<PathBuf>,
     /// Use only access events at or after this time (RFC 3339).
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub since: Option<std::time::SystemTime>,

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use args::{Cli, Command, RulesCommand};
+use args::{Cli, Command, RulesCommand, TrailCommand};
 
 /// Exit codes (SPEC "Command line").
 pub const EXIT_OK: u8 = 0;
@@ -23,6 +23,9 @@ fn main() -> ExitCode {
         Command::Rules {
             command: RulesCommand::List(args),
         } => commands::rules::list(args).map(|()| EXIT_OK),
+        Command::Trail {
+            command: TrailCommand::Verify(args),
+        } => commands::trail::verify(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -4,4 +4,5 @@ mod access;
 mod clean_code;
 mod demo;
 mod faults;
+mod trail;
 mod util;

@@ -161,6 +161,11 @@ fn read_access_evidence(
         since: args.since,
         until: args.until,
     };
+    let keys = if args.public_keys.is_empty() {
+        None
+    } else {
+        Some(access::digest::PublicKeys::load(&args.public_keys).context("loading --public-key")?)
+    };
     let mut stats = AccessStats::default();
     let mut inputs = Vec::new();
     let mut issues = Vec::new();
@@ -190,8 +195,10 @@ fn read_access_evidence(
             "duplicates": report.duplicates,
             "outside_window": report.outside_window,
             "problems": report.problems.len(),
-            // Digest validation (`assay trail verify`) is not run by scan.
-            "integrity": "unverified",
+            "integrity": match (&keys, kind) {
+                (Some(keys), "cloudtrail") => access::digest::verify(path, keys).status(),
+                _ => "unverified",
+            },
         }));
         issues.extend(report.problems.into_iter().map(|p| ScanIssue {
             location: p.location,

@@ -4,6 +4,7 @@
 //! scorer do not care where an event came from.
 
 pub mod cloudtrail;
+pub mod digest;
 pub mod s3log;
 pub mod stats;
 
