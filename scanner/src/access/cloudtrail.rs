@@ -6,11 +6,13 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::io::BufRead;
+use std::io::Read;
 use std::path::PathBuf;
 
+use serde::Deserialize;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::Value;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
 
 use super::{
     AccessEvent, AccessIssue, AccessKind, EventSource, Principal, PrincipalKind, ReadReport,
@@ -40,14 +42,9 @@ pub fn read(
                 continue;
             }
         };
-        let mut deliver = |index: usize, value: Value, report: &mut ReadReport| {
-            let value = match value.get("detail") {
-                Some(detail) if value.get("detail-type").is_some() => detail.clone(),
-                _ => value,
-            };
-            match event_from(&value) {
-                Ok(event) => {
-                    let id = value.get("eventID").and_then(Value::as_str).map(id_hash);
+        let mut deliver =
+            |index: usize, text: &str, report: &mut ReadReport| match parse_record(text) {
+                Ok((event, id)) => {
                     if id.is_some_and(|id| !seen.insert(id)) {
                         report.duplicates += 1;
                     } else if !window.contains(event.time) {
@@ -61,52 +58,86 @@ pub fn read(
                     location: format!("{location} record {index}"),
                     message,
                 }),
-            }
-        };
-        let wrapped = match reader.fill_buf() {
-            Ok(head) => starts_records_object(head),
-            Err(error) => {
-                report.problems.push(AccessIssue {
-                    location,
-                    message: error.to_string(),
-                });
-                continue;
-            }
-        };
-        let result = if wrapped {
-            let mut index = 0;
-            let mut de = serde_json::Deserializer::from_reader(reader);
-            let outcome = (&mut de).deserialize_map(RecordsFile {
-                on_record: &mut |value: Value| {
-                    deliver(index, value, &mut report);
-                    index += 1;
-                },
-            });
-            outcome.map_err(|e| e.to_string())
-        } else {
-            let mut outcome = Ok(());
-            for (index, value) in serde_json::Deserializer::from_reader(reader)
-                .into_iter::<Value>()
-                .enumerate()
-            {
-                match value {
-                    Ok(value) => deliver(index, value, &mut report),
-                    Err(error) => {
-                        outcome = Err(error.to_string());
-                        break;
-                    }
+            };
+        // Parsing from memory is several times faster than from a reader;
+        // a file over the limit is streamed instead, so memory stays bounded.
+        let mut bytes = Vec::new();
+        let mut read_error = None;
+        let in_memory =
+            match std::io::Read::take(&mut reader, IN_MEMORY_LIMIT + 1).read_to_end(&mut bytes) {
+                Ok(_) => bytes.len() as u64 <= IN_MEMORY_LIMIT,
+                Err(error) => {
+                    // A truncated or corrupt gzip stream: parse what was read.
+                    read_error = Some(error.to_string());
+                    true
                 }
+            };
+        let result = if in_memory {
+            parse_stream(
+                serde_json::Deserializer::from_slice(&bytes),
+                starts_records_object(&bytes),
+                &mut deliver,
+                &mut report,
+            )
+        } else {
+            drop(bytes);
+            match super::open_maybe_gzip(&path) {
+                Ok(reader) => {
+                    let wrapped = true;
+                    parse_stream(
+                        serde_json::Deserializer::from_reader(reader),
+                        wrapped,
+                        &mut deliver,
+                        &mut report,
+                    )
+                }
+                Err(error) => Err(error.to_string()),
             }
-            outcome
         };
-        if let Err(message) = result {
-            report.problems.push(AccessIssue {
-                location,
-                message: format!("stopped reading: {message}; earlier records were kept"),
-            });
+        let message = match (read_error, result) {
+            (Some(read), _) => Some(format!(
+                "truncated or corrupt ({read}); earlier records were kept"
+            )),
+            (None, Err(parse)) => Some(format!(
+                "stopped reading: {parse}; earlier records were kept"
+            )),
+            (None, Ok(())) => None,
+        };
+        if let Some(message) = message {
+            report.problems.push(AccessIssue { location, message });
         }
     }
     report
+}
+
+/// Files up to this size (uncompressed) are parsed from memory.
+const IN_MEMORY_LIMIT: u64 = 256 << 20;
+
+/// Parses a delivered `{"Records": [...]}` object, or a stream of
+/// JSON values (JSON Lines), handing each record's text to `deliver`.
+fn parse_stream<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+    wrapped: bool,
+    deliver: &mut dyn FnMut(usize, &str, &mut ReadReport),
+    report: &mut ReadReport,
+) -> Result<(), String> {
+    if wrapped {
+        let mut index = 0;
+        let outcome = (&mut de).deserialize_map(RecordsFile {
+            on_record: &mut |text: &str| {
+                deliver(index, text, report);
+                index += 1;
+            },
+        });
+        return outcome.map_err(|e| e.to_string());
+    }
+    for (index, value) in de.into_iter::<Box<RawValue>>().enumerate() {
+        match value {
+            Ok(value) => deliver(index, value.get(), report),
+            Err(error) => return Err(error.to_string()),
+        }
+    }
+    Ok(())
 }
 
 fn id_hash(id: &str) -> u128 {
@@ -131,7 +162,7 @@ fn starts_records_object(head: &[u8]) -> bool {
 /// Visits the top-level object of a delivered log file, streaming the
 /// `Records` array and skipping every other key.
 struct RecordsFile<'f> {
-    on_record: &'f mut dyn FnMut(Value),
+    on_record: &'f mut dyn FnMut(&str),
 }
 
 impl<'de> Visitor<'de> for RecordsFile<'_> {
@@ -154,7 +185,7 @@ impl<'de> Visitor<'de> for RecordsFile<'_> {
 }
 
 struct RecordsArray<'f> {
-    on_record: &'f mut dyn FnMut(Value),
+    on_record: &'f mut dyn FnMut(&str),
 }
 
 impl<'de> DeserializeSeed<'de> for RecordsArray<'_> {
@@ -170,31 +201,120 @@ impl<'de> Visitor<'de> for RecordsArray<'_> {
         f.write_str("an array of CloudTrail records")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(record) = seq.next_element::<Value>()? {
-            (self.on_record)(record);
+        while let Some(record) = seq.next_element::<Box<RawValue>>()? {
+            (self.on_record)(record.get());
         }
         Ok(())
     }
 }
 
-fn text<'v>(value: &'v Value, path: &[&str]) -> Option<&'v str> {
-    path.iter()
-        .try_fold(value, |v, key| v.get(key))
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
+/// The fields of a CloudTrail record assay reads; every other field is
+/// skipped without being built. Strings borrow from the record's text.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct RawRecord<'a> {
+    #[serde(borrow)]
+    event_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    event_source: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    event_time: Option<Cow<'a, str>>,
+    #[serde(rename = "eventID", borrow)]
+    event_id: Option<Cow<'a, str>>,
+    #[serde(rename = "sourceIPAddress", borrow)]
+    source_ip: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    error_code: Option<Cow<'a, str>>,
+    #[serde(rename = "requestID", borrow)]
+    request_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    recipient_account_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    user_identity: Option<RawIdentity<'a>>,
+    #[serde(borrow)]
+    request_parameters: Option<RawParams<'a>>,
+    #[serde(borrow)]
+    additional_event_data: Option<RawAdditional<'a>>,
+    #[serde(borrow)]
+    resources: Option<Vec<RawResource<'a>>>,
+    /// EventBridge wraps the record: `{"detail-type": ..., "detail": {...}}`.
+    #[serde(rename = "detail-type", borrow)]
+    detail_type: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    detail: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct RawIdentity<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    principal_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    arn: Option<Cow<'a, str>>,
+    // One published sample spells it in lower case.
+    #[serde(alias = "accountid", borrow)]
+    account_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    invoked_by: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    session_context: Option<RawSession<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct RawSession<'a> {
+    #[serde(borrow)]
+    session_issuer: Option<RawIssuer<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawIssuer<'a> {
+    #[serde(borrow)]
+    arn: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct RawParams<'a> {
+    #[serde(borrow)]
+    bucket_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    key: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawAdditional<'a> {
+    #[serde(rename = "AuthenticationMethod", borrow)]
+    authentication_method: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawResource<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(rename = "ARN", alias = "arn", borrow)]
+    arn: Option<Cow<'a, str>>,
+}
+
+fn non_empty<'s>(value: &'s Option<Cow<'_, str>>) -> Option<&'s str> {
+    value.as_deref().filter(|s| !s.is_empty())
 }
 
 /// The principal statistics group by: the role behind an assumed-role
 /// session, the user's ARN, the account for cross-account callers, or
 /// anonymous.
-fn principal_of(record: &Value) -> Principal {
-    let identity = record.get("userIdentity").unwrap_or(&Value::Null);
-    let kind_text = text(identity, &["type"]).unwrap_or("");
-    let account = text(identity, &["accountId"])
-        .or_else(|| text(identity, &["accountid"]))
-        .map(str::to_string);
+fn principal_of(identity: Option<&RawIdentity>) -> Principal {
+    let empty = RawIdentity::default();
+    let identity = identity.unwrap_or(&empty);
+    let kind_text = non_empty(&identity.kind).unwrap_or("");
+    let account = non_empty(&identity.account_id).map(str::to_string);
     if account.as_deref() == Some("anonymous")
-        || text(identity, &["principalId"]) == Some("ANONYMOUS_PRINCIPAL")
+        || non_empty(&identity.principal_id) == Some("ANONYMOUS_PRINCIPAL")
     {
         return Principal {
             id: "anonymous".into(),
@@ -202,35 +322,35 @@ fn principal_of(record: &Value) -> Principal {
             account: None,
         };
     }
-    let issuer = text(identity, &["sessionContext", "sessionIssuer", "arn"]);
+    let arn = non_empty(&identity.arn);
+    let issuer = identity
+        .session_context
+        .as_ref()
+        .and_then(|c| c.session_issuer.as_ref())
+        .and_then(|i| non_empty(&i.arn));
     let (id, kind) = match kind_text {
         "Root" => (
-            text(identity, &["arn"])
-                .map(str::to_string)
+            arn.map(str::to_string)
                 .unwrap_or_else(|| format!("root:{}", account.clone().unwrap_or_default())),
             PrincipalKind::Root,
         ),
         "IAMUser" => (
-            text(identity, &["arn"]).unwrap_or("iam-user").to_string(),
+            arn.unwrap_or("iam-user").to_string(),
             PrincipalKind::IamUser,
         ),
         "AssumedRole" => (
-            issuer
-                .or_else(|| text(identity, &["arn"]))
-                .unwrap_or("assumed-role")
-                .to_string(),
+            issuer.or(arn).unwrap_or("assumed-role").to_string(),
             PrincipalKind::Role,
         ),
         "FederatedUser" | "WebIdentityUser" | "SAMLUser" | "IdentityCenterUser" => (
-            text(identity, &["arn"])
-                .or(issuer)
-                .or_else(|| text(identity, &["principalId"]))
+            arn.or(issuer)
+                .or(non_empty(&identity.principal_id))
                 .unwrap_or("federated")
                 .to_string(),
             PrincipalKind::Federated,
         ),
         "AWSService" => (
-            text(identity, &["invokedBy"])
+            non_empty(&identity.invoked_by)
                 .unwrap_or("aws-service")
                 .to_string(),
             PrincipalKind::Service,
@@ -242,14 +362,30 @@ fn principal_of(record: &Value) -> Principal {
             PrincipalKind::Account,
         ),
         _ => (
-            text(identity, &["arn"])
-                .or_else(|| text(identity, &["principalId"]))
+            arn.or(non_empty(&identity.principal_id))
                 .unwrap_or("unknown")
                 .to_string(),
             PrincipalKind::Unknown,
         ),
     };
     Principal { id, kind, account }
+}
+
+/// Parses one record's JSON text (unwrapping an EventBridge envelope) into
+/// an event and its event-id hash.
+fn parse_record(text: &str) -> Result<(AccessEvent, Option<u128>), String> {
+    let raw: RawRecord =
+        serde_json::from_str(text).map_err(|e| format!("not a CloudTrail record: {e}"))?;
+    if let (Some(_), Some(detail)) = (&raw.detail_type, raw.detail) {
+        return parse_record(detail.get());
+    }
+    let id = non_empty(&raw.event_id).map(id_hash);
+    Ok((event_from_raw(&raw)?, id))
+}
+
+/// Normalises one CloudTrail record given as JSON text.
+pub fn event_from_json(text: &str) -> Result<AccessEvent, String> {
+    parse_record(text).map(|(event, _)| event)
 }
 
 /// Read, write, delete, list or configuration, from the event name.
@@ -301,31 +437,27 @@ pub fn kind_of(name: &str) -> AccessKind {
     }
 }
 
-/// Normalises one CloudTrail record.
-pub fn event_from(record: &Value) -> Result<AccessEvent, String> {
-    let name = text(record, &["eventName"]).ok_or("record has no eventName")?;
-    let event_source = text(record, &["eventSource"]).unwrap_or("");
-    let time = text(record, &["eventTime"]).and_then(|t| {
-        humantime::parse_rfc3339_weak(t.trim_end_matches('Z'))
+fn event_from_raw(record: &RawRecord) -> Result<AccessEvent, String> {
+    let name = non_empty(&record.event_name).ok_or("record has no eventName")?;
+    let event_source = non_empty(&record.event_source).unwrap_or("");
+    let time = non_empty(&record.event_time).and_then(|t| {
+        humantime::parse_rfc3339(t)
             .ok()
-            .or_else(|| humantime::parse_rfc3339(t).ok())
+            .or_else(|| humantime::parse_rfc3339_weak(t.trim_end_matches('Z')).ok())
     });
-    let mut bucket = text(record, &["requestParameters", "bucketName"]).map(str::to_string);
+    let mut bucket = record
+        .request_parameters
+        .as_ref()
+        .and_then(|p| non_empty(&p.bucket_name))
+        .map(str::to_string);
     let mut keys = Vec::new();
     let mut has_object_resource = false;
-    for resource in record
-        .get("resources")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let arn = text(resource, &["ARN"])
-            .or_else(|| text(resource, &["arn"]))
-            .unwrap_or("");
-        let Some(path) = arn.strip_prefix("arn:aws:s3:::") else {
+    for resource in record.resources.iter().flatten() {
+        let Some(path) = non_empty(&resource.arn).and_then(|a| a.strip_prefix("arn:aws:s3:::"))
+        else {
             continue;
         };
-        match text(resource, &["type"]) {
+        match non_empty(&resource.kind) {
             Some("AWS::S3::Object") => {
                 has_object_resource = true;
                 if let Some((b, key)) = path.split_once('/') {
@@ -340,45 +472,56 @@ pub fn event_from(record: &Value) -> Result<AccessEvent, String> {
         }
     }
     if keys.is_empty() {
-        if let Some(key) = text(record, &["requestParameters", "key"]) {
+        if let Some(key) = record
+            .request_parameters
+            .as_ref()
+            .and_then(|p| non_empty(&p.key))
+        {
             keys.push(key.to_string());
         }
     }
-    let principal = principal_of(record);
-    let recipient = text(record, &["recipientAccountId"]);
-    let cross_account = match (principal.account.as_deref(), recipient) {
+    let principal = principal_of(record.user_identity.as_ref());
+    let cross_account = match (
+        principal.account.as_deref(),
+        non_empty(&record.recipient_account_id),
+    ) {
         (Some(caller), Some(owner)) => caller != owner && principal.kind != PrincipalKind::Service,
         _ => false,
     };
     let kind = kind_of(name);
     let s3 = event_source.starts_with("s3.") || event_source.starts_with("s3-outposts.");
+    let object_event = s3
+        && (has_object_resource
+            || (!keys.is_empty()
+                && matches!(
+                    kind,
+                    AccessKind::Read | AccessKind::Write | AccessKind::Delete
+                )));
     Ok(AccessEvent {
         source: EventSource::CloudTrail,
         time,
         operation: name.to_string(),
         kind,
         principal,
-        source_ip: text(record, &["sourceIPAddress"]).map(str::to_string),
+        source_ip: non_empty(&record.source_ip).map(str::to_string),
         bucket: if s3 { bucket } else { None },
-        keys: if s3 { keys.clone() } else { Vec::new() },
-        error_code: text(record, &["errorCode"]).map(str::to_string),
-        presigned: text(record, &["additionalEventData", "AuthenticationMethod"])
+        keys: if s3 { keys } else { Vec::new() },
+        error_code: non_empty(&record.error_code).map(str::to_string),
+        presigned: record
+            .additional_event_data
+            .as_ref()
+            .and_then(|a| non_empty(&a.authentication_method))
             == Some("QueryString"),
         cross_account,
-        object_event: s3
-            && (has_object_resource
-                || (!keys.is_empty()
-                    && matches!(
-                        kind,
-                        AccessKind::Read | AccessKind::Write | AccessKind::Delete
-                    ))),
-        request_id: text(record, &["requestID"]).map(str::to_string),
+        object_event,
+        request_id: non_empty(&record.request_id).map(str::to_string),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     fn samples() -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/samples/logs")
@@ -442,7 +585,7 @@ mod tests {
             "resources": [{"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::northwind-hr/payroll/2026.csv"}, {"type": "AWS::S3::Bucket", "ARN": "arn:aws:s3:::northwind-hr"}],
             "recipientAccountId": "111122223333", "eventID": "e1"
         });
-        let event = event_from(&record).unwrap();
+        let event = event_from_json(&record.to_string()).unwrap();
         // Management category, but the object resource makes it a data event.
         assert!(event.object_event);
         assert!(event.denied() && event.presigned && event.cross_account);
@@ -452,10 +595,16 @@ mod tests {
         assert_eq!(event.bucket.as_deref(), Some("northwind-hr"));
         let anonymous = serde_json::json!({"eventName": "GetObject", "eventSource": "s3.amazonaws.com", "userIdentity": {"type": "AWSAccount", "accountId": "anonymous"}});
         assert_eq!(
-            event_from(&anonymous).unwrap().principal.kind,
+            event_from_json(&anonymous.to_string())
+                .unwrap()
+                .principal
+                .kind,
             PrincipalKind::Anonymous
         );
-        assert!(event_from(&serde_json::json!({"eventSource": "s3.amazonaws.com"})).is_err());
+        assert!(
+            event_from_json(&serde_json::json!({"eventSource": "s3.amazonaws.com"}).to_string())
+                .is_err()
+        );
     }
 
     #[test]
