@@ -68,6 +68,16 @@ fn rules_list_has_every_macie_item_with_macie_defaults() {
     assert!(count("extension") >= 83, "{}", count("extension"));
     assert!(count("theme") >= 43, "{}", count("theme"));
     assert!(count("regex") >= 200, "{}", count("regex"));
+    assert!(
+        rules
+            .iter()
+            .any(|r| r["classifier"] == "api_event" && r["id"] == "StopLogging" && r["risk"] == 10)
+    );
+    assert!(
+        rules
+            .iter()
+            .any(|r| r["classifier"] == "error_code" && r["id"] == "AccessDenied")
+    );
     for rule in &rules {
         for field in ["classifier", "id", "name", "risk", "min_count", "enabled"] {
             assert!(!rule[field].is_null(), "{rule} lacks {field}");

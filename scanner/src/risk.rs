@@ -78,6 +78,8 @@ pub fn object_risk(
 /// - otherwise three or more denials: 4;
 /// - reading or being denied sensitive objects: +2;
 /// - anonymous or cross-account access to sensitive objects: +1;
+/// - first seen in the last day of the logs and touching sensitive objects: +1;
+/// - an error code repeated 3 times or more: at least that code's risk;
 /// - its riskiest API call: the score is at least that call's risk.
 pub fn identity_risk(stats: &IdentityStats, sensitive_objects: u64) -> (u8, Vec<RiskFactor>) {
     let mut factors = Vec::new();
@@ -115,6 +117,24 @@ pub fn identity_risk(stats: &IdentityStats, sensitive_objects: u64) -> (u8, Vec<
                 "identity",
                 "anonymous or cross-account access to sensitive objects".into(),
                 1,
+            ));
+        }
+    }
+    if stats.new_principal && sensitive_objects > 0 {
+        score = (score + 1).min(10);
+        factors.push(factor(
+            "identity",
+            "first seen in the last day of the logs, and touched sensitive objects".into(),
+            1,
+        ));
+    }
+    if let Some((code, count, risk)) = &stats.riskiest_error {
+        if *risk > score {
+            score = *risk;
+            factors.push(factor(
+                "error_code",
+                format!("{code} ×{count} (risk {risk})"),
+                *risk,
             ));
         }
     }
@@ -186,6 +206,8 @@ mod worked_examples {
             riskiest_call: riskiest.map(|(c, r)| (c.to_string(), r)),
             first_seen: None,
             last_seen: None,
+            riskiest_error: None,
+            new_principal: false,
             scraper: denied >= crate::access::stats::SCRAPER_MIN_DENIALS
                 && denied_objects >= crate::access::stats::SCRAPER_MIN_OBJECTS
                 && denied * 2 >= calls,
@@ -237,6 +259,18 @@ mod worked_examples {
         let mut anonymous = identity(4, 4, 4, false, None);
         anonymous.kind = PrincipalKind::Anonymous;
         assert_eq!(identity_risk(&anonymous, 4).0, 7);
+    }
+
+    #[test]
+    fn repeated_errors_and_new_principals() {
+        let mut prober = identity(5, 0, 0, false, None);
+        prober.riskiest_error = Some(("InvalidAccessKeyId".into(), 5, 5));
+        assert_eq!(identity_risk(&prober, 0).0, 5);
+        let mut newcomer = identity(2, 0, 0, false, None);
+        newcomer.new_principal = true;
+        assert_eq!(identity_risk(&newcomer, 1).0, 4);
+        newcomer.new_principal = false;
+        assert_eq!(identity_risk(&newcomer, 1).0, 3);
     }
 
     #[test]

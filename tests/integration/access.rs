@@ -91,6 +91,12 @@ fn the_scraper_comes_out_on_top_and_raises_only_sensitive_objects() {
         1
     );
     assert_eq!(report["buckets"][0]["name"], "bucket");
+    let ips = report["source_ips"].as_array().unwrap();
+    assert_eq!(
+        ips[0]["ip"], "198.51.100.77",
+        "the scraper's address has the most denials"
+    );
+    assert_eq!(ips[0]["access_denied"], 24);
 }
 
 #[test]

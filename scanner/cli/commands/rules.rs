@@ -10,7 +10,26 @@ use crate::args::{RulesFormat, RulesListArgs};
 
 pub fn list(args: RulesListArgs) -> anyhow::Result<()> {
     let catalog = Catalog::builtin().context("loading the built-in catalog")?;
-    let rules = catalog.rules();
+    let mut rules = catalog.rules();
+    let api = assay_scanner::access::stats::ApiCatalog::builtin()
+        .context("loading the API event catalog")?;
+    for (classifier, items) in [("api_event", &api.events), ("error_code", &api.errors)] {
+        rules.extend(
+            items
+                .iter()
+                .map(|item| assay_classifiers::catalog::RuleInfo {
+                    classifier,
+                    id: item.name.clone(),
+                    name: item.name.clone(),
+                    risk: item.risk,
+                    min_count: 1,
+                    enabled: item.enabled,
+                    source: assay_classifiers::catalog::Origin::Assay,
+                    category: None,
+                    note: Some(item.why.clone()),
+                }),
+        );
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {

@@ -124,6 +124,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         buckets,
         objects,
         identities,
+        source_ips: stats.as_ref().map(|s| s.source_ips()).unwrap_or_default(),
         errors: issues,
     };
     let written = match format {
@@ -206,7 +207,7 @@ fn read_access_evidence(
             message: p.message,
         }));
     }
-    stats.finish();
+    stats.finish(&api);
     Ok((Some(stats), inputs, issues))
 }
 

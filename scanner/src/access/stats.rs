@@ -136,6 +136,38 @@ pub struct IdentityStats {
     pub last_seen: Option<String>,
     /// Many denials across many objects, most of its calls denied.
     pub scraper: bool,
+    /// Its riskiest error code seen at least [`REPEATED_ERROR`] times, with
+    /// the count and the code's risk.
+    pub riskiest_error: Option<(String, u64, u8)>,
+    /// First seen in the last [`NEW_PRINCIPAL_WINDOW`] of the logs.
+    pub new_principal: bool,
+}
+
+/// An error code counts toward an identity's score from this many on.
+pub const REPEATED_ERROR: u64 = 3;
+/// A principal first seen this close to the end of the logs is new.
+pub const NEW_PRINCIPAL_WINDOW: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// What the logs say about one source IP address.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SourceIpStats {
+    pub ip: String,
+    pub calls: u64,
+    pub access_denied: u64,
+    pub principals: u64,
+    pub objects: u64,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct IpTally {
+    calls: u64,
+    denied: u64,
+    principals: HashSet<String>,
+    objects: HashSet<(String, String)>,
+    first: Option<SystemTime>,
+    last: Option<SystemTime>,
 }
 
 #[derive(Debug)]
@@ -146,6 +178,7 @@ struct PrincipalTally {
     denied_objects: HashSet<(String, String)>,
     buckets: HashSet<String>,
     ips: HashSet<String>,
+    errors: HashMap<String, u64>,
     first: Option<SystemTime>,
     last: Option<SystemTime>,
 }
@@ -173,6 +206,8 @@ pub struct AccessStats {
     objects: HashMap<(String, String), ObjectTally>,
     buckets: HashMap<String, (BucketAccess, HashSet<String>)>,
     principals: HashMap<String, PrincipalTally>,
+    ips: HashMap<String, IpTally>,
+    latest: Option<SystemTime>,
     pub events: u64,
 }
 
@@ -218,11 +253,14 @@ impl AccessStats {
                     first_seen: None,
                     last_seen: None,
                     scraper: false,
+                    riskiest_error: None,
+                    new_principal: false,
                 },
                 objects: HashSet::new(),
                 denied_objects: HashSet::new(),
                 buckets: HashSet::new(),
                 ips: HashSet::new(),
+                errors: HashMap::new(),
                 first: None,
                 last: None,
             });
@@ -248,10 +286,26 @@ impl AccessStats {
                 s.riskiest_call = Some((event.operation.clone(), risk));
             }
         }
+        if let Some(code) = &event.error_code {
+            *tally.errors.entry(code.clone()).or_default() += 1;
+        }
         if let Some(ip) = &event.source_ip {
             tally.ips.insert(ip.clone());
+            let ip_tally = self.ips.entry(ip.clone()).or_default();
+            ip_tally.calls += 1;
+            ip_tally.denied += u64::from(denied);
+            ip_tally.principals.insert(pid.clone());
+            if let Some(bucket) = &event.bucket {
+                ip_tally
+                    .objects
+                    .extend(event.keys.iter().map(|k| (bucket.clone(), k.clone())));
+            }
+            widen(&mut ip_tally.first, &mut ip_tally.last, event.time);
         }
         widen(&mut tally.first, &mut tally.last, event.time);
+        if let Some(t) = event.time {
+            self.latest = Some(self.latest.map_or(t, |l| l.max(t)));
+        }
         let Some(bucket) = &event.bucket else { return };
         tally.buckets.insert(bucket.clone());
         let (bucket_access, bucket_principals) = self.buckets.entry(bucket.clone()).or_default();
@@ -299,9 +353,21 @@ impl AccessStats {
     }
 
     /// Finishes the per-principal figures and flags scrapers; call once
-    /// after the last event.
-    pub fn finish(&mut self) {
+    /// after the last event. `api` rates the error codes.
+    pub fn finish(&mut self, api: &ApiCatalog) {
+        let new_since = self
+            .latest
+            .and_then(|l| l.checked_sub(NEW_PRINCIPAL_WINDOW));
+        let long_enough = self.span_over(NEW_PRINCIPAL_WINDOW);
         for tally in self.principals.values_mut() {
+            tally.stats.riskiest_error = tally
+                .errors
+                .iter()
+                .filter(|(_, n)| **n >= REPEATED_ERROR)
+                .filter_map(|(code, n)| api.error_risk(code).map(|risk| (code.clone(), *n, risk)))
+                .max_by(|a, b| a.2.cmp(&b.2).then(a.1.cmp(&b.1)).then(b.0.cmp(&a.0)));
+            tally.stats.new_principal = long_enough
+                && matches!((tally.first, new_since), (Some(first), Some(since)) if first >= since);
             let s = &mut tally.stats;
             s.objects = tally.objects.len() as u64;
             s.denied_objects = tally.denied_objects.len() as u64;
@@ -336,6 +402,37 @@ impl AccessStats {
         for (access, principals) in self.buckets.values_mut() {
             access.principals = principals.len() as u64;
         }
+    }
+
+    /// Whether the logs cover more than `window` (otherwise every principal
+    /// would look new).
+    fn span_over(&self, window: std::time::Duration) -> bool {
+        let earliest = self.principals.values().filter_map(|t| t.first).min();
+        matches!((earliest, self.latest), (Some(e), Some(l)) if l.duration_since(e).unwrap_or_default() > window)
+    }
+
+    /// Every source IP, most denials first.
+    pub fn source_ips(&self) -> Vec<SourceIpStats> {
+        let mut ips: Vec<SourceIpStats> = self
+            .ips
+            .iter()
+            .map(|(ip, t)| SourceIpStats {
+                ip: ip.clone(),
+                calls: t.calls,
+                access_denied: t.denied,
+                principals: t.principals.len() as u64,
+                objects: t.objects.len() as u64,
+                first_seen: stamp(t.first),
+                last_seen: stamp(t.last),
+            })
+            .collect();
+        ips.sort_by(|a, b| {
+            b.access_denied
+                .cmp(&a.access_denied)
+                .then(b.calls.cmp(&a.calls))
+                .then(a.ip.cmp(&b.ip))
+        });
+        ips
     }
 
     pub fn object(&self, bucket: &str, key: &str) -> Option<&ObjectAccess> {

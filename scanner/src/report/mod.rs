@@ -57,6 +57,9 @@ pub struct Report {
     pub objects: Vec<ObjectRecord>,
     /// Identity records (from access logs); empty when none were given.
     pub identities: Vec<serde_json::Value>,
+    /// Requests per source IP address (from access logs), most denials first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub source_ips: Vec<crate::access::stats::SourceIpStats>,
     pub errors: Vec<ScanIssue>,
 }
 
