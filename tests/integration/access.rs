@@ -126,3 +126,113 @@ fn the_table_shows_access_points() {
         "{table}"
     );
 }
+
+/// Thousands of generated events from several principals, one of them
+/// scraping: it comes out on top, and its victims' scores rise.
+#[test]
+fn a_scraper_among_thousands_of_events_comes_out_on_top() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("lake");
+    std::fs::create_dir_all(data.join("hr")).unwrap();
+    std::fs::write(data.join("hr/ssn-list.txt"), "Employee SSN: 536-22-1234\n").unwrap();
+    std::fs::write(data.join("readme.txt"), "nothing to see\n").unwrap();
+    let principals = ["app", "etl", "analyst", "backup"];
+    let mut records = Vec::new();
+    for i in 0..3000 {
+        let (role, key, denied) = if i % 10 == 0 {
+            ("crawler", format!("hr/file-{}.csv", i % 40), true)
+        } else {
+            (
+                principals[i % principals.len()],
+                format!("raw/part-{:04}.parquet", i % 500),
+                false,
+            )
+        };
+        let key = if i == 10 {
+            "hr/ssn-list.txt".to_string()
+        } else {
+            key
+        };
+        let mut record = serde_json::json!({
+            "eventID": format!("id-{i}"), "eventName": "GetObject", "eventSource": "s3.amazonaws.com",
+            "eventTime": format!("2026-11-0{}T{:02}:{:02}:00Z", 1 + i / 1000, (i / 60) % 24, i % 60),
+            "userIdentity": {"type": "AssumedRole", "accountId": "111122223333",
+                "sessionContext": {"sessionIssuer": {"arn": format!("arn:aws:iam::111122223333:role/{role}")}}},
+            "sourceIPAddress": format!("10.0.{}.{}", i % 4, i % 250), "recipientAccountId": "111122223333",
+            "requestParameters": {"bucketName": "lake", "key": key},
+            "resources": [{"type": "AWS::S3::Object", "ARN": format!("arn:aws:s3:::lake/{key}")}]
+        });
+        if denied {
+            record["errorCode"] = "AccessDenied".into();
+        }
+        records.push(record);
+    }
+    let trail = dir
+        .path()
+        .join("trail/111122223333_CloudTrail_us-east-1_20261103T0000Z_abcdefghijklmnop.json.gz");
+    std::fs::create_dir_all(trail.parent().unwrap()).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&trail).unwrap(),
+        flate2::Compression::fast(),
+    );
+    gz.write_all(
+        serde_json::to_string(&serde_json::json!({"Records": records}))
+            .unwrap()
+            .as_bytes(),
+    )
+    .unwrap();
+    gz.finish().unwrap();
+    let output = run(&[
+        "scan",
+        data.to_str().unwrap(),
+        "--cloudtrail",
+        dir.path().join("trail").to_str().unwrap(),
+        "--format",
+        "json",
+        "--quiet",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["scan"]["inputs"][0]["events"], 3000);
+    let identities = report["identities"].as_array().unwrap();
+    assert_eq!(identities.len(), 5);
+    assert_eq!(
+        identities[0]["principal"],
+        "arn:aws:iam::111122223333:role/crawler"
+    );
+    assert_eq!(identities[0]["scraper"], true);
+    assert!(
+        identities[0]["risk"].as_u64().unwrap() >= 9,
+        "{:#}",
+        identities[0]
+    );
+    assert!(
+        identities[1..]
+            .iter()
+            .all(|i| i["risk"].as_u64().unwrap() <= 3),
+        "{identities:#?}"
+    );
+    let objects = report["objects"].as_array().unwrap();
+    let ssn = objects
+        .iter()
+        .find(|o| o["uri"].as_str().unwrap().ends_with("hr/ssn-list.txt"))
+        .unwrap();
+    assert_eq!(ssn["access"]["scrapers"], 1);
+    assert!(ssn["risk"].as_u64().unwrap() > 7, "{ssn:#}");
+    let readme = objects
+        .iter()
+        .find(|o| o["uri"].as_str().unwrap().ends_with("readme.txt"))
+        .unwrap();
+    assert!(
+        readme["risk_factors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["kind"] != "access")
+    );
+}
