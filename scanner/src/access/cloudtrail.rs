@@ -29,19 +29,7 @@ pub fn read(
 ) -> ReadReport {
     let mut report = ReadReport::default();
     let mut seen: HashSet<u128> = HashSet::new();
-    for path in super::input_files(paths, &mut report) {
-        let location = path.display().to_string();
-        report.files += 1;
-        let mut reader = match super::open_maybe_gzip(&path) {
-            Ok(reader) => reader,
-            Err(error) => {
-                report.problems.push(AccessIssue {
-                    location,
-                    message: error.to_string(),
-                });
-                continue;
-            }
-        };
+    super::each_input(paths, &mut report, |path, location, mut reader, report| {
         let mut deliver =
             |index: usize, text: &str, report: &mut ReadReport| match parse_record(text) {
                 Ok((event, id)) => {
@@ -77,18 +65,18 @@ pub fn read(
                 serde_json::Deserializer::from_slice(&bytes),
                 starts_records_object(&bytes),
                 &mut deliver,
-                &mut report,
+                report,
             )
         } else {
             drop(bytes);
-            match super::open_maybe_gzip(&path) {
+            match super::open_maybe_gzip(path) {
                 Ok(reader) => {
                     let wrapped = true;
                     parse_stream(
                         serde_json::Deserializer::from_reader(reader),
                         wrapped,
                         &mut deliver,
-                        &mut report,
+                        report,
                     )
                 }
                 Err(error) => Err(error.to_string()),
@@ -106,7 +94,7 @@ pub fn read(
         if let Some(message) = message {
             report.problems.push(AccessIssue { location, message });
         }
-    }
+    });
     report
 }
 

@@ -149,6 +149,26 @@ fn input_files(paths: &[PathBuf], report: &mut ReadReport) -> Vec<PathBuf> {
     files
 }
 
+/// Opens every file under `paths` in turn (gzip or not) and hands it to
+/// `read` with its location; files that cannot be opened are reported.
+fn each_input(
+    paths: &[PathBuf],
+    report: &mut ReadReport,
+    mut read: impl FnMut(&Path, String, Box<dyn std::io::BufRead>, &mut ReadReport),
+) {
+    for path in input_files(paths, report) {
+        let location = path.display().to_string();
+        report.files += 1;
+        match open_maybe_gzip(&path) {
+            Ok(reader) => read(&path, location, reader, report),
+            Err(error) => report.problems.push(AccessIssue {
+                location,
+                message: error.to_string(),
+            }),
+        }
+    }
+}
+
 /// Opens a file, decompressing gzip transparently (by magic, not by name).
 fn open_maybe_gzip(path: &Path) -> std::io::Result<Box<dyn std::io::BufRead>> {
     use std::io::{BufRead, BufReader};

@@ -25,19 +25,7 @@ pub fn read(
     sink: &mut dyn FnMut(AccessEvent),
 ) -> ReadReport {
     let mut report = ReadReport::default();
-    for path in super::input_files(paths, &mut report) {
-        let location = path.display().to_string();
-        report.files += 1;
-        let mut reader = match super::open_maybe_gzip(&path) {
-            Ok(reader) => reader,
-            Err(error) => {
-                report.problems.push(AccessIssue {
-                    location,
-                    message: error.to_string(),
-                });
-                continue;
-            }
-        };
+    super::each_input(paths, &mut report, |_, location, mut reader, report| {
         let mut line = Vec::new();
         let mut number = 0u64;
         loop {
@@ -81,7 +69,7 @@ pub fn read(
                 }),
             }
         }
-    }
+    });
     report
 }
 
