@@ -48,9 +48,11 @@ pub enum TrailCommand {
 
 #[derive(Debug, Args)]
 pub struct TrailVerifyArgs {
-    /// A local copy of the trail's delivery location.
+    /// The trail's delivery location: s3://bucket/prefix or a local copy.
     #[arg(value_name = "SRC")]
-    pub source: PathBuf,
+    pub source: String,
+    #[command(flatten)]
+    pub s3: S3Args,
     /// CloudTrail public keys: PEM, DER, or `aws cloudtrail list-public-keys` JSON.
     #[arg(long = "public-key", value_name = "FILE", required = true)]
     pub public_keys: Vec<PathBuf>,
@@ -81,12 +83,14 @@ pub struct ScanArgs {
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub jobs: Option<u16>,
-    /// CloudTrail log files: a file or a directory (repeatable).
+    /// CloudTrail logs: a file, a directory or s3://bucket/prefix (repeatable).
     #[arg(long, value_name = "SRC")]
-    pub cloudtrail: Vec<PathBuf>,
-    /// S3 server access logs: a file or a directory (repeatable).
+    pub cloudtrail: Vec<String>,
+    /// S3 server access logs: a file, a directory or s3://bucket/prefix (repeatable).
     #[arg(long = "access-logs", value_name = "SRC")]
-    pub access_logs: Vec<PathBuf>,
+    pub access_logs: Vec<String>,
+    #[command(flatten)]
+    pub s3: S3Args,
     /// CloudTrail public keys: validate each --cloudtrail input's digests
     /// and record the result in the report.
     #[arg(long = "public-key", value_name = "FILE")]
@@ -103,6 +107,30 @@ pub struct ScanArgs {
     /// Print nothing but the report and errors.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// Where S3 is and who we are there.
+#[derive(Debug, Args, Clone, Default)]
+pub struct S3Args {
+    /// An S3-compatible endpoint (MinIO, Ceph RGW, ...); also AWS_ENDPOINT_URL.
+    #[arg(long = "endpoint-url", value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// The AWS region.
+    #[arg(long, value_name = "R")]
+    pub region: Option<String>,
+    /// A named profile from the AWS config and credentials files.
+    #[arg(long, value_name = "P")]
+    pub profile: Option<String>,
+}
+
+impl S3Args {
+    pub fn options(&self) -> assay_scanner::source::s3::S3Options {
+        assay_scanner::source::s3::S3Options {
+            endpoint_url: self.endpoint_url.clone(),
+            region: self.region.clone(),
+            profile: self.profile.clone(),
+        }
+    }
 }
 
 fn parse_time(text: &str) -> Result<std::time::SystemTime, String> {

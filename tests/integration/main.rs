@@ -4,5 +4,6 @@ mod access;
 mod clean_code;
 mod demo;
 mod faults;
+mod s3;
 mod trail;
 mod util;

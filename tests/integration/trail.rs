@@ -34,7 +34,7 @@ fn openssl(args: &[&str]) {
 }
 
 /// Builds a trail copy under `root`; returns the public key's path.
-fn build_trail(root: &Path) -> PathBuf {
+pub(crate) fn build_trail(root: &Path) -> PathBuf {
     let key = root.join("key.pem");
     let public = root.join("public.pem");
     openssl(&["genrsa", "-out", key.to_str().unwrap(), "2048"]);

@@ -175,13 +175,32 @@ fn read_access_evidence(
         .iter()
         .map(|p| ("cloudtrail", p))
         .chain(args.access_logs.iter().map(|p| ("s3_access_logs", p)));
-    for (kind, path) in sources {
-        std::fs::metadata(path).with_context(|| {
-            format!(
-                "{kind} input {} does not exist or cannot be read",
-                path.display()
-            )
-        })?;
+    let mut client = None;
+    let mut mirrors = Vec::new();
+    for (kind, source) in sources {
+        let path = match assay_scanner::source::s3::parse_uri(source) {
+            Some((bucket, prefix)) => {
+                if client.is_none() {
+                    client = Some(assay_scanner::source::s3::S3Client::new(
+                        &args.s3.options(),
+                    )?);
+                }
+                let mirror =
+                    tempfile::tempdir().context("creating a directory for downloaded logs")?;
+                if let Some(client) = &client {
+                    client
+                        .mirror(&bucket, &prefix, mirror.path())
+                        .with_context(|| format!("downloading {kind} input {source}"))?;
+                }
+                let path = mirror.path().to_path_buf();
+                mirrors.push(mirror);
+                path
+            }
+            None => std::path::PathBuf::from(source),
+        };
+        let path = &path;
+        std::fs::metadata(path)
+            .with_context(|| format!("{kind} input {source} does not exist or cannot be read"))?;
         let mut add = |event: access::AccessEvent| stats.add(&event, &api);
         let report = if kind == "cloudtrail" {
             access::cloudtrail::read(std::slice::from_ref(path), window, &mut add)
@@ -190,7 +209,7 @@ fn read_access_evidence(
         };
         inputs.push(serde_json::json!({
             "kind": kind,
-            "source": path.display().to_string(),
+            "source": source,
             "files": report.files,
             "events": report.events,
             "duplicates": report.duplicates,

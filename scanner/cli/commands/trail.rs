@@ -10,10 +10,25 @@ use crate::args::{RulesFormat, TrailVerifyArgs};
 use crate::{EXIT_OK, EXIT_THRESHOLD};
 
 pub fn verify(args: TrailVerifyArgs) -> anyhow::Result<u8> {
-    std::fs::metadata(&args.source)
-        .with_context(|| format!("{} does not exist or cannot be read", args.source.display()))?;
     let keys = PublicKeys::load(&args.public_keys).context("loading --public-key")?;
-    let report = digest::verify(&args.source, &keys);
+    // An S3 location is mirrored first, keeping each digest's signature
+    // metadata beside it.
+    let mirror;
+    let root = match assay_scanner::source::s3::parse_uri(&args.source) {
+        Some((bucket, prefix)) => {
+            let client = assay_scanner::source::s3::S3Client::new(&args.s3.options())?;
+            mirror =
+                tempfile::tempdir().context("creating a directory for the downloaded trail")?;
+            client
+                .mirror(&bucket, &prefix, mirror.path())
+                .with_context(|| format!("downloading {}", args.source))?;
+            mirror.path().to_path_buf()
+        }
+        None => std::path::PathBuf::from(&args.source),
+    };
+    std::fs::metadata(&root)
+        .with_context(|| format!("{} does not exist or cannot be read", args.source))?;
+    let report = digest::verify(&root, &keys);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {

@@ -3,6 +3,7 @@
 //! met while listing. The pipeline does not care which source it reads.
 
 pub mod local;
+pub mod s3;
 
 use std::io::Read;
 use std::time::SystemTime;
