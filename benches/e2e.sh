@@ -8,6 +8,8 @@
 #    baseline run in the same invocation: `cat` of every file in TREE.
 # 2. Peak memory: scans a tree holding one 4 GiB text file (with secrets
 #    planted near its start, middle and end) and reports the peak RSS.
+# 3. CloudTrail: parses CT_MB megabytes (default 512) of generated S3 data
+#    events with `scan --cloudtrail` and reports MB/s per core and peak RSS.
 # Each figure is the best of RUNS runs (default 3). Needs GNU time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,7 +40,6 @@ awk -v b="$bytes" -v f="$files" -v c="$cat_cpu" -v a="$assay_cpu" -v t="$TREE" '
 }'
 
 big=$(mktemp -d /tmp/assay-bench-big.XXXXXX)
-trap 'rm -rf "$big"' EXIT
 python3 - "$big/huge.log" "$BIG_GIB" <<'PY'
 import sys
 path, gib = sys.argv[1], int(sys.argv[2])
@@ -62,3 +63,39 @@ rm -f "$big.out"
 awk -v r="$rss" -v u="$user" -v s="$sys" -v w="$wall" -v g="$BIG_GIB" -v n="$found" 'BEGIN {
   printf "tree with a %d GiB file: peak RSS %.1f MiB, %.1f s wall, %.1f MB/s per core; tokens found in it: %s of 3\n", g, r / 1024, w, g * 1073.741824 / (u + s), n
 }'
+
+ct=$(mktemp -d /tmp/assay-bench-ct.XXXXXX)
+trap 'rm -rf "$big" "$ct"' EXIT
+python3 - "$ct" "${CT_MB:-512}" <<'PY'
+import json, os, sys
+out, mb = sys.argv[1], int(sys.argv[2])
+event = {"eventVersion": "1.10", "userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/app/s", "accountId": "111122223333",
+         "sessionContext": {"sessionIssuer": {"type": "Role", "arn": "arn:aws:iam::111122223333:role/app"}}},
+         "eventTime": "2026-11-02T08:14:02Z", "eventSource": "s3.amazonaws.com", "eventName": "GetObject", "awsRegion": "us-east-1",
+         "sourceIPAddress": "203.0.113.10", "userAgent": "aws-sdk-java/2.20.0", "requestParameters": {"bucketName": "lake", "key": ""},
+         "responseElements": None, "additionalEventData": {"AuthenticationMethod": "AuthHeader", "bytesTransferredOut": 1048576},
+         "requestID": "3E57427F33A59F07", "eventID": "", "readOnly": True, "resources": [{"type": "AWS::S3::Object", "ARN": ""}],
+         "eventType": "AwsApiCall", "managementEvent": False, "recipientAccountId": "111122223333", "eventCategory": "Data"}
+written, n, f = 0, 0, 0
+while written < mb << 20:
+    with open(os.path.join(out, f"trail-{f}.json"), "w") as file:
+        file.write('{"Records":[')
+        for i in range(50000):
+            n += 1
+            event["eventID"] = f"id-{n}"
+            event["requestParameters"]["key"] = f"raw/part-{n % 5000:05d}.parquet"
+            event["resources"][0]["ARN"] = "arn:aws:s3:::lake/" + event["requestParameters"]["key"]
+            text = json.dumps(event)
+            file.write(("," if i else "") + text)
+            written += len(text) + 1
+        file.write("]}")
+    f += 1
+PY
+ct_bytes=$(du -cb "$ct"/*.json | tail -1 | cut -f1)
+mkdir -p "$ct/empty"
+"$TIME" -f '%M %U %S' -o /tmp/assay-bench-ct "$ASSAY" scan "$ct/empty" --cloudtrail "$ct" --format json --quiet > /dev/null
+read -r rss user sys < /tmp/assay-bench-ct
+awk -v b="$ct_bytes" -v r="$rss" -v u="$user" -v s="$sys" 'BEGIN {
+  printf "CloudTrail: %.0f MB of JSON parsed at %.1f MB/s per core, peak RSS %.1f MiB\n", b / 1e6, b / 1e6 / (u + s), r / 1024
+}'
+

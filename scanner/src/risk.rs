@@ -196,6 +196,7 @@ mod worked_examples {
             writes: 0,
             deletes: 0,
             access_denied: denied,
+            denied_ratio: denied as f64 / calls.max(1) as f64,
             other_errors: 0,
             objects: denied_objects,
             denied_objects,

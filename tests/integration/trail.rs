@@ -35,6 +35,11 @@ fn openssl(args: &[&str]) {
 
 /// Builds a trail copy under `root`; returns the public key's path.
 pub(crate) fn build_trail(root: &Path) -> PathBuf {
+    build_trail_with(root, None)
+}
+
+/// `restart_at`: the hour whose digest starts a new chain (a gap).
+fn build_trail_with(root: &Path, restart_at: Option<usize>) -> PathBuf {
     let key = root.join("key.pem");
     let public = root.join("public.pem");
     openssl(&["genrsa", "-out", key.to_str().unwrap(), "2048"]);
@@ -69,6 +74,9 @@ pub(crate) fn build_trail(root: &Path) -> PathBuf {
             "requestParameters": {"bucketName": "data", "key": "report.csv"}}]});
         let log_bytes = serde_json::to_vec(&log).unwrap();
         gzip(&trail.join(&log_key), &log_bytes);
+        if restart_at == Some(hour) {
+            previous = None;
+        }
         let end = format!("2026-11-02T0{}:00:00Z", hour + 1);
         let digest_key = format!(
             "AWSLogs/{ACCOUNT}/CloudTrail-Digest/us-east-1/2026/11/02/{ACCOUNT}_CloudTrail-Digest_us-east-1_demo_us-east-1_20261102T0{}0000Z.json.gz",
@@ -193,6 +201,23 @@ fn an_untouched_chain_verifies() {
             .filter(|v| v.starts_with("\"log\""))
             .count(),
         3
+    );
+}
+
+#[test]
+fn a_restarted_chain_is_reported_as_a_gap_not_as_tampering() {
+    let dir = tempfile::tempdir().unwrap();
+    let public = build_trail_with(dir.path(), Some(2));
+    let (code, report) = verify(dir.path(), &public);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["status"], "unverifiable");
+    assert!(
+        report["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["reason"].as_str().unwrap().starts_with("gap:")),
+        "{report:#}"
     );
 }
 

@@ -337,12 +337,28 @@ pub fn verify(root: &Path, keys: &PublicKeys) -> VerifyReport {
         report.push(&digest.rel, "digest", verdict.0, verdict.1);
         // The chain: the previous digest must exist and hash as recorded.
         match field(json, "previousDigestS3Object") {
-            None => report.push(
-                &digest.rel,
-                "chain",
-                Verdict::Valid,
-                "chain starts here (validation started or restarted)",
-            ),
+            None => {
+                // A restart with older digests before it for the same
+                // region and trail is a gap: validation was off, or
+                // digests were removed.
+                let region_dir = digest
+                    .rel
+                    .rsplit_once("/CloudTrail-Digest/")
+                    .map(|(_, rest)| rest.split('/').next().unwrap_or(""))
+                    .unwrap_or("");
+                let start = field(json, "digestStartTime").unwrap_or_default();
+                let older = digests.iter().any(|other| {
+                    other
+                        .rel
+                        .contains(&format!("/CloudTrail-Digest/{region_dir}/"))
+                        && field(&other.json, "digestEndTime").is_some_and(|end| end < start)
+                });
+                if older {
+                    report.push(&digest.rel, "chain", Verdict::Unverifiable, "gap: the chain restarts here although older digests exist (validation was off, or digests were removed)");
+                } else {
+                    report.push(&digest.rel, "chain", Verdict::Valid, "chain starts here");
+                }
+            }
             Some(previous) => match by_object.get(previous) {
                 None => report.push(
                     previous,

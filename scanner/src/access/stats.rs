@@ -123,6 +123,8 @@ pub struct IdentityStats {
     pub writes: u64,
     pub deletes: u64,
     pub access_denied: u64,
+    /// Share of its calls that were denied (0 to 1).
+    pub denied_ratio: f64,
     pub other_errors: u64,
     pub objects: u64,
     pub denied_objects: u64,
@@ -242,6 +244,7 @@ impl AccessStats {
                     writes: 0,
                     deletes: 0,
                     access_denied: 0,
+                    denied_ratio: 0.0,
                     other_errors: 0,
                     objects: 0,
                     denied_objects: 0,
@@ -377,6 +380,11 @@ impl AccessStats {
             s.source_ips = ips;
             s.first_seen = stamp(tally.first);
             s.last_seen = stamp(tally.last);
+            s.denied_ratio = if s.calls == 0 {
+                0.0
+            } else {
+                s.access_denied as f64 / s.calls as f64
+            };
             s.scraper = s.access_denied >= SCRAPER_MIN_DENIALS
                 && s.denied_objects >= SCRAPER_MIN_OBJECTS
                 && s.access_denied as f64 >= SCRAPER_MIN_DENIED_SHARE * s.calls as f64;
