@@ -305,6 +305,27 @@ fn a_removed_or_moved_digest_is_caught() {
 }
 
 #[test]
+fn reordered_digests_are_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let public = build_trail(dir.path());
+    let first = first_file(&digests_dir(dir.path()), "T01");
+    let second = first_file(&digests_dir(dir.path()), "T02");
+    let swap = dir.path().join("swap.gz");
+    std::fs::rename(&first, &swap).unwrap();
+    std::fs::rename(&second, &first).unwrap();
+    std::fs::rename(&swap, &second).unwrap();
+    let (code, report) = verify(dir.path(), &public);
+    assert_eq!(code, Some(1), "{report:#}");
+    let moved = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["reason"].as_str().unwrap().starts_with("moved"))
+        .count();
+    assert_eq!(moved, 2, "{report:#}");
+}
+
+#[test]
 fn scan_records_the_integrity_of_its_cloudtrail_input() {
     let dir = tempfile::tempdir().unwrap();
     let public = build_trail(dir.path());
