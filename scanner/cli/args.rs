@@ -68,7 +68,7 @@ pub enum RulesCommand {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Files or directories to scan.
+    /// Files, directories, s3://bucket[/prefix], or s3:// for every bucket.
     #[arg(required = true, value_name = "TARGET")]
     pub targets: Vec<String>,
     /// Report format (default: table on a terminal, jsonl otherwise).

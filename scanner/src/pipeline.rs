@@ -71,6 +71,7 @@ pub fn classify_object(classifiers: &Classifiers, object: &ObjectRef) -> ObjectR
             let kind = match error {
                 OpenError::NotRegular(_) => "not_regular",
                 OpenError::Io(_) => "unreadable",
+                OpenError::Remote { kind, .. } => kind,
             };
             unread_record(
                 classifiers,

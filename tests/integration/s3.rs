@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use serde_json::Value;
+
 use crate::util::*;
 
 const ACCESS_KEY: &str = "assay-test";
@@ -237,4 +239,208 @@ fn an_unreachable_store_is_a_clear_error() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
+}
+
+/// The records of a scan, keyed by object key (the part of `uri` below the
+/// target), without the fields that differ between a file and an object.
+fn by_key(records: &[Value], root: &str) -> std::collections::BTreeMap<String, Value> {
+    records
+        .iter()
+        .map(|record| {
+            let uri = record["uri"].as_str().unwrap();
+            let key = uri
+                .strip_prefix(root)
+                .unwrap_or_else(|| panic!("{uri} is not under {root}"))
+                .trim_start_matches('/')
+                .to_string();
+            let mut record = record.clone();
+            for field in ["uri", "etag", "last_modified"] {
+                record.as_object_mut().unwrap().remove(field);
+            }
+            (key, record)
+        })
+        .collect()
+}
+
+fn jsonl(output: &std::process::Output) -> Vec<Value> {
+    assert!(
+        output.status.success() || output.status.code() == Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_bucket_scan_gives_the_records_of_a_local_scan() {
+    let server = start_server();
+    let tree = repo().join("demo/bucket");
+    upload(&server, "demo", &tree);
+    let remote = assay_s3()
+        .args(["scan", "s3://demo", "--format", "jsonl", "--quiet"])
+        .args(["--endpoint-url", &server.endpoint])
+        .output()
+        .unwrap();
+    let remote = jsonl(&remote);
+    let (_, local) = scan_records(&tree, &[]);
+    let remote = by_key(&remote, "s3://demo");
+    let local = by_key(&local, tree.to_str().unwrap());
+    assert_eq!(remote.len(), 20);
+    assert_eq!(
+        remote.keys().collect::<Vec<_>>(),
+        local.keys().collect::<Vec<_>>()
+    );
+    for (key, record) in &remote {
+        assert_eq!(record, &local[key], "{key} differs between S3 and local");
+    }
+    assert!(
+        remote.values().any(|r| r["risk"].as_u64().unwrap() >= 7),
+        "the demo bucket holds high-risk objects"
+    );
+}
+
+#[test]
+fn listing_follows_pages_and_prefixes() {
+    let server = start_server();
+    let (runtime, client) = client(&server);
+    let keys: Vec<String> = (0..1_050)
+        .map(|i| format!("p{}/s{}/note-{i:04}.txt", i % 3, i % 7))
+        .collect();
+    runtime.block_on(async {
+        client.create_bucket().bucket("many").send().await.unwrap();
+        for (i, key) in keys.iter().enumerate() {
+            let body = if i % 100 == 0 {
+                format!("deploy token ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ01234{i:05}\n")
+            } else {
+                format!("meeting note {i}\n")
+            };
+            client
+                .put_object()
+                .bucket("many")
+                .key(key)
+                .body(body.into_bytes().into())
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+    let scan = |target: &str| {
+        jsonl(
+            &assay_s3()
+                .args([
+                    "scan", target, "--format", "jsonl", "--quiet", "--jobs", "4",
+                ])
+                .args(["--endpoint-url", &server.endpoint])
+                .output()
+                .unwrap(),
+        )
+    };
+    let all = scan("s3://many");
+    assert_eq!(all.len(), keys.len(), "every page is listed once");
+    let uris: std::collections::BTreeSet<&str> =
+        all.iter().map(|r| r["uri"].as_str().unwrap()).collect();
+    assert_eq!(uris.len(), keys.len(), "no object is scanned twice");
+    let with_token: std::collections::BTreeSet<String> = all
+        .iter()
+        .filter(|r| regex_ids(r).iter().any(|id| id == "github_key"))
+        .map(|r| r["uri"].as_str().unwrap().to_string())
+        .collect();
+    let expected: std::collections::BTreeSet<String> = keys
+        .iter()
+        .step_by(100)
+        .map(|k| format!("s3://many/{k}"))
+        .collect();
+    assert_eq!(with_token, expected);
+    for record in &all {
+        assert_eq!(
+            record["errors"].as_array().map_or(0, Vec::len),
+            0,
+            "{record}"
+        );
+    }
+
+    let prefixed = scan("s3://many/p1/");
+    assert_eq!(
+        prefixed.len(),
+        keys.iter().filter(|k| k.starts_with("p1/")).count()
+    );
+    assert!(
+        prefixed
+            .iter()
+            .all(|r| r["uri"].as_str().unwrap().starts_with("s3://many/p1/"))
+    );
+}
+
+#[test]
+fn an_object_deleted_after_listing_is_reported_and_the_rest_scanned() {
+    use assay_scanner::pipeline::classify_object;
+    use assay_scanner::source::Discovered;
+    use assay_scanner::source::s3::S3Client;
+
+    let server = start_server();
+    let (runtime, client) = client(&server);
+    runtime.block_on(async {
+        client.create_bucket().bucket("gone").send().await.unwrap();
+        for (key, body) in [
+            (
+                "a.env",
+                "GITHUB_TOKEN=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n",
+            ),
+            ("b.txt", "soon deleted\n"),
+            (
+                "c.env",
+                "GITHUB_TOKEN=ghp_ZyXwVuTsRqPoNmLkJiHgFeDcBa9876543210\n",
+            ),
+        ] {
+            client
+                .put_object()
+                .bucket("gone")
+                .key(key)
+                .body(body.as_bytes().to_vec().into())
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+    let scanner = std::sync::Arc::new(S3Client::from_sdk_config(client.config().clone()).unwrap());
+    let listed: Vec<_> = scanner
+        .objects("gone", "")
+        .map(|d| match d {
+            Discovered::Object(object) => object,
+            Discovered::Issue(issue) => panic!("{issue:?}"),
+        })
+        .collect();
+    assert_eq!(listed.len(), 3);
+    runtime.block_on(async {
+        client
+            .delete_object()
+            .bucket("gone")
+            .key("b.txt")
+            .send()
+            .await
+            .unwrap();
+    });
+    let classifiers = assay_classifiers::Classifiers::builtin().unwrap();
+    let records: Vec<_> = listed
+        .iter()
+        .map(|o| classify_object(&classifiers, o))
+        .collect();
+    assert_eq!(records[1].uri, "s3://gone/b.txt");
+    assert_eq!(records[1].errors.len(), 1);
+    assert_eq!(
+        records[1].errors[0].kind, "deleted",
+        "{:?}",
+        records[1].errors
+    );
+    for record in [&records[0], &records[2]] {
+        assert!(record.errors.is_empty(), "{:?}", record.errors);
+        assert!(
+            record.regexes.iter().any(|r| r.id == "github_key"),
+            "{}",
+            record.uri
+        );
+    }
 }

@@ -14,6 +14,7 @@ use assay_scanner::record::Summary;
 use assay_scanner::report::{self, Format, Report, ScanInfo, Tool};
 use assay_scanner::risk;
 use assay_scanner::source::local::{self, WalkOptions};
+use assay_scanner::source::s3::{self, S3Client};
 
 use crate::args::{ScanArgs, ScanFormat};
 use crate::{EXIT_OK, EXIT_THRESHOLD};
@@ -30,9 +31,28 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         None => Format::Jsonl,
     };
     let mut paths = Vec::new();
+    let mut buckets = Vec::new();
+    let mut client = None;
     for target in &args.targets {
         if target.starts_with("s3://") {
-            bail!("{target}: S3 targets are not supported by this build yet; scan a local copy");
+            let client = match &client {
+                Some(client) => client,
+                None => client.insert(std::sync::Arc::new(
+                    S3Client::new(&args.s3.options()).context("starting the S3 client")?,
+                )),
+            };
+            match s3::parse_uri(target) {
+                Some(bucket_prefix) => buckets.push(bucket_prefix),
+                None if target == "s3://" => buckets.extend(
+                    client
+                        .buckets()
+                        .context("listing the buckets these credentials can see")?
+                        .into_iter()
+                        .map(|bucket| (bucket, String::new())),
+                ),
+                None => bail!("{target}: expected s3://bucket[/prefix] or s3:// for every bucket"),
+            }
+            continue;
         }
         let path = PathBuf::from(target);
         std::fs::symlink_metadata(&path)
@@ -60,12 +80,20 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     let mut objects = Vec::new();
     let mut issues = Vec::new();
     let mut write_error = None;
+    let remote = buckets.into_iter().flat_map(move |(bucket, prefix)| {
+        client
+            .as_ref()
+            .map(|client| client.objects(&bucket, &prefix))
+            .into_iter()
+            .flatten()
+    });
     let objects_source = local::walk(
         paths,
         WalkOptions {
             follow_symlinks: args.follow,
         },
-    );
+    )
+    .chain(remote);
     pipeline::run(&classifiers, objects_source, jobs, |event| match event {
         Event::Object(record) => {
             let mut record = record;

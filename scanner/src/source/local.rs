@@ -68,7 +68,9 @@ fn with_bucket_key(discovered: Discovered, root: &Path) -> Discovered {
     let Discovered::Object(mut object) = discovered else {
         return discovered;
     };
-    let Location::File(path) = &object.location;
+    let Location::File(path) = &object.location else {
+        return Discovered::Object(object);
+    };
     if let (Some(bucket), Ok(key)) = (root.file_name(), path.strip_prefix(root)) {
         let key: Vec<String> = key
             .components()

@@ -31,6 +31,7 @@ pub struct ObjectRef {
 #[derive(Debug, Clone)]
 pub enum Location {
     File(std::path::PathBuf),
+    S3(s3::S3Object),
 }
 
 /// What a source yields.
@@ -47,6 +48,10 @@ pub enum OpenError {
     Io(#[from] std::io::Error),
     #[error("not a regular file ({0})")]
     NotRegular(&'static str),
+    /// A remote store refused or could not serve the object; `kind` names
+    /// why (`deleted`, `access_denied`, `unclassifiable`, ...).
+    #[error("{message}")]
+    Remote { kind: &'static str, message: String },
 }
 
 impl ObjectRef {
@@ -56,6 +61,7 @@ impl ObjectRef {
             Location::File(path) => {
                 local::open_regular(path).map(|f| Box::new(f) as Box<dyn Read + Send>)
             }
+            Location::S3(object) => object.open().map(|r| Box::new(r) as Box<dyn Read + Send>),
         }
     }
 }

@@ -1,14 +1,30 @@
 //! S3 access through `aws-sdk-s3` with `aws-config`'s standard credential
 //! chain: `--profile`, `--region`, `--endpoint-url` (and
 //! `AWS_ENDPOINT_URL`) with path-style addressing for S3-compatible
-//! stores. Used to fetch access-log inputs (`--cloudtrail s3://...`,
+//! stores. Two uses: bucket scans (`assay scan s3://bucket/prefix`), where
+//! listings are read a page at a time and object bodies stream straight into
+//! the classifiers; and access-log inputs (`--cloudtrail s3://...`,
 //! `--access-logs s3://...`, `trail verify s3://...`), which are mirrored to
-//! a temporary directory so the local readers run unchanged and memory
-//! stays bounded.
+//! a temporary directory so the local readers run unchanged.
 
+use std::collections::VecDeque;
+use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
-use aws_sdk_s3::error::DisplayErrorContext;
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::ObjectStorageClass;
+
+use super::{Discovered, Location, ObjectRef, OpenError};
+use crate::record::ScanIssue;
+
+/// Keys asked for per ListObjectsV2 page (the API's maximum).
+const PAGE_SIZE: i32 = 1000;
+/// Times an interrupted or short body is resumed (with a Range request)
+/// before the object is reported as read in part.
+const BODY_RETRIES: u32 = 3;
 
 /// How to reach S3.
 #[derive(Debug, Clone, Default)]
@@ -49,6 +65,35 @@ pub fn parse_uri(uri: &str) -> Option<(String, String)> {
     (!bucket.is_empty()).then(|| (bucket.to_string(), prefix.to_string()))
 }
 
+/// Why a GetObject failed, as a record's error kind.
+fn open_error<E>(error: aws_sdk_s3::error::SdkError<E>) -> OpenError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let status = error.raw_response().map(|r| r.status().as_u16());
+    let kind = match (error.code(), status) {
+        (Some("NoSuchKey"), _) | (_, Some(404)) => "deleted",
+        (Some("AccessDenied"), _) | (_, Some(403)) => "access_denied",
+        (Some("PreconditionFailed"), _) | (_, Some(412)) => "changed",
+        (Some("InvalidObjectState"), _) => "unclassifiable",
+        _ => "unreadable",
+    };
+    OpenError::Remote {
+        kind,
+        message: DisplayErrorContext(error).to_string(),
+    }
+}
+
+/// Storage classes whose objects must be restored before they can be read.
+fn needs_restore(class: Option<&ObjectStorageClass>) -> Option<String> {
+    match class? {
+        class @ (ObjectStorageClass::Glacier | ObjectStorageClass::DeepArchive) => {
+            Some(class.as_str().to_string())
+        }
+        _ => None,
+    }
+}
+
 /// A blocking S3 client (its own small runtime).
 pub struct S3Client {
     client: aws_sdk_s3::Client,
@@ -79,8 +124,19 @@ impl S3Client {
             // S3-compatible stores rarely serve virtual-hosted buckets.
             // Checksums are validated where the API requires it; stores that
             // send no or other checksums are still read.
+            // Throttling (503 SlowDown), 500s and dropped connections are
+            // retried with the SDK's jittered exponential backoff.
             let config = aws_sdk_s3::config::Builder::from(&shared)
                 .force_path_style(custom_endpoint)
+                .retry_config(
+                    aws_sdk_s3::config::retry::RetryConfig::standard().with_max_attempts(6),
+                )
+                .timeout_config(
+                    aws_sdk_s3::config::timeout::TimeoutConfig::builder()
+                        .connect_timeout(Duration::from_secs(10))
+                        .read_timeout(Duration::from_secs(60))
+                        .build(),
+                )
                 .response_checksum_validation(
                     aws_sdk_s3::config::ResponseChecksumValidation::WhenRequired,
                 )
@@ -91,6 +147,121 @@ impl S3Client {
             aws_sdk_s3::Client::from_conf(config)
         });
         Ok(Self { client, runtime })
+    }
+
+    /// A client from a ready SDK configuration, for callers that build
+    /// their own (fixed credentials, custom HTTP client, ...).
+    pub fn from_sdk_config(config: aws_sdk_s3::Config) -> Result<Self, S3Error> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(S3Error::Runtime)?;
+        Ok(Self {
+            client: aws_sdk_s3::Client::from_conf(config),
+            runtime,
+        })
+    }
+
+    /// Every bucket the credentials can list (ListBuckets), for `s3://`.
+    pub fn buckets(&self) -> Result<Vec<String>, S3Error> {
+        self.runtime.block_on(async {
+            let listed = self
+                .client
+                .list_buckets()
+                .send()
+                .await
+                .map_err(|e| Self::failed("", "", e))?;
+            Ok(listed
+                .buckets()
+                .iter()
+                .filter_map(|b| b.name().map(str::to_string))
+                .collect())
+        })
+    }
+
+    /// The objects under `s3://bucket/prefix`, listed lazily a page at a
+    /// time so listing overlaps classification and memory does not grow
+    /// with the bucket.
+    pub fn objects(
+        self: &Arc<Self>,
+        bucket: &str,
+        prefix: &str,
+    ) -> impl Iterator<Item = Discovered> + Send + use<> {
+        ObjectListing {
+            client: Arc::clone(self),
+            bucket: bucket.to_string(),
+            prefix: prefix.to_string(),
+            token: None,
+            done: false,
+            page: VecDeque::new(),
+        }
+    }
+
+    /// Opens a streaming reader on an object's body.
+    pub fn reader(
+        self: &Arc<Self>,
+        bucket: &str,
+        key: &str,
+        etag: Option<&str>,
+    ) -> Result<S3Reader, OpenError> {
+        let (body, length) = self.get(bucket, key, etag, 0)?;
+        Ok(S3Reader {
+            client: Arc::clone(self),
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+            etag: etag.map(str::to_string),
+            body,
+            chunk: bytes::Bytes::new(),
+            read: 0,
+            expected: length,
+            retries_left: BODY_RETRIES,
+        })
+    }
+
+    /// GetObject from byte `start`, pinned to `etag` so a resumed read
+    /// cannot splice two versions of an object together.
+    fn get(
+        &self,
+        bucket: &str,
+        key: &str,
+        etag: Option<&str>,
+        start: u64,
+    ) -> Result<(ByteStream, Option<u64>), OpenError> {
+        self.runtime.block_on(async {
+            let mut request = self.client.get_object().bucket(bucket).key(key);
+            if start > 0 {
+                request = request.range(format!("bytes={start}-"));
+            }
+            if let Some(etag) = etag {
+                request = request.if_match(format!("\"{etag}\""));
+            }
+            let object = request.send().await.map_err(open_error)?;
+            let length = object
+                .content_length()
+                .and_then(|n| u64::try_from(n).ok())
+                .map(|n| n + start);
+            Ok((object.body, length))
+        })
+    }
+
+    fn list_page(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        token: Option<String>,
+    ) -> Result<aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output, S3Error> {
+        self.runtime.block_on(async {
+            self.client
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(prefix)
+                .max_keys(PAGE_SIZE)
+                .set_continuation_token(token)
+                .send()
+                .await
+                .map_err(|e| Self::failed(bucket, prefix, e))
+        })
     }
 
     fn failed(bucket: &str, key: &str, error: impl std::error::Error) -> S3Error {
@@ -177,5 +348,197 @@ impl S3Client {
             }
         }
         Ok(keys.len())
+    }
+}
+
+impl std::fmt::Debug for S3Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Client").finish_non_exhaustive()
+    }
+}
+
+/// A bucket listing read one ListObjectsV2 page at a time.
+struct ObjectListing {
+    client: Arc<S3Client>,
+    bucket: String,
+    prefix: String,
+    token: Option<String>,
+    done: bool,
+    page: VecDeque<Discovered>,
+}
+
+impl Iterator for ObjectListing {
+    type Item = Discovered;
+
+    fn next(&mut self) -> Option<Discovered> {
+        while self.page.is_empty() && !self.done {
+            match self
+                .client
+                .list_page(&self.bucket, &self.prefix, self.token.take())
+            {
+                Ok(page) => {
+                    self.token = page.next_continuation_token().map(str::to_string);
+                    self.done = !page.is_truncated().unwrap_or(false) || self.token.is_none();
+                    for object in page.contents() {
+                        if let Some(found) = self.discovered(object) {
+                            self.page.push_back(found);
+                        }
+                    }
+                }
+                Err(error) => {
+                    // Objects already listed were scanned; say where listing stopped.
+                    self.done = true;
+                    self.page.push_back(Discovered::Issue(ScanIssue {
+                        location: format!("s3://{}/{}", self.bucket, self.prefix),
+                        kind: "unlistable",
+                        message: error.to_string(),
+                    }));
+                }
+            }
+        }
+        self.page.pop_front()
+    }
+}
+
+impl ObjectListing {
+    fn discovered(&self, object: &aws_sdk_s3::types::Object) -> Option<Discovered> {
+        let key = object.key()?;
+        let size = object
+            .size()
+            .and_then(|n| u64::try_from(n).ok())
+            .unwrap_or(0);
+        // Zero-byte "folder" markers made by consoles are not objects to scan.
+        if key.ends_with('/') && size == 0 {
+            return None;
+        }
+        let etag = object.e_tag().map(|e| e.trim_matches('"').to_string());
+        Some(Discovered::Object(ObjectRef {
+            uri: format!("s3://{}/{key}", self.bucket),
+            name: key.to_string(),
+            size,
+            etag: etag.clone(),
+            last_modified: object
+                .last_modified()
+                .and_then(|t| std::time::SystemTime::try_from(*t).ok()),
+            location: Location::S3(S3Object {
+                client: Arc::clone(&self.client),
+                bucket: self.bucket.clone(),
+                key: key.to_string(),
+                etag,
+                needs_restore: needs_restore(object.storage_class()),
+            }),
+            bucket_key: Some((self.bucket.clone(), key.to_string())),
+        }))
+    }
+}
+
+/// Where an S3 object's bytes are.
+#[derive(Debug, Clone)]
+pub struct S3Object {
+    pub client: Arc<S3Client>,
+    pub bucket: String,
+    pub key: String,
+    pub etag: Option<String>,
+    /// The storage class, when it must be restored before a read.
+    pub needs_restore: Option<String>,
+}
+
+impl S3Object {
+    pub fn open(&self) -> Result<S3Reader, OpenError> {
+        if let Some(class) = &self.needs_restore {
+            return Err(OpenError::Remote {
+                kind: "unclassifiable",
+                message: format!(
+                    "storage class {class} must be restored before it can be read; not fetched"
+                ),
+            });
+        }
+        self.client
+            .reader(&self.bucket, &self.key, self.etag.as_deref())
+    }
+}
+
+/// An object body as a blocking [`Read`]. A body that breaks off or ends
+/// short is resumed from where it stopped with a Range request, pinned to
+/// the listed ETag; only when the retries run out does the read fail (and
+/// the record then says how far it got).
+pub struct S3Reader {
+    client: Arc<S3Client>,
+    bucket: String,
+    key: String,
+    etag: Option<String>,
+    body: ByteStream,
+    chunk: bytes::Bytes,
+    read: u64,
+    expected: Option<u64>,
+    retries_left: u32,
+}
+
+impl S3Reader {
+    fn resume(&mut self, why: String) -> std::io::Result<()> {
+        if self.retries_left == 0 {
+            return Err(std::io::Error::other(format!(
+                "s3://{}/{}: body interrupted after {} retries: {why}",
+                self.bucket, self.key, BODY_RETRIES
+            )));
+        }
+        self.retries_left -= 1;
+        let attempt = BODY_RETRIES - self.retries_left;
+        std::thread::sleep(Duration::from_millis(100 << attempt));
+        tracing::debug!(
+            "s3://{}/{}: resuming at byte {}: {why}",
+            self.bucket,
+            self.key,
+            self.read
+        );
+        let (body, _) = self
+            .client
+            .get(&self.bucket, &self.key, self.etag.as_deref(), self.read)
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        self.body = body;
+        Ok(())
+    }
+}
+
+impl Read for S3Reader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            if !self.chunk.is_empty() {
+                let n = self.chunk.len().min(buf.len());
+                buf[..n].copy_from_slice(&self.chunk.split_to(n));
+                self.read += n as u64;
+                return Ok(n);
+            }
+            match self.client.runtime.block_on(self.body.try_next()) {
+                Ok(Some(bytes)) => self.chunk = bytes,
+                Ok(None) => match self.expected {
+                    Some(expected) if self.read < expected => {
+                        self.resume(format!("ended at byte {} of {expected}", self.read))?;
+                    }
+                    _ => return Ok(0),
+                },
+                Err(error) => self.resume(DisplayErrorContext(&error).to_string())?,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn archive_tiers_need_a_restore_and_instant_retrieval_does_not() {
+        assert_eq!(
+            needs_restore(Some(&ObjectStorageClass::Glacier)).as_deref(),
+            Some("GLACIER")
+        );
+        assert_eq!(
+            needs_restore(Some(&ObjectStorageClass::DeepArchive)).as_deref(),
+            Some("DEEP_ARCHIVE")
+        );
+        assert_eq!(needs_restore(Some(&ObjectStorageClass::GlacierIr)), None);
+        assert_eq!(needs_restore(Some(&ObjectStorageClass::Standard)), None);
+        assert_eq!(needs_restore(None), None);
     }
 }
