@@ -1,8 +1,10 @@
 //! Access logs read from S3: the real `aws-sdk-s3` client in `assay`
 //! against an S3 protocol server (`s3s-fs`) the tests start on loopback.
 
+use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
@@ -16,11 +18,98 @@ const SECRET_KEY: &str = "assay-test-secret-key";
 pub struct S3Server {
     pub endpoint: String,
     pub root: tempfile::TempDir,
+    pub faults: Faults,
+}
+
+/// A failure the server injects into one GET of a path.
+#[derive(Debug, Clone, Copy)]
+pub enum Fault {
+    /// An S3 error response: status and error code.
+    Status(u16, &'static str),
+    /// The connection is dropped before any response.
+    Reset,
+    /// The real response, cut off half-way through its body.
+    Cut,
+}
+
+/// Faults to inject, per request path (`/bucket/key`), in order; and how
+/// many GETs each path received.
+#[derive(Clone, Default)]
+pub struct Faults {
+    planned: Arc<Mutex<HashMap<String, VecDeque<Fault>>>>,
+    gets: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+impl Faults {
+    pub fn plan(&self, path: &str, faults: &[Fault]) {
+        self.planned
+            .lock()
+            .unwrap()
+            .entry(path.to_string())
+            .or_default()
+            .extend(faults);
+    }
+
+    pub fn gets(&self, path: &str) -> usize {
+        self.gets.lock().unwrap().get(path).copied().unwrap_or(0)
+    }
+
+    fn next(&self, path: &str) -> Option<Fault> {
+        *self
+            .gets
+            .lock()
+            .unwrap()
+            .entry(path.to_string())
+            .or_default() += 1;
+        self.planned.lock().unwrap().get_mut(path)?.pop_front()
+    }
+}
+
+/// A body that yields its bytes and then fails, as a connection cut
+/// mid-transfer does. It pauses once before failing so what was sent is
+/// flushed (headers included) and the cut falls inside the body.
+struct CutBody(Option<bytes::Bytes>, bool);
+
+impl http_body::Body for CutBody {
+    type Data = bytes::Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        context: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, std::io::Error>>> {
+        if let Some(bytes) = self.0.take() {
+            return std::task::Poll::Ready(Some(Ok(http_body::Frame::data(bytes))));
+        }
+        if !self.1 {
+            self.1 = true;
+            let waker = context.waker().clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                waker.wake();
+            });
+            return std::task::Poll::Pending;
+        }
+        std::task::Poll::Ready(Some(Err(std::io::Error::other("injected: connection cut"))))
+    }
+}
+
+fn s3_error(status: u16, code: &str) -> http::Response<s3s::Body> {
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>injected by the test server</Message></Error>"
+    );
+    http::Response::builder()
+        .status(status)
+        .header("content-type", "application/xml")
+        .body(s3s::Body::from(xml))
+        .unwrap()
 }
 
 pub fn start_server() -> S3Server {
     let root = tempfile::tempdir().unwrap();
     let served = root.path().to_path_buf();
+    let faults = Faults::default();
+    let injected = faults.clone();
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -33,6 +122,37 @@ pub fn start_server() -> S3Server {
             let mut builder = s3s::service::S3ServiceBuilder::new(fs);
             builder.set_auth(s3s::auth::SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
             let service = builder.build();
+            let faulty =
+                hyper::service::service_fn(move |request: http::Request<hyper::body::Incoming>| {
+                    let service = service.clone();
+                    let fault = (request.method() == http::Method::GET)
+                        .then(|| injected.next(request.uri().path()))
+                        .flatten();
+                    async move {
+                        match fault {
+                            None => hyper::service::Service::call(&service, request).await,
+                            Some(Fault::Status(status, code)) => Ok(s3_error(status, code)),
+                            Some(Fault::Reset) => {
+                                Err(s3s::HttpError::new("injected: reset".into()))
+                            }
+                            Some(Fault::Cut) => {
+                                let (parts, mut body) =
+                                    hyper::service::Service::call(&service, request)
+                                        .await?
+                                        .into_parts();
+                                let bytes = body
+                                    .store_all_limited(usize::MAX)
+                                    .await
+                                    .map_err(s3s::HttpError::new)?;
+                                let half = bytes.slice(..bytes.len() / 2);
+                                Ok(http::Response::from_parts(
+                                    parts,
+                                    s3s::Body::http_body(CutBody(Some(half), false)),
+                                ))
+                            }
+                        }
+                    }
+                });
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             sender.send(listener.local_addr().unwrap()).unwrap();
             let http =
@@ -42,7 +162,7 @@ pub fn start_server() -> S3Server {
                     continue;
                 };
                 let connection = http
-                    .serve_connection(hyper_util::rt::TokioIo::new(socket), service.clone())
+                    .serve_connection(hyper_util::rt::TokioIo::new(socket), faulty.clone())
                     .into_owned();
                 tokio::spawn(async move {
                     let _ = connection.await;
@@ -54,6 +174,7 @@ pub fn start_server() -> S3Server {
     S3Server {
         endpoint: format!("http://{address}"),
         root,
+        faults,
     }
 }
 
@@ -443,4 +564,171 @@ fn an_object_deleted_after_listing_is_reported_and_the_rest_scanned() {
             record.uri
         );
     }
+}
+
+#[test]
+fn throttling_errors_resets_and_cut_bodies_are_retried_and_what_stays_broken_is_reported() {
+    let server = start_server();
+    // A body big enough to be cut mid-way, with secrets in both halves and
+    // one across the middle, so a resumed read must join exactly.
+    let mut big = Vec::new();
+    big.extend_from_slice(b"GITHUB_TOKEN=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n");
+    while big.len() < 600_000 {
+        big.extend_from_slice(b"lorem ipsum dolor sit amet, plain filler text\n");
+    }
+    big.truncate(600_000 - 20);
+    big.extend_from_slice(b"\nAWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY\n");
+    while big.len() < 1_200_000 {
+        big.extend_from_slice(b"more filler text, nothing to see here at all\n");
+    }
+    big.extend_from_slice(b"SLACK=xoxb-1234567890-1234567890123-aBcDeFgHiJkLmNoPqRsTuVwX\n");
+    let small = b"GITHUB_TOKEN=ghp_ZyXwVuTsRqPoNmLkJiHgFeDcBa9876543210\n".to_vec();
+    let (runtime, client) = client(&server);
+    runtime.block_on(async {
+        client
+            .create_bucket()
+            .bucket("faults")
+            .send()
+            .await
+            .unwrap();
+        for key in [
+            "slow.env",
+            "flaky.env",
+            "reset.env",
+            "denied.env",
+            "throttled.env",
+        ] {
+            client
+                .put_object()
+                .bucket("faults")
+                .key(key)
+                .body(small.clone().into())
+                .send()
+                .await
+                .unwrap();
+        }
+        // Bodies large enough that a cut falls after the headers went out.
+        for key in ["cut.env", "broken.env"] {
+            client
+                .put_object()
+                .bucket("faults")
+                .key(key)
+                .body(big.clone().into())
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+    let local = tempfile::tempdir().unwrap();
+    std::fs::write(local.path().join("cut.env"), &big).unwrap();
+    let (_, local_records) = scan_records(&local.path().join("cut.env"), &[]);
+
+    let faults = &server.faults;
+    faults.plan("/faults/", &[Fault::Status(503, "SlowDown")]);
+    faults.plan("/faults/slow.env", &[Fault::Status(503, "SlowDown"); 2]);
+    faults.plan(
+        "/faults/flaky.env",
+        &[Fault::Status(500, "InternalError"); 2],
+    );
+    faults.plan("/faults/reset.env", &[Fault::Reset]);
+    faults.plan("/faults/cut.env", &[Fault::Cut, Fault::Cut]);
+    faults.plan(
+        "/faults/denied.env",
+        &[Fault::Status(403, "AccessDenied"); 50],
+    );
+    faults.plan(
+        "/faults/throttled.env",
+        &[Fault::Status(503, "SlowDown"); 50],
+    );
+    faults.plan("/faults/broken.env", &[Fault::Cut; 50]);
+    let output = assay_s3()
+        .env("AWS_MAX_ATTEMPTS", "4")
+        .args([
+            "scan",
+            "s3://faults",
+            "--format",
+            "jsonl",
+            "--quiet",
+            "--jobs",
+            "4",
+        ])
+        .args(["--endpoint-url", &server.endpoint])
+        .output()
+        .unwrap();
+    let records = jsonl(&output);
+    assert_eq!(
+        records.len(),
+        7,
+        "{:?} {}",
+        records
+            .iter()
+            .map(|r| r["uri"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        faults.gets("/faults/") >= 2,
+        "the throttled listing was retried"
+    );
+
+    for key in ["slow.env", "flaky.env", "reset.env"] {
+        let record = record(&records, &format!("/{key}"));
+        assert_eq!(record["errors"], serde_json::json!([]), "{key}");
+        assert!(
+            regex_ids(record).contains(&"github_key".to_string()),
+            "{key}"
+        );
+    }
+    assert_eq!(faults.gets("/faults/slow.env"), 3);
+    assert_eq!(faults.gets("/faults/flaky.env"), 3);
+    assert_eq!(faults.gets("/faults/reset.env"), 2);
+
+    // Cut twice, resumed twice: the same record as the local file.
+    let cut = record(&records, "/cut.env");
+    assert_eq!(faults.gets("/faults/cut.env"), 3);
+    let local_cut = &local_records[0];
+    assert_eq!(cut["errors"], serde_json::json!([]));
+    assert_eq!(cut["size"], local_cut["size"]);
+    assert_eq!(cut["regexes"], local_cut["regexes"]);
+    assert_eq!(cut["risk"], local_cut["risk"]);
+    assert!(regex_ids(cut).len() >= 3, "{cut}");
+
+    let kind = |key: &str| {
+        let record = record(&records, &format!("/{key}"));
+        let errors = record["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{key}: {errors:?}");
+        (
+            errors[0]["kind"].as_str().unwrap().to_string(),
+            errors[0]["message"].as_str().unwrap().to_string(),
+        )
+    };
+    assert_eq!(kind("denied.env").0, "access_denied");
+    assert_eq!(
+        faults.gets("/faults/denied.env"),
+        1,
+        "AccessDenied is not retried"
+    );
+    let (throttled, message) = kind("throttled.env");
+    assert_eq!(throttled, "unreadable");
+    assert!(message.contains("SlowDown"), "{message}");
+    assert_eq!(faults.gets("/faults/throttled.env"), 4);
+    // Cut on every try: what was read is kept, and the record says so.
+    let (broken, message) = kind("broken.env");
+    assert_eq!(broken, "read");
+    assert!(
+        message.contains("findings cover those bytes only"),
+        "{message}"
+    );
+    assert!(
+        message.contains("body interrupted after 3 retries"),
+        "{message}"
+    );
+    // One GET and three resumes (the SDK may retry a GET cut before its headers).
+    assert!(faults.gets("/faults/broken.env") >= 4);
+    let broken = record(&records, "/broken.env");
+    assert!(regex_ids(broken).contains(&"github_key".to_string()));
+    assert!(
+        !String::from_utf8_lossy(&output.stdout)
+            .contains("ghp_ZyXwVuTsRqPoNmLkJiHgFeDcBa9876543210")
+    );
 }

@@ -126,11 +126,15 @@ impl S3Client {
             // send no or other checksums are still read.
             // Throttling (503 SlowDown), 500s and dropped connections are
             // retried with the SDK's jittered exponential backoff.
-            let config = aws_sdk_s3::config::Builder::from(&shared)
-                .force_path_style(custom_endpoint)
-                .retry_config(
+            let mut config = aws_sdk_s3::config::Builder::from(&shared);
+            // Six attempts ride out a burst of SlowDown; AWS_MAX_ATTEMPTS wins.
+            if std::env::var_os("AWS_MAX_ATTEMPTS").is_none() {
+                config = config.retry_config(
                     aws_sdk_s3::config::retry::RetryConfig::standard().with_max_attempts(6),
-                )
+                );
+            }
+            let config = config
+                .force_path_style(custom_endpoint)
                 .timeout_config(
                     aws_sdk_s3::config::timeout::TimeoutConfig::builder()
                         .connect_timeout(Duration::from_secs(10))
@@ -494,7 +498,12 @@ impl S3Reader {
         let (body, _) = self
             .client
             .get(&self.bucket, &self.key, self.etag.as_deref(), self.read)
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
+            .map_err(|e| {
+                std::io::Error::other(format!(
+                    "s3://{}/{}: body interrupted ({why}); resuming at byte {} failed: {e}",
+                    self.bucket, self.key, self.read
+                ))
+            })?;
         self.body = body;
         Ok(())
     }
