@@ -27,7 +27,7 @@ impl Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Classify every object under the targets and score its risk.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Show the classifier catalog.
     Rules {
         #[command(subcommand)]
@@ -101,6 +101,22 @@ pub struct ScanArgs {
     /// Use only access events before this time (RFC 3339).
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub until: Option<std::time::SystemTime>,
+    /// Scan only keys (or paths below a target) matching this glob (repeatable);
+    /// a glob without `/` also matches the file name alone.
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Skip keys matching this glob (repeatable); wins over --include.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Do not read objects larger than this many bytes (they are reported as skipped).
+    #[arg(long, value_name = "BYTES")]
+    pub max_object_size: Option<u64>,
+    /// Scan only objects modified at or after this time (RFC 3339 or a date).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub modified_since: Option<std::time::SystemTime>,
+    /// Scan a deterministic sample of PCT percent of the objects (by URI hash).
+    #[arg(long, value_name = "PCT")]
+    pub sample: Option<f64>,
     /// Follow symbolic links (loops are detected and reported).
     #[arg(long)]
     pub follow: bool,

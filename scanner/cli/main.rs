@@ -19,7 +19,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.quiet());
     let result = match cli.command {
-        Command::Scan(args) => commands::scan::run(args),
+        Command::Scan(args) => commands::scan::run(*args),
         Command::Rules {
             command: RulesCommand::List(args),
         } => commands::rules::list(args).map(|()| EXIT_OK),

@@ -8,6 +8,7 @@ pub mod pipeline;
 pub mod record;
 pub mod report;
 pub mod risk;
+pub mod scope;
 pub mod source;
 
 pub use error::ScanError;

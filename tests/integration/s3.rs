@@ -483,6 +483,45 @@ fn listing_follows_pages_and_prefixes() {
         );
     }
 
+    let scoped = jsonl(
+        &assay_s3()
+            .args(["scan", "s3://many", "--format", "jsonl", "--quiet"])
+            .args(["--include", "p2/**", "--exclude", "*-00*.txt"])
+            .args(["--endpoint-url", &server.endpoint])
+            .output()
+            .unwrap(),
+    );
+    let expected: std::collections::BTreeSet<String> = keys
+        .iter()
+        .filter(|k| k.starts_with("p2/") && !k.contains("-00"))
+        .map(|k| format!("s3://many/{k}"))
+        .collect();
+    let got: std::collections::BTreeSet<String> = scoped
+        .iter()
+        .map(|r| r["uri"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(got, expected);
+
+    let sample = |pct: &str| -> std::collections::BTreeSet<String> {
+        jsonl(
+            &assay_s3()
+                .args(["scan", "s3://many", "--format", "jsonl", "--quiet"])
+                .args(["--sample", pct, "--endpoint-url", &server.endpoint])
+                .output()
+                .unwrap(),
+        )
+        .iter()
+        .map(|r| r["uri"].as_str().unwrap().to_string())
+        .collect()
+    };
+    let tenth = sample("10");
+    assert!((60..160).contains(&tenth.len()), "{}", tenth.len());
+    assert_eq!(tenth, sample("10"), "a sample is the same on every run");
+    assert!(
+        tenth.is_subset(&sample("30")),
+        "a larger sample contains a smaller one"
+    );
+
     let prefixed = scan("s3://many/p1/");
     assert_eq!(
         prefixed.len(),

@@ -13,6 +13,7 @@ use assay_scanner::record::ScanIssue;
 use assay_scanner::record::Summary;
 use assay_scanner::report::{self, Format, Report, ScanInfo, Tool};
 use assay_scanner::risk;
+use assay_scanner::scope::Scope;
 use assay_scanner::source::local::{self, WalkOptions};
 use assay_scanner::source::s3::{self, S3Client};
 
@@ -30,6 +31,14 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         None if to_terminal => Format::Table,
         None => Format::Jsonl,
     };
+    let scope = Scope::new(
+        &args.include,
+        &args.exclude,
+        args.max_object_size,
+        args.modified_since,
+        args.sample,
+    )
+    .context("reading the scan scope")?;
     let mut paths = Vec::new();
     let mut buckets = Vec::new();
     let mut client = None;
@@ -93,7 +102,8 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
             follow_symlinks: args.follow,
         },
     )
-    .chain(remote);
+    .chain(remote)
+    .filter_map(move |discovered| scope.apply(discovered));
     pipeline::run(&classifiers, objects_source, jobs, |event| match event {
         Event::Object(record) => {
             let mut record = record;
