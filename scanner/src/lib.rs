@@ -5,6 +5,7 @@
 pub mod access;
 pub mod error;
 pub mod pipeline;
+pub mod posture;
 pub mod record;
 pub mod report;
 pub mod risk;

@@ -6,6 +6,7 @@
 use assay_classifiers::risk::RiskFactor;
 
 use crate::access::stats::{BucketAccess, IdentityStats, ObjectAccess};
+use crate::posture::BucketPosture;
 
 /// Access evidence adds at most this many points to an object.
 pub const MAX_ACCESS_BOOST: u8 = 3;
@@ -147,15 +148,45 @@ pub fn identity_risk(stats: &IdentityStats, sensitive_objects: u64) -> (u8, Vec<
     (score, factors)
 }
 
-/// A bucket's risk: its riskiest object, or its riskiest configuration
-/// call if that is higher.
-pub fn bucket_risk(max_object_risk: u8, access: Option<&BucketAccess>) -> (u8, Vec<RiskFactor>) {
+/// Objects below this risk are not raised by bucket exposure: an open
+/// bucket of public assets is not a leak.
+pub const EXPOSURE_MIN_RISK: u8 = 3;
+
+/// A bucket's risk: its riskiest object, raised by its exposure (public
+/// +3, ACL grants to other accounts +1, no default encryption +1) when it
+/// holds anything of risk 3 or more; or its riskiest configuration call if
+/// that is higher.
+pub fn bucket_risk(
+    max_object_risk: u8,
+    access: Option<&BucketAccess>,
+    posture: Option<&BucketPosture>,
+) -> (u8, Vec<RiskFactor>) {
     let mut factors = vec![factor(
         "bucket",
         format!("riskiest object: {max_object_risk}"),
         max_object_risk,
     )];
     let mut score = max_object_risk.max(1);
+    if let Some(posture) = posture.filter(|_| max_object_risk >= EXPOSURE_MIN_RISK) {
+        if posture.public() == Some(true) {
+            factors.push(factor("exposure", "the bucket is public".into(), 3));
+            score += 3;
+        }
+        let grants = posture.cross_account_grants();
+        if grants > 0 {
+            factors.push(factor(
+                "exposure",
+                format!("ACL grants to {grants} other account(s)"),
+                1,
+            ));
+            score += 1;
+        }
+        if posture.unencrypted() {
+            factors.push(factor("exposure", "no default encryption".into(), 1));
+            score += 1;
+        }
+        score = score.min(10);
+    }
     if let Some((call, risk)) = access.and_then(|a| a.riskiest_call.as_ref()) {
         factors.push(factor("api_event", format!("{call} (risk {risk})"), *risk));
         score = score.max(*risk);
@@ -280,11 +311,49 @@ mod worked_examples {
             riskiest_call: Some(("PutBucketVersioning".into(), 4)),
             ..BucketAccess::default()
         };
-        assert_eq!(bucket_risk(8, Some(&versioning)).0, 8);
+        assert_eq!(bucket_risk(8, Some(&versioning), None).0, 8);
         let unblocked = BucketAccess {
             riskiest_call: Some(("DeleteBucketPublicAccessBlock".into(), 9)),
             ..BucketAccess::default()
         };
-        assert_eq!(bucket_risk(6, Some(&unblocked)).0, 9);
+        assert_eq!(bucket_risk(6, Some(&unblocked), None).0, 9);
+    }
+
+    fn posture(public: bool, other_accounts: usize, encrypted: bool) -> BucketPosture {
+        use crate::posture::{AclGrant, Check, Grantee};
+        let grants = (0..other_accounts)
+            .map(|i| AclGrant {
+                grantee: Grantee::OtherAccount(format!("c{i}")),
+                permission: "READ".into(),
+            })
+            .collect();
+        BucketPosture {
+            default_encryption: Check::Known(encrypted.then(|| "AES256".to_string())),
+            public_access_block: Check::Known(None),
+            policy_public: Check::Known(public),
+            acl_grants: Check::Known(grants),
+            versioning: Check::Known("Off".into()),
+            access_logging: Check::Known(None),
+        }
+    }
+
+    #[test]
+    fn bucket_exposure() {
+        let (score, factors) = bucket_risk(6, None, Some(&posture(true, 0, true)));
+        assert_eq!(score, 9);
+        assert!(factors.iter().any(|f| f.detail == "the bucket is public"));
+        assert_eq!(bucket_risk(8, None, Some(&posture(true, 1, false))).0, 10);
+        assert_eq!(bucket_risk(5, None, Some(&posture(false, 1, false))).0, 7);
+        // Nothing sensitive: an open bucket of public assets stays low.
+        assert_eq!(bucket_risk(2, None, Some(&posture(true, 1, false))).0, 2);
+        // Exposure never lowers a configuration call's risk.
+        let unblocked = BucketAccess {
+            riskiest_call: Some(("DeleteBucketPublicAccessBlock".into(), 9)),
+            ..BucketAccess::default()
+        };
+        assert_eq!(
+            bucket_risk(2, Some(&unblocked), Some(&posture(true, 0, true))).0,
+            9
+        );
     }
 }

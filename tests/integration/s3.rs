@@ -38,9 +38,38 @@ pub enum Fault {
 pub struct Faults {
     planned: Arc<Mutex<HashMap<String, VecDeque<Fault>>>>,
     gets: Arc<Mutex<HashMap<String, usize>>>,
+    /// Canned answers to bucket sub-resource GETs (`?acl`, `?policyStatus`,
+    /// ...), which s3s-fs does not implement: (path, sub-resource) →
+    /// (status, XML).
+    canned: Arc<Mutex<HashMap<(String, String), CannedAnswer>>>,
 }
 
+/// A status and XML body.
+type CannedAnswer = (u16, String);
+
 impl Faults {
+    pub fn answer(&self, path: &str, subresource: &str, status: u16, xml: &str) {
+        self.canned.lock().unwrap().insert(
+            (path.to_string(), subresource.to_string()),
+            (status, xml.to_string()),
+        );
+    }
+
+    fn canned(&self, path: &str, query: Option<&str>) -> Option<http::Response<s3s::Body>> {
+        let canned = self.canned.lock().unwrap();
+        let (status, xml) = query?
+            .split('&')
+            .map(|pair| pair.split('=').next().unwrap_or(pair))
+            .find_map(|name| canned.get(&(path.to_string(), name.to_string())))?;
+        Some(
+            http::Response::builder()
+                .status(*status)
+                .header("content-type", "application/xml")
+                .body(s3s::Body::from(xml.clone()))
+                .unwrap(),
+        )
+    }
+
     pub fn plan(&self, path: &str, faults: &[Fault]) {
         self.planned
             .lock()
@@ -125,10 +154,15 @@ pub fn start_server() -> S3Server {
             let faulty =
                 hyper::service::service_fn(move |request: http::Request<hyper::body::Incoming>| {
                     let service = service.clone();
-                    let fault = (request.method() == http::Method::GET)
-                        .then(|| injected.next(request.uri().path()))
+                    let get = request.method() == http::Method::GET;
+                    let canned = get
+                        .then(|| injected.canned(request.uri().path(), request.uri().query()))
                         .flatten();
+                    let fault = get.then(|| injected.next(request.uri().path())).flatten();
                     async move {
+                        if let Some(response) = canned {
+                            return Ok(response);
+                        }
                         match fault {
                             None => hyper::service::Service::call(&service, request).await,
                             Some(Fault::Status(status, code)) => Ok(s3_error(status, code)),
@@ -770,4 +804,150 @@ fn throttling_errors_resets_and_cut_bodies_are_retried_and_what_stays_broken_is_
         !String::from_utf8_lossy(&output.stdout)
             .contains("ghp_ZyXwVuTsRqPoNmLkJiHgFeDcBa9876543210")
     );
+}
+
+#[test]
+fn bucket_posture_raises_a_public_buckets_risk_and_unread_checks_are_reported() {
+    let server = start_server();
+    let (runtime, client) = client(&server);
+    runtime.block_on(async {
+        for bucket in ["open", "plain"] {
+            client.create_bucket().bucket(bucket).send().await.unwrap();
+            client
+                .put_object()
+                .bucket(bucket)
+                .key("ci/.env")
+                .body(
+                    b"GITHUB_TOKEN=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n"
+                        .to_vec()
+                        .into(),
+                )
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+    let faults = &server.faults;
+    let error = |code: &str| {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>none</Message></Error>"
+        )
+    };
+    faults.answer(
+        "/open/",
+        "policyStatus",
+        200,
+        "<PolicyStatus><IsPublic>true</IsPublic></PolicyStatus>",
+    );
+    faults.answer(
+        "/open/",
+        "publicAccessBlock",
+        404,
+        &error("NoSuchPublicAccessBlockConfiguration"),
+    );
+    faults.answer(
+        "/open/",
+        "encryption",
+        404,
+        &error("ServerSideEncryptionConfigurationNotFoundError"),
+    );
+    faults.answer(
+        "/open/",
+        "acl",
+        200,
+        r#"<AccessControlPolicy><Owner><ID>owner1</ID></Owner><AccessControlList>
+<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>owner1</ID></Grantee><Permission>FULL_CONTROL</Permission></Grant>
+<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group"><URI>http://acs.amazonaws.com/groups/global/AllUsers</URI></Grantee><Permission>READ</Permission></Grant>
+<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>partner9</ID></Grantee><Permission>READ</Permission></Grant>
+</AccessControlList></AccessControlPolicy>"#,
+    );
+    faults.answer(
+        "/open/",
+        "versioning",
+        200,
+        "<VersioningConfiguration><Status>Suspended</Status></VersioningConfiguration>",
+    );
+    faults.answer(
+        "/open/",
+        "logging",
+        200,
+        "<BucketLoggingStatus><LoggingEnabled><TargetBucket>logs</TargetBucket><TargetPrefix>open/</TargetPrefix></LoggingEnabled></BucketLoggingStatus>",
+    );
+    faults.answer("/plain/", "acl", 403, &error("AccessDenied"));
+    let output = assay_s3()
+        .args([
+            "scan",
+            "s3://open",
+            "s3://plain",
+            "--format",
+            "json",
+            "--quiet",
+        ])
+        .args(["--endpoint-url", &server.endpoint])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let object_risk = report["objects"][0]["risk"].as_u64().unwrap();
+    assert!(object_risk >= 3, "{object_risk}");
+    let buckets = report["buckets"].as_array().unwrap();
+    assert_eq!(buckets.len(), 2, "{buckets:?}");
+    let open = &buckets[0];
+    assert_eq!(open["name"], "open");
+    assert_eq!(open["public"], true);
+    let posture = &open["posture"];
+    assert_eq!(posture["policy_public"], true);
+    assert_eq!(posture["public_access_block"], Value::Null);
+    assert_eq!(posture["default_encryption"], Value::Null);
+    assert_eq!(posture["versioning"], "Suspended");
+    assert_eq!(posture["access_logging"], "s3://logs/open/");
+    assert_eq!(
+        posture["acl_grants"],
+        serde_json::json!([
+            {"grantee": "everyone", "permission": "READ"},
+            {"grantee": {"other_account": "partner9"}, "permission": "READ"},
+        ])
+    );
+    assert_eq!(open["risk"].as_u64().unwrap(), (object_risk + 5).min(10));
+    let explained: Vec<&str> = open["risk_factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["detail"].as_str().unwrap())
+        .collect();
+    assert!(explained.contains(&"the bucket is public"), "{explained:?}");
+
+    // A store that implements none of these calls, and a denied ACL read:
+    // each check says why it is unknown; the bucket keeps its content risk.
+    let plain = &buckets[1];
+    assert_eq!(plain["name"], "plain");
+    assert_eq!(plain["public"], Value::Null);
+    assert_eq!(plain["risk"].as_u64().unwrap(), object_risk);
+    let reason = |check: &str| {
+        plain["posture"][check]["unknown"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        reason("acl_grants").starts_with("AccessDenied"),
+        "{}",
+        reason("acl_grants")
+    );
+    for check in [
+        "policy_public",
+        "default_encryption",
+        "versioning",
+        "access_logging",
+    ] {
+        assert!(
+            reason(check).contains("NotImplemented"),
+            "{check}: {}",
+            reason(check)
+        );
+    }
 }

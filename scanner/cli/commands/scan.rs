@@ -9,6 +9,7 @@ use assay_classifiers::{Catalog, Classifiers};
 use assay_scanner::access::stats::{AccessStats, ApiCatalog};
 use assay_scanner::access::{self, TimeWindow};
 use assay_scanner::pipeline::{self, Event};
+use assay_scanner::posture::BucketPosture;
 use assay_scanner::record::ScanIssue;
 use assay_scanner::record::Summary;
 use assay_scanner::report::{self, Format, Report, ScanInfo, Tool};
@@ -89,8 +90,12 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     let mut objects = Vec::new();
     let mut issues = Vec::new();
     let mut write_error = None;
+    let mut scanned_buckets: Vec<String> = buckets.iter().map(|(b, _)| b.clone()).collect();
+    scanned_buckets.sort();
+    scanned_buckets.dedup();
+    let lister = client.clone();
     let remote = buckets.into_iter().flat_map(move |(bucket, prefix)| {
-        client
+        lister
             .as_ref()
             .map(|client| client.objects(&bucket, &prefix))
             .into_iter()
@@ -107,11 +112,14 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     pipeline::run(&classifiers, objects_source, jobs, |event| match event {
         Event::Object(record) => {
             let mut record = record;
-            if let Some(stats) = &stats {
-                // Identities are judged by what objects hold, before access evidence.
+            // Identities and buckets are judged by what objects hold,
+            // before access evidence.
+            if stats.is_some() || record.uri.starts_with("s3://") {
                 if let Some(id) = record.bucket_key.clone() {
                     sensitive.insert(id, record.risk);
                 }
+            }
+            if let Some(stats) = &stats {
                 annotate(&mut record, stats);
             }
             summary.add(&record);
@@ -136,13 +144,18 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     }
     objects.sort_by(|a, b| a.uri.cmp(&b.uri));
     issues.extend(input_issues);
-    let (identities, buckets) = match &stats {
-        Some(stats) => (
-            identity_records(stats, &sensitive),
-            bucket_records(stats, &sensitive),
-        ),
-        None => (Vec::new(), Vec::new()),
+    let postures: std::collections::HashMap<String, BucketPosture> = match &client {
+        Some(client) => scanned_buckets
+            .iter()
+            .map(|bucket| (bucket.clone(), client.posture(bucket)))
+            .collect(),
+        None => std::collections::HashMap::new(),
     };
+    let identities = match &stats {
+        Some(stats) => identity_records(stats, &sensitive),
+        None => Vec::new(),
+    };
+    let buckets = bucket_records(stats.as_ref(), &sensitive, &postures);
     let report = Report {
         schema_version: report::SCHEMA_VERSION,
         scan: ScanInfo {
@@ -312,10 +325,15 @@ fn identity_records(
 }
 
 fn bucket_records(
-    stats: &AccessStats,
+    stats: Option<&AccessStats>,
     scanned: &std::collections::HashMap<(String, String), u8>,
+    postures: &std::collections::HashMap<String, BucketPosture>,
 ) -> Vec<serde_json::Value> {
-    let mut names: Vec<&String> = scanned.keys().map(|(b, _)| b).collect();
+    let mut names: Vec<&String> = scanned
+        .keys()
+        .map(|(b, _)| b)
+        .chain(postures.keys())
+        .collect();
     names.sort();
     names.dedup();
     names
@@ -327,14 +345,21 @@ fn bucket_records(
                 .map(|(_, &r)| r)
                 .collect();
             let max = objects.iter().copied().max().unwrap_or(1);
-            let (score, factors) = risk::bucket_risk(max, stats.bucket(name));
-            serde_json::json!({
+            let access = stats.and_then(|s| s.bucket(name));
+            let posture = postures.get(name);
+            let (score, factors) = risk::bucket_risk(max, access, posture);
+            let mut record = serde_json::json!({
                 "name": name,
                 "objects": objects.len(),
-                "access": stats.bucket(name),
+                "access": access,
                 "risk": score,
                 "risk_factors": factors,
-            })
+            });
+            if let Some(posture) = posture {
+                record["posture"] = serde_json::json!(posture);
+                record["public"] = serde_json::json!(posture.public());
+            }
+            record
         })
         .collect()
 }

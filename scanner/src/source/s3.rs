@@ -18,6 +18,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ObjectStorageClass;
 
 use super::{Discovered, Location, ObjectRef, OpenError};
+use crate::posture::{AclGrant, BucketPosture, Check, Grantee, PublicAccessBlock};
 use crate::record::ScanIssue;
 
 /// Keys asked for per ListObjectsV2 page (the API's maximum).
@@ -82,6 +83,19 @@ where
         kind,
         message: DisplayErrorContext(error).to_string(),
     }
+}
+
+/// A posture check that could not be read, with the store's reason.
+fn unknown<T, E>(error: aws_sdk_s3::error::SdkError<E>) -> Check<T>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let reason = match (error.code(), error.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_string(),
+        _ => DisplayErrorContext(&error).to_string(),
+    };
+    Check::Unknown { unknown: reason }
 }
 
 /// Storage classes whose objects must be restored before they can be read.
@@ -181,6 +195,108 @@ impl S3Client {
                 .iter()
                 .filter_map(|b| b.name().map(str::to_string))
                 .collect())
+        })
+    }
+
+    /// Reads a bucket's configuration (six calls). A call that is denied,
+    /// unimplemented or failing leaves that check unknown with the reason.
+    pub fn posture(&self, bucket: &str) -> BucketPosture {
+        let c = &self.client;
+        self.runtime.block_on(async {
+            let default_encryption = match c.get_bucket_encryption().bucket(bucket).send().await {
+                Ok(out) => Check::Known(out.server_side_encryption_configuration().and_then(
+                    |config| {
+                        config.rules().iter().find_map(|rule| {
+                            rule.apply_server_side_encryption_by_default()
+                                .map(|d| d.sse_algorithm().as_str().to_string())
+                        })
+                    },
+                )),
+                Err(e) if e.code() == Some("ServerSideEncryptionConfigurationNotFoundError") => {
+                    Check::Known(None)
+                }
+                Err(e) => unknown(e),
+            };
+            let public_access_block = match c.get_public_access_block().bucket(bucket).send().await
+            {
+                Ok(out) => Check::Known(out.public_access_block_configuration().map(|b| {
+                    PublicAccessBlock {
+                        block_public_acls: b.block_public_acls().unwrap_or(false),
+                        ignore_public_acls: b.ignore_public_acls().unwrap_or(false),
+                        block_public_policy: b.block_public_policy().unwrap_or(false),
+                        restrict_public_buckets: b.restrict_public_buckets().unwrap_or(false),
+                    }
+                })),
+                Err(e) if e.code() == Some("NoSuchPublicAccessBlockConfiguration") => {
+                    Check::Known(None)
+                }
+                Err(e) => unknown(e),
+            };
+            let policy_public = match c.get_bucket_policy_status().bucket(bucket).send().await {
+                Ok(out) => Check::Known(
+                    out.policy_status()
+                        .and_then(|s| s.is_public())
+                        .unwrap_or(false),
+                ),
+                Err(e) if e.code() == Some("NoSuchBucketPolicy") => Check::Known(false),
+                Err(e) => unknown(e),
+            };
+            let acl_grants = match c.get_bucket_acl().bucket(bucket).send().await {
+                Ok(out) => {
+                    let owner = out.owner().and_then(|o| o.id()).unwrap_or_default();
+                    Check::Known(
+                        out.grants()
+                            .iter()
+                            .filter_map(|grant| {
+                                let grantee = grant.grantee()?;
+                                let grantee = match (grantee.uri(), grantee.id()) {
+                                    (Some(uri), _) if uri.ends_with("/global/AllUsers") => {
+                                        Grantee::Everyone
+                                    }
+                                    (Some(uri), _)
+                                        if uri.ends_with("/global/AuthenticatedUsers") =>
+                                    {
+                                        Grantee::AnyAwsAccount
+                                    }
+                                    (None, Some(id)) if id != owner => {
+                                        Grantee::OtherAccount(id.to_string())
+                                    }
+                                    _ => return None,
+                                };
+                                Some(AclGrant {
+                                    grantee,
+                                    permission: grant
+                                        .permission()
+                                        .map_or_else(String::new, |p| p.as_str().to_string()),
+                                })
+                            })
+                            .collect(),
+                    )
+                }
+                Err(e) => unknown(e),
+            };
+            let versioning = match c.get_bucket_versioning().bucket(bucket).send().await {
+                Ok(out) => Check::Known(
+                    out.status()
+                        .map_or_else(|| "Off".to_string(), |s| s.as_str().to_string()),
+                ),
+                Err(e) => unknown(e),
+            };
+            let access_logging = match c.get_bucket_logging().bucket(bucket).send().await {
+                Ok(out) => Check::Known(
+                    out.logging_enabled()
+                        .map(|l| format!("s3://{}/{}", l.target_bucket(), l.target_prefix())),
+                ),
+                Err(e) => unknown(e),
+            };
+            BucketPosture {
+                default_encryption,
+                public_access_block,
+                policy_public,
+                acl_grants,
+                versioning,
+                access_logging,
+            }
         })
     }
 
