@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# S3 benchmark of `assay scan s3://` (see README "Performance").
+#
+#   benches/s3.sh          N objects of SIZE_MIB MiB (default 200 x 4 MiB)
+#
+# Serves a generated bucket from a loopback S3 server (examples/s3-serve,
+# s3s-fs) and, in the same invocation, times:
+#   1. the baseline: a plain concurrent download of every object
+#      (examples/s3-fetch, JOBS concurrent GETs, bytes discarded);
+#   2. `assay scan s3://bench --jobs JOBS`;
+# and reports wall time, MB/s and the ratio scan/download (best of RUNS).
+# 3. Peak memory: scans a bucket holding one BIG_MIB MiB object and 64 small
+#    ones with --jobs JOBS and reports the peak RSS.
+# The server shares the machine's cores with the client: on loopback the
+# "network" costs CPU too, so the ratio is a ceiling for real S3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-200}
+SIZE_MIB=${SIZE_MIB:-4}
+BIG_MIB=${BIG_MIB:-1024}
+JOBS=${JOBS:-32}
+RUNS=${RUNS:-3}
+TIME=/usr/bin/time
+[ -x "$TIME" ] || { echo "needs GNU time at /usr/bin/time (apt-get install time)" >&2; exit 2; }
+cargo build --release --locked -j2 -q --bin assay --example s3-serve --example s3-fetch
+BIN=$PWD/target/release
+root=$(mktemp -d /tmp/assay-bench-s3.XXXXXX)
+server=
+cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$root"; }
+trap cleanup EXIT
+
+python3 - "$root" "$N" "$SIZE_MIB" "$BIG_MIB" <<'PY'
+import os, sys, random
+root, n, size_mib, big_mib = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+rng = random.Random(7)
+words = "order customer invoice shipped pending refund warehouse tea green oolong".split()
+def text(size):
+    lines = []
+    total = 0
+    while total < size:
+        line = "2026-11-02T08:%02d:%02dZ INFO %s %s id=%d amount=%d.%02d\n" % (
+            rng.randrange(60), rng.randrange(60), rng.choice(words), rng.choice(words),
+            rng.randrange(10**6), rng.randrange(1000), rng.randrange(100))
+        lines.append(line)
+        total += len(line)
+    return "".join(lines)
+block = text(1 << 20).encode()
+secret = b"token=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n"
+for bucket, count, mib in (("bench", n, size_mib), ("big", 64, 0)):
+    for i in range(count):
+        path = os.path.join(root, bucket, "p%d" % (i % 8), "obj-%05d.log" % i)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            for m in range(max(mib, 1) if mib else 1):
+                f.write(block if mib else block[:4096])
+            if i % 10 == 0:
+                f.write(secret)
+with open(os.path.join(root, "big", "huge.log"), "wb") as f:
+    for m in range(big_mib):
+        f.write(block)
+        if m in (1, big_mib // 2):
+            f.write(secret)
+PY
+
+"$BIN/examples/s3-serve" "$root" > "$root.endpoint" &
+server=$!
+for _ in $(seq 50); do [ -s "$root.endpoint" ] && break; sleep 0.1; done
+endpoint=$(head -1 "$root.endpoint")
+rm -f "$root.endpoint"
+export AWS_ACCESS_KEY_ID=assay-local AWS_SECRET_ACCESS_KEY=assay-local-secret AWS_REGION=us-east-1
+export AWS_EC2_METADATA_DISABLED=true
+bytes=$(du -sb "$root/bench" | cut -f1)
+
+best() { sort -g | head -1; }
+wall_of() { # runs "$@" and prints wall seconds
+  "$TIME" -f '%e' -o /tmp/assay-bench-s3-time "$@" > /dev/null 2>&1 || true
+  cat /tmp/assay-bench-s3-time
+}
+fetch=$(for _ in $(seq "$RUNS"); do wall_of "$BIN/examples/s3-fetch" "$endpoint" bench "$JOBS"; done | best)
+scan=$(for _ in $(seq "$RUNS"); do wall_of "$BIN/assay" scan s3://bench --endpoint-url "$endpoint" --jobs "$JOBS" --format jsonl --quiet; done | best)
+records=$("$BIN/assay" scan s3://bench --endpoint-url "$endpoint" --jobs "$JOBS" --format jsonl --quiet | wc -l)
+awk -v b="$bytes" -v n="$N" -v f="$fetch" -v s="$scan" -v r="$records" -v j="$JOBS" 'BEGIN {
+  mb = b / 1e6
+  printf "bucket: %d objects, %.1f MB (records written: %d)\n", n, mb, r
+  printf "download (s3-fetch, %d GETs in flight): %6.2f s  %7.1f MB/s\n", j, f, mb / f
+  printf "assay scan --jobs %d:                  %6.2f s  %7.1f MB/s  (%.2fx the download)\n", j, s, mb / s, s / f
+}'
+
+"$TIME" -f '%M %e' -o /tmp/assay-bench-s3-big "$BIN/assay" scan s3://big --endpoint-url "$endpoint" --jobs "$JOBS" --format jsonl --quiet > "$root/big.out"
+read -r rss wall < /tmp/assay-bench-s3-big
+found=$(grep -c github_key "$root/big.out" || true)
+echo "memory: s3://big (one ${BIG_MIB} MiB object + 64 small) --jobs $JOBS: peak RSS $((rss / 1024)) MiB, ${wall} s, $found records with the planted token"
