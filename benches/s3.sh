@@ -78,12 +78,15 @@ wall_of() { # runs "$@" and prints wall seconds
 }
 fetch=$(for _ in $(seq "$RUNS"); do wall_of "$BIN/examples/s3-fetch" "$endpoint" bench "$JOBS"; done | best)
 scan=$(for _ in $(seq "$RUNS"); do wall_of "$BIN/assay" scan s3://bench --endpoint-url "$endpoint" --jobs "$JOBS" --format jsonl --quiet; done | best)
-records=$("$BIN/assay" scan s3://bench --endpoint-url "$endpoint" --jobs "$JOBS" --format jsonl --quiet | wc -l)
-awk -v b="$bytes" -v n="$N" -v f="$fetch" -v s="$scan" -v r="$records" -v j="$JOBS" 'BEGIN {
+"$TIME" -f '%U %S' -o /tmp/assay-bench-s3-cpu "$BIN/assay" scan s3://bench --endpoint-url "$endpoint" --jobs "$JOBS" --format jsonl --quiet > "$root/bench.out"
+records=$(wc -l < "$root/bench.out")
+cpu=$(awk '{print $1 + $2}' /tmp/assay-bench-s3-cpu)
+awk -v b="$bytes" -v n="$N" -v f="$fetch" -v s="$scan" -v r="$records" -v j="$JOBS" -v c="$cpu" 'BEGIN {
   mb = b / 1e6
   printf "bucket: %d objects, %.1f MB (records written: %d)\n", n, mb, r
   printf "download (s3-fetch, %d GETs in flight): %6.2f s  %7.1f MB/s\n", j, f, mb / f
   printf "assay scan --jobs %d:                  %6.2f s  %7.1f MB/s  (%.2fx the download)\n", j, s, mb / s, s / f
+  printf "assay CPU (user+sys): %.2f s, %.1f MB/s per core\n", c, mb / c
 }'
 
 "$TIME" -f '%M %e' -o /tmp/assay-bench-s3-big "$BIN/assay" scan s3://big --endpoint-url "$endpoint" --jobs "$JOBS" --format jsonl --quiet > "$root/big.out"
