@@ -36,7 +36,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        keys.extend(page?.contents().iter().filter_map(|o| o.key().map(str::to_string)));
+        keys.extend(
+            page?
+                .contents()
+                .iter()
+                .filter_map(|o| o.key().map(str::to_string)),
+        );
     }
     let limit = Arc::new(tokio::sync::Semaphore::new(jobs));
     let mut tasks = tokio::task::JoinSet::new();
@@ -46,7 +51,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let permit = Arc::clone(&limit).acquire_owned().await?;
         tasks.spawn(async move {
             let _permit = permit;
-            let mut body = client.get_object().bucket(&bucket).key(&key).send().await?.body;
+            let mut body = client
+                .get_object()
+                .bucket(&bucket)
+                .key(&key)
+                .send()
+                .await?
+                .body;
             let mut bytes = 0u64;
             while let Some(chunk) = body.try_next().await? {
                 bytes += chunk.len() as u64;

@@ -951,3 +951,76 @@ fn bucket_posture_raises_a_public_buckets_risk_and_unread_checks_are_reported() 
         );
     }
 }
+
+/// Runs a command to its end, watching its peak resident set (`VmHWM`)
+/// in `/proc`; returns its standard output and that peak in bytes.
+fn run_watching_memory(command: &mut Command) -> (std::process::Output, u64) {
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let mut child = command
+        .stdout(out.reopen().unwrap())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak = 0u64;
+    while child.try_wait().unwrap().is_none() {
+        let status = std::fs::read_to_string(&status_path).unwrap_or_default();
+        if let Some(kib) = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        {
+            peak = peak.max(kib * 1024);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let mut output = child.wait_with_output().unwrap();
+    output.stdout = std::fs::read(out.path()).unwrap();
+    (output, peak)
+}
+
+#[test]
+fn a_256_mib_object_streams_through_in_bounded_memory() {
+    const SIZE: usize = 256 << 20;
+    let server = start_server();
+    // Written straight into the served directory: s3s-fs serves files as
+    // objects, and a 256 MiB PUT through a debug-built SDK would only slow
+    // the test.
+    let bucket = server.root.path().join("large");
+    std::fs::create_dir_all(&bucket).unwrap();
+    let token = b"token=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n";
+    let line = b"2026-11-02T08:00:00.112Z INFO request served in 12ms path=/catalog/teas\n";
+    let mut body = Vec::with_capacity(SIZE);
+    for mark in [1 << 20, SIZE / 2, SIZE - (1 << 20)] {
+        while body.len() + line.len() < mark {
+            body.extend_from_slice(line);
+        }
+        body.extend_from_slice(token);
+    }
+    while body.len() + line.len() <= SIZE {
+        body.extend_from_slice(line);
+    }
+    body.resize(SIZE, b'\n');
+    std::fs::write(bucket.join("huge.log"), &body).unwrap();
+    drop(body);
+
+    let (output, peak) = run_watching_memory(
+        assay_s3()
+            .args(["scan", "s3://large", "--format", "jsonl", "--quiet"])
+            .args(["--jobs", "2", "--endpoint-url", &server.endpoint]),
+    );
+    let records = jsonl(&output);
+    assert_eq!(records.len(), 1);
+    let record = &records[0];
+    assert_eq!(record["size"].as_u64(), Some(SIZE as u64));
+    assert_eq!(record["errors"], serde_json::json!([]));
+    let github = record["regexes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "github_key")
+        .unwrap_or_else(|| panic!("{record}"));
+    assert_eq!(github["count"], 3, "all three planted tokens, start to end");
+    assert!(peak > 0, "the peak was read");
+    assert!(peak < 96 << 20, "peak RSS {} MiB", peak >> 20);
+}
