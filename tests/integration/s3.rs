@@ -1024,3 +1024,57 @@ fn a_256_mib_object_streams_through_in_bounded_memory() {
     assert!(peak > 0, "the peak was read");
     assert!(peak < 96 << 20, "peak RSS {} MiB", peak >> 20);
 }
+
+#[test]
+fn s3_alone_scans_every_bucket_the_credentials_can_list() {
+    let server = start_server();
+    let (runtime, client) = client(&server);
+    runtime.block_on(async {
+        for bucket in ["alpha", "beta"] {
+            client.create_bucket().bucket(bucket).send().await.unwrap();
+            for key in ["one.txt", "deep/two.txt"] {
+                client
+                    .put_object()
+                    .bucket(bucket)
+                    .key(key)
+                    .body(format!("{bucket} {key}\n").into_bytes().into())
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        }
+    });
+    let output = assay_s3()
+        .args(["scan", "s3://", "--format", "json", "--quiet"])
+        .args(["--endpoint-url", &server.endpoint])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let uris: Vec<&str> = report["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["uri"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        uris,
+        [
+            "s3://alpha/deep/two.txt",
+            "s3://alpha/one.txt",
+            "s3://beta/deep/two.txt",
+            "s3://beta/one.txt"
+        ]
+    );
+    let buckets: Vec<&str> = report["buckets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(buckets, ["alpha", "beta"]);
+}
