@@ -81,7 +81,7 @@ where
     };
     OpenError::Remote {
         kind,
-        message: DisplayErrorContext(error).to_string(),
+        message: brief(&error),
     }
 }
 
@@ -90,12 +90,49 @@ fn unknown<T, E>(error: aws_sdk_s3::error::SdkError<E>) -> Check<T>
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    let reason = match (error.code(), error.message()) {
+    Check::Unknown {
+        unknown: brief(&error),
+    }
+}
+
+/// An S3 error in one short line: the store's code and message when it
+/// sent them, else the SDK's account without its debug dump.
+fn brief<E>(error: &aws_sdk_s3::error::SdkError<E>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    const LIMIT: usize = 300;
+    match (error.code(), error.message()) {
         (Some(code), Some(message)) => format!("{code}: {message}"),
         (Some(code), None) => code.to_string(),
-        _ => DisplayErrorContext(&error).to_string(),
-    };
-    Check::Unknown { unknown: reason }
+        _ => {
+            let mut text = DisplayErrorContext(error).to_string();
+            // The context ends with a Debug dump of the whole error.
+            for dump in [
+                " (ServiceError(",
+                " (DispatchFailure(",
+                " (TimeoutError(",
+                " (ResponseError(",
+                " (ConstructionFailure(",
+            ] {
+                if let Some(cut) = text.find(dump) {
+                    text.truncate(cut);
+                }
+            }
+            if text.len() > LIMIT {
+                let mut end = LIMIT;
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                text.truncate(end);
+                text.push('…');
+            }
+            match error.raw_response() {
+                Some(raw) => format!("HTTP {}: {text}", raw.status().as_u16()),
+                None => text,
+            }
+        }
+    }
 }
 
 /// Storage classes whose objects must be restored before they can be read.
