@@ -429,6 +429,46 @@ fn jsonl(output: &std::process::Output) -> Vec<Value> {
         .collect()
 }
 
+/// Creates a bucket holding `objects` (key, body).
+fn fill(server: &S3Server, bucket: &str, objects: &[(&str, Vec<u8>)]) {
+    let (runtime, client) = client(server);
+    runtime.block_on(async {
+        client.create_bucket().bucket(bucket).send().await.unwrap();
+        for (key, body) in objects {
+            client
+                .put_object()
+                .bucket(bucket)
+                .key(*key)
+                .body(body.clone().into())
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+}
+
+/// `assay scan TARGETS --format json` against the server; the report.
+fn scan_json(server: &S3Server, targets: &[&str]) -> Value {
+    let output = assay_s3()
+        .arg("scan")
+        .args(targets)
+        .args([
+            "--format",
+            "json",
+            "--quiet",
+            "--endpoint-url",
+            &server.endpoint,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
 #[test]
 fn a_bucket_scan_gives_the_records_of_a_local_scan() {
     let server = start_server();
@@ -460,28 +500,22 @@ fn a_bucket_scan_gives_the_records_of_a_local_scan() {
 #[test]
 fn listing_follows_pages_and_prefixes() {
     let server = start_server();
-    let (runtime, client) = client(&server);
     let keys: Vec<String> = (0..1_050)
         .map(|i| format!("p{}/s{}/note-{i:04}.txt", i % 3, i % 7))
         .collect();
-    runtime.block_on(async {
-        client.create_bucket().bucket("many").send().await.unwrap();
-        for (i, key) in keys.iter().enumerate() {
+    let objects: Vec<(&str, Vec<u8>)> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, key)| {
             let body = if i % 100 == 0 {
                 format!("deploy token ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ01234{i:05}\n")
             } else {
                 format!("meeting note {i}\n")
             };
-            client
-                .put_object()
-                .bucket("many")
-                .key(key)
-                .body(body.into_bytes().into())
-                .send()
-                .await
-                .unwrap();
-        }
-    });
+            (key.as_str(), body.into_bytes())
+        })
+        .collect();
+    fill(&server, "many", &objects);
     let scan = |target: &str| {
         jsonl(
             &assay_s3()
@@ -575,30 +609,22 @@ fn an_object_deleted_after_listing_is_reported_and_the_rest_scanned() {
     use assay_scanner::source::s3::S3Client;
 
     let server = start_server();
-    let (runtime, client) = client(&server);
-    runtime.block_on(async {
-        client.create_bucket().bucket("gone").send().await.unwrap();
-        for (key, body) in [
+    fill(
+        &server,
+        "gone",
+        &[
             (
                 "a.env",
-                "GITHUB_TOKEN=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n",
+                b"GITHUB_TOKEN=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n".to_vec(),
             ),
-            ("b.txt", "soon deleted\n"),
+            ("b.txt", b"soon deleted\n".to_vec()),
             (
                 "c.env",
-                "GITHUB_TOKEN=ghp_ZyXwVuTsRqPoNmLkJiHgFeDcBa9876543210\n",
+                b"GITHUB_TOKEN=ghp_ZyXwVuTsRqPoNmLkJiHgFeDcBa9876543210\n".to_vec(),
             ),
-        ] {
-            client
-                .put_object()
-                .bucket("gone")
-                .key(key)
-                .body(body.as_bytes().to_vec().into())
-                .send()
-                .await
-                .unwrap();
-        }
-    });
+        ],
+    );
+    let (runtime, client) = client(&server);
     let scanner = std::sync::Arc::new(S3Client::from_sdk_config(client.config().clone()).unwrap());
     let listed: Vec<_> = scanner
         .objects("gone", "")
@@ -656,42 +682,19 @@ fn throttling_errors_resets_and_cut_bodies_are_retried_and_what_stays_broken_is_
     }
     big.extend_from_slice(b"SLACK=xoxb-1234567890-1234567890123-aBcDeFgHiJkLmNoPqRsTuVwX\n");
     let small = b"GITHUB_TOKEN=ghp_ZyXwVuTsRqPoNmLkJiHgFeDcBa9876543210\n".to_vec();
-    let (runtime, client) = client(&server);
-    runtime.block_on(async {
-        client
-            .create_bucket()
-            .bucket("faults")
-            .send()
-            .await
-            .unwrap();
-        for key in [
-            "slow.env",
-            "flaky.env",
-            "reset.env",
-            "denied.env",
-            "throttled.env",
-        ] {
-            client
-                .put_object()
-                .bucket("faults")
-                .key(key)
-                .body(small.clone().into())
-                .send()
-                .await
-                .unwrap();
-        }
-        // Bodies large enough that a cut falls after the headers went out.
-        for key in ["cut.env", "broken.env"] {
-            client
-                .put_object()
-                .bucket("faults")
-                .key(key)
-                .body(big.clone().into())
-                .send()
-                .await
-                .unwrap();
-        }
-    });
+    // Big bodies, so that a cut falls after the headers went out.
+    let mut objects: Vec<(&str, Vec<u8>)> =
+        vec![("cut.env", big.clone()), ("broken.env", big.clone())];
+    for key in [
+        "slow.env",
+        "flaky.env",
+        "reset.env",
+        "denied.env",
+        "throttled.env",
+    ] {
+        objects.push((key, small.clone()));
+    }
+    fill(&server, "faults", &objects);
     let local = tempfile::tempdir().unwrap();
     std::fs::write(local.path().join("cut.env"), &big).unwrap();
     let (_, local_records) = scan_records(&local.path().join("cut.env"), &[]);
@@ -809,24 +812,10 @@ fn throttling_errors_resets_and_cut_bodies_are_retried_and_what_stays_broken_is_
 #[test]
 fn bucket_posture_raises_a_public_buckets_risk_and_unread_checks_are_reported() {
     let server = start_server();
-    let (runtime, client) = client(&server);
-    runtime.block_on(async {
-        for bucket in ["open", "plain"] {
-            client.create_bucket().bucket(bucket).send().await.unwrap();
-            client
-                .put_object()
-                .bucket(bucket)
-                .key("ci/.env")
-                .body(
-                    b"GITHUB_TOKEN=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n"
-                        .to_vec()
-                        .into(),
-                )
-                .send()
-                .await
-                .unwrap();
-        }
-    });
+    let token = b"GITHUB_TOKEN=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n".to_vec();
+    for bucket in ["open", "plain"] {
+        fill(&server, bucket, &[("ci/.env", token.clone())]);
+    }
     let faults = &server.faults;
     let error = |code: &str| {
         format!(
@@ -874,24 +863,7 @@ fn bucket_posture_raises_a_public_buckets_risk_and_unread_checks_are_reported() 
         "<BucketLoggingStatus><LoggingEnabled><TargetBucket>logs</TargetBucket><TargetPrefix>open/</TargetPrefix></LoggingEnabled></BucketLoggingStatus>",
     );
     faults.answer("/plain/", "acl", 403, &error("AccessDenied"));
-    let output = assay_s3()
-        .args([
-            "scan",
-            "s3://open",
-            "s3://plain",
-            "--format",
-            "json",
-            "--quiet",
-        ])
-        .args(["--endpoint-url", &server.endpoint])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let report = scan_json(&server, &["s3://open", "s3://plain"]);
     let object_risk = report["objects"][0]["risk"].as_u64().unwrap();
     assert!(object_risk >= 3, "{object_risk}");
     let buckets = report["buckets"].as_array().unwrap();
@@ -1028,33 +1000,14 @@ fn a_256_mib_object_streams_through_in_bounded_memory() {
 #[test]
 fn s3_alone_scans_every_bucket_the_credentials_can_list() {
     let server = start_server();
-    let (runtime, client) = client(&server);
-    runtime.block_on(async {
-        for bucket in ["alpha", "beta"] {
-            client.create_bucket().bucket(bucket).send().await.unwrap();
-            for key in ["one.txt", "deep/two.txt"] {
-                client
-                    .put_object()
-                    .bucket(bucket)
-                    .key(key)
-                    .body(format!("{bucket} {key}\n").into_bytes().into())
-                    .send()
-                    .await
-                    .unwrap();
-            }
-        }
-    });
-    let output = assay_s3()
-        .args(["scan", "s3://", "--format", "json", "--quiet"])
-        .args(["--endpoint-url", &server.endpoint])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    for bucket in ["alpha", "beta"] {
+        let objects: Vec<(&str, Vec<u8>)> = ["one.txt", "deep/two.txt"]
+            .into_iter()
+            .map(|key| (key, format!("{bucket} {key}\n").into_bytes()))
+            .collect();
+        fill(&server, bucket, &objects);
+    }
+    let report = scan_json(&server, &["s3://"]);
     let uris: Vec<&str> = report["objects"]
         .as_array()
         .unwrap()
