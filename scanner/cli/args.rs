@@ -77,7 +77,7 @@ pub struct ScanArgs {
     /// Write the report here instead of standard output.
     #[arg(long, value_name = "PATH")]
     pub output: Option<PathBuf>,
-    /// Exit with status 1 if any object scores at or above N (1-10).
+    /// Exit with status 1 if any object or bucket scores at or above N (1-10).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=10))]
     pub fail_at: Option<u8>,
     /// Worker threads (default: one per core).

@@ -812,9 +812,10 @@ fn throttling_errors_resets_and_cut_bodies_are_retried_and_what_stays_broken_is_
 #[test]
 fn bucket_posture_raises_a_public_buckets_risk_and_unread_checks_are_reported() {
     let server = start_server();
-    let token = b"GITHUB_TOKEN=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n".to_vec();
+    // A web server log: risk 3, so the +5 of exposure shows uncapped.
+    let log = std::fs::read(repo().join("demo/bucket/logs/access-2026-11-02.log")).unwrap();
     for bucket in ["open", "plain"] {
-        fill(&server, bucket, &[("ci/.env", token.clone())]);
+        fill(&server, bucket, &[("logs/access.log", log.clone())]);
     }
     let faults = &server.faults;
     let error = |code: &str| {
@@ -865,7 +866,7 @@ fn bucket_posture_raises_a_public_buckets_risk_and_unread_checks_are_reported() 
     faults.answer("/plain/", "acl", 403, &error("AccessDenied"));
     let report = scan_json(&server, &["s3://open", "s3://plain"]);
     let object_risk = report["objects"][0]["risk"].as_u64().unwrap();
-    assert!(object_risk >= 3, "{object_risk}");
+    assert_eq!(object_risk, 3);
     let buckets = report["buckets"].as_array().unwrap();
     assert_eq!(buckets.len(), 2, "{buckets:?}");
     let open = &buckets[0];
@@ -884,7 +885,7 @@ fn bucket_posture_raises_a_public_buckets_risk_and_unread_checks_are_reported() 
             {"grantee": {"other_account": "partner9"}, "permission": "READ"},
         ])
     );
-    assert_eq!(open["risk"].as_u64().unwrap(), (object_risk + 5).min(10));
+    assert_eq!(open["risk"].as_u64().unwrap(), 8);
     let explained: Vec<&str> = open["risk_factors"]
         .as_array()
         .unwrap()
@@ -922,6 +923,19 @@ fn bucket_posture_raises_a_public_buckets_risk_and_unread_checks_are_reported() 
             reason(check)
         );
     }
+
+    // --fail-at counts buckets: no object reaches 8, the exposed bucket does.
+    let gate = |threshold: &str| {
+        assay_s3()
+            .args(["scan", "s3://open", "--format", "jsonl", "--quiet"])
+            .args(["--fail-at", threshold, "--endpoint-url", &server.endpoint])
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(gate("8"), Some(1));
+    assert_eq!(gate("9"), Some(0));
 }
 
 /// Runs a command to its end, watching its peak resident set (`VmHWM`)

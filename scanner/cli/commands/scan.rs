@@ -190,9 +190,16 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     if !args.quiet && format != Format::Table {
         eprintln!("assay: {}", report.summary);
     }
-    let reached = args
-        .fail_at
-        .is_some_and(|threshold| report.summary.max_risk >= threshold);
+    // SPEC: any object or bucket at or above the threshold.
+    let bucket_max = report
+        .buckets
+        .iter()
+        .filter_map(|b| b["risk"].as_u64())
+        .max()
+        .unwrap_or(0);
+    let reached = args.fail_at.is_some_and(|threshold| {
+        report.summary.max_risk >= threshold || bucket_max >= u64::from(threshold)
+    });
     Ok(if reached { EXIT_THRESHOLD } else { EXIT_OK })
 }
 
