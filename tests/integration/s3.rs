@@ -42,12 +42,68 @@ pub struct Faults {
     /// ...), which s3s-fs does not implement: (path, sub-resource) →
     /// (status, XML).
     canned: Arc<Mutex<HashMap<(String, String), CannedAnswer>>>,
+    /// Buckets living in another region (bucket → region), as S3 treats
+    /// them: requests signed for another region get a 301 naming it.
+    regions: Arc<Mutex<HashMap<String, String>>>,
+    /// Every request: method, path and the region it was signed for.
+    signed: Arc<Mutex<Vec<(String, String, String)>>>,
 }
 
 /// A status and XML body.
 type CannedAnswer = (u16, String);
 
 impl Faults {
+    pub fn place_bucket(&self, bucket: &str, region: &str) {
+        self.regions
+            .lock()
+            .unwrap()
+            .insert(bucket.to_string(), region.to_string());
+    }
+
+    pub fn signed(&self) -> Vec<(String, String, String)> {
+        self.signed.lock().unwrap().clone()
+    }
+
+    /// Records the request's signing region; a 301 if its bucket lives
+    /// elsewhere.
+    fn wrong_region(
+        &self,
+        request: &http::Request<hyper::body::Incoming>,
+    ) -> Option<http::Response<s3s::Body>> {
+        // SigV4: Credential=KEY/DATE/REGION/s3/aws4_request
+        let region = request
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split("Credential=").nth(1))
+            .and_then(|c| c.split('/').nth(2))
+            .unwrap_or_default()
+            .to_string();
+        let path = request.uri().path().to_string();
+        self.signed.lock().unwrap().push((
+            request.method().to_string(),
+            path.clone(),
+            region.clone(),
+        ));
+        let bucket = path
+            .trim_start_matches('/')
+            .split('/')
+            .next()
+            .unwrap_or_default();
+        let home = self.regions.lock().unwrap().get(bucket).cloned()?;
+        (home != region).then(|| {
+            http::Response::builder()
+                .status(301)
+                .header("x-amz-bucket-region", home)
+                .header("content-type", "application/xml")
+                .body(s3s::Body::from(
+                    "<Error><Code>PermanentRedirect</Code><Message>wrong region</Message></Error>"
+                        .to_string(),
+                ))
+                .unwrap()
+        })
+    }
+
     pub fn answer(&self, path: &str, subresource: &str, status: u16, xml: &str) {
         self.canned.lock().unwrap().insert(
             (path.to_string(), subresource.to_string()),
@@ -155,9 +211,10 @@ pub fn start_server() -> S3Server {
                 hyper::service::service_fn(move |request: http::Request<hyper::body::Incoming>| {
                     let service = service.clone();
                     let get = request.method() == http::Method::GET;
-                    let canned = get
-                        .then(|| injected.canned(request.uri().path(), request.uri().query()))
-                        .flatten();
+                    let canned = injected.wrong_region(&request).or_else(|| {
+                        get.then(|| injected.canned(request.uri().path(), request.uri().query()))
+                            .flatten()
+                    });
                     let fault = get.then(|| injected.next(request.uri().path())).flatten();
                     async move {
                         if let Some(response) = canned {
@@ -1044,4 +1101,41 @@ fn s3_alone_scans_every_bucket_the_credentials_can_list() {
         .map(|b| b["name"].as_str().unwrap())
         .collect();
     assert_eq!(buckets, ["alpha", "beta"]);
+}
+
+#[test]
+fn a_bucket_in_another_region_is_read_through_a_client_for_that_region() {
+    let server = start_server();
+    fill(
+        &server,
+        "far",
+        &[(
+            "keys/.env",
+            b"GITHUB_TOKEN=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n".to_vec(),
+        )],
+    );
+    server.faults.place_bucket("far", "eu-west-1");
+    let before = server.faults.signed().len();
+    let report = scan_json(&server, &["s3://far"]);
+    let objects = report["objects"].as_array().unwrap();
+    assert_eq!(objects.len(), 1);
+    assert_eq!(objects[0]["errors"], serde_json::json!([]));
+    assert!(regex_ids(&objects[0]).contains(&"github_key".to_string()));
+    let signed = server.faults.signed().split_off(before);
+    // Asked once in our region (us-east-1), answered with a 301 naming
+    // eu-west-1; everything after is signed for eu-west-1.
+    let far: Vec<&(String, String, String)> = signed
+        .iter()
+        .filter(|(_, path, _)| path.starts_with("/far"))
+        .collect();
+    assert_eq!(far[0].0, "HEAD");
+    assert_eq!(far[0].2, "us-east-1");
+    let listing_and_reads: Vec<_> = far.iter().filter(|(m, _, _)| m == "GET").collect();
+    assert!(listing_and_reads.len() >= 2, "{far:?}");
+    assert!(
+        listing_and_reads
+            .iter()
+            .all(|(_, _, region)| region == "eu-west-1"),
+        "{far:?}"
+    );
 }

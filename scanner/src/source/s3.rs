@@ -148,7 +148,7 @@ fn needs_restore(class: Option<&ObjectStorageClass>) -> Option<String> {
 /// A blocking S3 client (its own small runtime).
 pub struct S3Client {
     client: aws_sdk_s3::Client,
-    runtime: tokio::runtime::Runtime,
+    runtime: Arc<tokio::runtime::Runtime>,
 }
 
 impl S3Client {
@@ -201,7 +201,10 @@ impl S3Client {
                 .build();
             aws_sdk_s3::Client::from_conf(config)
         });
-        Ok(Self { client, runtime })
+        Ok(Self {
+            client,
+            runtime: Arc::new(runtime),
+        })
     }
 
     /// A client from a ready SDK configuration, for callers that build
@@ -214,7 +217,7 @@ impl S3Client {
             .map_err(S3Error::Runtime)?;
         Ok(Self {
             client: aws_sdk_s3::Client::from_conf(config),
-            runtime,
+            runtime: Arc::new(runtime),
         })
     }
 
@@ -235,10 +238,48 @@ impl S3Client {
         })
     }
 
+    /// A client for the bucket's own region. S3 answers requests sent to
+    /// another region with a redirect, so the bucket's region is asked
+    /// (HeadBucket's `x-amz-bucket-region`, sent even with 301 and 403
+    /// answers) and a client made for it when it differs from ours.
+    pub fn for_bucket(self: &Arc<Self>, bucket: &str) -> Arc<Self> {
+        let ours = self
+            .client
+            .config()
+            .region()
+            .map(|r| r.as_ref().to_string());
+        let theirs = self.runtime.block_on(async {
+            match self.client.head_bucket().bucket(bucket).send().await {
+                Ok(out) => out.bucket_region().map(str::to_string),
+                Err(e) => e
+                    .raw_response()
+                    .and_then(|r| r.headers().get("x-amz-bucket-region"))
+                    .map(str::to_string),
+            }
+        });
+        match theirs {
+            Some(region) if ours.as_deref() != Some(region.as_str()) => {
+                tracing::debug!("s3://{bucket} is in {region}; using a client for that region");
+                let config = self
+                    .client
+                    .config()
+                    .to_builder()
+                    .region(aws_sdk_s3::config::Region::new(region))
+                    .build();
+                Arc::new(Self {
+                    client: aws_sdk_s3::Client::from_conf(config),
+                    runtime: Arc::clone(&self.runtime),
+                })
+            }
+            _ => Arc::clone(self),
+        }
+    }
+
     /// Reads a bucket's configuration (six calls). A call that is denied,
     /// unimplemented or failing leaves that check unknown with the reason.
-    pub fn posture(&self, bucket: &str) -> BucketPosture {
-        let c = &self.client;
+    pub fn posture(self: &Arc<Self>, bucket: &str) -> BucketPosture {
+        let regional = self.for_bucket(bucket);
+        let c = &regional.client;
         self.runtime.block_on(async {
             let default_encryption = match c.get_bucket_encryption().bucket(bucket).send().await {
                 Ok(out) => Check::Known(out.server_side_encryption_configuration().and_then(
@@ -339,14 +380,14 @@ impl S3Client {
 
     /// The objects under `s3://bucket/prefix`, listed lazily a page at a
     /// time so listing overlaps classification and memory does not grow
-    /// with the bucket.
+    /// with the bucket; read through a client for the bucket's region.
     pub fn objects(
         self: &Arc<Self>,
         bucket: &str,
         prefix: &str,
     ) -> impl Iterator<Item = Discovered> + Send + use<> {
         ObjectListing {
-            client: Arc::clone(self),
+            client: self.for_bucket(bucket),
             bucket: bucket.to_string(),
             prefix: prefix.to_string(),
             token: None,
