@@ -383,30 +383,16 @@ fn trail_verify_and_scan_read_a_trail_from_s3() {
     let data = work.path().join("data");
     std::fs::create_dir(&data).unwrap();
     std::fs::write(data.join("report.csv"), "id,card\n1,4539 1488 0343 6467\n").unwrap();
-    let output = assay_s3()
-        .args([
-            "scan",
+    let scanned = scan_json(
+        &server,
+        &[
             data.to_str().unwrap(),
             "--cloudtrail",
             "s3://trail-bucket/AWSLogs/",
             "--public-key",
             public.to_str().unwrap(),
-        ])
-        .args([
-            "--endpoint-url",
-            &server.endpoint,
-            "--format",
-            "json",
-            "--quiet",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+        ],
     );
-    let scanned: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(
         scanned["scan"]["inputs"][0]["source"],
         "s3://trail-bucket/AWSLogs/"
@@ -504,11 +490,11 @@ fn fill(server: &S3Server, bucket: &str, objects: &[(&str, Vec<u8>)]) {
     });
 }
 
-/// `assay scan TARGETS --format json` against the server; the report.
-fn scan_json(server: &S3Server, targets: &[&str]) -> Value {
+/// `assay scan ARGS --format json` against the server; the report.
+fn scan_json(server: &S3Server, args: &[&str]) -> Value {
     let output = assay_s3()
         .arg("scan")
-        .args(targets)
+        .args(args)
         .args([
             "--format",
             "json",
