@@ -1116,6 +1116,11 @@ fn a_bucket_in_another_region_is_read_through_a_client_for_that_region() {
         .collect();
     assert_eq!(far[0].0, "HEAD");
     assert_eq!(far[0].2, "us-east-1");
+    let heads = far.iter().filter(|(m, _, _)| m == "HEAD").count();
+    assert_eq!(
+        heads, 1,
+        "the listing and the posture checks share one answer"
+    );
     let listing_and_reads: Vec<_> = far.iter().filter(|(m, _, _)| m == "GET").collect();
     assert!(listing_and_reads.len() >= 2, "{far:?}");
     assert!(

@@ -149,6 +149,9 @@ fn needs_restore(class: Option<&ObjectStorageClass>) -> Option<String> {
 pub struct S3Client {
     client: aws_sdk_s3::Client,
     runtime: Arc<tokio::runtime::Runtime>,
+    /// Each bucket's client once its region is known (`None`: this one),
+    /// so the listing and the posture checks ask HeadBucket only once.
+    regional: std::sync::Mutex<std::collections::HashMap<String, Option<Arc<S3Client>>>>,
 }
 
 impl S3Client {
@@ -204,6 +207,7 @@ impl S3Client {
         Ok(Self {
             client,
             runtime: Arc::new(runtime),
+            regional: Default::default(),
         })
     }
 
@@ -218,6 +222,7 @@ impl S3Client {
         Ok(Self {
             client: aws_sdk_s3::Client::from_conf(config),
             runtime: Arc::new(runtime),
+            regional: Default::default(),
         })
     }
 
@@ -243,6 +248,15 @@ impl S3Client {
     /// (HeadBucket's `x-amz-bucket-region`, sent even with 301 and 403
     /// answers) and a client made for it when it differs from ours.
     pub fn for_bucket(self: &Arc<Self>, bucket: &str) -> Arc<Self> {
+        let known = self
+            .regional
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(bucket)
+            .cloned();
+        if let Some(client) = known {
+            return client.unwrap_or_else(|| Arc::clone(self));
+        }
         let ours = self
             .client
             .config()
@@ -257,7 +271,7 @@ impl S3Client {
                     .map(str::to_string),
             }
         });
-        match theirs {
+        let client = match theirs {
             Some(region) if ours.as_deref() != Some(region.as_str()) => {
                 tracing::debug!("s3://{bucket} is in {region}; using a client for that region");
                 let config = self
@@ -266,13 +280,19 @@ impl S3Client {
                     .to_builder()
                     .region(aws_sdk_s3::config::Region::new(region))
                     .build();
-                Arc::new(Self {
+                Some(Arc::new(Self {
                     client: aws_sdk_s3::Client::from_conf(config),
                     runtime: Arc::clone(&self.runtime),
-                })
+                    regional: Default::default(),
+                }))
             }
-            _ => Arc::clone(self),
-        }
+            _ => None,
+        };
+        self.regional
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(bucket.to_string(), client.clone());
+        client.unwrap_or_else(|| Arc::clone(self))
     }
 
     /// Reads a bucket's configuration (six calls). A call that is denied,
