@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use assay_scanner::archive::Limits;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
@@ -117,6 +118,19 @@ pub struct ScanArgs {
     /// Scan a deterministic sample of PCT percent of the objects (by URI hash).
     #[arg(long, value_name = "PCT")]
     pub sample: Option<f64>,
+    /// Open archives nested at most this deep (0: do not open archives).
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_depth)]
+    pub max_archive_depth: u32,
+    /// Stop opening an object's archives after this many members, all levels together.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_entries)]
+    pub max_archive_entries: u64,
+    /// Stop decompressing an object after this many bytes, all levels together.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_bytes)]
+    pub max_archive_bytes: u64,
+    /// Stop decompressing an object past this many bytes out per byte stored
+    /// (checked once 64 MiB have come out).
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_ratio)]
+    pub max_archive_ratio: u64,
     /// Follow symbolic links (loops are detected and reported).
     #[arg(long)]
     pub follow: bool,
@@ -137,6 +151,18 @@ pub struct S3Args {
     /// A named profile from the AWS config and credentials files.
     #[arg(long, value_name = "P")]
     pub profile: Option<String>,
+}
+
+impl ScanArgs {
+    pub fn archive_limits(&self) -> Limits {
+        Limits {
+            max_depth: self.max_archive_depth,
+            max_entries: self.max_archive_entries,
+            max_bytes: self.max_archive_bytes,
+            max_ratio: self.max_archive_ratio,
+            ..Limits::default()
+        }
+    }
 }
 
 impl S3Args {

@@ -3,6 +3,7 @@
 //! command line lives in `scanner/cli/` and drives this library.
 
 pub mod access;
+pub mod archive;
 pub mod error;
 pub mod pipeline;
 pub mod posture;

@@ -4,6 +4,7 @@
 //! scan goes on.
 
 use std::io::Read;
+use std::path::Path;
 use std::sync::Mutex;
 
 use assay_classifiers::content_type::TextEncoding;
@@ -11,9 +12,10 @@ use assay_classifiers::risk::content_risk;
 use assay_classifiers::{Classification, Classifiers};
 use rayon::iter::{ParallelBridge, ParallelIterator};
 
+use crate::archive::{self, Budget, Limits};
 use crate::error::ScanError;
 use crate::record::{ObjectError, ObjectRecord, ScanIssue};
-use crate::source::{Discovered, ObjectRef, OpenError};
+use crate::source::{Discovered, Location, ObjectRef, OpenError};
 
 /// Bytes read from an object at a time.
 pub const READ_SIZE: usize = 256 * 1024;
@@ -28,11 +30,13 @@ pub enum Event {
 /// Classifies every object the source yields on `jobs` threads and passes
 /// each record (or listing issue) to `sink` as soon as it is ready. The sink
 /// runs on the worker that produced the event, under a lock, so records are
-/// never queued and no writer thread has to be woken for each one.
+/// never queued and no writer thread has to be woken for each one. An
+/// archive yields a record per member as each is classified, then its own.
 pub fn run<I, S>(
     classifiers: &Classifiers,
     objects: I,
     jobs: usize,
+    limits: &Limits,
     sink: S,
 ) -> Result<(), ScanError>
 where
@@ -45,43 +49,223 @@ where
         .build()
         .map_err(|e| ScanError::Threads(jobs, e.to_string()))?;
     let sink = Mutex::new(sink);
+    let deliver = |event: Event| {
+        // A sink that panicked already took the scan down; keep going.
+        let mut sink = sink
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        (*sink)(event);
+    };
     pool.install(|| {
-        objects.par_bridge().for_each(|discovered| {
-            let event = match discovered {
+        objects
+            .par_bridge()
+            .for_each(|discovered| match discovered {
                 Discovered::Object(object) => {
-                    Event::Object(Box::new(classify_object(classifiers, &object)))
+                    classify_object(classifiers, &object, limits, &mut |record| {
+                        deliver(Event::Object(Box::new(record)));
+                    });
                 }
-                Discovered::Issue(issue) => Event::Issue(issue),
-            };
-            // A sink that panicked already took the scan down; keep going.
-            let mut sink = sink
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            (*sink)(event);
-        });
+                Discovered::Issue(issue) => deliver(Event::Issue(issue)),
+            });
     });
     Ok(())
 }
 
-/// Opens and classifies one object; never fails (problems go in `errors`).
-pub fn classify_object(classifiers: &Classifiers, object: &ObjectRef) -> ObjectRecord {
+/// Opens and classifies one object, and every member when it is an
+/// archive, handing each record to `emit`; never fails (problems go in
+/// the records' `errors`).
+pub fn classify_object(
+    classifiers: &Classifiers,
+    object: &ObjectRef,
+    limits: &Limits,
+    emit: &mut dyn FnMut(ObjectRecord),
+) {
     match object.open() {
-        Ok(mut reader) => classify_reader(classifiers, object, &mut reader),
+        Ok(mut reader) => {
+            let budget = Budget::new(*limits, object.size);
+            let expansion = Expansion {
+                classifiers,
+                budget: &budget,
+            };
+            let seekable = match &object.location {
+                Location::File(path) => Some(path.as_path()),
+                Location::S3(_) => None,
+            };
+            expansion.classify(object, &mut reader, 0, seekable, emit);
+        }
         Err(error) => {
             let kind = match error {
                 OpenError::NotRegular(_) => "not_regular",
                 OpenError::Io(_) => "unreadable",
                 OpenError::Remote { kind, .. } => kind,
             };
-            unread_record(
+            emit(unread_record(
                 classifiers,
                 object,
                 ObjectError {
                     kind,
                     message: error.to_string(),
                 },
-            )
+            ));
         }
+    }
+}
+
+/// Classification of one top-level object and, recursively, its members.
+struct Expansion<'a> {
+    classifiers: &'a Classifiers,
+    budget: &'a Budget,
+}
+
+impl Expansion<'_> {
+    /// Classifies a stream at `depth` levels of nesting: plain content as
+    /// one record, an archive as its members' records and then its own.
+    /// `file` is where a top-level local object can be re-opened (so a zip
+    /// is read in place, not spooled).
+    fn classify(
+        &self,
+        object: &ObjectRef,
+        reader: &mut dyn Read,
+        depth: u32,
+        file: Option<&Path>,
+        emit: &mut dyn FnMut(ObjectRecord),
+    ) {
+        let mut head = Vec::with_capacity(archive::HEAD_LEN);
+        let head_error = reader
+            .take(archive::HEAD_LEN as u64)
+            .read_to_end(&mut head)
+            .err();
+        let format = archive::Format::detect(&head).filter(|_| head_error.is_none());
+        let Some(format) = format else {
+            let mut rest = std::io::Cursor::new(head).chain(reader);
+            let mut record = classify_reader(self.classifiers, object, &mut rest);
+            if let Some(error) = head_error {
+                record.errors.push(self.read_error(0, &error));
+            }
+            self.name_read_errors(&mut record, depth);
+            emit(record);
+            return;
+        };
+        if depth >= self.budget.limits().max_depth {
+            let mut rest = std::io::Cursor::new(head).chain(reader);
+            let mut record = classify_reader(self.classifiers, object, &mut rest);
+            record.errors.push(ObjectError {
+                kind: "archive_limit",
+                message: format!(
+                    "{} archive nested {depth} levels deep: not opened (limit {})",
+                    format.name(),
+                    self.budget.limits().max_depth
+                ),
+            });
+            emit(record);
+            return;
+        }
+        // The archive's own record: what its header says it is (archives
+        // have no text of their own; their members carry the findings).
+        let mut classifier = self.classifiers.object(&object.name);
+        classifier.feed(&head);
+        let classification = classifier.finish();
+        let mut counted = Counted {
+            inner: std::io::Cursor::new(head).chain(reader),
+            bytes: 0,
+        };
+        let input = match file.filter(|_| format == archive::Format::Zip) {
+            Some(path) => match std::fs::File::open(path) {
+                Ok(file) => archive::Input::File(file),
+                Err(_) => archive::Input::Stream(Box::new(&mut counted)),
+            },
+            None => archive::Input::Stream(Box::new(&mut counted)),
+        };
+        let mut errors = Vec::new();
+        let walked = archive::walk(format, input, &object.name, self.budget, &mut |member| {
+            let member_object = member_of(object, &member);
+            match member.content {
+                archive::Content::Stream(stream) => {
+                    self.classify(&member_object, stream, depth + 1, None, emit);
+                }
+                archive::Content::Encrypted => emit(unread_record(
+                    self.classifiers,
+                    &member_object,
+                    ObjectError {
+                        kind: "encrypted",
+                        message: "encrypted archive member: its content cannot be classified"
+                            .into(),
+                    },
+                )),
+                archive::Content::Unsupported(why) => emit(unread_record(
+                    self.classifiers,
+                    &member_object,
+                    ObjectError {
+                        kind: "unsupported",
+                        message: format!("archive member not decoded: {why}"),
+                    },
+                )),
+            }
+        });
+        if let Err(error) = walked {
+            errors.push(ObjectError {
+                kind: error.kind(),
+                message: format!(
+                    "{} archive: {error}; members before it were classified",
+                    format.name()
+                ),
+            });
+        }
+        let size = object.size.max(counted.bytes);
+        emit(build_record(object, size, classification, errors));
+    }
+
+    fn read_error(&self, read: u64, error: &std::io::Error) -> ObjectError {
+        ObjectError {
+            kind: "read",
+            message: format!(
+                "read failed after {read} bytes: {error}; findings cover those bytes only"
+            ),
+        }
+    }
+
+    /// Names what a failed read inside an archive was: a bomb limit
+    /// reached, or data that does not decode.
+    fn name_read_errors(&self, record: &mut ObjectRecord, depth: u32) {
+        if depth == 0 {
+            return;
+        }
+        for error in record.errors.iter_mut().filter(|e| e.kind == "read") {
+            error.kind = if self.budget.exceeded().is_some() {
+                "archive_limit"
+            } else {
+                "corrupt"
+            };
+        }
+    }
+}
+
+/// Counts the bytes an archive stream yields (a nested archive's size when
+/// its parent does not declare one).
+struct Counted<R> {
+    inner: R,
+    bytes: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+/// A member as an object of its own: `<archive uri>!/<member path>`. Its
+/// access is the archive's (reading the archive reads the member).
+fn member_of(archive: &ObjectRef, member: &archive::Member<'_>) -> ObjectRef {
+    ObjectRef {
+        uri: format!("{}!/{}", archive.uri, member.path),
+        name: member.path.clone(),
+        size: member.size.unwrap_or(0),
+        etag: None,
+        last_modified: archive.last_modified,
+        location: archive.location.clone(),
+        bucket_key: archive.bucket_key.clone(),
     }
 }
 

@@ -13,6 +13,7 @@ const DEMO_SECRETS: &[&str] = &[
     "N0rthw1nd-Inv#2026",
     "AIzaSyD4emoNorthwindK3yForGeocodingZ8xq",
     "qW8eR2tY6uI0oP4aS9dF1gH7",
+    "npm_Nw7RelK3aseTk9Qp2Zx8Vb4Mn6Lc1Hd5Jf0G",
 ];
 
 #[test]
@@ -24,7 +25,28 @@ fn demo_scan_finds_planted_secrets_with_locations_and_scores() {
         String::from_utf8_lossy(&output.stderr)
     );
     let files = walkdir_count(&repo().join("demo/bucket"));
-    assert_eq!(records.len(), files, "one record per file");
+    let (members, stored): (Vec<&serde_json::Value>, Vec<&serde_json::Value>) = records
+        .iter()
+        .partition(|r| r["uri"].as_str().unwrap().contains("!/"));
+    assert_eq!(stored.len(), files, "one record per file");
+    let mut member_uris: Vec<&str> = members.iter().map(|r| r["uri"].as_str().unwrap()).collect();
+    member_uris.sort();
+    assert_eq!(
+        member_uris,
+        [
+            "assets/team-photo.jpg!/instructions.txt",
+            "backups/web-release-2026-09.tgz!/web/.npmrc",
+            "backups/web-release-2026-09.tgz!/web/RELEASE-NOTES.txt",
+        ]
+        .map(|m| format!("{}/{m}", repo().join("demo/bucket").display())),
+        "a record per archive member"
+    );
+    let npmrc = record(&records, "web-release-2026-09.tgz!/web/.npmrc");
+    let token = &npmrc["regexes"][0];
+    assert_eq!(token["id"], "npm_access_token");
+    assert_eq!(token["locations"][0]["line"], 2);
+    assert_eq!(token["redacted"], "npm_…(40 chars)");
+    assert_eq!(npmrc["risk"], 8);
 
     let env = record(&records, "config/production.env");
     assert_eq!(env["risk"], 10);

@@ -526,7 +526,7 @@ fn a_bucket_scan_gives_the_records_of_a_local_scan() {
     let (_, local) = scan_records(&tree, &[]);
     let remote = by_key(&remote, "s3://demo");
     let local = by_key(&local, tree.to_str().unwrap());
-    assert_eq!(remote.len(), 20);
+    assert_eq!(remote.len(), 24, "21 objects and 3 archive members");
     assert_eq!(
         remote.keys().collect::<Vec<_>>(),
         local.keys().collect::<Vec<_>>()
@@ -647,6 +647,7 @@ fn listing_follows_pages_and_prefixes() {
 
 #[test]
 fn an_object_deleted_after_listing_is_reported_and_the_rest_scanned() {
+    use assay_scanner::archive::Limits;
     use assay_scanner::pipeline::classify_object;
     use assay_scanner::source::Discovered;
     use assay_scanner::source::s3::S3Client;
@@ -689,7 +690,14 @@ fn an_object_deleted_after_listing_is_reported_and_the_rest_scanned() {
     let classifiers = assay_classifiers::Classifiers::builtin().unwrap();
     let records: Vec<_> = listed
         .iter()
-        .map(|o| classify_object(&classifiers, o))
+        .map(|o| {
+            let mut records = Vec::new();
+            classify_object(&classifiers, o, &Limits::default(), &mut |r| {
+                records.push(r)
+            });
+            assert_eq!(records.len(), 1, "plain objects yield one record each");
+            records.remove(0)
+        })
         .collect();
     assert_eq!(records[1].uri, "s3://gone/b.txt");
     assert_eq!(records[1].errors.len(), 1);

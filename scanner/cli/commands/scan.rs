@@ -109,36 +109,46 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     )
     .chain(remote)
     .filter_map(move |discovered| scope.apply(discovered));
-    pipeline::run(&classifiers, objects_source, jobs, |event| match event {
-        Event::Object(record) => {
-            let mut record = record;
-            // Identities and buckets are judged by what objects hold,
-            // before access evidence.
-            if stats.is_some() || record.uri.starts_with("s3://") {
-                if let Some(id) = record.bucket_key.clone() {
-                    sensitive.insert(id, record.risk);
+    let limits = args.archive_limits();
+    pipeline::run(
+        &classifiers,
+        objects_source,
+        jobs,
+        &limits,
+        |event| match event {
+            Event::Object(record) => {
+                let mut record = record;
+                // Identities and buckets are judged by what objects hold,
+                // before access evidence.
+                if stats.is_some() || record.uri.starts_with("s3://") {
+                    // Archive members share their archive's key: it holds the
+                    // riskiest of them.
+                    if let Some(id) = record.bucket_key.clone() {
+                        let risk = sensitive.entry(id).or_insert(record.risk);
+                        *risk = (*risk).max(record.risk);
+                    }
+                }
+                if let Some(stats) = &stats {
+                    annotate(&mut record, stats);
+                }
+                summary.add(&record);
+                if format == Format::Jsonl {
+                    if write_error.is_none() {
+                        write_error = report::write_jsonl_record(&mut out, &record).err();
+                    }
+                } else {
+                    objects.push(*record);
                 }
             }
-            if let Some(stats) = &stats {
-                annotate(&mut record, stats);
-            }
-            summary.add(&record);
-            if format == Format::Jsonl {
-                if write_error.is_none() {
-                    write_error = report::write_jsonl_record(&mut out, &record).err();
+            Event::Issue(issue) => {
+                if !args.quiet && format == Format::Jsonl {
+                    tracing::warn!("{} {}: {}", issue.kind, issue.location, issue.message);
                 }
-            } else {
-                objects.push(*record);
+                summary.scan_issues += 1;
+                issues.push(issue);
             }
-        }
-        Event::Issue(issue) => {
-            if !args.quiet && format == Format::Jsonl {
-                tracing::warn!("{} {}: {}", issue.kind, issue.location, issue.message);
-            }
-            summary.scan_issues += 1;
-            issues.push(issue);
-        }
-    })?;
+        },
+    )?;
     if let Some(error) = write_error {
         return Err(error).context("writing the report");
     }
