@@ -1,6 +1,7 @@
 //! Integration tests: run the real `assay` binary on trees on disk.
 
 mod access;
+mod archives;
 mod clean_code;
 mod demo;
 mod faults;

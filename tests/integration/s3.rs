@@ -1138,3 +1138,57 @@ fn a_bucket_in_another_region_is_read_through_a_client_for_that_region() {
         "{far:?}"
     );
 }
+
+#[test]
+fn archives_in_a_bucket_are_opened_as_in_a_local_tree() {
+    let server = start_server();
+    let work = tempfile::tempdir().unwrap();
+    let app = work.path().join("app");
+    std::fs::create_dir(&app).unwrap();
+    std::fs::write(
+        app.join(".env"),
+        "# deploy\nGITHUB_TOKEN=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n",
+    )
+    .unwrap();
+    // Over the 8 MiB a zip is spooled in memory: this one goes to a temp file.
+    let status = Command::new("sh")
+        .args([
+            "-euc",
+            "head -c 9000000 /dev/urandom > app/noise.bin
+             mkdir bucket
+             zip -qr bucket/bundle.zip app
+             tar czf bucket/bundle.tgz app",
+        ])
+        .current_dir(work.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let tree = work.path().join("bucket");
+    upload(&server, "archives", &tree);
+    let remote = assay_s3()
+        .args(["scan", "s3://archives", "--format", "jsonl", "--quiet"])
+        .args(["--endpoint-url", &server.endpoint])
+        .output()
+        .unwrap();
+    let remote = by_key(&jsonl(&remote), "s3://archives");
+    let (_, local) = scan_records(&tree, &[]);
+    let local = by_key(&local, tree.to_str().unwrap());
+    assert_eq!(
+        remote.keys().collect::<Vec<_>>(),
+        [
+            "bundle.tgz",
+            "bundle.tgz!/app/.env",
+            "bundle.tgz!/app/noise.bin",
+            "bundle.zip",
+            "bundle.zip!/app/.env",
+            "bundle.zip!/app/noise.bin",
+        ]
+    );
+    assert_eq!(remote, local);
+    for archive in ["bundle.zip", "bundle.tgz"] {
+        let env = &remote[&format!("{archive}!/app/.env")];
+        assert_eq!(env["regexes"][0]["id"], "github_key");
+        assert_eq!(env["regexes"][0]["locations"][0]["line"], 2);
+        assert_eq!(remote[archive]["errors"], serde_json::json!([]));
+    }
+}
