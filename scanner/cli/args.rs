@@ -118,6 +118,11 @@ pub struct ScanArgs {
     /// Scan a deterministic sample of PCT percent of the objects (by URI hash).
     #[arg(long, value_name = "PCT")]
     pub sample: Option<f64>,
+    /// In buckets, scan every version of each object, not only the current
+    /// one (old versions leak too); needs s3:ListBucketVersions and
+    /// s3:GetObjectVersion.
+    #[arg(long)]
+    pub all_versions: bool,
     /// Open archives nested at most this deep (0: do not open archives).
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_depth)]
     pub max_archive_depth: u32,

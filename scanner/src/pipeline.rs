@@ -263,6 +263,7 @@ fn member_of(archive: &ObjectRef, member: &archive::Member<'_>) -> ObjectRef {
         name: member.path.clone(),
         size: member.size.unwrap_or(0),
         etag: None,
+        version_id: archive.version_id.clone(),
         last_modified: archive.last_modified,
         location: archive.location.clone(),
         bucket_key: archive.bucket_key.clone(),
@@ -345,6 +346,7 @@ fn build_record(
         uri: object.uri.clone(),
         size,
         etag: object.etag.clone(),
+        version_id: object.version_id.clone(),
         last_modified: object
             .last_modified
             .map(|t| humantime::format_rfc3339_seconds(t).to_string()),
@@ -389,6 +391,7 @@ mod tests {
             name: "x.txt".into(),
             size: 0,
             etag: None,
+            version_id: None,
             last_modified: None,
             location: Location::File("x.txt".into()),
             bucket_key: None,

@@ -14,6 +14,9 @@ pub struct ObjectRecord {
     pub uri: String,
     pub size: u64,
     pub etag: Option<String>,
+    /// The S3 version scanned; only with `--all-versions`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
     pub last_modified: Option<String>,
     pub content_type: Option<ContentTypeResult>,
     pub extension: ExtensionResult,

@@ -170,6 +170,7 @@ mod tests {
                 name: "a.csv".into(),
                 size,
                 etag: None,
+                version_id: None,
                 last_modified: Some(
                     SystemTime::now() - std::time::Duration::from_secs(age_days * 86_400),
                 ),

@@ -38,9 +38,9 @@ pub enum Fault {
 pub struct Faults {
     planned: Arc<Mutex<HashMap<String, VecDeque<Fault>>>>,
     gets: Arc<Mutex<HashMap<String, usize>>>,
-    /// Canned answers to bucket sub-resource GETs (`?acl`, `?policyStatus`,
-    /// ...), which s3s-fs does not implement: (path, sub-resource) →
-    /// (status, XML).
+    /// Canned answers to GETs s3s-fs does not implement: bucket
+    /// sub-resources (`?acl`, `?policyStatus`, `?versions`, ...) and object
+    /// versions (`versionId=v1`): (path, query name or pair) → (status, body).
     canned: Arc<Mutex<HashMap<(String, String), CannedAnswer>>>,
     /// Buckets living in another region (bucket → region), as S3 treats
     /// them: requests signed for another region get a 301 naming it.
@@ -113,10 +113,18 @@ impl Faults {
 
     fn canned(&self, path: &str, query: Option<&str>) -> Option<http::Response<s3s::Body>> {
         let canned = self.canned.lock().unwrap();
-        let (status, xml) = query?
-            .split('&')
-            .map(|pair| pair.split('=').next().unwrap_or(pair))
-            .find_map(|name| canned.get(&(path.to_string(), name.to_string())))?;
+        let lookup = |key: &str| canned.get(&(path.to_string(), key.to_string()));
+        // A whole `name=value` pair first (`versionId=v1`), then the name.
+        let pairs = query?.split('&');
+        let (status, xml) = pairs
+            .clone()
+            .filter(|pair| pair.contains('='))
+            .find_map(lookup)
+            .or_else(|| {
+                pairs
+                    .map(|pair| pair.split('=').next().unwrap_or(pair))
+                    .find_map(lookup)
+            })?;
         Some(
             http::Response::builder()
                 .status(*status)
@@ -671,7 +679,7 @@ fn an_object_deleted_after_listing_is_reported_and_the_rest_scanned() {
     let (runtime, client) = client(&server);
     let scanner = std::sync::Arc::new(S3Client::from_sdk_config(client.config().clone()).unwrap());
     let listed: Vec<_> = scanner
-        .objects("gone", "")
+        .objects("gone", "", assay_scanner::source::s3::Versions::Current)
         .map(|d| match d {
             Discovered::Object(object) => object,
             Discovered::Issue(issue) => panic!("{issue:?}"),
@@ -1191,4 +1199,136 @@ fn archives_in_a_bucket_are_opened_as_in_a_local_tree() {
         assert_eq!(env["regexes"][0]["locations"][0]["line"], 2);
         assert_eq!(remote[archive]["errors"], serde_json::json!([]));
     }
+}
+
+/// One `<Version>` of a ListObjectVersions answer.
+fn version_xml(key: &str, id: &str, latest: bool, body: &str) -> String {
+    use md5::Digest;
+    format!(
+        "<Version><Key>{key}</Key><VersionId>{id}</VersionId><IsLatest>{latest}</IsLatest>\
+         <LastModified>2026-10-0{}T00:00:00.000Z</LastModified><ETag>\"{:x}\"</ETag>\
+         <Size>{}</Size><StorageClass>STANDARD</StorageClass></Version>",
+        if latest { 2 } else { 1 },
+        md5::Md5::digest(body.as_bytes()),
+        body.len()
+    )
+}
+
+#[test]
+fn all_versions_scans_old_and_deleted_versions_too() {
+    let server = start_server();
+    let current = "# rotated: the token now lives in the vault\n";
+    let leaked = "# deploy\nGITHUB_TOKEN=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n";
+    let deleted = "x\nTOKEN=ghp_ZyXwVuTsRqPoNmLkJiHgFeDcBa9876543210\n";
+    fill(
+        &server,
+        "versioned",
+        &[("a.env", current.as_bytes().to_vec())],
+    );
+    let page = |versions: &str, next: Option<(&str, &str)>| {
+        let (truncated, markers) = match next {
+            Some((key, id)) => (
+                true,
+                format!(
+                    "<NextKeyMarker>{key}</NextKeyMarker><NextVersionIdMarker>{id}</NextVersionIdMarker>"
+                ),
+            ),
+            None => (false, String::new()),
+        };
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+             <ListVersionsResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\
+             <Name>versioned</Name><Prefix></Prefix><MaxKeys>1000</MaxKeys>\
+             <IsTruncated>{truncated}</IsTruncated>{markers}{versions}</ListVersionsResult>"
+        )
+    };
+    // Two pages: a.env's versions, then b.txt hidden by a delete marker.
+    let first =
+        version_xml("a.env", "v2", true, current) + &version_xml("a.env", "v1", false, leaked);
+    let second = "<DeleteMarker><Key>b.txt</Key><VersionId>d1</VersionId><IsLatest>true</IsLatest>\
+                  <LastModified>2026-10-03T00:00:00.000Z</LastModified></DeleteMarker>"
+        .to_string()
+        + &version_xml("b.txt", "b1", false, deleted);
+    let faults = &server.faults;
+    faults.answer(
+        "/versioned/",
+        "versions",
+        200,
+        &page(&first, Some(("a.env", "v1"))),
+    );
+    faults.answer("/versioned/", "key-marker=a.env", 200, &page(&second, None));
+    faults.answer("/versioned/a.env", "versionId=v2", 200, current);
+    faults.answer("/versioned/a.env", "versionId=v1", 200, leaked);
+    faults.answer("/versioned/b.txt", "versionId=b1", 200, deleted);
+
+    let report = scan_json(&server, &["s3://versioned", "--all-versions"]);
+
+    let objects: Vec<(&str, &str, Vec<&str>)> = report["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["uri"].as_str().unwrap(),
+                o["version_id"].as_str().unwrap(),
+                o["regexes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r["id"].as_str().unwrap())
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        objects,
+        [
+            ("s3://versioned/a.env", "v2", vec![]),
+            (
+                "s3://versioned/a.env?versionId=v1",
+                "v1",
+                vec!["github_key"]
+            ),
+            (
+                "s3://versioned/b.txt?versionId=b1",
+                "b1",
+                vec!["github_key"]
+            ),
+        ]
+    );
+    assert_eq!(
+        report["objects"][1]["regexes"][0]["locations"][0]["line"],
+        2
+    );
+    assert_eq!(report["buckets"][0]["objects"], 2, "two keys");
+
+    // A store that says "truncated" without a new marker cannot loop the
+    // listing: what it listed is scanned and the stop is reported.
+    fill(&server, "stuck", &[]);
+    faults.answer(
+        "/stuck/",
+        "versions",
+        200,
+        &page(&version_xml("a.env", "v1", false, leaked), None).replace(
+            "<IsTruncated>false</IsTruncated>",
+            "<IsTruncated>true</IsTruncated>",
+        ),
+    );
+    faults.answer("/stuck/a.env", "versionId=v1", 200, leaked);
+    let stuck = scan_json(&server, &["s3://stuck", "--all-versions"]);
+    assert_eq!(stuck["objects"][0]["regexes"][0]["id"], "github_key");
+    assert_eq!(stuck["errors"][0]["kind"], "unlistable");
+    assert!(
+        stuck["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("without a new marker")
+    );
+
+    // Without the flag only current objects are listed, with no version field.
+    let current_only = scan_json(&server, &["s3://versioned"]);
+    let objects = current_only["objects"].as_array().unwrap();
+    assert_eq!(objects.len(), 1);
+    assert_eq!(objects[0]["uri"], "s3://versioned/a.env");
+    assert!(objects[0].get("version_id").is_none());
 }

@@ -94,10 +94,15 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     scanned_buckets.sort();
     scanned_buckets.dedup();
     let lister = client.clone();
+    let versions = if args.all_versions {
+        s3::Versions::All
+    } else {
+        s3::Versions::Current
+    };
     let remote = buckets.into_iter().flat_map(move |(bucket, prefix)| {
         lister
             .as_ref()
-            .map(|client| client.objects(&bucket, &prefix))
+            .map(|client| client.objects(&bucket, &prefix, versions))
             .into_iter()
             .flatten()
     });

@@ -112,6 +112,7 @@ fn discovered(
         name: location,
         size: metadata.as_ref().map_or(0, |m| m.len()),
         etag: None,
+        version_id: None,
         last_modified: metadata.and_then(|m| m.modified().ok()),
         location: Location::File(path.to_path_buf()),
         bucket_key: None,

@@ -19,6 +19,8 @@ pub struct ObjectRef {
     pub name: String,
     pub size: u64,
     pub etag: Option<String>,
+    /// The S3 version, when versions were listed (`--all-versions`).
+    pub version_id: Option<String>,
     pub last_modified: Option<SystemTime>,
     pub location: Location,
     /// The bucket and key access logs name this object by. For a local

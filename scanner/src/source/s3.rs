@@ -135,14 +135,13 @@ where
     }
 }
 
-/// Storage classes whose objects must be restored before they can be read.
-fn needs_restore(class: Option<&ObjectStorageClass>) -> Option<String> {
-    match class? {
-        class @ (ObjectStorageClass::Glacier | ObjectStorageClass::DeepArchive) => {
-            Some(class.as_str().to_string())
-        }
-        _ => None,
-    }
+/// Storage classes whose objects must be restored before they can be read
+/// (by name: listings of objects and of versions type them apart).
+fn needs_restore(class: Option<&str>) -> Option<String> {
+    let class = class?;
+    (class == ObjectStorageClass::Glacier.as_str()
+        || class == ObjectStorageClass::DeepArchive.as_str())
+    .then(|| class.to_string())
 }
 
 /// A blocking S3 client (its own small runtime).
@@ -401,16 +400,22 @@ impl S3Client {
     /// The objects under `s3://bucket/prefix`, listed lazily a page at a
     /// time so listing overlaps classification and memory does not grow
     /// with the bucket; read through a client for the bucket's region.
+    /// With `versions`, every version is listed (ListObjectVersions): the
+    /// current one as `s3://bucket/key`, older ones (and those hidden by a
+    /// delete marker) as `s3://bucket/key?versionId=V`.
     pub fn objects(
         self: &Arc<Self>,
         bucket: &str,
         prefix: &str,
+        versions: Versions,
     ) -> impl Iterator<Item = Discovered> + Send + use<> {
         ObjectListing {
             client: self.for_bucket(bucket),
             bucket: bucket.to_string(),
             prefix: prefix.to_string(),
+            versions,
             token: None,
+            version_marker: None,
             done: false,
             page: VecDeque::new(),
         }
@@ -422,13 +427,15 @@ impl S3Client {
         bucket: &str,
         key: &str,
         etag: Option<&str>,
+        version: Option<&str>,
     ) -> Result<S3Reader, OpenError> {
-        let (body, length) = self.get(bucket, key, etag, 0)?;
+        let (body, length) = self.get(bucket, key, etag, version, 0)?;
         Ok(S3Reader {
             client: Arc::clone(self),
             bucket: bucket.to_string(),
             key: key.to_string(),
             etag: etag.map(str::to_string),
+            version: version.map(str::to_string),
             body,
             chunk: bytes::Bytes::new(),
             read: 0,
@@ -444,10 +451,16 @@ impl S3Client {
         bucket: &str,
         key: &str,
         etag: Option<&str>,
+        version: Option<&str>,
         start: u64,
     ) -> Result<(ByteStream, Option<u64>), OpenError> {
         self.runtime.block_on(async {
-            let mut request = self.client.get_object().bucket(bucket).key(key);
+            let mut request = self
+                .client
+                .get_object()
+                .bucket(bucket)
+                .key(key)
+                .set_version_id(version.map(str::to_string));
             if start > 0 {
                 request = request.range(format!("bytes={start}-"));
             }
@@ -478,8 +491,42 @@ impl S3Client {
                 .set_continuation_token(token)
                 .send()
                 .await
-                .map_err(|e| Self::failed(bucket, prefix, e))
+                .map_err(|e| Self::refused(bucket, prefix, &e))
         })
+    }
+
+    fn list_versions_page(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        key_marker: Option<String>,
+        version_marker: Option<String>,
+    ) -> Result<aws_sdk_s3::operation::list_object_versions::ListObjectVersionsOutput, S3Error>
+    {
+        self.runtime.block_on(async {
+            self.client
+                .list_object_versions()
+                .bucket(bucket)
+                .prefix(prefix)
+                .max_keys(PAGE_SIZE)
+                .set_key_marker(key_marker)
+                .set_version_id_marker(version_marker)
+                .send()
+                .await
+                .map_err(|e| Self::refused(bucket, prefix, &e))
+        })
+    }
+
+    /// A request the store answered with an error, in one line.
+    fn refused<E>(bucket: &str, key: &str, error: &aws_sdk_s3::error::SdkError<E>) -> S3Error
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        S3Error::Request {
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+            message: brief(error),
+        }
     }
 
     fn failed(bucket: &str, key: &str, error: impl std::error::Error) -> S3Error {
@@ -575,12 +622,26 @@ impl std::fmt::Debug for S3Client {
     }
 }
 
-/// A bucket listing read one ListObjectsV2 page at a time.
+/// Which objects a bucket listing yields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Versions {
+    /// The current version of each key (ListObjectsV2).
+    #[default]
+    Current,
+    /// Every version, non-current ones included (ListObjectVersions).
+    All,
+}
+
+/// A bucket listing read one ListObjectsV2 (or ListObjectVersions) page at
+/// a time.
 struct ObjectListing {
     client: Arc<S3Client>,
     bucket: String,
     prefix: String,
+    versions: Versions,
+    /// The continuation token, or with versions the key marker.
     token: Option<String>,
+    version_marker: Option<String>,
     done: bool,
     page: VecDeque<Discovered>,
 }
@@ -590,19 +651,12 @@ impl Iterator for ObjectListing {
 
     fn next(&mut self) -> Option<Discovered> {
         while self.page.is_empty() && !self.done {
-            match self
-                .client
-                .list_page(&self.bucket, &self.prefix, self.token.take())
-            {
-                Ok(page) => {
-                    self.token = page.next_continuation_token().map(str::to_string);
-                    self.done = !page.is_truncated().unwrap_or(false) || self.token.is_none();
-                    for object in page.contents() {
-                        if let Some(found) = self.discovered(object) {
-                            self.page.push_back(found);
-                        }
-                    }
-                }
+            let listed = match self.versions {
+                Versions::Current => self.next_page(),
+                Versions::All => self.next_versions_page(),
+            };
+            match listed {
+                Ok(()) => {}
                 Err(error) => {
                     // Objects already listed were scanned; say where listing stopped.
                     self.done = true;
@@ -618,32 +672,132 @@ impl Iterator for ObjectListing {
     }
 }
 
+/// What a listing says of one object or version.
+struct Listed<'a> {
+    key: &'a str,
+    size: Option<i64>,
+    etag: Option<&'a str>,
+    /// The version and whether it is the current one.
+    version: Option<(&'a str, bool)>,
+    last_modified: Option<&'a aws_sdk_s3::primitives::DateTime>,
+    storage_class: Option<&'a str>,
+}
+
 impl ObjectListing {
-    fn discovered(&self, object: &aws_sdk_s3::types::Object) -> Option<Discovered> {
-        let key = object.key()?;
-        let size = object
-            .size()
-            .and_then(|n| u64::try_from(n).ok())
-            .unwrap_or(0);
+    fn next_page(&mut self) -> Result<(), S3Error> {
+        let page = self
+            .client
+            .list_page(&self.bucket, &self.prefix, self.token.clone())?;
+        for object in page.contents() {
+            let Some(key) = object.key() else { continue };
+            let listed = Listed {
+                key,
+                size: object.size(),
+                etag: object.e_tag(),
+                version: None,
+                last_modified: object.last_modified(),
+                storage_class: object.storage_class().map(|c| c.as_str()),
+            };
+            if let Some(found) = self.discovered(listed) {
+                self.page.push_back(found);
+            }
+        }
+        let next = page.next_continuation_token().map(str::to_string);
+        self.done = !page.is_truncated().unwrap_or(false);
+        if !self.done {
+            self.advance(next.is_some() && next != self.token)?;
+        }
+        self.token = next;
+        Ok(())
+    }
+
+    fn next_versions_page(&mut self) -> Result<(), S3Error> {
+        let page = self.client.list_versions_page(
+            &self.bucket,
+            &self.prefix,
+            self.token.clone(),
+            self.version_marker.clone(),
+        )?;
+        // Delete markers hold no bytes; the versions they hide are listed
+        // (as non-current) and scanned.
+        for version in page.versions() {
+            let Some(key) = version.key() else { continue };
+            let listed = Listed {
+                key,
+                size: version.size(),
+                etag: version.e_tag(),
+                version: version
+                    .version_id()
+                    .map(|id| (id, version.is_latest().unwrap_or(false))),
+                last_modified: version.last_modified(),
+                storage_class: version.storage_class().map(|c| c.as_str()),
+            };
+            if let Some(found) = self.discovered(listed) {
+                self.page.push_back(found);
+            }
+        }
+        let next = (
+            page.next_key_marker().map(str::to_string),
+            page.next_version_id_marker().map(str::to_string),
+        );
+        self.done = !page.is_truncated().unwrap_or(false);
+        if !self.done {
+            let same = next == (self.token.clone(), self.version_marker.clone());
+            self.advance(next.0.is_some() && !same)?;
+        }
+        (self.token, self.version_marker) = next;
+        Ok(())
+    }
+
+    /// A truncated page must move the listing on: a store that answers
+    /// without a new marker would otherwise be listed forever.
+    fn advance(&mut self, moved: bool) -> Result<(), S3Error> {
+        if moved {
+            return Ok(());
+        }
+        self.done = true;
+        Err(S3Error::Request {
+            bucket: self.bucket.clone(),
+            key: self.prefix.clone(),
+            message: "the store returned a truncated listing page without a new marker; \
+                      listing stopped there"
+                .into(),
+        })
+    }
+
+    fn discovered(&self, listed: Listed<'_>) -> Option<Discovered> {
+        let key = listed.key;
+        let size = listed.size.and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
         // Zero-byte "folder" markers made by consoles are not objects to scan.
         if key.ends_with('/') && size == 0 {
             return None;
         }
-        let etag = object.e_tag().map(|e| e.trim_matches('"').to_string());
+        let etag = listed.etag.map(|e| e.trim_matches('"').to_string());
+        let uri = match listed.version {
+            Some((id, false)) => format!(
+                "s3://{}/{key}?versionId={}",
+                self.bucket,
+                percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC)
+            ),
+            _ => format!("s3://{}/{key}", self.bucket),
+        };
+        let version_id = listed.version.map(|(id, _)| id.to_string());
         Some(Discovered::Object(ObjectRef {
-            uri: format!("s3://{}/{key}", self.bucket),
+            uri,
             name: key.to_string(),
             size,
             etag: etag.clone(),
-            last_modified: object
-                .last_modified()
+            version_id: version_id.clone(),
+            last_modified: listed
+                .last_modified
                 .and_then(|t| std::time::SystemTime::try_from(*t).ok()),
             location: Location::S3(S3Object {
                 client: Arc::clone(&self.client),
                 bucket: self.bucket.clone(),
                 key: key.to_string(),
                 etag,
-                needs_restore: needs_restore(object.storage_class()),
+                version_id,
+                needs_restore: needs_restore(listed.storage_class),
             }),
             bucket_key: Some((self.bucket.clone(), key.to_string())),
         }))
@@ -657,6 +811,7 @@ pub struct S3Object {
     pub bucket: String,
     pub key: String,
     pub etag: Option<String>,
+    pub version_id: Option<String>,
     /// The storage class, when it must be restored before a read.
     pub needs_restore: Option<String>,
 }
@@ -671,8 +826,12 @@ impl S3Object {
                 ),
             });
         }
-        self.client
-            .reader(&self.bucket, &self.key, self.etag.as_deref())
+        self.client.reader(
+            &self.bucket,
+            &self.key,
+            self.etag.as_deref(),
+            self.version_id.as_deref(),
+        )
     }
 }
 
@@ -685,6 +844,7 @@ pub struct S3Reader {
     bucket: String,
     key: String,
     etag: Option<String>,
+    version: Option<String>,
     body: ByteStream,
     chunk: bytes::Bytes,
     read: u64,
@@ -711,7 +871,13 @@ impl S3Reader {
         );
         let (body, _) = self
             .client
-            .get(&self.bucket, &self.key, self.etag.as_deref(), self.read)
+            .get(
+                &self.bucket,
+                &self.key,
+                self.etag.as_deref(),
+                self.version.as_deref(),
+                self.read,
+            )
             .map_err(|e| {
                 std::io::Error::other(format!(
                     "s3://{}/{}: body interrupted ({why}); resuming at byte {} failed: {e}",
@@ -752,16 +918,13 @@ mod tests {
 
     #[test]
     fn archive_tiers_need_a_restore_and_instant_retrieval_does_not() {
+        assert_eq!(needs_restore(Some("GLACIER")).as_deref(), Some("GLACIER"));
         assert_eq!(
-            needs_restore(Some(&ObjectStorageClass::Glacier)).as_deref(),
-            Some("GLACIER")
-        );
-        assert_eq!(
-            needs_restore(Some(&ObjectStorageClass::DeepArchive)).as_deref(),
+            needs_restore(Some("DEEP_ARCHIVE")).as_deref(),
             Some("DEEP_ARCHIVE")
         );
-        assert_eq!(needs_restore(Some(&ObjectStorageClass::GlacierIr)), None);
-        assert_eq!(needs_restore(Some(&ObjectStorageClass::Standard)), None);
+        assert_eq!(needs_restore(Some("GLACIER_IR")), None);
+        assert_eq!(needs_restore(Some("STANDARD")), None);
         assert_eq!(needs_restore(None), None);
     }
 }
