@@ -37,6 +37,9 @@ pub enum Location {
 }
 
 /// What a source yields.
+// Nearly everything yielded is an object; boxing them to shrink the rare
+// issue would cost an allocation per object.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Discovered {
     Object(ObjectRef),
