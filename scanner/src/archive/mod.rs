@@ -365,12 +365,14 @@ mod tests {
         encoder.finish().unwrap()
     }
 
+    type Seen = Vec<(String, Vec<u8>)>;
+
     fn members(
         format: Format,
         bytes: Vec<u8>,
         name: &str,
         budget: &Budget,
-    ) -> (Vec<(String, Vec<u8>)>, Result<(), ArchiveError>) {
+    ) -> (Seen, Result<(), ArchiveError>) {
         let mut seen = Vec::new();
         let result = walk(
             format,
