@@ -26,6 +26,9 @@ pub enum CatalogError {
         id: String,
         message: String,
     },
+    /// The SVM document model or its category catalog does not load.
+    #[error(transparent)]
+    Model(#[from] crate::svm::SvmError),
     /// An automaton over keywords or anchors could not be built.
     #[error("keyword automaton for {what}: {message}")]
     Automaton { what: &'static str, message: String },

@@ -1,5 +1,5 @@
-//! assay's classifiers: content type, file extension, themes and regex
-//! detectors (the SVM document classifier joins them in its own module), with
+//! assay's classifiers: content type, file extension, themes, regex
+//! detectors and the SVM document classifier, with
 //! their data-driven catalogs and validators. No I/O and no async: callers
 //! feed bytes and get classifications back.
 //!
@@ -22,6 +22,7 @@ pub mod keywords;
 pub mod object;
 pub mod pii;
 pub mod risk;
+pub mod svm;
 pub mod theme;
 
 pub use catalog::Catalog;
@@ -43,6 +44,7 @@ pub struct Classifiers {
     detectors: DetectorSet,
     keywords: KeywordPass,
     names: pii::NameFinder,
+    documents: svm::DocumentClassifier,
     /// Media type -> position in `catalog.content_types`.
     content_index: std::collections::HashMap<String, usize>,
 }
@@ -58,6 +60,7 @@ impl Classifiers {
             extensions: ExtensionClassifier::new(&catalog),
             keywords: KeywordPass::new(&themes, &detectors)?,
             names: pii::NameFinder::new(),
+            documents: svm::DocumentClassifier::builtin()?,
             themes,
             detectors,
             content_index: catalog
@@ -77,6 +80,17 @@ impl Classifiers {
 
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
+    }
+
+    /// Uses another SVM document model (`--model`).
+    pub fn with_documents(mut self, documents: svm::DocumentClassifier) -> Self {
+        self.documents = documents;
+        self
+    }
+
+    /// The SVM document classifier in use.
+    pub fn documents(&self) -> &svm::DocumentClassifier {
+        &self.documents
     }
 
     /// The catalog item of a media type.

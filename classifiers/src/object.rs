@@ -17,6 +17,7 @@ use crate::detect::{MAX_SPAN, Scratch, redact};
 use crate::extension::ExtensionResult;
 use crate::keywords::AnchorHit;
 use crate::pii::PiiImpact;
+use crate::svm::SvmResult;
 use crate::theme::{ThemeCounts, ThemeResult};
 
 thread_local! {
@@ -65,6 +66,8 @@ pub struct Classification {
     pub regexes: Vec<RegexResult>,
     /// PII impact (Macie Classic's high / moderate / low) and its counts.
     pub pii: PiiImpact,
+    /// The SVM document classification; none for content with no text.
+    pub svm: Option<SvmResult>,
     /// How the content was read.
     #[serde(skip)]
     pub encoding: TextEncoding,
@@ -183,6 +186,8 @@ pub struct ObjectClassifier<'c> {
     tallies: Vec<DetectorTally>,
     scratch: Scratch,
     bytes: u64,
+    /// The start of the decoded text, for the SVM.
+    svm_head: Option<Vec<u8>>,
 }
 
 impl<'c> ObjectClassifier<'c> {
@@ -209,6 +214,7 @@ impl<'c> ObjectClassifier<'c> {
                 .with(|pool| pool.borrow_mut().take())
                 .unwrap_or_default(),
             bytes: 0,
+            svm_head: None,
         }
     }
 
@@ -274,6 +280,9 @@ impl<'c> ObjectClassifier<'c> {
 
     fn process(&mut self, last: bool) {
         let len = self.buf.len();
+        if self.first && self.scan_themes {
+            self.svm_head = Some(self.buf[..len.min(crate::svm::features::HEAD)].to_vec());
+        }
         let own_start = if self.first { 0 } else { MAX_SPAN.min(len) };
         let own_end = if last { len } else { len - MAX_SPAN };
         if own_start < own_end {
@@ -380,6 +389,15 @@ impl<'c> ObjectClassifier<'c> {
         let extension = classifiers.extensions.classify(&self.name, Some(&sniffed));
         let themes = classifiers.themes.results(&self.theme_counts);
         let pii = pii_impact(classifiers, self.names, &self.tallies);
+        let svm = self.svm_head.as_ref().map(|head| {
+            classifiers.documents.classify(
+                head,
+                &self.name,
+                self.bytes,
+                sniffed.encoding,
+                content_type.as_ref().map(|c| c.mime.as_str()),
+            )
+        });
         SCRATCH.with(|pool| *pool.borrow_mut() = Some(std::mem::take(&mut self.scratch)));
         self.tallies.sort_unstable_by_key(|t| t.detector);
         let detectors = classifiers.detectors.detectors();
@@ -405,6 +423,7 @@ impl<'c> ObjectClassifier<'c> {
             themes,
             regexes,
             pii,
+            svm,
             encoding: sniffed.encoding,
             bytes: self.bytes,
             content_scanned: self.scan_regexes,

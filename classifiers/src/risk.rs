@@ -55,6 +55,9 @@ pub fn content_risk(classification: &Classification) -> (u8, Vec<RiskFactor>) {
     for regex in &classification.regexes {
         add(format!("regexes:{}", regex.id), regex.risk);
     }
+    if let Some(svm) = &classification.svm {
+        add(format!("svm:{}", svm.category), svm.risk);
+    }
     factors.sort_by(|a, b| b.value.cmp(&a.value).then_with(|| a.detail.cmp(&b.detail)));
     let risk = factors.first().map_or(1, |f| f.value).clamp(1, 10);
     (risk, factors)

@@ -20,7 +20,10 @@ impl Cli {
     pub fn quiet(&self) -> bool {
         match &self.command {
             Command::Scan(args) => args.quiet,
-            Command::Rules { .. } | Command::Trail { .. } => false,
+            Command::Rules { .. }
+            | Command::Trail { .. }
+            | Command::Train(_)
+            | Command::Eval(_) => false,
         }
     }
 }
@@ -39,6 +42,44 @@ pub enum Command {
         #[command(subcommand)]
         command: TrailCommand,
     },
+    /// Train the SVM document model on a corpus (DIR/train/<category>/...).
+    Train(TrainArgs),
+    /// Per-category precision, recall, F1 and the confusion matrix of a model on a corpus.
+    Eval(EvalArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// The corpus: DIR/train/<category>/<files> (corpus/generate.py writes one).
+    #[arg(long, value_name = "DIR")]
+    pub corpus: PathBuf,
+    /// Where to write the model (JSON).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// The SVM's misclassification cost C.
+    #[arg(long, default_value_t = 0.5)]
+    pub c: f64,
+    /// Below this calibrated probability a document is `other`.
+    #[arg(long, default_value_t = 0.4)]
+    pub threshold: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The corpus: DIR/<split>/<category>/<files>, or DIR/<category>/<files>.
+    #[arg(long, value_name = "DIR")]
+    pub corpus: PathBuf,
+    /// A model saved by `assay train` (default: the one built in).
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// Which split to evaluate when the corpus has them.
+    #[arg(long, default_value = "test")]
+    pub split: String,
+    #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+    pub format: RulesFormat,
+    /// List every misclassified document.
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -123,6 +164,9 @@ pub struct ScanArgs {
     /// s3:GetObjectVersion.
     #[arg(long)]
     pub all_versions: bool,
+    /// An SVM document model saved by `assay train` (default: the one built in).
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
     /// Open archives nested at most this deep (0: do not open archives).
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_depth)]
     pub max_archive_depth: u32,

@@ -26,6 +26,8 @@ fn main() -> ExitCode {
         Command::Trail {
             command: TrailCommand::Verify(args),
         } => commands::trail::verify(args),
+        Command::Train(args) => commands::model::train(args),
+        Command::Eval(args) => commands::model::eval(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

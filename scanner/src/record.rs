@@ -24,9 +24,8 @@ pub struct ObjectRecord {
     pub regexes: Vec<RegexResult>,
     /// PII impact (high, moderate, low or none) with the counts behind it.
     pub pii: PiiImpact,
-    /// The SVM document classification; null until that classifier runs and
-    /// always null for content with no text.
-    pub svm: Option<serde_json::Value>,
+    /// The SVM document classification; null for content with no text.
+    pub svm: Option<assay_classifiers::svm::SvmResult>,
     /// Access statistics from CloudTrail and access logs; null when none
     /// were given.
     pub access: Option<crate::access::stats::ObjectAccess>,

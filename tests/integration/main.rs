@@ -5,6 +5,7 @@ mod archives;
 mod clean_code;
 mod demo;
 mod faults;
+mod model;
 mod s3;
 mod trail;
 mod util;

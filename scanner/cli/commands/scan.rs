@@ -69,7 +69,15 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
             .with_context(|| format!("target {target} does not exist or cannot be read"))?;
         paths.push(path);
     }
-    let classifiers = Classifiers::builtin().context("compiling the classifier catalog")?;
+    let mut classifiers = Classifiers::builtin().context("compiling the classifier catalog")?;
+    if let Some(path) = &args.model {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the SVM model {}", path.display()))?;
+        classifiers = classifiers.with_documents(
+            assay_classifiers::svm::DocumentClassifier::from_json(&text)
+                .with_context(|| format!("loading the SVM model {}", path.display()))?,
+        );
+    }
     let jobs = args.jobs.map_or_else(
         || std::thread::available_parallelism().map_or(1, |n| n.get()),
         usize::from,
@@ -182,7 +190,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
                 version: env!("CARGO_PKG_VERSION"),
             },
             catalog_version: Catalog::version(),
-            model_version: None,
+            model_version: Some(classifiers.documents().version().to_string()),
             inputs,
             fail_at: args.fail_at,
         },

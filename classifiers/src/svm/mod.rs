@@ -1,0 +1,465 @@
+//! The SVM document classifier, Macie Classic's fifth classifier: names the
+//! kind of document an object is (SPEC "SVM categories") from its
+//! [`features`].
+//!
+//! Training fits one linear `linfa-svm` model per category (one-vs-rest).
+//! A linear SVM is its separating hyperplane, so the model keeps each
+//! category's weights and bias; decision values go through a softmax whose
+//! temperature is fitted on the training set (the calibration), and below
+//! the confidence threshold a document is `other`. Same corpus, same
+//! options: same model bytes.
+//!
+//! ```
+//! use assay_classifiers::svm::DocumentClassifier;
+//! use assay_classifiers::content_type::TextEncoding;
+//! let documents = DocumentClassifier::builtin().unwrap();
+//! let text = b"import os\n\ndef main():\n    for name in os.listdir('.'):\n        print(name)\n\nif __name__ == '__main__':\n    main()\n";
+//! let found = documents.classify(text, "tool.py", text.len() as u64, TextEncoding::Utf8, Some("text/x-python"));
+//! assert_eq!((found.category.as_str(), found.subtype.as_deref()), ("source_code", Some("python")));
+//! ```
+
+pub mod features;
+
+use std::collections::BTreeMap;
+
+use linfa::prelude::*;
+use linfa_svm::Svm;
+use ndarray::{Array1, Array2, ArrayView1};
+use serde::{Deserialize, Serialize};
+
+use crate::content_type::TextEncoding;
+
+/// The categories, in SPEC order; `other` is the fallback.
+pub const CATEGORIES: [&str; 12] = [
+    "ebook",
+    "email",
+    "encryption_keys",
+    "financial",
+    "json",
+    "application_logs",
+    "database",
+    "source_code",
+    "web_languages",
+    "configuration",
+    "personal_records",
+    "other",
+];
+
+const OTHER: usize = 11;
+/// Label smoothing of the confidence calibration.
+const SMOOTHING: f64 = 0.1;
+/// Version of the feature code; a model built for another is refused.
+pub const FEATURES_VERSION: u32 = 1;
+const CATALOG: &str = include_str!("../../catalog/svm_categories.toml");
+const BUILTIN_MODEL: &str = include_str!("../../../models/svm.json");
+
+/// Why a model could not be trained or loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum SvmError {
+    #[error("SVM model is not valid: {0}")]
+    Model(String),
+    #[error(
+        "SVM model was built for features v{found} ({dim} values); this assay reads v{FEATURES_VERSION} ({expected} values)"
+    )]
+    Features {
+        found: u32,
+        dim: usize,
+        expected: usize,
+    },
+    #[error("SVM category catalog: {0}")]
+    Catalog(String),
+    #[error("training corpus has no {0} documents")]
+    EmptyCategory(&'static str),
+    #[error("training the {category} model failed: {message}")]
+    Training {
+        category: &'static str,
+        message: String,
+    },
+}
+
+/// What the classifier says of one document (SPEC record field `svm`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SvmResult {
+    pub category: String,
+    pub subtype: Option<String>,
+    /// Calibrated probability of `category`, 0 to 1.
+    pub confidence: f64,
+    pub risk: u8,
+}
+
+/// A trained model: per category, the hyperplane of its linear SVM.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentModel {
+    pub features_version: u32,
+    pub dim: usize,
+    pub categories: Vec<String>,
+    /// Below this calibrated probability a document is `other`.
+    pub threshold: f64,
+    /// Softmax temperature over decision values (fitted at training).
+    pub temperature: f64,
+    /// The SVM's C (misclassification cost) it was trained with.
+    pub c: f64,
+    pub weights: Vec<Vec<f64>>,
+    pub bias: Vec<f64>,
+}
+
+/// Training options.
+#[derive(Debug, Clone, Copy)]
+pub struct TrainOptions {
+    pub c: f64,
+    pub threshold: f64,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        Self {
+            c: 0.5,
+            threshold: 0.4,
+        }
+    }
+}
+
+impl DocumentModel {
+    /// Trains on feature vectors labelled with indices into [`CATEGORIES`]:
+    /// every fifth sample is held out to calibrate the confidence, the
+    /// rest train the SVMs.
+    pub fn train(samples: &[(Vec<f64>, usize)], options: TrainOptions) -> Result<Self, SvmError> {
+        let (held_out, fitted): (Vec<_>, Vec<_>) = samples
+            .iter()
+            .cloned()
+            .enumerate()
+            .partition(|(i, _)| i % 5 == 4);
+        let held_out: Vec<(Vec<f64>, usize)> = held_out.into_iter().map(|(_, s)| s).collect();
+        let samples: Vec<(Vec<f64>, usize)> = fitted.into_iter().map(|(_, s)| s).collect();
+        let samples = samples.as_slice();
+        let dim = features::DIM;
+        let records = Array2::from_shape_fn((samples.len(), dim), |(i, j)| samples[i].0[j]);
+        let mut weights = Vec::new();
+        let mut bias = Vec::new();
+        for (k, category) in CATEGORIES.iter().enumerate() {
+            let targets: Array1<bool> = samples.iter().map(|(_, label)| *label == k).collect();
+            let positives = targets.iter().filter(|t| **t).count();
+            if positives == 0 {
+                return Err(SvmError::EmptyCategory(category));
+            }
+            // One category against eleven: weigh its errors by the imbalance.
+            let balance = (samples.len() - positives) as f64 / positives as f64;
+            let dataset = Dataset::new(records.clone(), targets);
+            let svm: Svm<f64, bool> = Svm::<f64, bool>::params()
+                .pos_neg_weights(options.c * balance, options.c)
+                .linear_kernel()
+                .fit(&dataset)
+                .map_err(|e| SvmError::Training {
+                    category,
+                    message: e.to_string(),
+                })?;
+            // A linear SVM's decision value is w·x - rho: read w back one
+            // basis vector at a time.
+            let mut basis = Array1::<f64>::zeros(dim);
+            let w: Vec<f64> = (0..dim)
+                .map(|j| {
+                    basis[j] = 1.0;
+                    let wj = svm.weighted_sum(&basis);
+                    basis[j] = 0.0;
+                    wj
+                })
+                .collect();
+            weights.push(w);
+            bias.push(-svm.rho);
+        }
+        let mut model = Self {
+            features_version: FEATURES_VERSION,
+            dim,
+            categories: CATEGORIES.iter().map(|c| c.to_string()).collect(),
+            threshold: options.threshold,
+            temperature: 1.0,
+            c: options.c,
+            weights,
+            bias,
+        };
+        model.temperature = model.fit_temperature(&held_out);
+        Ok(model)
+    }
+
+    /// Decision value of every category.
+    pub fn decisions(&self, x: &[f64]) -> Vec<f64> {
+        let x = ArrayView1::from(x);
+        self.weights
+            .iter()
+            .zip(&self.bias)
+            .map(|(w, b)| ArrayView1::from(w.as_slice()).dot(&x) + b)
+            .collect()
+    }
+
+    /// Calibrated probability of every category.
+    pub fn probabilities(&self, x: &[f64]) -> Vec<f64> {
+        softmax(&self.decisions(x), self.temperature)
+    }
+
+    /// The category index and its probability (`other` below the threshold).
+    pub fn predict(&self, x: &[f64]) -> (usize, f64) {
+        let p = self.probabilities(x);
+        let (best, &confidence) = p
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .unwrap_or((OTHER, &0.0));
+        if confidence < self.threshold {
+            (OTHER, p.get(OTHER).copied().unwrap_or(0.0))
+        } else {
+            (best, confidence)
+        }
+    }
+
+    /// The softmax temperature that best explains held-out labels (lowest
+    /// log-loss, by golden-section search over log T). The targets are
+    /// smoothed (0.9 to the true category) so a corpus the SVMs separate
+    /// perfectly does not drive the temperature to zero and every
+    /// confidence to 1: real documents are less tidy than generated ones.
+    fn fit_temperature(&self, samples: &[(Vec<f64>, usize)]) -> f64 {
+        let decisions: Vec<(Vec<f64>, usize)> = samples
+            .iter()
+            .map(|(x, label)| (self.decisions(x), *label))
+            .collect();
+        let loss = |log_t: f64| -> f64 {
+            let t = log_t.exp();
+            decisions
+                .iter()
+                .map(|(d, label)| {
+                    let p = softmax(d, t);
+                    let rest = SMOOTHING / (p.len() - 1) as f64;
+                    p.iter()
+                        .enumerate()
+                        .map(|(k, pk)| {
+                            let target = if k == *label { 1.0 - SMOOTHING } else { rest };
+                            -target * pk.max(1e-12).ln()
+                        })
+                        .sum::<f64>()
+                })
+                .sum()
+        };
+        let (mut lo, mut hi) = (-5.0f64, 3.0f64);
+        let ratio = (5f64.sqrt() - 1.0) / 2.0;
+        for _ in 0..60 {
+            let a = hi - ratio * (hi - lo);
+            let b = lo + ratio * (hi - lo);
+            if loss(a) < loss(b) {
+                hi = b;
+            } else {
+                lo = a;
+            }
+        }
+        ((lo + hi) / 2.0).exp()
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    pub fn from_json(text: &str) -> Result<Self, SvmError> {
+        let model: Self = serde_json::from_str(text).map_err(|e| SvmError::Model(e.to_string()))?;
+        if model.features_version != FEATURES_VERSION || model.dim != features::DIM {
+            return Err(SvmError::Features {
+                found: model.features_version,
+                dim: model.dim,
+                expected: features::DIM,
+            });
+        }
+        if model.categories != CATEGORIES
+            || model.weights.len() != CATEGORIES.len()
+            || model.bias.len() != CATEGORIES.len()
+            || model.weights.iter().any(|w| w.len() != model.dim)
+        {
+            return Err(SvmError::Model(
+                "categories or weight shapes do not match SPEC's twelve categories".into(),
+            ));
+        }
+        Ok(model)
+    }
+}
+
+fn softmax(decisions: &[f64], temperature: f64) -> Vec<f64> {
+    let max = decisions.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let exp: Vec<f64> = decisions
+        .iter()
+        .map(|d| ((d - max) / temperature).exp())
+        .collect();
+    let sum: f64 = exp.iter().sum();
+    exp.iter().map(|e| e / sum).collect()
+}
+
+#[derive(Debug, Deserialize)]
+struct CategoryCatalog {
+    category: Vec<CategoryItem>,
+    languages: Languages,
+}
+
+#[derive(Debug, Deserialize)]
+struct CategoryItem {
+    id: String,
+    risk: u8,
+    subtypes: Vec<SubtypeRule>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SubtypeRule {
+    id: String,
+    #[serde(default)]
+    cues: Vec<String>,
+    #[serde(default)]
+    mimes: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Languages {
+    mimes: BTreeMap<String, String>,
+    extensions: BTreeMap<String, String>,
+}
+
+/// The model with its category catalog (risks and subtype rules).
+#[derive(Debug)]
+pub struct DocumentClassifier {
+    model: DocumentModel,
+    catalog: CategoryCatalog,
+    version: String,
+}
+
+impl DocumentClassifier {
+    /// The model shipped in `models/svm.json`.
+    pub fn builtin() -> Result<Self, SvmError> {
+        Self::from_json(BUILTIN_MODEL)
+    }
+
+    /// A model saved by `assay train`.
+    pub fn from_json(text: &str) -> Result<Self, SvmError> {
+        let model = DocumentModel::from_json(text)?;
+        let catalog: CategoryCatalog =
+            toml::from_str(CATALOG).map_err(|e| SvmError::Catalog(e.to_string()))?;
+        let ids: Vec<&str> = catalog.category.iter().map(|c| c.id.as_str()).collect();
+        if ids != CATEGORIES || catalog.category.iter().any(|c| !(1..=10).contains(&c.risk)) {
+            return Err(SvmError::Catalog(
+                "categories must be SPEC's twelve, in order, with risks 1-10".into(),
+            ));
+        }
+        // The version names the exact weights: FNV-1a of the model text.
+        let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+        Ok(Self {
+            model,
+            catalog,
+            version: format!("svm-linear-v{FEATURES_VERSION}-{hash:016x}"),
+        })
+    }
+
+    pub fn model(&self) -> &DocumentModel {
+        &self.model
+    }
+
+    /// The model's version, for reports.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// The default risk of a category.
+    pub fn risk(&self, category: usize) -> u8 {
+        self.catalog.category.get(category).map_or(1, |c| c.risk)
+    }
+
+    /// Classifies a document from the start of its text.
+    pub fn classify(
+        &self,
+        text: &[u8],
+        name: &str,
+        size: u64,
+        encoding: TextEncoding,
+        mime: Option<&str>,
+    ) -> SvmResult {
+        let x = features::extract(text, name, size, encoding);
+        let (category, confidence) = self.model.predict(&x);
+        let head = &text[..text.len().min(features::HEAD)];
+        SvmResult {
+            category: CATEGORIES[category].to_string(),
+            subtype: self.subtype(category, head, name, mime),
+            confidence: (confidence * 1000.0).round() / 1000.0,
+            risk: self.risk(category),
+        }
+    }
+
+    fn subtype(
+        &self,
+        category: usize,
+        head: &[u8],
+        name: &str,
+        mime: Option<&str>,
+    ) -> Option<String> {
+        if CATEGORIES[category] == "source_code" {
+            let languages = &self.catalog.languages;
+            let by_mime = mime.and_then(|m| languages.mimes.get(m));
+            let file = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
+            let by_ext = file
+                .rsplit_once('.')
+                .and_then(|(_, ext)| languages.extensions.get(ext));
+            return by_mime.or(by_ext).cloned();
+        }
+        let text = String::from_utf8_lossy(head);
+        self.catalog.category[category]
+            .subtypes
+            .iter()
+            .find(|rule| {
+                let cued = rule.cues.iter().any(|c| text.contains(c.as_str()));
+                let typed = mime.is_some_and(|m| rule.mimes.iter().any(|r| r == m));
+                cued || typed || (rule.cues.is_empty() && rule.mimes.is_empty())
+            })
+            .map(|rule| rule.id.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_model_and_catalog_load() {
+        let documents = DocumentClassifier::builtin().unwrap();
+        assert_eq!(documents.model().categories, CATEGORIES);
+        assert!(documents.version().starts_with("svm-linear-v1-"));
+        assert_eq!(documents.risk(11), 1);
+    }
+
+    #[test]
+    fn a_model_for_other_features_is_refused() {
+        let mut model = DocumentClassifier::builtin().unwrap().model().clone();
+        model.features_version += 1;
+        let error = DocumentModel::from_json(&model.to_json()).unwrap_err();
+        assert!(matches!(error, SvmError::Features { .. }), "{error}");
+    }
+
+    #[test]
+    fn training_separates_and_is_deterministic() {
+        // Two trivially different kinds of text per category.
+        let mut samples = Vec::new();
+        for (k, category) in CATEGORIES.iter().enumerate() {
+            for i in 0..6 {
+                let text = format!("{category} {category} {i} {}\n", "x".repeat(k + i));
+                samples.push((
+                    features::extract(text.as_bytes(), "doc", 40, TextEncoding::Utf8),
+                    k,
+                ));
+            }
+        }
+        let options = TrainOptions::default();
+        let model = DocumentModel::train(&samples, options).unwrap();
+        let again = DocumentModel::train(&samples, options).unwrap();
+        assert_eq!(model.to_json(), again.to_json());
+        let right = samples
+            .iter()
+            .filter(|(x, label)| model.predict(x).0 == *label)
+            .count();
+        assert!(
+            right >= samples.len() * 9 / 10,
+            "{right} of {}",
+            samples.len()
+        );
+    }
+}

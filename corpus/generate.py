@@ -1,0 +1,981 @@
+#!/usr/bin/env python3
+"""assay's corpus generator for the SVM document classifier.
+
+Writes DOCS documents per category (SPEC "SVM categories") under
+OUT/{train,test}/<category>/, a quarter of them to test. Every document is
+made here from the project's own word lists, grammars and format
+knowledge (each format written from its public description); no
+third-party text is copied in. Seeded: the same seed gives the same bytes.
+
+    python3 corpus/generate.py --out corpus/data [--seed 20261128] [--docs 400]
+"""
+
+import argparse
+import base64
+import json
+import os
+import random
+import string
+
+# ---------------------------------------------------------------- words
+
+NOUNS = """account address agreement analysis answer area army art attention authority
+balance bank base basis bed bill bird board body book border box branch bridge budget
+building business button cable camera capital car card case cash cause center chain
+chair chance change channel chapter charge child choice church circle city claim class
+client clock cloud club coast code coffee college color column committee company
+computer condition contract control corner cost council country county course court
+cover credit crowd culture cup customer cycle damage data date daughter deal debt
+decision degree delivery demand department design desk detail device director
+discount disease distance district doctor document door dream driver economy edge
+effect effort election energy engine engineer entry environment error estate event
+evidence exchange exercise experience expert face factor failure family farm father
+feature fee field figure file film finance fire firm fish floor flight flower focus
+food force forest form fortune frame freedom friend fruit fuel function fund future
+game garden gas gate glass goal gold government grade grain grant ground group growth
+guard guest guide habit hair half hall hand harbour head health heart heat height
+highway history holiday home horse hospital hotel hour house image impact income index
+industry influence injury input insurance interest invoice island issue item journey
+judge key kitchen knowledge lab lake land language law lawyer layer leader league
+letter level library license light limit line link list loan lock machine manager
+map margin market master match material meal measure meeting member memory message
+metal method middle mile mind minute mirror model moment money month morning mother
+motor mountain movement music name nation nature network news night noise north note
+notice number object office officer oil order output owner package page pain paint
+pair paper parent park part partner party passenger path patient pattern payment
+peace pension period permit person phone picture piece pilot plan plane plant plate
+platform player pocket point police policy pool population port position post pound
+power practice premium presence president pressure price principle printer prison
+problem process product profit program project property proposal protein pupil
+quality quarter question queue radio rail rain range rate reader reason record region
+report request research reserve resource response result return revenue review reward
+river road rock role roof room route row rule safety salary sale sample scale scene
+schedule school science score screen sea season seat second secret section sector
+security seed seller sense series server service session share ship shop shore
+signal silver sister site size skill sky sleep slope society software soil soldier
+solution song sound source south space speaker speech speed spirit sport spring
+square staff stage standard star state station status step stock stone store storm
+story strategy street strength stress structure student studio style subject success
+sugar summer supply surface survey system table target task tax teacher team
+technology temperature term test text theory thing thought ticket time title tool
+topic total tower town track trade traffic train transfer travel treatment tree trial
+trip truck trust truth union unit university user valley value van vehicle version
+view village visit voice volume wall war warning water wave way wealth weather week
+weight west wheel window wine winter witness woman wood word work worker world writer
+yard year youth zone""".split()
+
+VERBS = """accept achieve add agree allow announce answer appear apply argue arrange arrive
+ask attack attend avoid bear beat become begin believe belong break bring build burn
+buy call carry catch cause change charge check choose claim clean climb close collect
+come compare complain complete consider contain continue cook count cover create cross
+cut deal decide deliver demand depend describe design destroy develop die discover
+discuss divide draw dream drink drive drop earn eat enjoy enter escape examine exist
+expect explain express face fail fall feed feel fight fill find finish fly follow
+force forget forgive form gather give grow guess handle hang happen hate hear help
+hide hit hold hope hurry identify imagine improve include increase indicate inform
+insist intend introduce invite join jump keep kill knock know land last laugh lay lead
+learn leave lend let lie lift like listen live look lose love maintain make manage
+mark marry matter mean measure meet mention mind miss move need notice obtain occur
+offer open order organise own paint pass pay perform pick place plan play point
+prefer prepare present press prevent produce promise protect prove provide publish
+pull push raise reach read realise receive recognise record reduce refer reflect
+refuse relate release remain remember remove repeat replace reply report represent
+require rest return reveal ride ring rise roll run save say search see seek seem sell
+send serve set settle shake share shoot show shut sing sink sit sleep smile solve
+sound speak spend stand start stay steal stick stop study succeed suffer suggest
+supply support suppose survive take talk teach tear tell tend test thank think throw
+touch train travel treat trust try turn understand use visit wait walk want warn wash
+watch wear win wish wonder work worry write""".split()
+
+ADJECTIVES = """able active actual afraid ancient angry annual anxious available aware bad basic
+beautiful big bitter black blind blue bold brave brief bright broad broken brown busy
+calm capable careful central certain cheap chief civil clean clear clever close cold
+common complete complex constant cool correct crazy critical cruel curious current
+dark dead deep definite delicate dense direct dirty distant divine double dry due
+eager early eastern easy efficient elderly empty entire equal essential even exact
+excellent exciting expensive external extra fair false familiar famous far fast fat
+final fine firm flat fond foreign formal free fresh friendly full funny general
+gentle genuine giant glad global golden good grand grateful great green grey gross
+guilty happy hard heavy helpful hidden high honest hot huge human hungry ideal ill
+immediate important independent initial inner innocent internal joint junior just
+keen kind large late lazy legal light likely little live local lonely long loose loud
+lovely low loyal lucky mad main major male massive mature medical mental mere mild
+minor modern moral narrow national native natural near neat necessary nervous new
+nice noble normal northern numerous obvious odd official old open opposite ordinary
+original other outer pale parallel patient peaceful perfect permanent personal plain
+pleasant polite poor popular positive possible powerful practical precious present
+previous primary private proper proud public pure quick quiet rapid rare raw ready
+real recent red regular relevant remote rich right rough round royal rural sad safe
+secret secure senior separate serious severe sharp short shy silent silly simple
+single slow small smart smooth soft solid sorry southern special specific square
+stable steady steep strange strict strong stupid sudden sufficient sweet tall tender
+thick thin tiny total tough traditional true typical ugly unable unique united upper
+urban useful usual vague valid various vast violent visible vital warm weak wealthy
+western white whole wide wild wise wonderful wooden working worried wrong young""".split()
+
+FIRST_NAMES = """Aaron Abigail Adrian Agnes Ahmed Aisha Alan Alba Alice Amara Amir Ana Andrea
+Anton Arjun Astrid Aurora Beatriz Benedikt Bianca Bjorn Bruno Camille Carlos Carmen
+Chen Chiara Chloe Dmitri Elena Elif Emeka Emil Emma Enzo Erik Esther Fatima Felix
+Freya Gabriel Grace Hannah Hiro Ines Ingrid Isaac Ivan Jamal Jana Javier Jin Joao
+Jonas Julia Kai Karim Kate Kenji Lars Laura Leila Leon Liam Lin Lucia Luis Maja Malik
+Marco Maria Mateo Mei Mia Mikhail Nadia Naomi Nils Noah Nora Olga Omar Oscar Paula
+Pedro Priya Rafael Rania Ravi Rosa Ruth Sami Sara Sofia Sven Tariq Tomas Uma Valentina
+Victor Wei Yara Yusuf Zara Zoe""".split()
+
+LAST_NAMES = """Abbott Adeyemi Alvarez Andersen Bauer Becker Bianchi Brennan Carter Castillo Chen
+Costa Dahl Das Dubois Eriksen Fernandes Fischer Fontaine Garcia Gomez Gupta Hansen
+Hartmann Hoffmann Ibrahim Ivanova Jansen Jensen Kaur Keller Khan Kim Kowalski Kruger
+Larsen Laurent Lee Lindqvist Lopez Marino Martin Mendes Meyer Moreau Muller Nakamura
+Novak Nowak Okafor Olsen Ortiz Park Patel Perez Petrov Popescu Quinn Ramos Reyes Ricci
+Rossi Sato Schmidt Schneider Silva Singh Smith Sorensen Suzuki Svensson Tanaka Torres
+Vargas Vogel Wagner Walsh Wang Weber Wilson Wong Yamamoto Young Zhang Zimmermann""".split()
+
+CITIES = """Aarhus Adelaide Austin Barcelona Bergen Bilbao Bologna Bristol Brno Calgary
+Cork Curitiba Dresden Dublin Durban Eindhoven Fresno Galway Ghent Graz Hamburg Helsinki
+Krakow Leeds Leipzig Lille Linz Lisbon Lyon Malmo Melbourne Montreal Munich Nantes
+Osaka Oslo Porto Quebec Riga Rotterdam Seville Tampere Toulouse Turin Utrecht
+Valencia Vilnius Wellington Winnipeg Zagreb Zurich""".split()
+
+STREETS = "Oak Maple Cedar Harbour Mill Station Church Bridge River Park Queen King Elm Lake Hill".split()
+DOMAINS = "example.com example.org example.net mail.example northwind.example contoso.example fabrikam.example".split()
+COMPANIES = "Northwind Contoso Fabrikam Tailspin Litware Proseware Adatum Woodgrove Fourth-Coffee Wingtip Lucerne Margie".split()
+
+
+class Gen:
+    """Random building blocks for every category."""
+
+    def __init__(self, rng):
+        self.r = rng
+
+    def pick(self, seq):
+        return self.r.choice(seq)
+
+    def n(self, lo, hi):
+        return self.r.randint(lo, hi)
+
+    def chance(self, p):
+        return self.r.random() < p
+
+    def word(self):
+        return self.pick(NOUNS + VERBS + ADJECTIVES)
+
+    def name(self):
+        return f"{self.pick(FIRST_NAMES)} {self.pick(LAST_NAMES)}"
+
+    def email(self, name=None):
+        name = name or self.name()
+        first, last = name.lower().split(" ", 1)
+        style = self.n(0, 3)
+        local = [f"{first}.{last}", f"{first[0]}{last}", f"{first}_{last}", f"{last}{self.n(1, 99)}"][style]
+        return f"{local}@{self.pick(DOMAINS)}"
+
+    def sentence(self, lo=6, hi=18):
+        words = []
+        for _ in range(self.n(lo, hi)):
+            kind = self.r.random()
+            if kind < 0.45:
+                words.append(self.pick(NOUNS))
+            elif kind < 0.7:
+                words.append(self.pick(VERBS) + self.pick(["", "", "s", "ed", "ing"]))
+            elif kind < 0.85:
+                words.append(self.pick(ADJECTIVES))
+            else:
+                words.append(self.pick(["the", "a", "of", "to", "and", "in", "with", "for", "on", "by", "from", "that", "is", "was"]))
+        text = " ".join(words)
+        if len(words) > 3 and self.chance(0.2):
+            cut = self.n(2, len(words) - 1)
+            text = " ".join(words[:cut]) + ", " + " ".join(words[cut:])
+        return text[0].upper() + text[1:] + self.pick([".", ".", ".", ".", "?", "!"])
+
+    def paragraph(self, lo=2, hi=7):
+        return " ".join(self.sentence() for _ in range(self.n(lo, hi)))
+
+    def date(self):
+        return f"{self.n(2015, 2026)}-{self.n(1, 12):02d}-{self.n(1, 28):02d}"
+
+    def time(self):
+        return f"{self.n(0, 23):02d}:{self.n(0, 59):02d}:{self.n(0, 59):02d}"
+
+    def ip(self):
+        return f"{self.pick([10, 172, 192, 203, 198, 81, 93, 151])}.{self.n(0, 255)}.{self.n(0, 255)}.{self.n(1, 254)}"
+
+    def hexs(self, k):
+        return "".join(self.pick("0123456789abcdef") for _ in range(k))
+
+    def ident(self, style=None):
+        parts = [self.pick(NOUNS + VERBS) for _ in range(self.n(1, 3))]
+        style = style or self.pick(["snake", "camel", "pascal"])
+        if style == "snake":
+            return "_".join(parts)
+        if style == "camel":
+            return parts[0] + "".join(p.title() for p in parts[1:])
+        if style == "upper":
+            return "_".join(parts).upper()
+        return "".join(p.title() for p in parts)
+
+    def amount(self, lo=1, hi=100000):
+        return f"{self.r.uniform(lo, hi):,.2f}"
+
+    def address(self):
+        return f"{self.n(1, 250)} {self.pick(STREETS)} {self.pick(['Street', 'Road', 'Avenue', 'Lane', 'Way'])}, {self.pick(CITIES)}"
+
+    def phone(self):
+        return self.pick([f"+1 {self.n(200, 999)}-{self.n(200, 999)}-{self.n(1000, 9999)}",
+                          f"+44 20 {self.n(1000, 9999)} {self.n(1000, 9999)}",
+                          f"({self.n(200, 999)}) {self.n(200, 999)}-{self.n(1000, 9999)}",
+                          f"+49 {self.n(30, 89)} {self.n(100000, 9999999)}"])
+
+    def b64(self, nbytes):
+        return base64.b64encode(bytes(self.n(0, 255) for _ in range(nbytes))).decode()
+
+
+# ------------------------------------------------------------- categories
+
+def ebook(g):
+    title = " ".join(w.title() for w in [g.pick(ADJECTIVES), g.pick(NOUNS)] + ([g.pick(["of", "and", "in"]), g.pick(NOUNS)] if g.chance(0.5) else []))
+    author = g.name()
+    out = []
+    style = g.n(0, 3)
+    if style == 0:
+        out += [title.upper(), "", f"by {author}", "", f"Copyright (c) {g.n(1990, 2026)} {author}. All rights reserved.",
+                f"ISBN {g.n(100, 999)}-{g.n(0, 9)}-{g.n(1000, 9999)}-{g.n(1000, 9999)}-{g.n(0, 9)}", "", "CONTENTS", ""]
+    elif style == 1:
+        out += [f"# {title}", "", f"*{author}*", ""]
+    elif style == 2:
+        out += [f"{title}", f"A novel by {author}", "", f"First edition, {g.n(1950, 2026)}", f"Published by {g.pick(COMPANIES)} Press", ""]
+    else:
+        out += [f"<?xml version='1.0' encoding='utf-8'?>", "<html xmlns=\"http://www.w3.org/1999/xhtml\" xmlns:epub=\"http://www.idpf.org/2007/ops\">",
+                f"<head><title>{title}</title></head>", "<body>", f"<section epub:type=\"chapter\">"]
+    chapters = g.n(1, 6)
+    if style == 0:
+        out += [f"  Chapter {i + 1}. {g.pick(ADJECTIVES).title()} {g.pick(NOUNS).title()}" for i in range(chapters)] + [""]
+    names = [g.pick(FIRST_NAMES) for _ in range(3)]
+    for c in range(chapters):
+        head = g.pick([f"Chapter {c + 1}", f"CHAPTER {['I', 'II', 'III', 'IV', 'V', 'VI', 'VII'][c]}", f"## Chapter {c + 1}: {g.pick(NOUNS).title()}", f"{c + 1}."])
+        out += [f"<h2>{head}</h2>" if style == 3 else head, ""]
+        for _ in range(g.n(3, 9)):
+            if g.chance(0.35):
+                who = g.pick(names)
+                line = f"\u201c{g.sentence(4, 12)}\u201d {who} {g.pick(['said', 'asked', 'whispered', 'replied', 'shouted'])}. {g.sentence()}"
+                if g.chance(0.5):
+                    line = line.replace("\u201c", '"').replace("\u201d", '"')
+            else:
+                line = g.paragraph(3, 8)
+            out += [f"<p>{line}</p>" if style == 3 else line, ""]
+    if style == 3:
+        out += ["</section>", "</body>", "</html>"]
+    elif g.chance(0.4):
+        out += ["THE END" if g.chance(0.5) else "* * *", ""]
+    return "\n".join(out), g.pick(["txt", "txt", "md", "xhtml" if style == 3 else "txt", "text"])
+
+
+def email(g):
+    sender, to = g.name(), g.name()
+    h = [f"From: {sender} <{g.email(sender)}>", f"To: {to} <{g.email(to)}>"]
+    if g.chance(0.3):
+        h.append(f"Cc: {g.email()}")
+    subject = g.sentence(3, 7).rstrip(".?!")
+    reply = g.chance(0.3)
+    h.append(f"Subject: {'Re: ' if reply else ''}{'Fwd: ' if g.chance(0.1) else ''}{subject}")
+    days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    h.append(f"Date: {g.pick(days)}, {g.n(1, 28)} {g.pick(months)} {g.n(2015, 2026)} {g.time()} {g.pick(['+0000', '-0500', '+0100', '+0200', '-0800'])}")
+    h.append(f"Message-ID: <{g.hexs(16)}.{g.n(1000, 99999)}@{g.pick(DOMAINS)}>")
+    if reply:
+        h.append(f"In-Reply-To: <{g.hexs(12)}@{g.pick(DOMAINS)}>")
+    if g.chance(0.5):
+        h.append("MIME-Version: 1.0")
+    if g.chance(0.3):
+        h.insert(0, f"Received: from mx{g.n(1, 9)}.{g.pick(DOMAINS)} ([{g.ip()}]) by mail.{g.pick(DOMAINS)} with ESMTPS id {g.hexs(10)}; {g.pick(days)}, {g.n(1, 28)} {g.pick(months)} {g.n(2015, 2026)} {g.time()} +0000")
+        h.insert(0, f"Return-Path: <{g.email(sender)}>")
+    if g.chance(0.2):
+        h.append(f"X-Mailer: {g.pick(['Thunderbird', 'Outlook', 'Apple Mail', 'mutt'])} {g.n(1, 120)}.{g.n(0, 9)}")
+    if g.chance(0.4):
+        extra = [f"Received: from {g.pick(NOUNS)}.{g.pick(DOMAINS)} (localhost [127.0.0.1])\n\tby {g.pick(NOUNS)}.{g.pick(DOMAINS)} (Postfix) with ESMTP id {g.hexs(8).upper()}\n\tfor <{g.email(to)}>; {g.pick(days)}, {g.n(1, 28)} {g.pick(months)} {g.n(2015, 2026)} {g.time()} +0000 (UTC)",
+                 f"X-Spam-Status: No, score={g.r.uniform(-5, 5):.1f} required=5.0", f"X-Original-To: {g.email(to)}", f"Delivered-To: {g.email(to)}",
+                 f"Sender: {g.email()}", f"Reply-To: {g.email(sender)}", f"Precedence: {g.pick(['bulk', 'list'])}", f"List-Id: <{g.pick(NOUNS)}.{g.pick(DOMAINS)}>",
+                 f"Errors-To: {g.email()}", f"X-Priority: {g.n(1, 5)}", "Content-Transfer-Encoding: 7bit", f"Organization: {g.pick(COMPANIES)}",
+                 f"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d={g.pick(DOMAINS)}; s=selector1;\n\th=from:to:subject:date; bh={g.b64(32)};\n\tb={g.b64(48)}"]
+        for header in g.r.sample(extra, g.n(1, 6)):
+            h.insert(g.n(0, len(h)), header)
+    if g.chance(0.25):
+        # headers only, or a short notice: many real messages are mostly headers
+        return "\n".join(h) + "\n\n" + g.sentence(2, 8) + "\n", g.pick(["eml", "txt", "msg"])
+    greeting = g.pick([f"Hi {to.split()[0]},", f"Dear {to},", f"Hello {to.split()[0]}", f"{to.split()[0]} -", "Hi all,"])
+    body = [greeting, ""] + [g.paragraph(1, 4) + "\n" for _ in range(g.n(1, 4))]
+    body += [g.pick(["Thanks,", "Best regards,", "Cheers,", "Kind regards,", "--"]), sender.split()[0]]
+    if reply:
+        body += ["", f"On {g.date()} at {g.time()[:5]}, {to} <{g.email(to)}> wrote:"] + ["> " + g.sentence() for _ in range(g.n(2, 6))]
+    text = "\n".join(body)
+    if g.chance(0.35):
+        boundary = f"----=_Part_{g.n(1000, 99999)}_{g.hexs(8)}"
+        h.append(f'Content-Type: multipart/alternative; boundary="{boundary}"')
+        html = "<html><body>" + "".join(f"<p>{l}</p>" for l in text.split("\n") if l) + "</body></html>"
+        parts = [f"--{boundary}", "Content-Type: text/plain; charset=UTF-8", "Content-Transfer-Encoding: 7bit", "", text, "",
+                 f"--{boundary}", "Content-Type: text/html; charset=UTF-8", "", html, f"--{boundary}--"]
+        text = "This is a multi-part message in MIME format.\n\n" + "\n".join(parts)
+    else:
+        h.append(g.pick(["Content-Type: text/plain; charset=UTF-8", "Content-Type: text/plain; charset=\"us-ascii\"", "Content-Type: text/plain; format=flowed"]))
+    doc = "\n".join(h) + "\n\n" + text + "\n"
+    if g.chance(0.15):
+        doc = f"From {g.email(sender)} {g.pick(days)} {g.pick(months)} {g.n(1, 28)} {g.time()} {g.n(2015, 2026)}\n" + doc
+    return doc, g.pick(["eml", "eml", "msg", "txt", "mbox", "email"])
+
+
+def pem(label, body):
+    lines = [body[i:i + 64] for i in range(0, len(body), 64)]
+    return f"-----BEGIN {label}-----\n" + "\n".join(lines) + f"\n-----END {label}-----\n"
+
+
+def encryption_keys(g):
+    kind = g.n(0, 8)
+    if kind == 0:
+        return pem("RSA PRIVATE KEY", g.b64(g.pick([1190, 1218, 2349, 2375]))), g.pick(["pem", "key", "rsa", ""])
+    if kind == 1:
+        return pem("PRIVATE KEY", g.b64(g.pick([138, 1217, 2374, 48]))), g.pick(["pem", "key", "p8"])
+    if kind == 2:
+        return pem("EC PRIVATE KEY", g.b64(g.pick([121, 167, 223]))), g.pick(["pem", "key", "ec"])
+    if kind == 3:
+        return pem("OPENSSH PRIVATE KEY", g.b64(g.pick([402, 1823, 2602, 3380]))).replace("\n", "\n", 1), g.pick(["", "", "key"])
+    if kind == 4:
+        name = g.pick(["rsa", "ed25519", "ecdsa-sha2-nistp256"])
+        out = [f"PuTTY-User-Key-File-{g.pick([2, 3])}: ssh-{name}", f"Encryption: {g.pick(['none', 'aes256-cbc'])}",
+               f"Comment: {g.pick(['rsa-key', 'imported-openssh-key', g.email()])}-{g.date().replace('-', '')}"]
+        pub = g.b64(g.pick([51, 279, 535]))
+        priv = g.b64(g.pick([48, 1200, 656]))
+        out.append(f"Public-Lines: {len(pub) // 64 + 1}")
+        out += [pub[i:i + 64] for i in range(0, len(pub), 64)]
+        out.append(f"Private-Lines: {len(priv) // 64 + 1}")
+        out += [priv[i:i + 64] for i in range(0, len(priv), 64)]
+        out.append(f"Private-MAC: {g.hexs(40 if g.chance(0.5) else 64)}")
+        return "\n".join(out) + "\n", "ppk"
+    if kind == 5:
+        body = g.b64(g.pick([900, 1700, 3500]))
+        out = ["-----BEGIN PGP PRIVATE KEY BLOCK-----"]
+        if g.chance(0.5):
+            out.append(f"Version: GnuPG v{g.n(1, 2)}")
+        out.append("")
+        out += [body[i:i + 64] for i in range(0, len(body), 64)]
+        out += [f"={g.b64(3)}", "-----END PGP PRIVATE KEY BLOCK-----"]
+        return "\n".join(out) + "\n", g.pick(["asc", "gpg", "key", "pgp"])
+    if kind == 6:
+        return pem("CERTIFICATE", g.b64(g.pick([780, 1100, 1400]))) * g.n(1, 3), g.pick(["crt", "pem", "cer"])
+    if kind == 7:
+        return pem("ENCRYPTED PRIVATE KEY", g.b64(g.pick([1298, 2446, 250]))), g.pick(["pem", "key"])
+    lines = [f"{g.pick(['ssh-rsa', 'ssh-ed25519', 'ecdsa-sha2-nistp256'])} {g.b64(g.pick([51, 279, 104]))} {g.email()}" for _ in range(g.n(1, 6))]
+    return "\n".join(lines) + "\n", g.pick(["pub", "", "keys"])
+
+
+def financial(g):
+    company = g.pick(COMPANIES) + " " + g.pick(["Inc.", "Corporation", "Holdings plc", "GmbH", "Ltd", "S.A."])
+    kind = g.n(0, 5)
+    if kind == 0:
+        year = g.n(2010, 2026)
+        out = ["UNITED STATES", "SECURITIES AND EXCHANGE COMMISSION", "Washington, D.C. 20549", "", f"FORM {g.pick(['10-K', '10-Q', '8-K', '20-F', 'S-1'])}", "",
+               f"ANNUAL REPORT PURSUANT TO SECTION 13 OR 15(d) OF THE SECURITIES EXCHANGE ACT OF 1934", f"For the fiscal year ended December 31, {year}", "",
+               f"Commission file number {g.n(0, 9)}{g.n(100, 999)}-{g.n(10000, 99999)}", company, ""]
+        for item in g.r.sample(["Item 1. Business", "Item 1A. Risk Factors", "Item 7. Management's Discussion and Analysis of Financial Condition and Results of Operations",
+                                "Item 7A. Quantitative and Qualitative Disclosures About Market Risk", "Item 8. Financial Statements and Supplementary Data", "Item 9A. Controls and Procedures"], g.n(2, 4)):
+            out += [item, "", g.paragraph(2, 5), ""]
+            if g.chance(0.6):
+                out += [f"{'':40}{year}{'':12}{year - 1}"] + [f"{g.pick(['Net revenue', 'Cost of revenue', 'Operating income', 'Net income', 'Total assets', 'Total liabilities', 'Cash and cash equivalents', 'Earnings per share, diluted'])+':':40}${g.amount(1e3, 9e6):>14}  ${g.amount(1e3, 9e6):>14}" for _ in range(g.n(3, 7))] + [""]
+        return "\n".join(out), g.pick(["txt", "htm", "txt"])
+    if kind == 1:
+        out = [f"INVOICE {g.pick(['#', 'No. ', ''])}{g.n(10000, 999999)}", company, g.address(), "", f"Bill to: {g.name()}", g.address(),
+               f"Invoice date: {g.date()}", f"Due date: {g.date()}", "", f"{'Description':40}{'Qty':>6}{'Unit price':>14}{'Amount':>14}"]
+        total = 0.0
+        for _ in range(g.n(2, 12)):
+            q, p = g.n(1, 40), g.r.uniform(5, 3000)
+            total += q * p
+            out.append(f"{g.pick(ADJECTIVES).title() + ' ' + g.pick(NOUNS):40}{q:>6}{p:>14,.2f}{q * p:>14,.2f}")
+        tax = total * g.pick([0.0, 0.07, 0.2, 0.19, 0.21])
+        out += ["", f"{'Subtotal':60}{total:>14,.2f}", f"{'VAT / sales tax':60}{tax:>14,.2f}", f"{'TOTAL DUE':60}{total + tax:>14,.2f}", "",
+                f"Payment terms: net {g.pick([15, 30, 45, 60])} days. IBAN {g.pick(['DE', 'GB', 'FR', 'NL'])}{g.n(10, 99)} {g.n(1000, 9999)} {g.n(1000, 9999)} {g.n(1000, 9999)} {g.n(1000, 9999)} {g.n(10, 99)}, BIC {''.join(g.pick(string.ascii_uppercase) for _ in range(8))}"]
+        return "\n".join(out), g.pick(["txt", "csv", "inv"])
+    if kind == 2:
+        sep = g.pick([",", ";", "\t"])
+        out = [sep.join(["Date", "Description", "Reference", "Debit", "Credit", "Balance"])]
+        bal = g.r.uniform(100, 50000)
+        for _ in range(g.n(10, 80)):
+            amt = g.r.uniform(1, 4000)
+            debit = g.chance(0.6)
+            bal += -amt if debit else amt
+            out.append(sep.join([g.date(), g.pick(["CARD PAYMENT", "DIRECT DEBIT", "TRANSFER", "SALARY", "ATM WITHDRAWAL", "STANDING ORDER", "INTEREST"]) + " " + g.pick(COMPANIES).upper(),
+                                 f"{g.n(100000, 999999)}", f"{amt:.2f}" if debit else "", "" if debit else f"{amt:.2f}", f"{bal:.2f}"]))
+        head = [f"Account statement - {g.pick(COMPANIES)} Bank", f"Account holder: {g.name()}", f"Account number: {g.n(10000000, 99999999)}  Sort code: {g.n(10, 99)}-{g.n(10, 99)}-{g.n(10, 99)}", ""] if g.chance(0.5) else []
+        return "\n".join(head + out), g.pick(["csv", "txt", "tsv"])
+    if kind == 3:
+        year = g.n(2010, 2026)
+        out = [company, g.pick(["CONSOLIDATED BALANCE SHEET", "STATEMENT OF CASH FLOWS", "INCOME STATEMENT", "STATEMENT OF CHANGES IN EQUITY"]), f"(in thousands of {g.pick(['USD', 'EUR', 'GBP'])})", "", f"{'':44}{year:>12}{year - 1:>12}"]
+        for section in g.r.sample(["ASSETS", "Current assets", "LIABILITIES AND SHAREHOLDERS' EQUITY", "Operating activities", "Investing activities", "Financing activities", "Revenue", "Expenses"], g.n(2, 4)):
+            out += ["", section]
+            for _ in range(g.n(3, 8)):
+                out.append(f"  {g.pick(['Accounts receivable', 'Inventories', 'Prepaid expenses', 'Goodwill', 'Deferred revenue', 'Accrued liabilities', 'Long-term debt', 'Retained earnings', 'Depreciation and amortization', 'Capital expenditures', 'Dividends paid', 'Share repurchases']):42}{g.n(100, 999999):>12,}{g.n(100, 999999):>12,}")
+            out.append(f"  {'Total ' + section.lower():42}{g.n(1000, 9999999):>12,}{g.n(1000, 9999999):>12,}")
+        out += ["", g.paragraph(1, 3)]
+        return "\n".join(out), g.pick(["txt", "csv", "txt"])
+    if kind == 4:
+        out = ["{1:F01" + "".join(g.pick(string.ascii_uppercase) for _ in range(8)) + "AXXX" + str(g.n(1000000000, 9999999999)) + "}{2:I103" + "".join(g.pick(string.ascii_uppercase) for _ in range(8)) + "XXXXN}{4:",
+               f":20:{g.hexs(12).upper()}", ":23B:CRED", f":32A:{g.date()[2:].replace('-', '')}{g.pick(['EUR', 'USD', 'GBP'])}{g.amount(100, 900000).replace(',', '').replace('.', ',')}",
+               f":50K:/{g.n(10000000, 99999999)}", g.name().upper(), g.address().upper(), f":59:/{g.pick(['DE', 'FR', 'GB'])}{g.n(10, 99)}{g.n(10 ** 15, 10 ** 16)}", g.name().upper(),
+               f":70:INVOICE {g.n(1000, 99999)}", ":71A:SHA", "-}"]
+        return "\n".join(out) * g.n(1, 4), g.pick(["txt", "mt103", "fin"])
+    out = [f"{company} - {g.pick(['Quarterly', 'Annual', 'Monthly'])} financial summary", f"Period: Q{g.n(1, 4)} {g.n(2010, 2026)}", ""]
+    for _ in range(g.n(2, 5)):
+        out += [g.paragraph(1, 3), ""]
+        out += [f"- {g.pick(['Revenue', 'Gross margin', 'EBITDA', 'Operating expenses', 'Free cash flow', 'Net debt', 'Accounts payable'])}: {g.pick(['$', 'EUR ', 'GBP '])}{g.amount(1e4, 9e7)} ({g.pick(['+', '-'])}{g.r.uniform(0, 40):.1f}% year over year)" for _ in range(g.n(2, 6))]
+        out.append("")
+    return "\n".join(out), g.pick(["txt", "md"])
+
+
+def random_json_value(g, depth=0):
+    kind = g.n(0, 9 if depth < 3 else 4)
+    if kind == 0:
+        return g.n(-1000, 100000)
+    if kind == 1:
+        return round(g.r.uniform(-1000, 1000), g.n(1, 6))
+    if kind == 2:
+        return g.pick([True, False, None])
+    if kind in (3, 4):
+        return g.pick([g.word(), g.sentence(2, 6), g.date() + "T" + g.time() + "Z", g.hexs(g.pick([8, 24, 32])), g.name(), g.email()])
+    if kind in (5, 6, 7):
+        return {g.ident(g.pick(["snake", "camel"])): random_json_value(g, depth + 1) for _ in range(g.n(1, 7))}
+    return [random_json_value(g, depth + 1) for _ in range(g.n(0, 5))]
+
+
+def json_doc(g):
+    kind = g.n(0, 4)
+    if kind == 0:
+        records = []
+        for _ in range(g.n(1, 12)):
+            user = g.pick(["alice", "deploy-bot", "ci-runner", "admin", "svc-backup"])
+            records.append({"eventVersion": "1.08", "userIdentity": {"type": g.pick(["IAMUser", "AssumedRole", "AWSService", "Root"]), "principalId": "AIDA" + g.hexs(16).upper(),
+                            "arn": f"arn:aws:iam::{g.n(10 ** 11, 10 ** 12 - 1)}:user/{user}", "accountId": str(g.n(10 ** 11, 10 ** 12 - 1)), "userName": user},
+                            "eventTime": g.date() + "T" + g.time() + "Z", "eventSource": g.pick(["s3.amazonaws.com", "iam.amazonaws.com", "ec2.amazonaws.com", "sts.amazonaws.com", "kms.amazonaws.com"]),
+                            "eventName": g.pick(["GetObject", "PutObject", "ListBuckets", "AssumeRole", "CreateUser", "DescribeInstances", "Decrypt", "PutBucketPolicy"]),
+                            "awsRegion": g.pick(["us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2"]), "sourceIPAddress": g.ip(), "userAgent": g.pick(["aws-cli/2.15.0", "Boto3/1.34.0", "console.amazonaws.com", "aws-sdk-go-v2/1.24.0"]),
+                            "requestParameters": {"bucketName": g.pick(NOUNS) + "-" + g.pick(NOUNS), "key": f"{g.pick(NOUNS)}/{g.pick(NOUNS)}.{g.pick(['csv', 'json', 'gz'])}"} if g.chance(0.6) else None,
+                            "responseElements": None, "requestID": g.hexs(16).upper(), "eventID": f"{g.hexs(8)}-{g.hexs(4)}-{g.hexs(4)}-{g.hexs(4)}-{g.hexs(12)}",
+                            "readOnly": g.chance(0.7), "eventType": "AwsApiCall", "managementEvent": g.chance(0.5), "recipientAccountId": str(g.n(10 ** 11, 10 ** 12 - 1))})
+        return json.dumps({"Records": records}, indent=g.pick([None, None, 2])), g.pick(["json", "json"])
+    if kind == 1:
+        cells = []
+        for _ in range(g.n(2, 10)):
+            if g.chance(0.5):
+                src = [f"# {g.sentence(2, 6)}"] if g.chance(0.5) else [g.sentence()]
+                cells.append({"cell_type": "markdown", "metadata": {}, "source": src})
+            else:
+                lines = [f"import {g.pick(['numpy as np', 'pandas as pd', 'matplotlib.pyplot as plt', 'json', 'os'])}\n"] if g.chance(0.3) else []
+                lines += [f"{g.ident('snake')} = {g.pick(['pd.read_csv', 'np.array', 'len', 'sorted'])}({g.ident('snake')})\n" for _ in range(g.n(1, 5))]
+                cells.append({"cell_type": "code", "execution_count": g.n(1, 40), "metadata": {}, "outputs": [{"name": "stdout", "output_type": "stream", "text": [f"{g.n(0, 999)}\n"]}] if g.chance(0.5) else [], "source": lines})
+        nb = {"cells": cells, "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}, "language_info": {"name": "python", "version": f"3.{g.n(6, 12)}.{g.n(0, 9)}"}}, "nbformat": 4, "nbformat_minor": g.n(2, 5)}
+        return json.dumps(nb, indent=1), "ipynb"
+    if kind == 2:
+        items = [{g.pick(["id", "uuid", "key"]): g.n(1, 99999), g.pick(["name", "title", "label"]): g.sentence(1, 4).rstrip("."), "tags": [g.word() for _ in range(g.n(0, 4))],
+                  g.pick(["price", "score", "weight"]): round(g.r.uniform(0, 500), 2), g.pick(["created", "updated_at", "timestamp"]): g.date() + "T" + g.time() + "Z"} for _ in range(g.n(1, 25))]
+        doc = {g.pick(["data", "items", "results", "entries"]): items, g.pick(["page", "offset"]): g.n(0, 40), "total": g.n(25, 9000)}
+        if g.chance(0.3):
+            doc = items
+        return json.dumps(doc, indent=g.pick([None, 2, 4, "\t"])), g.pick(["json", "json", "txt", ""])
+    if kind == 3:
+        doc = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": g.pick(CITIES), "population": g.n(1000, 3000000)},
+                                                         "geometry": {"type": "Point", "coordinates": [round(g.r.uniform(-180, 180), 5), round(g.r.uniform(-90, 90), 5)]}} for _ in range(g.n(1, 15))]}
+        return json.dumps(doc, indent=g.pick([None, 2])), g.pick(["geojson", "json"])
+    return json.dumps(random_json_value(g, 0) if g.chance(0.3) else {g.ident(): random_json_value(g, 1) for _ in range(g.n(2, 9))}, indent=g.pick([None, 2, 4])), g.pick(["json", "json", "dat"])
+
+
+def application_logs(g):
+    kind = g.n(0, 6)
+    lines = []
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    n = g.n(5, 120)
+    paths = [f"/{g.pick(NOUNS)}/{g.pick(NOUNS)}{g.pick(['', '.html', '.php', '.js', '.css', '.png', '/'])}" for _ in range(8)]
+    if kind in (0, 1):
+        for _ in range(n):
+            ts = f"{g.n(1, 28):02d}/{g.pick(months)}/{g.n(2015, 2026)}:{g.time()} {g.pick(['+0000', '-0700', '+0100'])}"
+            line = f'{g.ip()} - {g.pick(["-", "-", "frank", "admin"])} [{ts}] "{g.pick(["GET", "GET", "POST", "HEAD", "PUT"])} {g.pick(paths)} HTTP/{g.pick(["1.0", "1.1", "2.0"])}" {g.pick([200, 200, 200, 304, 404, 500, 301, 403])} {g.n(0, 90000)}'
+            if kind == 1:
+                line += f' "{g.pick(["-", "https://" + g.pick(DOMAINS) + g.pick(paths)])}" "{g.pick(["Mozilla/5.0 (X11; Linux x86_64)", "curl/8.4.0", "Googlebot/2.1", "python-requests/2.31"])}"'
+            lines.append(line)
+        return "\n".join(lines) + "\n", g.pick(["log", "log", "access_log", "txt", "1"])
+    if kind == 2:
+        hosts = [g.pick(["web", "db", "app", "cache", "bastion"]) + str(g.n(1, 20)) for _ in range(3)]
+        for _ in range(n):
+            proc = g.pick(["sshd", "CRON", "systemd", "kernel", "sudo", "postfix/smtpd", "dhclient", "nginx"])
+            msg = {"sshd": f"Accepted publickey for {g.pick(['root', 'deploy', 'ubuntu'])} from {g.ip()} port {g.n(1024, 65535)} ssh2",
+                   "CRON": f"({g.pick(['root', 'www-data'])}) CMD ({g.pick(['run-parts /etc/cron.hourly', '/usr/local/bin/backup.sh', 'certbot renew'])})",
+                   "systemd": f"{g.pick(['Started', 'Stopped', 'Reloading'])} {g.pick(NOUNS)}.service - {g.sentence(2, 4).rstrip('.')}",
+                   "kernel": f"[{g.r.uniform(0, 99999):.6f}] {g.pick(['eth0: link up', 'EXT4-fs (sda1): mounted filesystem', 'Out of memory: Killed process ' + str(g.n(100, 9999))])}",
+                   }.get(proc, g.sentence(4, 10))
+            pid = f"[{g.n(100, 65000)}]" if proc not in ("kernel",) else ""
+            lines.append(f"{g.pick(months)} {g.n(1, 28):>2} {g.time()} {g.pick(hosts)} {proc}{pid}: {msg}")
+        return "\n".join(lines) + "\n", g.pick(["log", "", "1", "txt"])
+    if kind == 3:
+        owner = g.hexs(64)
+        for _ in range(n):
+            ts = f"[{g.n(1, 28):02d}/{g.pick(months)}/{g.n(2015, 2026)}:{g.time()} +0000]"
+            lines.append(f'{owner} {g.pick(NOUNS)}-{g.pick(NOUNS)} {ts} {g.ip()} arn:aws:iam::{g.n(10 ** 11, 10 ** 12 - 1)}:user/{g.pick(["alice", "bob", "ci"])} {g.hexs(16).upper()} '
+                         f'{g.pick(["REST.GET.OBJECT", "REST.PUT.OBJECT", "REST.GET.BUCKET", "REST.HEAD.OBJECT"])} {g.pick(NOUNS)}/{g.pick(NOUNS)}.{g.pick(["csv", "json", "png"])} "GET /{g.pick(NOUNS)} HTTP/1.1" '
+                         f'{g.pick([200, 200, 403, 404])} {g.pick(["-", "AccessDenied", "NoSuchKey"])} {g.n(0, 99999)} {g.n(0, 99999)} {g.n(1, 500)} {g.n(1, 200)} "-" "{g.pick(["aws-cli/2.15.0", "Boto3/1.34"])}" - {g.b64(30)} SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader {g.pick(NOUNS)}.s3.amazonaws.com TLSv1.2 - -')
+        return "\n".join(lines) + "\n", g.pick(["", "log", "txt"])
+    if kind == 4:
+        for _ in range(n):
+            entry = {g.pick(["ts", "time", "@timestamp"]): g.date() + "T" + g.time() + "." + str(g.n(100, 999)) + "Z", g.pick(["level", "severity", "lvl"]): g.pick(["info", "INFO", "warn", "error", "debug"]),
+                     g.pick(["msg", "message"]): g.sentence(3, 9), g.pick(["service", "logger", "component"]): g.ident("snake")}
+            if g.chance(0.5):
+                entry[g.pick(["request_id", "trace_id"])] = g.hexs(16)
+            if g.chance(0.4):
+                entry["duration_ms"] = g.n(1, 5000)
+            lines.append(json.dumps(entry))
+        return "\n".join(lines) + "\n", g.pick(["log", "jsonl", "json", "ndjson"])
+    if kind == 5:
+        cls = [f"com.{g.pick(COMPANIES).lower()}.{g.pick(NOUNS)}.{g.ident('pascal')}" for _ in range(4)]
+        for _ in range(n):
+            lines.append(f"{g.date()} {g.time()},{g.n(100, 999)} {g.pick(['INFO ', 'WARN ', 'ERROR', 'DEBUG'])} [{g.pick(['main', 'http-nio-8080-exec-' + str(g.n(1, 20)), 'pool-1-thread-' + str(g.n(1, 9))])}] {g.pick(cls)} - {g.sentence(3, 10)}")
+            if g.chance(0.05):
+                lines += [f"java.lang.{g.pick(['NullPointerException', 'IllegalStateException', 'IOException'])}: {g.sentence(2, 5)}"] + [f"\tat {g.pick(cls)}.{g.ident('camel')}({g.ident('pascal')}.java:{g.n(10, 900)})" for _ in range(g.n(2, 8))]
+        return "\n".join(lines) + "\n", g.pick(["log", "out", "txt"])
+    for _ in range(n):
+        lines.append(f"{g.date()} {g.time()}{g.pick([',', '.'])}{g.n(100, 999)} {g.pick(['[INFO]', '[WARNING]', '[ERROR]', 'INFO', 'WARNING'])} {g.pick(['', g.ident('snake') + ': '])}{g.sentence(3, 10)}")
+    return "\n".join(lines) + "\n", g.pick(["log", "txt", ""])
+
+
+SQL_TYPES = ["int(11)", "bigint", "varchar(255)", "text", "datetime", "decimal(10,2)", "tinyint(1)", "date", "timestamp"]
+
+
+def database(g):
+    kind = g.n(0, 3)
+    tables = [g.ident("snake") + g.pick(["s", "", "_log", "_items"]) for _ in range(g.n(1, 4))]
+    out = []
+    if kind == 0:
+        out += [f"-- MySQL dump 10.13  Distrib {g.n(5, 8)}.{g.n(0, 7)}.{g.n(10, 40)}, for Linux (x86_64)", "--", f"-- Host: {g.pick(['localhost', '127.0.0.1', 'db.internal'])}    Database: {g.ident('snake')}",
+                "-- ------------------------------------------------------", f"-- Server version\t{g.n(5, 8)}.{g.n(0, 7)}.{g.n(10, 40)}", "",
+                "/*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */;", "/*!40101 SET NAMES utf8mb4 */;", "/*!40014 SET @OLD_UNIQUE_CHECKS=@@UNIQUE_CHECKS, UNIQUE_CHECKS=0 */;", ""]
+        for t in tables:
+            cols = [g.ident("snake") for _ in range(g.n(2, 7))]
+            out += ["--", f"-- Table structure for table `{t}`", "--", "", f"DROP TABLE IF EXISTS `{t}`;", f"CREATE TABLE `{t}` (", "  `id` int(11) NOT NULL AUTO_INCREMENT,"]
+            out += [f"  `{c}` {g.pick(SQL_TYPES)} {g.pick(['DEFAULT NULL', 'NOT NULL'])}," for c in cols]
+            out += ["  PRIMARY KEY (`id`)", f") ENGINE=InnoDB AUTO_INCREMENT={g.n(2, 9999)} DEFAULT CHARSET=utf8mb4;", "", f"LOCK TABLES `{t}` WRITE;", f"/*!40000 ALTER TABLE `{t}` DISABLE KEYS */;"]
+            rows = ",".join("(" + ",".join([str(i + 1)] + [g.pick([str(g.n(0, 9999)), f"'{g.word()}'", "NULL", f"'{g.date()} {g.time()}'"]) for _ in cols]) + ")" for i in range(g.n(1, 30)))
+            out += [f"INSERT INTO `{t}` VALUES {rows};", f"/*!40000 ALTER TABLE `{t}` ENABLE KEYS */;", "UNLOCK TABLES;", ""]
+        out.append(f"-- Dump completed on {g.date()} {g.time()}")
+        return "\n".join(out) + "\n", g.pick(["sql", "sql", "dump", "mysql"])
+    if kind == 1:
+        out += ["--", "-- PostgreSQL database dump", "--", "", f"-- Dumped from database version {g.n(10, 16)}.{g.n(0, 9)}", f"-- Dumped by pg_dump version {g.n(10, 16)}.{g.n(0, 9)}", "",
+                "SET statement_timeout = 0;", "SET client_encoding = 'UTF8';", "SET standard_conforming_strings = on;", "SELECT pg_catalog.set_config('search_path', '', false);", ""]
+        for t in tables:
+            cols = [g.ident("snake") for _ in range(g.n(2, 6))]
+            out += [f"CREATE TABLE public.{t} (", "    id integer NOT NULL,"] + [f"    {c} {g.pick(['text', 'integer', 'timestamp with time zone', 'numeric(12,2)', 'boolean', 'character varying(120)'])}," for c in cols]
+            out[-1] = out[-1].rstrip(",")
+            out += [");", "", f"ALTER TABLE public.{t} OWNER TO {g.pick(['postgres', 'app', 'admin'])};", "", f"COPY public.{t} (id, {', '.join(cols)}) FROM stdin;"]
+            out += ["\t".join([str(i + 1)] + [g.pick([str(g.n(0, 999)), g.word(), "\\N", g.date()]) for _ in cols]) for i in range(g.n(1, 25))]
+            out += ["\\.", ""]
+        out += ["--", "-- PostgreSQL database dump complete", "--"]
+        return "\n".join(out) + "\n", g.pick(["sql", "pgdump", "sql"])
+    if kind == 2:
+        for _ in range(g.n(3, 30)):
+            doc = {"_id": {"$oid": g.hexs(24)}, g.ident("camel"): g.word(), g.ident("camel"): g.n(0, 9999), "createdAt": {"$date": g.date() + "T" + g.time() + ".000Z"}}
+            if g.chance(0.5):
+                doc[g.ident("camel")] = {"$numberLong": str(g.n(10 ** 9, 10 ** 12))}
+            if g.chance(0.4):
+                doc["tags"] = [g.word() for _ in range(g.n(1, 3))]
+            out.append(json.dumps(doc))
+        return "\n".join(out) + "\n", g.pick(["json", "bson.json", "jsonl", "mongo"])
+    if g.chance(0.3):
+        # an extension or upgrade script: functions, types, grants
+        out += [f"/* {g.ident('snake')}--{g.n(1, 2)}.{g.n(0, 9)}.sql */", "", f"-- complain if script is sourced in psql, rather than via {g.pick(['CREATE', 'ALTER'])} EXTENSION",
+                f"\\echo Use \"{g.pick(['CREATE', 'ALTER'])} EXTENSION {g.ident('snake')}\" to load this file. \\quit", ""]
+        for _ in range(g.n(1, 8)):
+            fn = g.ident("snake")
+            args = ", ".join(g.pick(["text", "integer", "internal", "bigint", "regclass", "bytea", "float8"]) for _ in range(g.n(0, 3)))
+            out += [f"CREATE {g.pick(['', 'OR REPLACE '])}FUNCTION {fn}({args})", f"RETURNS {g.pick(['text', 'integer', 'void', 'SETOF record', 'boolean', 'internal'])}",
+                    g.pick(["AS 'MODULE_PATHNAME', '" + fn + "'", "AS $$ SELECT " + g.ident('snake') + " FROM " + g.pick(tables) + " $$"]), f"LANGUAGE {g.pick(['C', 'SQL', 'plpgsql'])} {g.pick(['STRICT', 'IMMUTABLE', 'PARALLEL SAFE', 'STABLE STRICT'])};", ""]
+            if g.chance(0.4):
+                out += [f"REVOKE ALL ON FUNCTION {fn}({args}) FROM PUBLIC;", f"GRANT EXECUTE ON FUNCTION {fn}({args}) TO {g.pick(['pg_read_all_stats', 'app', 'reporting'])};", ""]
+            if g.chance(0.3):
+                out += [f"ALTER FUNCTION {fn}({args}) {g.pick(['PARALLEL SAFE', 'COST 10', 'IMMUTABLE'])};", ""]
+        if g.chance(0.4):
+            out += [f"CREATE VIEW {g.pick(tables)}_view AS", f"  SELECT * FROM {g.ident('snake')}();", f"GRANT SELECT ON {g.pick(tables)}_view TO PUBLIC;"]
+        return "\n".join(out) + "\n", g.pick(["sql", "sql"])
+    if g.chance(0.25):
+        out += ["PRAGMA foreign_keys=OFF;", "BEGIN TRANSACTION;"]
+        for t in tables:
+            cols = [g.ident("snake") for _ in range(g.n(1, 5))]
+            out.append(f"CREATE TABLE {t}(id INTEGER PRIMARY KEY, " + ", ".join(f"{c} {g.pick(['TEXT', 'INTEGER', 'REAL', 'BLOB'])}" for c in cols) + ");")
+            out += [f"INSERT INTO {t} VALUES({i + 1}," + ",".join(g.pick([str(g.n(0, 99)), repr(g.word()), "NULL"]) for _ in cols) + ");" for i in range(g.n(0, 12))]
+        out.append("COMMIT;")
+        return "\n".join(out) + "\n", g.pick(["sql", "db.sql", "dump"])
+    for t in tables:
+        cols = [g.ident("snake") for _ in range(g.n(2, 6))]
+        out += [f"-- {g.sentence(3, 8)}" if g.chance(0.6) else "", f"CREATE TABLE {g.pick(['', 'IF NOT EXISTS '])}{t} (", f"    id {g.pick(['SERIAL PRIMARY KEY', 'INTEGER PRIMARY KEY', 'BIGINT NOT NULL'])},"]
+        out += [f"    {c} {g.pick(['VARCHAR(100)', 'INTEGER', 'TEXT NOT NULL', 'DATE', 'NUMERIC(10, 2)', 'BOOLEAN DEFAULT FALSE'])}," for c in cols]
+        out[-1] = out[-1].rstrip(",")
+        out += [");", ""]
+        if g.chance(0.6):
+            out.append(f"CREATE INDEX idx_{t}_{cols[0]} ON {t} ({cols[0]});")
+        for _ in range(g.n(0, 6)):
+            out.append(f"INSERT INTO {t} ({', '.join(cols)}) VALUES ({', '.join(g.pick([str(g.n(0, 99)), repr(g.word())]) for _ in cols)});")
+        if g.chance(0.5):
+            out.append(f"SELECT {', '.join(cols[:2])}, COUNT(*) FROM {t} WHERE {cols[-1]} {g.pick(['>', '=', '<>', 'LIKE'])} {g.pick(['10', repr(g.word())])} GROUP BY {', '.join(cols[:2])} ORDER BY 3 DESC;")
+        if g.chance(0.4):
+            out.append(f"UPDATE {t} SET {cols[0]} = {g.n(0, 9)} WHERE id = {g.n(1, 999)};")
+        out.append("")
+    if g.chance(0.3):
+        out = ["BEGIN;"] + out + ["COMMIT;"]
+    return "\n".join(out) + "\n", g.pick(["sql", "sql", "ddl", "migration.sql"])
+
+
+# Source languages: (name, extension, line comment, block comment, function template, call/assign forms)
+# Each template is written from the language's own syntax.
+LANGS = {
+    "fsharp": ("fs", "//", ("(*", "*)"), "let {f} {a} =\n{body}", "    let {v} = {e}", "    if {c} then {s}", "    printfn \"%A\" {v}"),
+    "viml": ("vim", "\"", None, "function! {F}({a})\n{body}\nendfunction", "  let l:{v} = {e}", "  if {c}\n    {s}\n  endif", "  echo l:{v}"),
+    "actionscript": ("as", "//", ("/*", "*/"), "public function {f}({a}:Number):void {{\n{body}\n}}", "    var {v}:Number = {e};", "    if ({c}) {{ {s}; }}", "    trace({v});"),
+    "assembly": ("asm", ";", None, "{f}:\n{body}\n    ret", "    mov {reg}, {n}", "    cmp {reg}, {n}\n    jne .L{n}", "    call {f}"),
+    "bash": ("sh", "#", None, "{f}() {{\n{body}\n}}", "  local {v}=\"${{{n}}}\"", "  if [ \"${v}\" -gt {n} ]; then\n    {s}\n  fi", "  echo \"${v}\""),
+    "batchfile": ("bat", "REM", None, ":{f}\n{body}\ngoto :eof", "set {v}=%{n}", "if \"%{v}%\"==\"{n}\" (\n  {s}\n)", "echo %{v}%"),
+    "c": ("c", "//", ("/*", "*/"), "static int {f}(int {a})\n{{\n{body}\n    return 0;\n}}", "    int {v} = {e};", "    if ({c}) {{\n        {s};\n    }}", "    printf(\"%d\\n\", {v});"),
+    "clojure": ("clj", ";;", None, "(defn {f}\n  [{a}]\n{body})", "  (let [{v} {e}]", "  (when {c} {s})", "  (println {v})"),
+    "cobol": ("cbl", "*>", None, "       {F}.\n{body}\n           EXIT.", "           MOVE {n} TO {V}.", "           IF {V} > {n}\n              {s}\n           END-IF.", "           DISPLAY {V}."),
+    "coffeescript": ("coffee", "#", ("###", "###"), "{f} = ({a}) ->\n{body}", "  {v} = {e}", "  if {c} then {s}", "  console.log {v}"),
+    "cuda": ("cu", "//", ("/*", "*/"), "__global__ void {f}(float *{a}, int n)\n{{\n    int i = blockIdx.x * blockDim.x + threadIdx.x;\n{body}\n}}", "    float {v} = {a}[i] * {n}.0f;", "    if (i < n) {{ {s}; }}", "    __syncthreads();"),
+    "erlang": ("erl", "%", None, "{f}({A}) ->\n{body}\n    ok.", "    {V} = {e},", "    case {V} of\n        {n} -> {s};\n        _ -> ok\n    end,", "    io:format(\"~p~n\", [{V}]),"),
+    "fortran": ("f90", "!", None, "subroutine {f}({a})\n  implicit none\n  integer :: {a}\n{body}\nend subroutine {f}", "  {v} = {e}", "  if ({c}) then\n    {s}\n  end if", "  print *, {v}"),
+    "go": ("go", "//", ("/*", "*/"), "func {f}({a} int) error {{\n{body}\n\treturn nil\n}}", "\t{v} := {e}", "\tif {c} {{\n\t\t{s}\n\t}}", "\tfmt.Println({v})"),
+    "haskell": ("hs", "--", ("{-", "-}"), "{f} :: Int -> Int\n{f} {a} =\n{body}", "  let {v} = {e}", "  in if {c} then {n} else {a}", "  where helper = {n}"),
+    "java": ("java", "//", ("/*", "*/"), "    public static int {f}(int {a}) {{\n{body}\n        return {a};\n    }}", "        int {v} = {e};", "        if ({c}) {{\n            {s};\n        }}", "        System.out.println({v});"),
+    "javascript": ("js", "//", ("/*", "*/"), "function {f}({a}) {{\n{body}\n}}", "  const {v} = {e};", "  if ({c}) {{\n    {s};\n  }}", "  console.log({v});"),
+    "lisp": ("lisp", ";;", None, "(defun {f} ({a})\n{body})", "  (setq {v} {e})", "  (if {c} {s})", "  (format t \"~a~%\" {v})"),
+    "lua": ("lua", "--", ("--[[", "]]"), "local function {f}({a})\n{body}\nend", "  local {v} = {e}", "  if {c} then\n    {s}\n  end", "  print({v})"),
+    "matlab": ("m", "%", ("%{", "%}"), "function result = {f}({a})\n{body}\nend", "    {v} = {e};", "    if {c}\n        {s};\n    end", "    disp({v});"),
+    "objectivec": ("m", "//", ("/*", "*/"), "- (NSInteger){f}:(NSInteger){a} {{\n{body}\n    return {a};\n}}", "    NSInteger {v} = {e};", "    if ({c}) {{\n        {s};\n    }}", "    NSLog(@\"%ld\", (long){v});"),
+    "perl": ("pl", "#", None, "sub {f} {{\n    my (${a}) = @_;\n{body}\n}}", "    my ${v} = {e};", "    if ({c}) {{\n        {s};\n    }}", "    print \"${v}\\n\";"),
+    "php": ("php", "//", ("/*", "*/"), "function {f}(${a}) {{\n{body}\n}}", "    ${v} = {e};", "    if ({c}) {{\n        {s};\n    }}", "    echo ${v};"),
+    "powershell": ("ps1", "#", ("<#", "#>"), "function {F} {{\n    param([int]${a})\n{body}\n}}", "    ${v} = {e}", "    if ({c}) {{\n        {s}\n    }}", "    Write-Output ${v}"),
+    "processing": ("pde", "//", ("/*", "*/"), "void {f}(float {a}) {{\n{body}\n}}", "  float {v} = {e};", "  if ({c}) {{\n    {s};\n  }}", "  ellipse({v}, {v}, {n}, {n});"),
+    "python": ("py", "#", ('"""', '"""'), "def {f}({a}):\n{body}", "    {v} = {e}", "    if {c}:\n        {s}", "    print({v})"),
+    "r": ("r", "#", None, "{f} <- function({a}) {{\n{body}\n}}", "  {v} <- {e}", "  if ({c}) {{\n    {s}\n  }}", "  print({v})"),
+    "ruby": ("rb", "#", ("=begin", "=end"), "def {f}({a})\n{body}\nend", "  {v} = {e}", "  if {c}\n    {s}\n  end", "  puts {v}"),
+    "scala": ("scala", "//", ("/*", "*/"), "  def {f}({a}: Int): Int = {{\n{body}\n    {a}\n  }}", "    val {v} = {e}", "    if ({c}) {{ {s} }}", "    println({v})"),
+    "swift": ("swift", "//", ("/*", "*/"), "func {f}(_ {a}: Int) -> Int {{\n{body}\n    return {a}\n}}", "    let {v} = {e}", "    if {c} {{\n        {s}\n    }}", "    print({v})"),
+    "vhdl": ("vhd", "--", None, "architecture {f} of {F}_unit is\n  signal {a} : std_logic_vector(7 downto 0);\nbegin\n{body}\nend architecture {f};", "  {v} <= {a} when {c} else (others => '0');", "  process(clk)\n  begin\n    if rising_edge(clk) then\n      {s};\n    end if;\n  end process;", "  {v}_out <= {v};"),
+    "typescript": ("ts", "//", ("/*", "*/"), "export function {f}({a}: number): number {{\n{body}\n  return {a};\n}}", "  const {v}: number = {e};", "  if ({c}) {{\n    {s};\n  }}", "  console.log({v});"),
+    "rust": ("rs", "//", ("/*", "*/"), "fn {f}({a}: u32) -> u32 {{\n{body}\n    {a}\n}}", "    let {v} = {e};", "    if {c} {{\n        {s};\n    }}", "    println!(\"{{}}\", {v});"),
+    "csharp": ("cs", "//", ("/*", "*/"), "    public int {F}(int {a})\n    {{\n{body}\n        return {a};\n    }}", "        var {v} = {e};", "        if ({c})\n        {{\n            {s};\n        }}", "        Console.WriteLine({v});"),
+    "cpp": ("cpp", "//", ("/*", "*/"), "int {f}(const std::vector<int>& {a}) {{\n{body}\n    return 0;\n}}", "    auto {v} = {e};", "    if ({c}) {{\n        {s};\n    }}", "    std::cout << {v} << std::endl;"),
+    "kotlin": ("kt", "//", ("/*", "*/"), "fun {f}({a}: Int): Int {{\n{body}\n    return {a}\n}}", "    val {v} = {e}", "    if ({c}) {{\n        {s}\n    }}", "    println({v})"),
+}
+
+PREAMBLE = {
+    "c": ["#include <stdio.h>", "#include <stdlib.h>", "#include <string.h>"], "cpp": ["#include <iostream>", "#include <vector>", "#include <string>"],
+    "cuda": ["#include <cuda_runtime.h>", "#include <stdio.h>"], "java": ["package com.{co}.{n1};", "", "import java.util.List;", "import java.util.ArrayList;", "", "public class {C} {{"],
+    "go": ["package {n1}", "", "import (", "\t\"fmt\"", "\t\"os\"", ")"], "python": ["import os", "import sys", "from typing import List"],
+    "perl": ["#!/usr/bin/perl", "use strict;", "use warnings;"], "php": ["<?php", "namespace {C};"], "bash": ["#!/bin/bash", "set -euo pipefail"],
+    "ruby": ["require 'json'"], "rust": ["use std::collections::HashMap;"], "csharp": ["using System;", "using System.Collections.Generic;", "", "namespace {C}", "{{", "public class {C}Service", "{{"],
+    "scala": ["package {n1}", "", "object {C} {{"], "swift": ["import Foundation"], "kotlin": ["package {n1}"], "typescript": ["import {{ {C} }} from './{n1}';"],
+    "javascript": ["'use strict';", "const fs = require('fs');"], "objectivec": ["#import <Foundation/Foundation.h>", "", "@implementation {C}"],
+    "vhdl": ["library ieee;", "use ieee.std_logic_1164.all;"], "fortran": ["module {n1}_mod"], "haskell": ["module {C} where", "", "import Data.List (sortBy)"],
+    "erlang": ["-module({n1}).", "-export([start/0])."], "cobol": ["       IDENTIFICATION DIVISION.", "       PROGRAM-ID. {CU}.", "       DATA DIVISION.", "       WORKING-STORAGE SECTION.", "       01 {CU}-COUNT PIC 9(4).", "       PROCEDURE DIVISION."],
+    "powershell": ["Set-StrictMode -Version Latest"], "clojure": ["(ns {n1}.core", "  (:require [clojure.string :as str]))"], "lua": ["local M = {{}}"],
+    "batchfile": ["@echo off", "setlocal enabledelayedexpansion"], "assembly": ["section .text", "global _start"], "processing": ["void setup() {{", "  size(640, 480);", "}}"],
+}
+CLOSING = {"java": ["}"], "csharp": ["}", "}"], "scala": ["}"], "objectivec": ["@end"], "fortran": ["end module"], "lua": ["return M"]}
+
+
+def source_code(g):
+    lang = g.pick(sorted(LANGS))
+    ext, line_c, block_c, fn, assign, cond, out_stmt = LANGS[lang]
+    style = "snake" if lang in ("python", "ruby", "rust", "perl", "bash", "erlang", "r", "fortran", "lisp", "clojure", "lua", "c", "haskell") else "camel"
+    co = g.pick(COMPANIES).lower()
+    n1 = g.pick(NOUNS)
+    C = g.ident("pascal")
+    lines = []
+    if g.chance(0.4):
+        text = g.sentence(4, 12)
+        if block_c and g.chance(0.5):
+            lines += [block_c[0] + " " + text, " " + g.sentence(4, 10), block_c[1]]
+        else:
+            lines += [f"{line_c} {text}", f"{line_c} Copyright {g.n(2000, 2026)} {g.pick(COMPANIES)}. {g.pick(['All rights reserved.', 'Licensed under the Apache License 2.0.', 'MIT License.'])}"]
+    lines += [l.format(co=co, n1=n1, C=C, CU=C.upper()) for l in PREAMBLE.get(lang, [])]
+    lines.append("")
+    for _ in range(g.n(1, 6)):
+        f = g.ident(style)
+        a = g.ident(style) if lang not in ("erlang",) else g.ident("pascal")
+        body = []
+        vars_ = []
+        for _ in range(g.n(1, 7)):
+            v = g.ident(style)
+            vars_.append(v)
+            e = g.pick([str(g.n(0, 999)), f"{a} * {g.n(2, 9)}", f"{a} + {g.n(1, 99)}", f"{g.pick(vars_)} - 1"])
+            stmt = g.pick([assign, assign, cond, out_stmt])
+            c = f"{g.pick(vars_)} {g.pick(['>', '<', '=='])} {g.n(0, 100)}" if lang not in ("bash", "batchfile") else ""
+            s = out_stmt.strip().format(v=v, V=v.title().replace("_", ""), a=a, n=g.n(0, 9), f=f, F=f.title(), reg="eax", e=e, c=c, A=a) if "{" in out_stmt else out_stmt.strip()
+            body.append(stmt.format(v=v, V=v.title().replace("_", "").upper() if lang == "cobol" else v.title().replace("_", ""), e=e, c=c, s=s, a=a, A=a, n=g.n(0, 99), f=f, F=f.title(), reg=g.pick(["eax", "ebx", "rcx", "rdx"])))
+            if g.chance(0.15):
+                body.append(assign.split("{")[0] + f"{line_c} {g.sentence(3, 7)}" if lang != "cobol" else f"      *> {g.sentence(3, 6)}")
+        if g.chance(0.35) and lang != "cobol":
+            lines.append(f"{line_c} {g.sentence(3, 9)}")
+        lines.append(fn.format(f=f, F=f.title().replace("_", ""), a=a, A=a, body="\n".join(body)))
+        lines.append("")
+    lines += CLOSING.get(lang, [])
+    names = {"fsharp": "fs", "matlab": "m", "objectivec": "m"}
+    return "\n".join(lines) + "\n", names.get(lang, ext) if g.chance(0.9) else ""
+
+
+def web_languages(g):
+    kind = g.n(0, 2)
+    if kind == 0:
+        title = g.sentence(2, 5).rstrip(".")
+        out = ["<!DOCTYPE html>" if g.chance(0.8) else "<!doctype html>", f"<html lang=\"{g.pick(['en', 'de', 'fr', 'es'])}\">", "<head>", "  <meta charset=\"utf-8\">",
+               "  <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">", f"  <title>{title}</title>"]
+        if g.chance(0.6):
+            out.append(f"  <link rel=\"stylesheet\" href=\"/{g.pick(['css', 'static', 'assets'])}/{g.pick(NOUNS)}.css\">")
+        out += ["</head>", f"<body class=\"{g.pick(NOUNS)}\">", f"  <header><nav>" + "".join(f"<a href=\"/{g.pick(NOUNS)}\">{g.pick(NOUNS).title()}</a>" for _ in range(g.n(2, 6))) + "</nav></header>", "  <main>"]
+        for _ in range(g.n(1, 6)):
+            kind2 = g.n(0, 4)
+            if kind2 == 0:
+                out.append(f"    <h{g.n(1, 3)}>{g.sentence(2, 6).rstrip('.')}</h{g.n(1, 3)}>")
+            elif kind2 == 1:
+                out.append(f"    <ul>" + "".join(f"<li>{g.sentence(2, 5)}</li>" for _ in range(g.n(2, 6))) + "</ul>")
+            elif kind2 == 2:
+                out.append(f"    <form action=\"/{g.pick(NOUNS)}\" method=\"post\"><input type=\"text\" name=\"{g.ident('snake')}\"><button type=\"submit\">{g.pick(VERBS).title()}</button></form>")
+            elif kind2 == 3:
+                out.append(f"    <table><tr>" + "".join(f"<th>{g.pick(NOUNS)}</th>" for _ in range(3)) + "</tr>" + "".join("<tr>" + "".join(f"<td>{g.n(0, 999)}</td>" for _ in range(3)) + "</tr>" for _ in range(g.n(1, 5))) + "</table>")
+            else:
+                out.append(f"    <div class=\"{g.pick(NOUNS)}-{g.pick(NOUNS)}\"><p>{g.paragraph(1, 3)}</p></div>")
+        out += ["  </main>", f"  <footer>&copy; {g.n(2000, 2026)} {g.pick(COMPANIES)}</footer>"]
+        if g.chance(0.4):
+            out.append(f"  <script src=\"/js/{g.pick(NOUNS)}.js\"></script>")
+        out += ["</body>", "</html>"]
+        return "\n".join(out) + "\n", g.pick(["html", "html", "htm", "xhtml"])
+    if kind == 1:
+        out = []
+        if g.chance(0.3):
+            out += [f"/* {g.sentence(3, 8)} */", ""]
+        if g.chance(0.3):
+            out += [f":root {{", f"  --{g.pick(NOUNS)}-color: #{g.hexs(6)};", f"  --spacing: {g.n(2, 24)}px;", "}", ""]
+        for _ in range(g.n(3, 20)):
+            sel = g.pick([f".{g.pick(NOUNS)}", f"#{g.pick(NOUNS)}", g.pick(["body", "h1", "a", "p", "ul li", "nav a:hover", "button", "input[type=\"text\"]"]), f".{g.pick(NOUNS)}-{g.pick(NOUNS)} > .{g.pick(NOUNS)}"])
+            props = [f"  {p}: {v};" for p, v in g.r.sample([("color", f"#{g.hexs(g.pick([3, 6]))}"), ("margin", f"{g.n(0, 40)}px {g.n(0, 40)}px"), ("padding", f"{g.n(0, 3)}.{g.n(0, 9)}rem"),
+                                                            ("display", g.pick(["flex", "block", "grid", "none", "inline-block"])), ("font-size", f"{g.n(10, 48)}px"), ("background", f"rgba({g.n(0, 255)}, {g.n(0, 255)}, {g.n(0, 255)}, 0.{g.n(1, 9)})"),
+                                                            ("border-radius", f"{g.n(0, 12)}px"), ("font-family", g.pick(["sans-serif", "\"Helvetica Neue\", Arial, sans-serif", "monospace"])), ("width", f"{g.n(10, 100)}%"), ("transition", f"all 0.{g.n(1, 9)}s ease")], g.n(1, 6))]
+            if g.chance(0.2):
+                out += [f"@media (max-width: {g.pick([480, 768, 1024])}px) {{", f"  {sel} {{"] + ["  " + p for p in props] + ["  }", "}", ""]
+            else:
+                out += [f"{sel} {{"] + props + ["}", ""]
+        text = "\n".join(out)
+        if g.chance(0.2):
+            text = text.replace("\n", "").replace("  ", "")
+        return text + "\n", g.pick(["css", "css", "scss", "less"])
+    root = g.pick(NOUNS)
+    out = ['<?xml version="1.0" encoding="UTF-8"?>' if g.chance(0.85) else ""]
+    if g.chance(0.3):
+        out.append(f"<!-- {g.sentence(3, 8)} -->")
+    ns = f' xmlns="http://{g.pick(DOMAINS)}/schema/{root}"' if g.chance(0.4) else ""
+    out.append(f"<{root}s{ns} version=\"{g.n(1, 3)}.{g.n(0, 9)}\">")
+    child = g.pick(NOUNS)
+    fields = [g.pick(NOUNS) for _ in range(g.n(2, 5))]
+    for i in range(g.n(1, 20)):
+        out.append(f"  <{child} id=\"{i + 1}\"{' type=' + chr(34) + g.pick(ADJECTIVES) + chr(34) if g.chance(0.4) else ''}>")
+        out += [f"    <{fd}>{g.pick([g.word(), str(g.n(0, 9999)), g.date(), g.sentence(2, 5)])}</{fd}>" for fd in fields]
+        out.append(f"  </{child}>")
+    out.append(f"</{root}s>")
+    return "\n".join(l for l in out if l) + "\n", g.pick(["xml", "xml", "xsd" if g.chance(0.1) else "xml", "plist", "svg" if False else "xml"])
+
+
+def configuration(g):
+    text, ext = configuration_body(g)
+    if g.chance(0.45):
+        # Real configs are mostly comments: a header, prose, commented-out defaults.
+        mark = "//" if ext in ("hcl",) else "#"
+        lines = []
+        for _ in range(g.n(2, 12)):
+            lines.append(f"{mark} {g.sentence(4, 14)}" if g.chance(0.7) else mark)
+        for line in text.split("\n"):
+            if line and g.chance(0.25) and not line.startswith("["):
+                lines.append(f"{mark}{g.pick(['', ' '])}{line.strip()}")
+                if g.chance(0.4):
+                    lines.append(f"{mark} {g.sentence(3, 10)}")
+            else:
+                lines.append(line)
+        text = "\n".join(lines)
+    return text, ext
+
+
+def configuration_body(g):
+    kind = g.n(0, 8)
+    keys = lambda: g.ident(g.pick(["snake", "camel"]))
+    if kind == 0:
+        out = []
+        for _ in range(g.n(1, 6)):
+            out += [f"[{g.pick(NOUNS)}{g.pick(['', '.' + g.pick(NOUNS), ':' + g.pick(NOUNS)])}]"] + [f"{keys()} {g.pick(['=', ' = ', '='])} {g.pick([str(g.n(0, 9999)), g.word(), 'true', 'false', '/var/lib/' + g.pick(NOUNS), g.ip()])}" for _ in range(g.n(1, 8))] + [""]
+        if g.chance(0.4):
+            out.insert(0, g.pick(["; ", "# "]) + g.sentence(3, 8))
+        return "\n".join(out), g.pick(["ini", "cfg", "conf", "cnf"])
+    if kind == 1:
+        out = []
+        for _ in range(g.n(1, 5)):
+            out += [f"[{g.pick(NOUNS)}]"] + [f"{keys()} = {g.pick([str(g.n(0, 9999)), json.dumps(g.word()), 'true', json.dumps([g.word(), g.word()]), json.dumps(g.date())])}" for _ in range(g.n(1, 6))] + [""]
+        if g.chance(0.5):
+            out = [f"name = \"{g.pick(NOUNS)}\"", f"version = \"{g.n(0, 5)}.{g.n(0, 20)}.{g.n(0, 9)}\"", ""] + out
+        return "\n".join(out), g.pick(["toml"])
+    if kind == 2:
+        def yaml_block(depth):
+            lines = []
+            for _ in range(g.n(1, 5)):
+                k = keys()
+                if depth < 3 and g.chance(0.35):
+                    lines.append("  " * depth + f"{k}:")
+                    lines += yaml_block(depth + 1)
+                elif g.chance(0.2):
+                    lines.append("  " * depth + f"{k}:")
+                    lines += ["  " * depth + f"  - {g.pick([g.word(), str(g.n(0, 99)), g.ip()])}" for _ in range(g.n(1, 4))]
+                else:
+                    lines.append("  " * depth + f"{k}: {g.pick([str(g.n(0, 9999)), g.word(), 'true', 'false', json.dumps(g.sentence(2, 4)), g.pick(NOUNS) + ':' + str(g.n(1, 9))])}")
+            return lines
+        head = []
+        flavour = g.n(0, 3)
+        if flavour == 0:
+            head = [f"apiVersion: {g.pick(['apps/v1', 'v1', 'batch/v1', 'networking.k8s.io/v1'])}", f"kind: {g.pick(['Deployment', 'Service', 'ConfigMap', 'CronJob', 'Ingress'])}", "metadata:", f"  name: {g.pick(NOUNS)}-{g.pick(NOUNS)}", f"  namespace: {g.pick(['default', 'prod', 'staging'])}", "spec:"]
+            body = yaml_block(1)
+        elif flavour == 1:
+            head = [f"version: \"{g.pick(['3', '3.8', '2.4'])}\"", "services:"]
+            body = []
+            for _ in range(g.n(1, 4)):
+                body += [f"  {g.pick(NOUNS)}:", f"    image: {g.pick(['nginx', 'postgres', 'redis', 'node', 'python'])}:{g.n(1, 16)}", "    ports:", f"      - \"{g.n(1000, 9999)}:{g.n(80, 9000)}\"", "    environment:", f"      - {g.ident('upper')}={g.word()}"]
+        elif flavour == 2:
+            head = [f"name: {g.sentence(1, 3).rstrip('.')}", "on:", "  push:", "    branches: [main]", "jobs:", "  build:", "    runs-on: ubuntu-latest", "    steps:"]
+            body = [f"      - uses: actions/{g.pick(['checkout', 'setup-node', 'cache'])}@v{g.n(2, 4)}"] + [f"      - run: {g.pick(['make test', 'cargo build', 'npm ci', 'pytest -q'])}" for _ in range(g.n(1, 4))]
+        else:
+            body = yaml_block(0)
+        return ("---\n" if g.chance(0.3) else "") + "\n".join(head + body) + "\n", g.pick(["yaml", "yml"])
+    if kind == 3:
+        out = [f"{g.ident('upper')}={g.pick([str(g.n(0, 9999)), g.word(), 'true', 'https://' + g.pick(DOMAINS), g.pick(NOUNS) + '-' + g.pick(NOUNS)])}" for _ in range(g.n(3, 20))]
+        if g.chance(0.5):
+            out.insert(0, f"# {g.sentence(2, 6)}")
+        return "\n".join(out) + "\n", g.pick(["env", "env", ""])
+    if kind == 4:
+        out = [f"{'.'.join(g.pick(NOUNS) for _ in range(g.n(2, 4)))}={g.pick([str(g.n(0, 9999)), g.word(), 'true', 'jdbc:postgresql://' + g.pick(['db', 'localhost']) + ':5432/' + g.pick(NOUNS)])}" for _ in range(g.n(3, 25))]
+        return "\n".join(out) + "\n", g.pick(["properties", "properties", "conf"])
+    if kind == 5:
+        out = [f"user {g.pick(['nginx', 'www-data'])};", f"worker_processes {g.pick(['auto', '2', '4'])};", "", "events {", f"    worker_connections {g.pick([512, 1024, 4096])};", "}", "", "http {",
+               "    include       mime.types;", "    sendfile      on;", f"    keepalive_timeout {g.n(5, 75)};"]
+        for _ in range(g.n(1, 3)):
+            out += ["    server {", f"        listen {g.pick(['80', '443 ssl', '8080'])};", f"        server_name {g.pick(NOUNS)}.{g.pick(DOMAINS)};"]
+            for _ in range(g.n(1, 4)):
+                out += [f"        location /{g.pick(NOUNS)} {{", f"            {g.pick(['proxy_pass http://127.0.0.1:' + str(g.n(3000, 9000)), 'root /var/www/' + g.pick(NOUNS), 'return 301 https://$host$request_uri'])};", "        }"]
+            out.append("    }")
+        out.append("}")
+        return "\n".join(out) + "\n", g.pick(["conf", "conf", "nginx"])
+    if kind == 6:
+        out = ["[Unit]", f"Description={g.sentence(2, 5).rstrip('.')}", f"After=network.target{g.pick(['', ' postgresql.service'])}", "", "[Service]", f"Type={g.pick(['simple', 'forking', 'oneshot'])}",
+               f"User={g.pick(['app', 'www-data', 'nobody'])}", f"ExecStart=/usr/local/bin/{g.pick(NOUNS)} --{g.pick(NOUNS)} {g.n(1, 99)}", f"Restart={g.pick(['always', 'on-failure'])}", f"Environment={g.ident('upper')}={g.word()}", "", "[Install]", "WantedBy=multi-user.target"]
+        return "\n".join(out) + "\n", g.pick(["service", "timer", "socket"])
+    if kind == 7:
+        out = [f"{g.pick(['Port', 'PermitRootLogin', 'PasswordAuthentication', 'X11Forwarding', 'MaxAuthTries', 'AllowUsers', 'ClientAliveInterval', 'UsePAM'])} {g.pick(['yes', 'no', str(g.n(1, 9000)), g.pick(FIRST_NAMES).lower()])}" for _ in range(g.n(4, 14))]
+        if g.chance(0.5):
+            out = [f"<VirtualHost *:{g.pick([80, 443])}>", f"    ServerName {g.pick(NOUNS)}.{g.pick(DOMAINS)}", f"    DocumentRoot /var/www/{g.pick(NOUNS)}", f"    ErrorLog ${{APACHE_LOG_DIR}}/error.log", f"    <Directory /var/www/{g.pick(NOUNS)}>", "        AllowOverride All", "        Require all granted", "    </Directory>", "</VirtualHost>"]
+        return "\n".join(out) + "\n", g.pick(["conf", "", "config"])
+    out = []
+    for _ in range(g.n(1, 4)):
+        kind2 = g.pick(["resource", "variable", "provider"])
+        if kind2 == "resource":
+            out += [f"resource \"{g.pick(['aws_s3_bucket', 'aws_instance', 'google_storage_bucket', 'azurerm_resource_group'])}\" \"{g.ident('snake')}\" {{"] + [f"  {g.ident('snake')} = {g.pick([json.dumps(g.word()), str(g.n(0, 99)), 'true', 'var.' + g.ident('snake')])}" for _ in range(g.n(1, 6))] + ["}", ""]
+        elif kind2 == "variable":
+            out += [f"variable \"{g.ident('snake')}\" {{", f"  type    = {g.pick(['string', 'number', 'bool'])}", f"  default = {json.dumps(g.word())}", "}", ""]
+        else:
+            out += [f"provider \"{g.pick(['aws', 'google', 'azurerm'])}\" {{", f"  region = \"{g.pick(['us-east-1', 'eu-west-1', 'europe-west4'])}\"", "}", ""]
+    return "\n".join(out), g.pick(["tf", "hcl", "tfvars"])
+
+
+def personal_records(g):
+    kind = g.n(0, 4)
+    if kind == 0:
+        sep = g.pick([",", ";", "\t", "|"])
+        cols = g.r.sample(["first_name", "last_name", "full_name", "email", "phone", "date_of_birth", "address", "city", "postcode", "ssn", "national_id", "employee_id", "department", "hire_date", "gender", "nationality"], g.n(4, 9))
+        out = [sep.join(cols)]
+        for _ in range(g.n(5, 60)):
+            name = g.name()
+            vals = {"first_name": name.split()[0], "last_name": name.split()[1], "full_name": name, "email": g.email(name), "phone": g.phone(), "date_of_birth": f"{g.n(1940, 2005)}-{g.n(1, 12):02d}-{g.n(1, 28):02d}",
+                    "address": g.address().split(",")[0], "city": g.pick(CITIES), "postcode": str(g.n(10000, 99999)), "ssn": f"{g.n(100, 899)}-{g.n(10, 99)}-{g.n(1000, 9999)}", "national_id": "".join(g.pick(string.ascii_uppercase + string.digits) for _ in range(9)),
+                    "employee_id": f"E{g.n(10000, 99999)}", "department": g.pick(["Sales", "Finance", "Engineering", "HR", "Support", "Legal"]), "hire_date": g.date(), "gender": g.pick(["F", "M", "X"]), "nationality": g.pick(["DE", "US", "FR", "IN", "BR", "NG", "JP"])}
+            out.append(sep.join(vals[c] for c in cols))
+        return "\n".join(out) + "\n", g.pick(["csv", "csv", "tsv", "txt"])
+    name = g.name()
+    if kind == 1:
+        out = [name.upper() if g.chance(0.5) else name, f"{g.address()} | {g.phone()} | {g.email(name)}", "", g.pick(["PROFESSIONAL SUMMARY", "Profile", "About me"]), g.paragraph(2, 3), "", g.pick(["EXPERIENCE", "Work history", "Employment"])]
+        for _ in range(g.n(1, 4)):
+            out += [f"{g.pick(ADJECTIVES).title()} {g.pick(NOUNS).title()} {g.pick(['Manager', 'Engineer', 'Analyst', 'Specialist', 'Lead'])}, {g.pick(COMPANIES)} ({g.n(2000, 2020)} - {g.pick(['present', str(g.n(2010, 2026))])})"] + [f"  - {g.sentence(4, 10)}" for _ in range(g.n(1, 4))]
+        out += ["", "EDUCATION", f"{g.pick(['BSc', 'MSc', 'BA', 'PhD'])} {g.pick(NOUNS).title()} {g.pick(['Studies', 'Engineering', 'Science'])}, University of {g.pick(CITIES)}, {g.n(1990, 2020)}", "", f"Date of birth: {g.n(1, 28)}.{g.n(1, 12)}.{g.n(1960, 2002)}", f"Nationality: {g.pick(['German', 'Brazilian', 'Indian', 'Irish', 'Japanese'])}"]
+        return "\n".join(out) + "\n", g.pick(["txt", "md", "cv"])
+    if kind == 2:
+        out = [g.pick(["PATIENT RECORD", "Clinical summary", "Discharge summary", "MEDICAL HISTORY"]), f"Patient: {name}", f"DOB: {g.n(1, 12):02d}/{g.n(1, 28):02d}/{g.n(1930, 2020)}", f"MRN: {g.n(100000, 9999999)}",
+               f"Address: {g.address()}", f"Phone: {g.phone()}", f"Insurance: {g.pick(COMPANIES)} Health, member {g.n(10 ** 8, 10 ** 9)}", "", f"Attending physician: Dr. {g.name()}", f"Date of visit: {g.date()}", "",
+               "Diagnosis: " + g.pick(["Type 2 diabetes mellitus", "Essential hypertension", "Asthma", "Major depressive disorder", "Fracture of the left radius", "Seasonal allergic rhinitis"]), "Medications: " + ", ".join(g.r.sample(["metformin 500 mg", "lisinopril 10 mg", "salbutamol inhaler", "sertraline 50 mg", "ibuprofen 400 mg", "cetirizine 10 mg"], g.n(1, 3))), "", "Notes:", g.paragraph(2, 4)]
+        return "\n".join(out) + "\n", g.pick(["txt", "txt", "rtf" if False else "txt", "doc.txt"])
+    if kind == 3:
+        recs = [{"name": (nm := g.name()), "email": g.email(nm), "phone": g.phone(), "birthdate": f"{g.n(1940, 2005)}-{g.n(1, 12):02d}-{g.n(1, 28):02d}", "address": {"street": g.address().split(",")[0], "city": g.pick(CITIES), "zip": str(g.n(10000, 99999))},
+                 **({"ssn": f"{g.n(100, 899)}-{g.n(10, 99)}-{g.n(1000, 9999)}"} if g.chance(0.5) else {}), **({"passport": "".join(g.pick(string.ascii_uppercase + string.digits) for _ in range(9))} if g.chance(0.3) else {})} for _ in range(g.n(2, 25))]
+        return json.dumps({g.pick(["customers", "employees", "members", "patients"]): recs}, indent=g.pick([None, 2])), g.pick(["json", "json"])
+    out = [g.pick(["EMPLOYEE PERSONNEL FILE", "Employee information form", "NEW HIRE FORM", "Tenant application"]), "", f"Full name: {name}", f"Date of birth: {g.n(1, 28)} {g.pick(['January', 'March', 'May', 'July', 'October'])} {g.n(1950, 2004)}",
+           f"Social Security Number: {g.n(100, 899)}-{g.n(10, 99)}-{g.n(1000, 9999)}", f"Home address: {g.address()}", f"Personal email: {g.email(name)}", f"Mobile: {g.phone()}",
+           f"Emergency contact: {g.name()} ({g.pick(['spouse', 'parent', 'sibling'])}), {g.phone()}", f"Marital status: {g.pick(['single', 'married', 'divorced'])}", f"Bank account for payroll: {g.n(10 ** 7, 10 ** 8)}", f"Start date: {g.date()}", f"Salary: {g.amount(20000, 200000)} per year", "", g.paragraph(1, 2)]
+    return "\n".join(out) + "\n", g.pick(["txt", "txt", "form"])
+
+
+def other(g):
+    kind = g.n(0, 6)
+    if kind == 0:
+        out = [f"# {g.pick(NOUNS).title()} {g.pick(NOUNS)}", "", g.paragraph(1, 3), "", "## " + g.pick(["Installation", "Usage", "Getting started", "Notes"]), ""] + [f"- {g.sentence(3, 8)}" for _ in range(g.n(2, 6))]
+        return "\n".join(out) + "\n", g.pick(["md", "txt", ""])
+    if kind == 1:
+        out = [g.pick(["Shopping list", "TODO", "Things to do", "Packing list"]) + ":"] + [f"{g.pick(['-', '*', '[ ]', '[x]', ''])} {g.pick(ADJECTIVES)} {g.pick(NOUNS)}" for _ in range(g.n(3, 20))]
+        return "\n".join(out) + "\n", g.pick(["txt", "md", "todo"])
+    if kind == 2:
+        out = [f"{g.pick(NOUNS).title()} {g.pick(['recipe', 'soup', 'pie', 'stew'])}", "", "Ingredients:"] + [f"- {g.n(1, 500)} {g.pick(['g', 'ml', 'cups', 'tbsp', 'pieces'])} {g.pick(NOUNS)}" for _ in range(g.n(3, 10))] + ["", "Method:"] + [f"{i + 1}. {g.sentence(4, 12)}" for i in range(g.n(2, 7))]
+        return "\n".join(out) + "\n", g.pick(["txt", "md"])
+    if kind == 3:
+        sep = g.pick([",", "\t", ";"])
+        cols = [g.pick(["timestamp", "sensor", "temperature", "humidity", "pressure", "voltage", "rpm", "x", "y", "z"]) for _ in range(g.n(2, 6))]
+        out = [sep.join(cols)] + [sep.join(f"{g.r.uniform(-50, 500):.{g.n(0, 4)}f}" for _ in cols) for _ in range(g.n(5, 100))]
+        return "\n".join(out) + "\n", g.pick(["csv", "tsv", "dat", "txt"])
+    if kind == 4:
+        out = [f"Meeting notes - {g.pick(NOUNS)} {g.pick(['sync', 'review', 'planning', 'retro'])}", f"Date: {g.date()}", f"Attendees: {', '.join(g.pick(FIRST_NAMES) for _ in range(g.n(2, 6)))}", ""] + [f"* {g.sentence(4, 12)}" for _ in range(g.n(3, 10))] + ["", "Action items:"] + [f"- {g.pick(FIRST_NAMES)}: {g.sentence(3, 7)}" for _ in range(g.n(1, 4))]
+        return "\n".join(out) + "\n", g.pick(["txt", "md", ""])
+    if kind == 5:
+        stanzas = ["\n".join(g.sentence(3, 7).rstrip(".!?") for _ in range(g.n(2, 5))) for _ in range(g.n(1, 4))]
+        return "\n\n".join(stanzas) + "\n", g.pick(["txt", ""])
+    out = [f"{g.pick(['Changelog', 'CHANGES', 'Release notes'])}", ""]
+    for _ in range(g.n(1, 5)):
+        out += [f"## {g.n(0, 5)}.{g.n(0, 20)}.{g.n(0, 9)} ({g.date()})"] + [f"- {g.pick(['Fixed', 'Added', 'Removed', 'Changed', 'Improved'])} {g.sentence(3, 8).lower()}" for _ in range(g.n(1, 5))] + [""]
+    return "\n".join(out), g.pick(["md", "txt", ""])
+
+
+CATEGORIES = {
+    "ebook": ebook, "email": email, "encryption_keys": encryption_keys, "financial": financial, "json": json_doc,
+    "application_logs": application_logs, "database": database, "source_code": source_code, "web_languages": web_languages,
+    "configuration": configuration, "personal_records": personal_records, "other": other,
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--seed", type=int, default=20261128)
+    parser.add_argument("--docs", type=int, default=400)
+    args = parser.parse_args()
+    for category, make in CATEGORIES.items():
+        # One generator per category: adding a category does not change another's documents.
+        g = Gen(random.Random(f"{args.seed}:{category}"))
+        for i in range(args.docs):
+            text, ext = make(g)
+            split = "test" if i % 4 == 3 else "train"
+            folder = os.path.join(args.out, split, category)
+            os.makedirs(folder, exist_ok=True)
+            name = f"{i:04d}" + (f".{ext}" if ext else "")
+            with open(os.path.join(folder, name), "w", encoding="utf-8", newline="\n") as f:
+                f.write(text)
+
+
+if __name__ == "__main__":
+    main()
