@@ -204,5 +204,39 @@ fn families(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, classify, families);
+/// The SVM document classifier alone: features and 12 decision values for
+/// one document (it reads at most the first 16 KiB), against the newline
+/// count of the same bytes.
+fn svm(c: &mut Criterion) {
+    let documents = assay_classifiers::svm::DocumentClassifier::builtin().expect("model loads");
+    let mut group = c.benchmark_group("svm_document");
+    group.sample_size(20);
+    for (label, name, bytes) in [
+        ("source_4k", "lib.h", source_like(4096)),
+        ("prose_16k", "notes.txt", prose(16 * 1024)),
+        ("base64_16k", "blob.txt", base64_heavy(16 * 1024)),
+    ] {
+        group.bench_with_input(
+            BenchmarkId::new("baseline_newline_count", label),
+            &bytes,
+            |b, bytes| {
+                b.iter(|| memchr_count(bytes));
+            },
+        );
+        group.bench_with_input(BenchmarkId::new("classify", label), &bytes, |b, bytes| {
+            b.iter(|| {
+                documents.classify(
+                    bytes,
+                    name,
+                    bytes.len() as u64,
+                    assay_classifiers::content_type::TextEncoding::Utf8,
+                    None,
+                )
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, classify, families, svm);
 criterion_main!(benches);

@@ -7,7 +7,7 @@
 use crate::content_type::TextEncoding;
 
 /// Bytes of a document's (decoded) text the features look at.
-pub const HEAD: usize = 16 * 1024;
+pub const HEAD: usize = 8 * 1024;
 
 const PUNCTUATION: &[u8] = b"{}[]()<>;:=,.\"'#/\\|$%@&*-+_!?`~^";
 /// Words whose density separates the categories (structure words of code,
@@ -93,7 +93,10 @@ pub const DIM: usize = 1
 /// FNV-1a: stable across builds and platforms (feature hashing must not
 /// change between training and use).
 fn fnv(bytes: &[u8], seed: u64) -> u64 {
-    let mut hash = 0xcbf2_9ce4_8422_2325 ^ seed;
+    fnv_continue(0xcbf2_9ce4_8422_2325 ^ seed, bytes)
+}
+
+fn fnv_continue(mut hash: u64, bytes: &[u8]) -> u64 {
     for &b in bytes {
         hash ^= u64::from(b);
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
@@ -101,8 +104,11 @@ fn fnv(bytes: &[u8], seed: u64) -> u64 {
     hash
 }
 
+/// Bucket counts are powers of two, so the modulo is a mask (a division
+/// per character trigram is most of the cost otherwise).
 fn bucket(bytes: &[u8], seed: u64, buckets: usize) -> usize {
-    (fnv(bytes, seed) % buckets as u64) as usize
+    debug_assert!(buckets.is_power_of_two());
+    (fnv(bytes, seed) & (buckets as u64 - 1)) as usize
 }
 
 /// The feature vector of a document: `text` is the start of its decoded
@@ -117,40 +123,43 @@ pub fn extract(text: &[u8], name: &str, size: u64, encoding: TextEncoding) -> Ve
         _ => [0.0, 1.0, 0.0],
     });
     let len = text.len().max(1) as f64;
-    let mut classes = [0usize; CLASS_FEATURES];
+    // One histogram serves the character classes and the punctuation.
+    let mut histogram = [0usize; 256];
     for &b in text {
-        let class = match b {
-            b'a'..=b'z' => 0,
-            b'A'..=b'Z' => 1,
-            b'0'..=b'9' => 2,
-            b' ' | b'\t' => 3,
-            b'\n' | b'\r' => 4,
-            0x80..=0xff => 5,
-            0..=0x1f | 0x7f => 6,
-            _ => 7,
-        };
-        classes[class] += 1;
+        histogram[usize::from(b)] += 1;
     }
+    let sum = |range: std::ops::RangeInclusive<u8>| -> usize {
+        histogram[usize::from(*range.start())..=usize::from(*range.end())]
+            .iter()
+            .sum()
+    };
+    let spaces = histogram[usize::from(b' ')] + histogram[usize::from(b'\t')];
+    let newlines = histogram[usize::from(b'\n')] + histogram[usize::from(b'\r')];
+    let (lower, upper, digits, high) = (
+        sum(b'a'..=b'z'),
+        sum(b'A'..=b'Z'),
+        sum(b'0'..=b'9'),
+        sum(0x80..=0xff),
+    );
+    let control = sum(0..=0x1f) + histogram[0x7f] - histogram[usize::from(b'\t')] - newlines;
+    let other = text.len() - lower - upper - digits - spaces - newlines - high - control;
+    let classes = [lower, upper, digits, spaces, newlines, high, control, other];
     features.extend(classes.iter().map(|&c| c as f64 / len));
     features.extend(line_features(text));
-    let mut punctuation = [0usize; 256];
-    for &b in text {
-        punctuation[usize::from(b)] += 1;
-    }
     features.extend(
         PUNCTUATION
             .iter()
-            .map(|&p| (punctuation[usize::from(p)] as f64 / len * 10.0).min(1.0)),
+            .map(|&p| (histogram[usize::from(p)] as f64 / len * 10.0).min(1.0)),
     );
-    let words = words(text);
-    let word_count = words.len().max(1) as f64;
-    features.extend(KEYWORDS.iter().map(|k| {
-        let hits = words
+    let lowered = text.to_ascii_lowercase();
+    let tokens = Tokens::new(&lowered);
+    let word_count = tokens.count.max(1) as f64;
+    features.extend(
+        tokens
+            .keyword_hits
             .iter()
-            .filter(|w| w.as_slice() == k.as_bytes())
-            .count();
-        (hits as f64 / word_count * 10.0).min(1.0)
-    }));
+            .map(|&hits| (hits as f64 / word_count * 10.0).min(1.0)),
+    );
     let mut extension = [0.0; EXTENSION_BUCKETS];
     let file = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
     match file.rsplit_once('.') {
@@ -161,43 +170,55 @@ pub fn extract(text: &[u8], name: &str, size: u64, encoding: TextEncoding) -> Ve
     }
     features.extend(extension);
     features.extend(prefix_features(text));
-    features.extend(hashed_words(&words));
-    features.extend(hashed_chars(text));
+    features.extend(normalise(tokens.hashed));
+    features.extend(hashed_chars(&lowered));
     debug_assert_eq!(features.len(), DIM);
     features
 }
 
 fn line_features(text: &[u8]) -> [f64; LINE_FEATURES] {
-    let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
-    let n = lines.len().max(1) as f64;
-    let lengths: Vec<f64> = lines.iter().map(|l| l.len() as f64).collect();
-    let mean = lengths.iter().sum::<f64>() / n;
-    let var = lengths.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / n;
-    let max = lengths.iter().copied().fold(0.0, f64::max);
-    let share = |test: &dyn Fn(&[u8]) -> bool| lines.iter().filter(|l| test(l)).count() as f64 / n;
-    let trimmed_end =
-        |l: &[u8]| -> Option<u8> { l.iter().rev().copied().find(|b| !b.is_ascii_whitespace()) };
-    let first = |l: &[u8]| -> Option<u8> { l.iter().copied().find(|b| !b.is_ascii_whitespace()) };
-    [
-        (mean / 80.0).min(2.0) / 2.0,
-        (var.sqrt() / 80.0).min(2.0) / 2.0,
-        (max / 400.0).min(1.0),
-        (n.ln_1p() / 10.0).min(1.0),
-        share(&|l| l.iter().all(|b| b.is_ascii_whitespace())),
-        share(&|l| l.first().is_some_and(|b| *b == b' ' || *b == b'\t')),
-        share(&|l| trimmed_end(l) == Some(b';')),
-        share(&|l| matches!(trimmed_end(l), Some(b'{' | b'}'))),
-        share(&|l| trimmed_end(l) == Some(b':')),
-        share(&|l| trimmed_end(l) == Some(b',')),
-        share(&|l| first(l) == Some(b'#')),
-        share(&|l| {
-            l.trim_ascii_start().starts_with(b"//") || l.trim_ascii_start().starts_with(b"--")
-        }),
-        share(&|l| first(l) == Some(b'<')),
-        share(&|l| first(l).is_some_and(|b| b.is_ascii_digit())),
-        share(&|l| l.contains(&b'=')),
-        share(&|l| l.windows(2).any(|w| w == b": ")),
-    ]
+    // One pass per line: 12 shares of lines with a shape, and lengths.
+    let mut shares = [0usize; 12];
+    let (mut n, mut sum, mut sum_sq, mut max) = (0usize, 0f64, 0f64, 0f64);
+    for line in text.split(|&b| b == b'\n') {
+        n += 1;
+        let len = line.len() as f64;
+        sum += len;
+        sum_sq += len * len;
+        max = f64::max(max, len);
+        let trimmed = line.trim_ascii();
+        let first = trimmed.first().copied();
+        let last = trimmed.last().copied();
+        let flags = [
+            trimmed.is_empty(),
+            line.first().is_some_and(|b| *b == b' ' || *b == b'\t'),
+            last == Some(b';'),
+            matches!(last, Some(b'{' | b'}')),
+            last == Some(b':'),
+            last == Some(b','),
+            first == Some(b'#'),
+            trimmed.starts_with(b"//") || trimmed.starts_with(b"--"),
+            first == Some(b'<'),
+            first.is_some_and(|b| b.is_ascii_digit()),
+            memchr::memchr(b'=', line).is_some(),
+            memchr::memmem::find(line, b": ").is_some(),
+        ];
+        for (share, flag) in shares.iter_mut().zip(flags) {
+            *share += usize::from(flag);
+        }
+    }
+    let n = n.max(1) as f64;
+    let mean = sum / n;
+    let var = (sum_sq / n - mean * mean).max(0.0);
+    let mut features = [0.0; LINE_FEATURES];
+    features[0] = (mean / 80.0).min(2.0) / 2.0;
+    features[1] = (var.sqrt() / 80.0).min(2.0) / 2.0;
+    features[2] = (max / 400.0).min(1.0);
+    features[3] = (n.ln_1p() / 10.0).min(1.0);
+    for (feature, share) in features[4..].iter_mut().zip(shares) {
+        *feature = share as f64 / n;
+    }
+    features
 }
 
 /// The document's first two visible characters and its first token: file
@@ -216,38 +237,71 @@ fn prefix_features(text: &[u8]) -> [f64; PREFIX_BUCKETS] {
     prefix
 }
 
-/// Lower-cased word tokens (letters, digits and `_`, starting with a letter).
-fn words(text: &[u8]) -> Vec<Vec<u8>> {
-    let mut words = Vec::new();
-    let mut current = Vec::new();
-    for &b in text {
-        if b.is_ascii_alphanumeric() || b == b'_' {
-            if !(current.is_empty() && b.is_ascii_digit()) {
-                current.push(b.to_ascii_lowercase());
-            }
-        } else if !current.is_empty() {
-            words.push(std::mem::take(&mut current));
-        }
-    }
-    if !current.is_empty() {
-        words.push(current);
-    }
-    words
+/// Keywords by the hash their word-unigram bucket already computes (so a
+/// token is hashed once), each with its positions in [`KEYWORDS`].
+type KeywordIndex = Vec<(u64, &'static [u8], Vec<usize>)>;
+
+/// One pass over the word tokens of lower-cased text (runs of letters,
+/// digits and `_`, leading digits dropped): keyword counts and hashed
+/// unigrams and bigrams (log term frequency comes later), with no
+/// allocation per word.
+struct Tokens {
+    count: usize,
+    keyword_hits: [usize; KEYWORDS.len()],
+    hashed: Vec<f64>,
 }
 
-/// Word unigrams and bigrams, log term frequency, L2-normalised.
-fn hashed_words(words: &[Vec<u8>]) -> Vec<f64> {
-    let mut counts = vec![0.0f64; WORD_BUCKETS];
-    for word in words {
-        counts[bucket(word, 4, WORD_BUCKETS)] += 1.0;
+impl Tokens {
+    fn new(lowered: &[u8]) -> Self {
+        static KEYWORD_INDEX: std::sync::OnceLock<KeywordIndex> = std::sync::OnceLock::new();
+        let index = KEYWORD_INDEX.get_or_init(|| {
+            let mut index = KeywordIndex::new();
+            for (i, k) in KEYWORDS.iter().enumerate() {
+                let k = k.as_bytes();
+                match index.iter_mut().find(|(_, word, _)| *word == k) {
+                    Some((_, _, positions)) => positions.push(i),
+                    None => index.push((fnv(k, 4), k, vec![i])),
+                }
+            }
+            index.sort_by_key(|(hash, _, _)| *hash);
+            index
+        });
+        let mut tokens = Self {
+            count: 0,
+            keyword_hits: [0; KEYWORDS.len()],
+            hashed: vec![0.0; WORD_BUCKETS],
+        };
+        let mut previous: Option<&[u8]> = None;
+        let is_word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
+        for run in lowered.split(|b| !is_word(b)) {
+            let start = run
+                .iter()
+                .position(|b| !b.is_ascii_digit())
+                .unwrap_or(run.len());
+            let word = &run[start..];
+            if word.is_empty() {
+                continue;
+            }
+            tokens.count += 1;
+            let hash = fnv(word, 4);
+            if let Ok(at) = index.binary_search_by_key(&hash, |(h, _, _)| *h) {
+                let (_, keyword, positions) = &index[at];
+                if *keyword == word {
+                    for &i in positions {
+                        tokens.keyword_hits[i] += 1;
+                    }
+                }
+            }
+            tokens.hashed[(hash & (WORD_BUCKETS as u64 - 1)) as usize] += 1.0;
+            if let Some(first) = previous {
+                // The bigram "first second", hashed without joining them.
+                let hash = fnv_continue(fnv_continue(fnv(first, 5), b" "), word);
+                tokens.hashed[(hash & (WORD_BUCKETS as u64 - 1)) as usize] += 1.0;
+            }
+            previous = Some(word);
+        }
+        tokens
     }
-    for pair in words.windows(2) {
-        let mut joined = pair[0].clone();
-        joined.push(b' ');
-        joined.extend_from_slice(&pair[1]);
-        counts[bucket(&joined, 5, WORD_BUCKETS)] += 1.0;
-    }
-    normalise(counts)
 }
 
 /// Character trigrams over lower-cased bytes with digits folded to `0`.
@@ -262,15 +316,19 @@ fn hashed_chars(text: &[u8]) -> Vec<f64> {
             }
         })
         .collect();
+    // Multiply-shift (Fibonacci) hashing of the three bytes: a trigram is
+    // too short for FNV's byte loop to pay.
+    const SHIFT: u32 = 32 - CHAR_BUCKETS.trailing_zeros();
     let mut counts = vec![0.0f64; CHAR_BUCKETS];
     for gram in folded.windows(3) {
-        counts[bucket(gram, 6, CHAR_BUCKETS)] += 1.0;
+        let key = (u32::from(gram[0]) << 16) | (u32::from(gram[1]) << 8) | u32::from(gram[2]);
+        counts[(key.wrapping_mul(0x9e37_79b1) >> SHIFT) as usize] += 1.0;
     }
     normalise(counts)
 }
 
 fn normalise(mut counts: Vec<f64>) -> Vec<f64> {
-    for c in &mut counts {
+    for c in counts.iter_mut().filter(|c| **c > 0.0) {
         *c = c.ln_1p();
     }
     let norm = counts.iter().map(|c| c * c).sum::<f64>().sqrt();

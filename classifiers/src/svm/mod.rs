@@ -49,7 +49,7 @@ const OTHER: usize = 11;
 /// Label smoothing of the confidence calibration.
 const SMOOTHING: f64 = 0.1;
 /// Version of the feature code; a model built for another is refused.
-pub const FEATURES_VERSION: u32 = 1;
+pub const FEATURES_VERSION: u32 = 2;
 const CATALOG: &str = include_str!("../../catalog/svm_categories.toml");
 const BUILTIN_MODEL: &str = include_str!("../../../models/svm.json");
 
@@ -423,7 +423,7 @@ mod tests {
     fn the_shipped_model_and_catalog_load() {
         let documents = DocumentClassifier::builtin().unwrap();
         assert_eq!(documents.model().categories, CATEGORIES);
-        assert!(documents.version().starts_with("svm-linear-v1-"));
+        assert!(documents.version().starts_with("svm-linear-v2-"));
         assert_eq!(documents.risk(11), 1);
     }
 
