@@ -119,6 +119,10 @@ pub struct ScanArgs {
     /// Write the report here instead of standard output.
     #[arg(long, value_name = "PATH")]
     pub output: Option<PathBuf>,
+    /// Accept the findings of an earlier SARIF or JSON report: they are left
+    /// out, and only new ones count for --fail-at.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
     /// Exit with status 1 if any object or bucket scores at or above N (1-10).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=10))]
     pub fail_at: Option<u8>,
@@ -236,6 +240,7 @@ pub enum ScanFormat {
     Jsonl,
     Json,
     Csv,
+    Sarif,
 }
 
 #[derive(Debug, Args)]

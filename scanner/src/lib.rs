@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod archive;
+pub mod baseline;
 pub mod error;
 pub mod pipeline;
 pub mod posture;

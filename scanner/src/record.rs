@@ -71,6 +71,13 @@ pub struct Summary {
     pub max_risk: u8,
     /// Findings per regex category.
     pub findings_by_category: std::collections::BTreeMap<String, u64>,
+    /// Findings accepted by `--baseline` (left out of the report).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub baselined_findings: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// One line for people: `12 objects (3456 bytes), 3 with findings, ...`.

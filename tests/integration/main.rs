@@ -7,5 +7,6 @@ mod demo;
 mod faults;
 mod model;
 mod s3;
+mod sarif;
 mod trail;
 mod util;

@@ -29,6 +29,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         Some(ScanFormat::Jsonl) => Format::Jsonl,
         Some(ScanFormat::Json) => Format::Json,
         Some(ScanFormat::Csv) => Format::Csv,
+        Some(ScanFormat::Sarif) => Format::Sarif,
         None if to_terminal => Format::Table,
         None => Format::Jsonl,
     };
@@ -91,6 +92,10 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         None => Box::new(std::io::BufWriter::new(std::io::stdout())),
     };
 
+    let baseline = match &args.baseline {
+        Some(path) => Some(assay_scanner::baseline::Baseline::load(path)?),
+        None => None,
+    };
     let (stats, inputs, input_issues) = read_access_evidence(&args)?;
     let mut sensitive: std::collections::HashMap<(String, String), u8> =
         std::collections::HashMap::new();
@@ -131,6 +136,9 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         |event| match event {
             Event::Object(record) => {
                 let mut record = record;
+                if let Some(baseline) = &baseline {
+                    summary.baselined_findings += baseline.apply(&mut record);
+                }
                 // Identities and buckets are judged by what objects hold,
                 // before access evidence.
                 if stats.is_some() || record.uri.starts_with("s3://") {
@@ -205,6 +213,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         Format::Jsonl => Ok(()),
         Format::Json => report::write_json(&mut out, &report),
         Format::Csv => report::write_csv(&mut out, &report),
+        Format::Sarif => report::write_sarif(&mut out, &report, classifiers.catalog()),
         Format::Table => report::write_table(&mut out, &report, terminal_width(to_terminal)),
     };
     written

@@ -3,10 +3,12 @@
 
 mod csv;
 mod json;
+mod sarif;
 mod table;
 
 pub use self::csv::write_csv;
 pub use json::write_json;
+pub use sarif::{fingerprint, write_sarif};
 pub use table::write_table;
 
 use serde::Serialize;
@@ -23,6 +25,7 @@ pub enum Format {
     Jsonl,
     Json,
     Csv,
+    Sarif,
 }
 
 /// Facts about the scan run itself.

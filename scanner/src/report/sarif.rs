@@ -1,0 +1,209 @@
+//! `--format sarif`: SARIF 2.1.0 for code-scanning UIs. One result per
+//! located regex finding (up to the record's kept locations), each rule
+//! described from the catalog, objects that could not be read as
+//! notifications. Matches appear only redacted, as everywhere else.
+
+use std::collections::BTreeMap;
+
+use assay_classifiers::Catalog;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::Report;
+use crate::record::ObjectRecord;
+
+/// The SARIF level of a risk: 8-10 error, 5-7 warning, below note.
+fn level(risk: u8) -> &'static str {
+    match risk {
+        8.. => "error",
+        5..=7 => "warning",
+        _ => "note",
+    }
+}
+
+/// A finding's stable identity across scans: rule, object and redacted
+/// match (not the line, so an edit above it does not make it new). The
+/// same fingerprint `--baseline` would match on.
+pub fn fingerprint(rule: &str, uri: &str, redacted: &str) -> String {
+    let digest = Sha256::digest(format!("{rule}\u{0}{uri}\u{0}{redacted}"));
+    hex::encode(&digest[..16])
+}
+
+pub fn write_sarif(
+    out: &mut dyn std::io::Write,
+    report: &Report,
+    catalog: &Catalog,
+) -> std::io::Result<()> {
+    let detectors: BTreeMap<&str, _> = catalog
+        .detectors
+        .iter()
+        .map(|d| (d.id.as_str(), d))
+        .collect();
+    // Rules: every detector that found something, in id order.
+    let mut used: Vec<&str> = report
+        .objects
+        .iter()
+        .flat_map(|o| o.regexes.iter().map(|r| r.id.as_str()))
+        .collect();
+    used.sort_unstable();
+    used.dedup();
+    let index: BTreeMap<&str, usize> = used.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    let rules: Vec<Value> = used
+        .iter()
+        .map(|id| match detectors.get(id) {
+            Some(d) => json!({
+                "id": d.id,
+                "name": rule_name(&d.id),
+                "shortDescription": {"text": d.name},
+                "fullDescription": {"text": d.description},
+                "defaultConfiguration": {"level": level(d.risk)},
+                "help": {"text": format!(
+                    "{}: category {}, risk {} of 10, reported from {} match(es). Remove the value from the object, rotate it if it is a credential, and rescan.",
+                    d.name, d.category.as_str(), d.risk, d.min_count
+                )},
+                "properties": {
+                    "category": d.category.as_str(),
+                    "risk": d.risk,
+                    "security-severity": format!("{:.1}", f64::from(d.risk)),
+                    "tags": ["security", d.category.as_str()],
+                },
+            }),
+            None => json!({"id": id, "shortDescription": {"text": id}}),
+        })
+        .collect();
+    let results: Vec<Value> = report
+        .objects
+        .iter()
+        .flat_map(|object| results_of(object, &index))
+        .collect();
+    let notifications: Vec<Value> = report
+        .objects
+        .iter()
+        .flat_map(|o| o.errors.iter().map(move |e| (o.uri.as_str(), e)))
+        .map(|(uri, e)| {
+            json!({
+                "level": "warning",
+                "message": {"text": format!("{}: {}", e.kind, e.message)},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}}}],
+            })
+        })
+        .chain(report.errors.iter().map(|issue| {
+            json!({
+                "level": "warning",
+                "message": {"text": format!("{} {}: {}", issue.kind, issue.location, issue.message)},
+            })
+        }))
+        .collect();
+    let sarif = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": report.scan.tool.name,
+                "version": report.scan.tool.version,
+                "semanticVersion": report.scan.tool.version,
+                "informationUri": "https://example.invalid/assay",
+                "rules": rules,
+            }},
+            "invocations": [{
+                "executionSuccessful": true,
+                "startTimeUtc": report.scan.started,
+                "endTimeUtc": report.scan.finished,
+                "toolExecutionNotifications": notifications,
+            }],
+            "results": results,
+            "properties": {
+                "targets": report.scan.targets,
+                "catalogVersion": report.scan.catalog_version,
+                "modelVersion": report.scan.model_version,
+                "maxRisk": report.summary.max_risk,
+            },
+        }],
+    });
+    serde_json::to_writer_pretty(&mut *out, &sarif)?;
+    out.write_all(b"\n")
+}
+
+/// `aws_secret_key` -> `AwsSecretKey` (SARIF rule names are identifiers).
+fn rule_name(id: &str) -> String {
+    id.split('_')
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn results_of(object: &ObjectRecord, index: &BTreeMap<&str, usize>) -> Vec<Value> {
+    let mut results = Vec::new();
+    for regex in &object.regexes {
+        let message = format!(
+            "{} in {}: {} ({} match{} in the object; object risk {})",
+            regex.id,
+            object.uri,
+            regex.redacted,
+            regex.count,
+            if regex.count == 1 { "" } else { "es" },
+            object.risk
+        );
+        let locations: Vec<Value> = if regex.locations.is_empty() {
+            vec![json!({"physicalLocation": {"artifactLocation": {"uri": object.uri}}})]
+        } else {
+            regex
+                .locations
+                .iter()
+                .map(|l| {
+                    json!({"physicalLocation": {
+                        "artifactLocation": {"uri": object.uri},
+                        "region": {"startLine": l.line, "startColumn": l.column, "byteOffset": l.offset},
+                    }})
+                })
+                .collect()
+        };
+        // One result per location, so each shows where it is.
+        for location in locations {
+            results.push(json!({
+                "ruleId": regex.id,
+                "ruleIndex": index.get(regex.id.as_str()).copied().unwrap_or(0),
+                "level": level(regex.risk),
+                "message": {"text": message},
+                "locations": [location],
+                "partialFingerprints": {
+                    "assayFinding/v1": fingerprint(&regex.id, &object.uri, &regex.redacted),
+                },
+                "properties": {
+                    "risk": regex.risk,
+                    "category": regex.category,
+                    "redacted": regex.redacted,
+                    "objectRisk": object.risk,
+                },
+            }));
+        }
+    }
+    results
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_ignore_the_line_and_tell_findings_apart() {
+        let a = fingerprint("github_key", "src/a.env", "ghp_…(40 chars)");
+        assert_eq!(a, fingerprint("github_key", "src/a.env", "ghp_…(40 chars)"));
+        assert_ne!(a, fingerprint("github_key", "src/b.env", "ghp_…(40 chars)"));
+        assert_ne!(
+            a,
+            fingerprint("npm_access_token", "src/a.env", "ghp_…(40 chars)")
+        );
+        assert_eq!(a.len(), 32);
+        assert_eq!(rule_name("aws_secret_key"), "AwsSecretKey");
+        assert_eq!(
+            (level(10), level(6), level(2)),
+            ("error", "warning", "note")
+        );
+    }
+}
