@@ -3,13 +3,13 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Catalog, ExtensionItem};
 use crate::content_type::{Sniffed, TextEncoding};
 
 /// The extension classification of one object.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExtensionResult {
     /// Lower case, without the dot; `None` when the name has no extension.
     pub ext: Option<String>,

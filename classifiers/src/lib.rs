@@ -18,6 +18,7 @@ pub mod content_type;
 pub mod detect;
 pub mod error;
 pub mod extension;
+pub mod intern;
 pub mod keywords;
 pub mod object;
 pub mod pii;

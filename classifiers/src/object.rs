@@ -8,7 +8,7 @@
 //! column numbers are tracked across buffers. UTF-16 text is transcoded to
 //! UTF-8 on the way in (offsets then count bytes of the transcoded text).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Classifiers;
 use crate::catalog::DetectorCategory;
@@ -31,14 +31,14 @@ pub const CHUNK: usize = 1 << 20;
 pub const MAX_LOCATIONS: usize = 16;
 
 /// The content-type classification of one object.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContentTypeResult {
     pub mime: String,
     pub risk: u8,
 }
 
 /// Where a match's secret starts: 1-based line and column (in bytes), 0-based byte offset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
     pub line: u64,
     pub column: u64,
@@ -46,10 +46,11 @@ pub struct Location {
 }
 
 /// A regex detector assigned to an object (its count reached `min_count`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegexResult {
     pub id: String,
-    pub category: &'static str,
+    #[serde(deserialize_with = "crate::intern::deserialize")]
+    pub category: crate::intern::StaticName,
     pub risk: u8,
     pub count: u64,
     pub locations: Vec<Location>,

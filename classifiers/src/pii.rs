@@ -9,13 +9,13 @@
 
 use std::collections::HashSet;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 const GIVEN_NAMES: &str = include_str!("../catalog/names/given_names.txt");
 const SURNAMES: &str = include_str!("../catalog/names/surnames.txt");
 
 /// The impact level of the personal data in an object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Impact {
     None,
@@ -25,7 +25,7 @@ pub enum Impact {
 }
 
 /// An object's PII counts and the impact they give.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PiiImpact {
     pub impact: Impact,
     pub names: u64,

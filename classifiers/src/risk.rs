@@ -2,12 +2,12 @@
 //! highest risk among its classifications; every classification is listed as
 //! a risk factor so the score can be traced to the item behind it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::object::Classification;
 
 /// One point of evidence behind a score.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RiskFactor {
     /// `content` for what an object holds; the scanner adds `access` and
     /// `exposure` factors.

@@ -2,13 +2,13 @@
 //! theme and assigns each theme whose count reaches its minimum. The
 //! keywords are found by the shared keyword pass ([`crate::keywords`]).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Catalog, ThemeItem};
 use crate::error::CatalogError;
 
 /// A theme assigned to an object.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThemeResult {
     pub id: String,
     pub risk: u8,

@@ -119,6 +119,11 @@ pub struct ScanArgs {
     /// Write the report here instead of standard output.
     #[arg(long, value_name = "PATH")]
     pub output: Option<PathBuf>,
+    /// Incremental-scan state (SQLite): unchanged objects are not read again,
+    /// records say what is new, changed or unchanged, and removed objects are
+    /// listed; a killed scan resumes where it stopped.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
     /// Accept the findings of an earlier SARIF or JSON report: they are left
     /// out, and only new ones count for --fail-at.
     #[arg(long, value_name = "FILE")]

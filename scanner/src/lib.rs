@@ -13,5 +13,6 @@ pub mod report;
 pub mod risk;
 pub mod scope;
 pub mod source;
+pub mod state;
 
 pub use error::ScanError;

@@ -16,6 +16,7 @@ use crate::archive::{self, Budget, Limits};
 use crate::error::ScanError;
 use crate::record::{ObjectError, ObjectRecord, ScanIssue};
 use crate::source::{Discovered, Location, ObjectRef, OpenError};
+use crate::state::{Lookup, State};
 
 /// Bytes read from an object at a time.
 pub const READ_SIZE: usize = 256 * 1024;
@@ -37,6 +38,7 @@ pub fn run<I, S>(
     objects: I,
     jobs: usize,
     limits: &Limits,
+    state: Option<&State>,
     sink: S,
 ) -> Result<(), ScanError>
 where
@@ -60,15 +62,47 @@ where
         objects
             .par_bridge()
             .for_each(|discovered| match discovered {
-                Discovered::Object(object) => {
-                    classify_object(classifiers, &object, limits, &mut |record| {
+                Discovered::Object(object) => match state.map(|s| (s, s.lookup(&object))) {
+                    None => classify_object(classifiers, &object, limits, &mut |record| {
                         deliver(Event::Object(Box::new(record)));
-                    });
-                }
+                    }),
+                    Some((_, Ok(Lookup::Reuse(records)))) => {
+                        for record in records {
+                            deliver(Event::Object(Box::new(record)));
+                        }
+                    }
+                    Some((state, Ok(Lookup::Classify { change }))) => {
+                        let mut made = Vec::new();
+                        classify_object(classifiers, &object, limits, &mut |mut record| {
+                            record.change = Some(change.to_string());
+                            made.push(record.clone());
+                            deliver(Event::Object(Box::new(record)));
+                        });
+                        // Committed after delivery: a scan killed in
+                        // between classifies the object again next time.
+                        if let Err(error) = state.store(&object, &made, change) {
+                            deliver(Event::Issue(state_issue(&object, &error)));
+                        }
+                    }
+                    Some((_, Err(error))) => {
+                        deliver(Event::Issue(state_issue(&object, &error)));
+                        classify_object(classifiers, &object, limits, &mut |record| {
+                            deliver(Event::Object(Box::new(record)));
+                        });
+                    }
+                },
                 Discovered::Issue(issue) => deliver(Event::Issue(issue)),
             });
     });
     Ok(())
+}
+
+fn state_issue(object: &ObjectRef, error: &crate::state::StateError) -> ScanIssue {
+    ScanIssue {
+        location: object.uri.clone(),
+        kind: "state",
+        message: format!("{error}; the object was classified without the state"),
+    }
 }
 
 /// Opens and classifies one object, and every member when it is an
@@ -361,6 +395,7 @@ fn build_record(
         risk,
         risk_factors,
         errors,
+        change: None,
         bucket_key: object.bucket_key.clone(),
     }
 }

@@ -6,10 +6,10 @@ use assay_classifiers::object::{ContentTypeResult, RegexResult};
 use assay_classifiers::pii::PiiImpact;
 use assay_classifiers::risk::RiskFactor;
 use assay_classifiers::theme::ThemeResult;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Everything assay knows about one object (or archive member).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ObjectRecord {
     pub uri: String,
     pub size: u64,
@@ -27,22 +27,27 @@ pub struct ObjectRecord {
     /// The SVM document classification; null for content with no text.
     pub svm: Option<assay_classifiers::svm::SvmResult>,
     /// Access statistics from CloudTrail and access logs; null when none
-    /// were given.
+    /// were given. (Never stored: each scan adds its own.)
+    #[serde(skip_deserializing)]
     pub access: Option<crate::access::stats::ObjectAccess>,
     pub risk: u8,
     pub risk_factors: Vec<RiskFactor>,
     pub errors: Vec<ObjectError>,
+    /// With `--state`: `new`, `changed` or `unchanged` since the last scan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<String>,
     /// The bucket and key logs name this object by.
     #[serde(skip)]
     pub bucket_key: Option<(String, String)>,
 }
 
 /// Why an object could not be (fully) classified.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectError {
     /// `unreadable` (could not open), `read` (failed part-way: findings so
     /// far are kept), `not_regular` (FIFO, socket, device).
-    pub kind: &'static str,
+    #[serde(deserialize_with = "assay_classifiers::intern::deserialize")]
+    pub kind: assay_classifiers::intern::StaticName,
     pub message: String,
 }
 
@@ -71,6 +76,10 @@ pub struct Summary {
     pub max_risk: u8,
     /// Findings per regex category.
     pub findings_by_category: std::collections::BTreeMap<String, u64>,
+    /// With `--state`: records per change since the last scan (`new`,
+    /// `changed`, `unchanged`) and objects `removed`.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub changes: std::collections::BTreeMap<String, u64>,
     /// Findings accepted by `--baseline` (left out of the report).
     #[serde(skip_serializing_if = "is_zero")]
     pub baselined_findings: u64,
@@ -104,6 +113,9 @@ impl Summary {
         self.objects_with_errors += u64::from(!record.errors.is_empty());
         self.by_risk[usize::from(record.risk.clamp(1, 10) - 1)] += 1;
         self.max_risk = self.max_risk.max(record.risk);
+        if let Some(change) = &record.change {
+            *self.changes.entry(change.clone()).or_default() += 1;
+        }
         for regex in &record.regexes {
             *self
                 .findings_by_category

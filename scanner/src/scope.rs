@@ -44,6 +44,16 @@ pub struct Scope {
 impl Scope {
     /// Globs match the whole key (or path below the target); a glob with no
     /// `/` also matches the last component alone, as in `.gitignore`.
+    /// Whether the scope lets every listed object through (so an object
+    /// not seen is gone, not filtered out).
+    pub fn is_everything(&self) -> bool {
+        self.include.is_none()
+            && self.exclude.is_none()
+            && self.max_object_size.is_none()
+            && self.modified_since.is_none()
+            && self.sample_ppm.is_none()
+    }
+
     pub fn new(
         include: &[String],
         exclude: &[String],

@@ -8,5 +8,6 @@ mod faults;
 mod model;
 mod s3;
 mod sarif;
+mod state;
 mod trail;
 mod util;

@@ -1332,3 +1332,57 @@ fn all_versions_scans_old_and_deleted_versions_too() {
     assert_eq!(objects[0]["uri"], "s3://versioned/a.env");
     assert!(objects[0].get("version_id").is_none());
 }
+
+#[test]
+fn a_rescan_with_state_reads_no_unchanged_object() {
+    let server = start_server();
+    let objects: Vec<(String, Vec<u8>)> = (0..5)
+        .map(|i| (format!("k{i}.txt"), format!("object {i}\n").into_bytes()))
+        .collect();
+    let refs: Vec<(&str, Vec<u8>)> = objects
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .collect();
+    fill(&server, "kept", &refs);
+    let work = tempfile::tempdir().unwrap();
+    let state = work.path().join("state.db");
+    let state = state.to_str().unwrap();
+    let gets = || -> usize {
+        (0..5)
+            .map(|i| server.faults.gets(&format!("/kept/k{i}.txt")))
+            .sum()
+    };
+
+    let first = scan_json(&server, &["s3://kept", "--state", state]);
+    assert_eq!(first["summary"]["changes"]["new"], 5);
+    assert_eq!(gets(), 5);
+
+    let second = scan_json(&server, &["s3://kept", "--state", state]);
+    assert_eq!(second["summary"]["changes"]["unchanged"], 5);
+    assert_eq!(gets(), 5, "an unchanged bucket costs a listing, no GETs");
+    assert_eq!(
+        second["objects"][0]["content_type"],
+        first["objects"][0]["content_type"]
+    );
+
+    let (runtime, client) = client(&server);
+    runtime.block_on(async {
+        client
+            .put_object()
+            .bucket("kept")
+            .key("k3.txt")
+            .body(b"object 3, rewritten\n".to_vec().into())
+            .send()
+            .await
+            .unwrap();
+    });
+    let third = scan_json(&server, &["s3://kept", "--state", state]);
+    assert_eq!(third["summary"]["changes"]["changed"], 1);
+    assert_eq!(third["summary"]["changes"]["unchanged"], 4);
+    assert_eq!(
+        server.faults.gets("/kept/k3.txt"),
+        2,
+        "only the rewritten object is read"
+    );
+    assert_eq!(gets(), 6);
+}

@@ -78,7 +78,7 @@ pub enum SvmError {
 }
 
 /// What the classifier says of one document (SPEC record field `svm`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SvmResult {
     pub category: String,
     pub subtype: Option<String>,

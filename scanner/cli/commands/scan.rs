@@ -119,6 +119,19 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
             .into_iter()
             .flatten()
     });
+    let scan_everything = scope.is_everything();
+    let state = match &args.state {
+        Some(path) => Some(
+            assay_scanner::state::State::open(
+                path,
+                &args.targets,
+                &Catalog::version(),
+                classifiers.documents().version(),
+            )
+            .context("opening the scan state")?,
+        ),
+        None => None,
+    };
     let objects_source = local::walk(
         paths,
         WalkOptions {
@@ -133,6 +146,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         objects_source,
         jobs,
         &limits,
+        state.as_ref(),
         |event| match event {
             Event::Object(record) => {
                 let mut record = record;
@@ -173,6 +187,24 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     if let Some(error) = write_error {
         return Err(error).context("writing the report");
     }
+    // Gone since the last scan: everything under the targets not seen now
+    // (unless scope filters left objects out on purpose).
+    let removed = match &state {
+        Some(state) => {
+            let prefixes: Vec<String> = if scan_everything {
+                args.targets.clone()
+            } else {
+                Vec::new()
+            };
+            state.finish(&prefixes).context("closing the scan state")?
+        }
+        None => Vec::new(),
+    };
+    if !removed.is_empty() {
+        summary
+            .changes
+            .insert("removed".into(), removed.len() as u64);
+    }
     objects.sort_by(|a, b| a.uri.cmp(&b.uri));
     issues.extend(input_issues);
     let postures: std::collections::HashMap<String, BucketPosture> = match &client {
@@ -208,6 +240,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         identities,
         source_ips: stats.as_ref().map(|s| s.source_ips()).unwrap_or_default(),
         errors: issues,
+        removed,
     };
     let written = match format {
         Format::Jsonl => Ok(()),

@@ -64,6 +64,9 @@ pub struct Report {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub source_ips: Vec<crate::access::stats::SourceIpStats>,
     pub errors: Vec<ScanIssue>,
+    /// With `--state`: objects seen by the last scan and gone now.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub removed: Vec<String>,
 }
 
 /// Writes one record as a JSON line.
