@@ -246,6 +246,7 @@ pub enum ScanFormat {
     Json,
     Csv,
     Sarif,
+    Html,
 }
 
 #[derive(Debug, Args)]

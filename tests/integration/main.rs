@@ -5,6 +5,7 @@ mod archives;
 mod clean_code;
 mod demo;
 mod faults;
+mod html;
 mod model;
 mod s3;
 mod sarif;

@@ -30,6 +30,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         Some(ScanFormat::Json) => Format::Json,
         Some(ScanFormat::Csv) => Format::Csv,
         Some(ScanFormat::Sarif) => Format::Sarif,
+        Some(ScanFormat::Html) => Format::Html,
         None if to_terminal => Format::Table,
         None => Format::Jsonl,
     };
@@ -247,6 +248,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         Format::Json => report::write_json(&mut out, &report),
         Format::Csv => report::write_csv(&mut out, &report),
         Format::Sarif => report::write_sarif(&mut out, &report, classifiers.catalog()),
+        Format::Html => report::write_html(&mut out, &report),
         Format::Table => report::write_table(&mut out, &report, terminal_width(to_terminal)),
     };
     written

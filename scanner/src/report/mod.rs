@@ -2,11 +2,13 @@
 //! the others render a whole [`Report`] at the end.
 
 mod csv;
+mod html;
 mod json;
 mod sarif;
 mod table;
 
 pub use self::csv::write_csv;
+pub use html::write_html;
 pub use json::write_json;
 pub use sarif::{fingerprint, write_sarif};
 pub use table::write_table;
@@ -26,6 +28,7 @@ pub enum Format {
     Json,
     Csv,
     Sarif,
+    Html,
 }
 
 /// Facts about the scan run itself.
