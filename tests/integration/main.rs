@@ -9,6 +9,7 @@ mod html;
 mod model;
 mod s3;
 mod sarif;
+mod schema;
 mod state;
 mod trail;
 mod util;
