@@ -142,6 +142,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     .chain(remote)
     .filter_map(move |discovered| scope.apply(discovered));
     let limits = args.archive_limits();
+    let mut progress = crate::progress::Progress::new(args.quiet);
     pipeline::run(
         &classifiers,
         objects_source,
@@ -154,6 +155,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
                 if let Some(baseline) = &baseline {
                     summary.baselined_findings += baseline.apply(&mut record);
                 }
+                progress.record(&record);
                 // Identities and buckets are judged by what objects hold,
                 // before access evidence.
                 if stats.is_some() || record.uri.starts_with("s3://") {
@@ -185,6 +187,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
             }
         },
     )?;
+    progress.finish();
     if let Some(error) = write_error {
         return Err(error).context("writing the report");
     }
