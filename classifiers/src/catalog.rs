@@ -227,6 +227,16 @@ pub struct Catalog {
     pub themes: Vec<ThemeItem>,
     pub detectors: Vec<DetectorItem>,
     pub languages: Vec<LanguageItem>,
+    /// Matches never reported, whatever the detector (`assay.toml`).
+    pub allow: AllowList,
+}
+
+/// Text that is never a finding (Macie's allow lists): exact matched
+/// values, and patterns a whole matched value matches.
+#[derive(Debug, Clone, Default)]
+pub struct AllowList {
+    pub texts: Vec<String>,
+    pub patterns: Vec<String>,
 }
 
 /// One row of `assay rules list`.
@@ -265,6 +275,7 @@ impl Catalog {
             themes: parse::<ThemeFile>("themes.toml", THEMES)?.theme,
             detectors: parse::<DetectorFile>("detectors.toml", DETECTORS)?.detector,
             languages: parse::<LanguageFile>("languages.toml", LANGUAGES)?.language,
+            allow: AllowList::default(),
         };
         catalog.check()?;
         Ok(catalog)

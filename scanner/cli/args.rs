@@ -119,6 +119,10 @@ pub struct ScanArgs {
     /// Write the report here instead of standard output.
     #[arg(long, value_name = "PATH")]
     pub output: Option<PathBuf>,
+    /// assay.toml: custom identifiers, allow lists, overrides, scope and
+    /// output defaults (default: ./assay.toml when there is one).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
     /// Incremental-scan state (SQLite): unchanged objects are not read again,
     /// records say what is new, changed or unchanged, and removed objects are
     /// listed; a killed scan resumes where it stopped.

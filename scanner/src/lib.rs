@@ -5,6 +5,7 @@
 pub mod access;
 pub mod archive;
 pub mod baseline;
+pub mod config;
 pub mod error;
 pub mod pipeline;
 pub mod posture;

@@ -3,6 +3,7 @@
 mod access;
 mod archives;
 mod clean_code;
+mod config;
 mod demo;
 mod faults;
 mod html;

@@ -62,6 +62,9 @@ pub struct DetectorSet {
     anchor_owners: Vec<Vec<AnchorOwner>>,
     digit_runs: Vec<usize>,
     full_scan: Vec<usize>,
+    /// Values never reported (the catalog's allow list).
+    allowed_texts: std::collections::HashSet<Vec<u8>>,
+    allowed_patterns: Option<regex::bytes::RegexSet>,
 }
 
 /// A detector that owns an anchor: its index, the exact bytes to require
@@ -149,6 +152,15 @@ fn compile(item: &DetectorItem) -> Result<Detector, CatalogError> {
 }
 
 impl DetectorSet {
+    /// Whether a matched value is on the allow list.
+    fn allowed(&self, secret: &[u8]) -> bool {
+        self.allowed_texts.contains(secret)
+            || self
+                .allowed_patterns
+                .as_ref()
+                .is_some_and(|set| set.is_match(secret))
+    }
+
     pub fn new(catalog: &Catalog) -> Result<Self, CatalogError> {
         let detectors = catalog
             .detectors
@@ -190,12 +202,37 @@ impl DetectorSet {
                 }
             }
         }
+        let allowed_patterns = if catalog.allow.patterns.is_empty() {
+            None
+        } else {
+            // Anchored both ends: a pattern allows whole values only.
+            let anchored: Vec<String> = catalog
+                .allow
+                .patterns
+                .iter()
+                .map(|p| format!("^(?:{p})$"))
+                .collect();
+            Some(
+                regex::bytes::RegexSet::new(&anchored).map_err(|e| CatalogError::Pattern {
+                    classifier: "allow_list",
+                    id: catalog.allow.patterns.join(" | "),
+                    message: e.to_string(),
+                })?,
+            )
+        };
         Ok(Self {
             detectors,
             anchors,
             anchor_owners,
             digit_runs,
             full_scan,
+            allowed_texts: catalog
+                .allow
+                .texts
+                .iter()
+                .map(|t| t.as_bytes().to_vec())
+                .collect(),
+            allowed_patterns,
         })
     }
 
@@ -289,7 +326,9 @@ impl DetectorSet {
                     }
                     last_start = Some(m.start());
                     if let Some(hit) = detector.confirm(index, buf, m.start(), m.end()) {
-                        hits.push(hit);
+                        if !self.allowed(&buf[hit.secret_start..hit.secret_end]) {
+                            hits.push(hit);
+                        }
                     }
                 }
             };
@@ -355,7 +394,8 @@ impl Detector {
             })
     }
 
-    /// Runs the secret extraction and every check on one regex match.
+    /// Runs the secret extraction and every check on one regex match
+    /// (the allow list is the set's to check).
     fn confirm(&self, index: usize, buf: &[u8], start: usize, end: usize) -> Option<Hit> {
         let pattern = self.pattern()?;
         let (secret_start, secret_end) = if pattern.secret_groups.is_empty() {

@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use assay_classifiers::{Catalog, Classifiers};
 use assay_scanner::access::stats::{AccessStats, ApiCatalog};
 use assay_scanner::access::{self, TimeWindow};
+use assay_scanner::config::Config;
 use assay_scanner::pipeline::{self, Event};
 use assay_scanner::posture::BucketPosture;
 use assay_scanner::record::ScanIssue;
@@ -21,8 +22,12 @@ use assay_scanner::source::s3::{self, S3Client};
 use crate::args::{ScanArgs, ScanFormat};
 use crate::{EXIT_OK, EXIT_THRESHOLD};
 
-pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
+pub fn run(mut args: ScanArgs) -> anyhow::Result<u8> {
     let started = SystemTime::now();
+    let config = Config::find(args.config.as_deref())?;
+    if let Some(config) = &config {
+        apply_defaults(&mut args, config)?;
+    }
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let format = match args.format {
         Some(ScanFormat::Table) => Format::Table,
@@ -71,7 +76,13 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
             .with_context(|| format!("target {target} does not exist or cannot be read"))?;
         paths.push(path);
     }
-    let mut classifiers = Classifiers::builtin().context("compiling the classifier catalog")?;
+    let mut catalog = Catalog::builtin().context("loading the classifier catalog")?;
+    let mut catalog_version = Catalog::version();
+    if let Some(config) = &config {
+        config.apply(&mut catalog)?;
+        catalog_version = format!("{catalog_version}+{}", config.version());
+    }
+    let mut classifiers = Classifiers::new(catalog).context("compiling the classifier catalog")?;
     if let Some(path) = &args.model {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading the SVM model {}", path.display()))?;
@@ -126,7 +137,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
             assay_scanner::state::State::open(
                 path,
                 &args.targets,
-                &Catalog::version(),
+                &catalog_version,
                 classifiers.documents().version(),
             )
             .context("opening the scan state")?,
@@ -233,7 +244,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
                 name: "assay",
                 version: env!("CARGO_PKG_VERSION"),
             },
-            catalog_version: Catalog::version(),
+            catalog_version: catalog_version.clone(),
             model_version: Some(classifiers.documents().version().to_string()),
             inputs,
             fail_at: args.fail_at,
@@ -271,6 +282,31 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         report.summary.max_risk >= threshold || bucket_max >= u64::from(threshold)
     });
     Ok(if reached { EXIT_THRESHOLD } else { EXIT_OK })
+}
+
+/// `assay.toml`'s `[scan]` defaults fill what the command line left unset.
+fn apply_defaults(args: &mut ScanArgs, config: &Config) -> anyhow::Result<()> {
+    use clap::ValueEnum;
+    let defaults = &config.scan;
+    if args.include.is_empty() {
+        args.include = defaults.include.clone();
+    }
+    if args.exclude.is_empty() {
+        args.exclude = defaults.exclude.clone();
+    }
+    args.max_object_size = args.max_object_size.or(defaults.max_object_size);
+    args.sample = args.sample.or(defaults.sample);
+    args.fail_at = args.fail_at.or(defaults.fail_at);
+    args.jobs = args.jobs.or(defaults.jobs);
+    if args.format.is_none() {
+        if let Some(name) = &defaults.format {
+            args.format = Some(
+                ScanFormat::from_str(name, true)
+                    .map_err(|e| anyhow::anyhow!("assay.toml: [scan] format: {e}"))?,
+            );
+        }
+    }
+    Ok(())
 }
 
 fn terminal_width(to_terminal: bool) -> Option<u16> {
