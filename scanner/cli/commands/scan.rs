@@ -132,6 +132,8 @@ pub fn run(mut args: ScanArgs) -> anyhow::Result<u8> {
             .flatten()
     });
     let scan_everything = scope.is_everything();
+    let listed = crate::progress::Listed::default();
+    let counted = listed.clone();
     let state = match &args.state {
         Some(path) => Some(
             assay_scanner::state::State::open(
@@ -151,9 +153,14 @@ pub fn run(mut args: ScanArgs) -> anyhow::Result<u8> {
         },
     )
     .chain(remote)
-    .filter_map(move |discovered| scope.apply(discovered));
+    .filter_map(move |discovered| scope.apply(discovered))
+    .inspect(move |discovered| {
+        if let assay_scanner::source::Discovered::Object(object) = discovered {
+            counted.add(object.size);
+        }
+    });
     let limits = args.archive_limits();
-    let mut progress = crate::progress::Progress::new(args.quiet);
+    let mut progress = crate::progress::Progress::new(args.quiet, listed);
     pipeline::run(
         &classifiers,
         objects_source,
