@@ -622,6 +622,13 @@ impl std::fmt::Debug for S3Client {
     }
 }
 
+/// What a version id escapes in a URI query (RFC 3986 unreserved stay).
+const VERSION_ID: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// Which objects a bucket listing yields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Versions {
@@ -777,7 +784,7 @@ impl ObjectListing {
             Some((id, false)) => format!(
                 "s3://{}/{key}?versionId={}",
                 self.bucket,
-                percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC)
+                percent_encoding::utf8_percent_encode(id, VERSION_ID)
             ),
             _ => format!("s3://{}/{key}", self.bucket),
         };
