@@ -201,7 +201,7 @@ fn line_features(text: &[u8]) -> [f64; LINE_FEATURES] {
             first == Some(b'<'),
             first.is_some_and(|b| b.is_ascii_digit()),
             memchr::memchr(b'=', line).is_some(),
-            memchr::memmem::find(line, b": ").is_some(),
+            memchr::memchr_iter(b':', line).any(|i| line.get(i + 1) == Some(&b' ')),
         ];
         for (share, flag) in shares.iter_mut().zip(flags) {
             *share += usize::from(flag);
@@ -304,27 +304,26 @@ impl Tokens {
     }
 }
 
-/// Character trigrams over lower-cased bytes with digits folded to `0`.
+/// Character trigrams over lower-cased bytes with digits folded to `0`,
+/// the three bytes rolled into one key as the text goes by.
 fn hashed_chars(text: &[u8]) -> Vec<f64> {
-    let folded: Vec<u8> = text
-        .iter()
-        .map(|b| {
-            if b.is_ascii_digit() {
-                b'0'
-            } else {
-                b.to_ascii_lowercase()
-            }
-        })
-        .collect();
     // Multiply-shift (Fibonacci) hashing of the three bytes: a trigram is
     // too short for FNV's byte loop to pay.
     const SHIFT: u32 = 32 - CHAR_BUCKETS.trailing_zeros();
-    let mut counts = vec![0.0f64; CHAR_BUCKETS];
-    for gram in folded.windows(3) {
-        let key = (u32::from(gram[0]) << 16) | (u32::from(gram[1]) << 8) | u32::from(gram[2]);
-        counts[(key.wrapping_mul(0x9e37_79b1) >> SHIFT) as usize] += 1.0;
+    let mut counts = [0u32; CHAR_BUCKETS];
+    let mut key = 0u32;
+    for (i, &b) in text.iter().enumerate() {
+        let folded = if b.is_ascii_digit() {
+            b'0'
+        } else {
+            b.to_ascii_lowercase()
+        };
+        key = ((key << 8) | u32::from(folded)) & 0x00ff_ffff;
+        if i >= 2 {
+            counts[(key.wrapping_mul(0x9e37_79b1) >> SHIFT) as usize] += 1;
+        }
     }
-    normalise(counts)
+    normalise(counts.iter().map(|&c| f64::from(c)).collect())
 }
 
 fn normalise(mut counts: Vec<f64>) -> Vec<f64> {
