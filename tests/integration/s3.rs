@@ -1158,7 +1158,7 @@ fn archives_in_a_bucket_are_opened_as_in_a_local_tree() {
         "# deploy\nGITHUB_TOKEN=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n",
     )
     .unwrap();
-    // Over the 8 MiB a zip is spooled in memory: this one goes to a temp file.
+    // Over the 4 MiB a zip is spooled in memory: this one goes to a temp file.
     let status = Command::new("sh")
         .args([
             "-euc",
