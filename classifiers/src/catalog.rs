@@ -104,6 +104,17 @@ impl DetectorCategory {
     }
 }
 
+/// The fingerprint behind version strings (catalog, SVM model, config):
+/// FNV-1a over the texts in order, stable across builds and platforms.
+pub fn fingerprint(texts: &[&str]) -> u64 {
+    texts
+        .iter()
+        .flat_map(|text| text.bytes())
+        .fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        })
+}
+
 /// A regex detector (see the header of `catalog/detectors.toml`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -284,13 +295,7 @@ impl Catalog {
     /// A version string that changes whenever any catalog file changes:
     /// the crate version and a hash of the embedded data.
     pub fn version() -> String {
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for text in [CONTENT_TYPES, EXTENSIONS, THEMES, DETECTORS, LANGUAGES] {
-            for byte in text.bytes() {
-                hash ^= u64::from(byte);
-                hash = hash.wrapping_mul(0x0100_0000_01b3);
-            }
-        }
+        let hash = fingerprint(&[CONTENT_TYPES, EXTENSIONS, THEMES, DETECTORS, LANGUAGES]);
         format!("{}+{:08x}", env!("CARGO_PKG_VERSION"), hash as u32)
     }
 

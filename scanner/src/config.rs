@@ -129,6 +129,25 @@ struct Override {
     min_count: Option<u32>,
 }
 
+impl Override {
+    /// Sets one catalog item's fields; false when the override gives a
+    /// minimum count the item does not have.
+    fn set(&self, enabled: &mut bool, risk: &mut u8, min_count: Option<&mut u32>) -> bool {
+        *enabled = self.enabled.unwrap_or(*enabled);
+        if let Some(value) = &self.risk {
+            *risk = *value.get_ref();
+        }
+        match (min_count, self.min_count) {
+            (Some(count), Some(value)) => {
+                *count = value;
+                true
+            }
+            (None, Some(_)) => false,
+            _ => true,
+        }
+    }
+}
+
 impl Config {
     /// `--config PATH`, else `assay.toml` in the working directory if there
     /// is one, else nothing.
@@ -175,9 +194,7 @@ impl Config {
 
     /// A version suffix that changes with the file, for reports and state.
     pub fn version(&self) -> String {
-        let hash = self.text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-        });
+        let hash = assay_classifiers::catalog::fingerprint(&[&self.text]);
         format!("config-{:08x}", hash as u32)
     }
 
@@ -262,7 +279,6 @@ impl Config {
                 ));
             }
         }
-        let risk = item.risk.as_ref().map(|r| *r.get_ref());
         let classifier = item.classifier.get_ref().as_str();
         let min_count_unsupported = || {
             self.invalid(
@@ -275,32 +291,22 @@ impl Config {
                 .content_types
                 .iter_mut()
                 .find(|c| &c.mime == id)
-                .map(|c| {
-                    c.enabled = item.enabled.unwrap_or(c.enabled);
-                    c.risk = risk.unwrap_or(c.risk);
-                    item.min_count.is_none()
-                }),
+                .map(|c| item.set(&mut c.enabled, &mut c.risk, None)),
             "extensions" => catalog
                 .extensions
                 .iter_mut()
                 .find(|e| &e.ext == id)
-                .map(|e| {
-                    e.enabled = item.enabled.unwrap_or(e.enabled);
-                    e.risk = risk.unwrap_or(e.risk);
-                    item.min_count.is_none()
-                }),
-            "themes" => catalog.themes.iter_mut().find(|t| &t.id == id).map(|t| {
-                t.enabled = item.enabled.unwrap_or(t.enabled);
-                t.risk = risk.unwrap_or(t.risk);
-                t.min_count = item.min_count.unwrap_or(t.min_count);
-                true
-            }),
-            "regexes" => catalog.detectors.iter_mut().find(|d| &d.id == id).map(|d| {
-                d.enabled = item.enabled.unwrap_or(d.enabled);
-                d.risk = risk.unwrap_or(d.risk);
-                d.min_count = item.min_count.unwrap_or(d.min_count);
-                true
-            }),
+                .map(|e| item.set(&mut e.enabled, &mut e.risk, None)),
+            "themes" => catalog
+                .themes
+                .iter_mut()
+                .find(|t| &t.id == id)
+                .map(|t| item.set(&mut t.enabled, &mut t.risk, Some(&mut t.min_count))),
+            "regexes" => catalog
+                .detectors
+                .iter_mut()
+                .find(|d| &d.id == id)
+                .map(|d| item.set(&mut d.enabled, &mut d.risk, Some(&mut d.min_count))),
             other => {
                 return Err(self.invalid(
                     item.classifier.span().start,

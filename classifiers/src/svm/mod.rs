@@ -342,9 +342,7 @@ impl DocumentClassifier {
             ));
         }
         // The version names the exact weights: FNV-1a of the model text.
-        let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-        });
+        let hash = crate::catalog::fingerprint(&[text]);
         Ok(Self {
             model,
             catalog,
