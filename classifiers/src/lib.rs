@@ -22,6 +22,7 @@ pub mod intern;
 pub mod keywords;
 pub mod object;
 pub mod pii;
+pub mod place;
 pub mod risk;
 pub mod svm;
 pub mod theme;
@@ -110,5 +111,12 @@ impl Classifiers {
     /// extension classifier).
     pub fn object(&self, name: &str) -> ObjectClassifier<'_> {
         ObjectClassifier::new(self, name)
+    }
+
+    /// Starts classifying the UTF-8 text extracted from a document of a
+    /// known format (`mime`, which sets the content type), with places
+    /// marked as it goes ([`ObjectClassifier::mark`]).
+    pub fn document(&self, name: &str, mime: &'static str) -> ObjectClassifier<'_> {
+        ObjectClassifier::document(self, name, mime)
     }
 }

@@ -13,10 +13,11 @@ use serde::{Deserialize, Serialize};
 use crate::Classifiers;
 use crate::catalog::DetectorCategory;
 use crate::content_type::{HEAD_LEN, Sniffed, TextEncoding};
-use crate::detect::{MAX_SPAN, Scratch, redact};
+use crate::detect::{ContextSpan, MAX_SPAN, Scratch, redact};
 use crate::extension::ExtensionResult;
 use crate::keywords::AnchorHit;
 use crate::pii::PiiImpact;
+use crate::place::Place;
 use crate::svm::SvmResult;
 use crate::theme::{ThemeCounts, ThemeResult};
 
@@ -37,12 +38,17 @@ pub struct ContentTypeResult {
     pub risk: u8,
 }
 
-/// Where a match's secret starts: 1-based line and column (in bytes), 0-based byte offset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Where a match's secret starts: 1-based line and column (in bytes), 0-based byte offset,
+/// and in a structured document its cell, page, record or part ([`Place`]).
+/// In a document whose text is extracted (Office, PDF, Parquet, ...) line,
+/// column and offset count in the extracted text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
     pub line: u64,
     pub column: u64,
     pub offset: u64,
+    #[serde(flatten)]
+    pub place: Place,
 }
 
 /// A regex detector assigned to an object (its count reached `min_count`).
@@ -189,6 +195,18 @@ pub struct ObjectClassifier<'c> {
     bytes: u64,
     /// The start of the decoded text, for the SVM.
     svm_head: Option<Vec<u8>>,
+    /// Places marked by a document extractor, from the one covering the
+    /// start of the buffer on; older ones are dropped as the buffer moves.
+    marks: std::collections::VecDeque<Mark>,
+    /// Per context (column or field name): the detectors it is a keyword of.
+    contexts: std::collections::HashMap<String, Option<std::sync::Arc<[usize]>>>,
+}
+
+/// Text from `at` (an offset in the decoded text) on belongs to `place`.
+struct Mark {
+    at: u64,
+    place: std::sync::Arc<Place>,
+    keyed: Option<std::sync::Arc<[usize]>>,
 }
 
 impl<'c> ObjectClassifier<'c> {
@@ -216,8 +234,67 @@ impl<'c> ObjectClassifier<'c> {
                 .unwrap_or_default(),
             bytes: 0,
             svm_head: None,
+            marks: std::collections::VecDeque::new(),
+            contexts: std::collections::HashMap::new(),
         }
     }
+
+    /// Starts classifying the text extracted from a document whose format
+    /// is already known (`mime`): what is fed is UTF-8 text, and places can
+    /// be marked in it.
+    pub(crate) fn document(classifiers: &'c Classifiers, name: &str, mime: &'static str) -> Self {
+        let mut object = Self::new(classifiers, name);
+        object.adopt(Sniffed {
+            mime,
+            encoding: TextEncoding::Utf8,
+        });
+        object
+    }
+
+    /// Says that the text fed from now on belongs to `place` (until the
+    /// next mark). Findings in it carry the place, and its column or field
+    /// name counts as a keyword next to them.
+    ///
+    /// ```
+    /// use assay_classifiers::{Classifiers, place::Place};
+    /// let classifiers = Classifiers::builtin().unwrap();
+    /// let mut sheet = classifiers.document("staff.xlsx", "text/csv");
+    /// sheet.feed(b"name\tid\n");
+    /// sheet.mark(Place::cell(Some("Staff"), 2, 1, Some("SSN")));
+    /// sheet.feed(b"536-22-1234");
+    /// let found = sheet.finish();
+    /// let ssn = &found.regexes[0];
+    /// assert_eq!(ssn.id, "us_social_security_number");
+    /// assert_eq!(ssn.locations[0].place.cell.as_deref(), Some("B2"));
+    /// ```
+    pub fn mark(&mut self, place: Place) {
+        if self.sniffed.is_none() {
+            self.sniff();
+        }
+        let keyed = match place.context() {
+            None => None,
+            Some(words) => {
+                let detectors = &self.classifiers.detectors;
+                self.contexts
+                    .entry(words)
+                    .or_insert_with_key(|words| {
+                        let keyed = detectors.keyed_by(words);
+                        (!keyed.is_empty()).then(|| keyed.into())
+                    })
+                    .clone()
+            }
+        };
+        let at = self.buf_offset + self.buf.len() as u64;
+        if self.marks.back().is_some_and(|m| m.at == at) {
+            self.marks.pop_back();
+        }
+        self.marks.push_back(Mark {
+            at,
+            place: std::sync::Arc::new(place),
+            keyed,
+        });
+    }
+
 
     /// Feeds the next bytes of the object.
     pub fn feed(&mut self, data: &[u8]) {
@@ -242,6 +319,11 @@ impl<'c> ObjectClassifier<'c> {
             .classifiers
             .content
             .sniff_named(&self.pending, Some(&self.name));
+        self.adopt(sniffed);
+    }
+
+    /// Sets how the content is read from its format.
+    fn adopt(&mut self, sniffed: Sniffed) {
         let class = self
             .classifiers
             .catalog
@@ -294,6 +376,10 @@ impl<'c> ObjectClassifier<'c> {
             self.buf.drain(..keep_from);
             self.buf_offset += keep_from as u64;
             self.first = false;
+            // Keep the mark covering the new start of the buffer.
+            while self.marks.get(1).is_some_and(|m| m.at <= self.buf_offset) {
+                self.marks.pop_front();
+            }
         }
     }
 
@@ -316,10 +402,28 @@ impl<'c> ObjectClassifier<'c> {
         }
         let mut line_cursor = owned.start;
         if self.scan_regexes {
+            let base = self.buf_offset;
+            let to_buf = |at: u64| (at.saturating_sub(base) as usize).min(buf.len());
+            let contexts: Vec<ContextSpan<'_>> = self
+                .marks
+                .iter()
+                .enumerate()
+                .filter_map(|(i, mark)| {
+                    let keyed = mark.keyed.as_deref()?;
+                    let end = self.marks.get(i + 1).map_or(buf.len(), |m| to_buf(m.at));
+                    Some(ContextSpan {
+                        start: to_buf(mark.at),
+                        end,
+                        detectors: keyed,
+                    })
+                })
+                .filter(|c| c.start < c.end)
+                .collect();
             let hits = self.classifiers.detectors.scan(
                 buf,
                 owned.clone(),
                 &self.anchor_hits,
+                &contexts,
                 &mut self.scratch,
             );
             for hit in hits {
@@ -345,6 +449,11 @@ impl<'c> ObjectClassifier<'c> {
                         self.tallies.len() - 1
                     }
                 };
+                let place = if self.marks.is_empty() || self.tallies[at].locations.len() >= MAX_LOCATIONS {
+                    Place::default()
+                } else {
+                    place_at(&self.marks, offset)
+                };
                 let tally = &mut self.tallies[at];
                 tally.count += 1;
                 if tally.locations.len() < MAX_LOCATIONS {
@@ -352,6 +461,7 @@ impl<'c> ObjectClassifier<'c> {
                         line: self.lines_before + 1,
                         column,
                         offset,
+                        place,
                     });
                 }
                 if tally.first_redacted.is_none() {
@@ -430,6 +540,15 @@ impl<'c> ObjectClassifier<'c> {
             content_scanned: self.scan_regexes,
         }
     }
+}
+
+/// The place that holds decoded offset `offset`.
+fn place_at(marks: &std::collections::VecDeque<Mark>, offset: u64) -> Place {
+    let after = marks.partition_point(|m| m.at <= offset);
+    after
+        .checked_sub(1)
+        .map(|at| (*marks[at].place).clone())
+        .unwrap_or_default()
 }
 
 /// The PII impact from the names counted and every match of the personal,

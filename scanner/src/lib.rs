@@ -6,6 +6,7 @@ pub mod access;
 pub mod archive;
 pub mod baseline;
 pub mod config;
+pub mod document;
 pub mod error;
 pub mod pipeline;
 pub mod posture;
@@ -14,6 +15,7 @@ pub mod report;
 pub mod risk;
 pub mod scope;
 pub mod source;
+mod spool;
 pub mod state;
 
 pub use error::ScanError;

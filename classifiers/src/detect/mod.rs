@@ -72,6 +72,16 @@ pub struct DetectorSet {
 /// (and so must stand as a whole word).
 type AnchorOwner = (usize, Option<Vec<u8>>, bool);
 
+/// A stretch of a buffer (a cell, a field's value) whose column or field
+/// name is a keyword of these detectors: it counts as their keyword next
+/// to every match that starts inside it.
+#[derive(Debug, Clone, Copy)]
+pub struct ContextSpan<'a> {
+    pub start: usize,
+    pub end: usize,
+    pub detectors: &'a [usize],
+}
+
 /// Per-thread scratch space, reused across buffers.
 #[derive(Default)]
 pub struct Scratch {
@@ -245,6 +255,22 @@ impl DetectorSet {
         &self.detectors
     }
 
+    /// The detectors with a keyword among `words` (a column or field name
+    /// split into words), as whole words.
+    pub fn keyed_by(&self, words: &str) -> Vec<usize> {
+        self.detectors
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| {
+                d.keywords.as_ref().is_some_and(|k| {
+                    k.find_overlapping_iter(words)
+                        .any(|m| stands_alone(words.as_bytes(), m.start(), m.end()))
+                })
+            })
+            .map(|(index, _)| index)
+            .collect()
+    }
+
     /// Finds every valid match that starts in `owned`; the rest of `buf` is
     /// context. Hits are returned sorted by where their secret starts.
     pub fn scan<'s>(
@@ -252,6 +278,7 @@ impl DetectorSet {
         buf: &[u8],
         owned: std::ops::Range<usize>,
         anchor_hits: &[AnchorHit],
+        contexts: &[ContextSpan<'_>],
         scratch: &'s mut Scratch,
     ) -> &'s [Hit] {
         scratch.hits.clear();
@@ -274,6 +301,15 @@ impl DetectorSet {
                     (hit.end + window).min(buf.len()),
                 );
                 scratch.windows[detector].push(span);
+            }
+        }
+        for context in contexts {
+            for &detector in context.detectors {
+                let window = self.detectors[detector].item.window;
+                scratch.windows[detector].push((
+                    context.start.saturating_sub(window),
+                    (context.end + window).min(buf.len()),
+                ));
             }
         }
         if let Some(shortest) = self
@@ -325,7 +361,7 @@ impl DetectorSet {
                         continue;
                     }
                     last_start = Some(m.start());
-                    if let Some(hit) = detector.confirm(index, buf, m.start(), m.end()) {
+                    if let Some(hit) = detector.confirm(index, buf, m.start(), m.end(), contexts) {
                         if !self.allowed(&buf[hit.secret_start..hit.secret_end]) {
                             hits.push(hit);
                         }
@@ -396,7 +432,14 @@ impl Detector {
 
     /// Runs the secret extraction and every check on one regex match
     /// (the allow list is the set's to check).
-    fn confirm(&self, index: usize, buf: &[u8], start: usize, end: usize) -> Option<Hit> {
+    fn confirm(
+        &self,
+        index: usize,
+        buf: &[u8],
+        start: usize,
+        end: usize,
+        contexts: &[ContextSpan<'_>],
+    ) -> Option<Hit> {
         let pattern = self.pattern()?;
         let (secret_start, secret_end) = if pattern.secret_groups.is_empty() {
             (start, end)
@@ -430,7 +473,12 @@ impl Detector {
             let near = keywords
                 .find_overlapping_iter(&buf[from..to])
                 .any(|k| stands_alone(buf, from + k.start(), from + k.end()));
-            if !near {
+            let named = || {
+                contexts.iter().any(|c| {
+                    (c.start..c.end).contains(&start) && c.detectors.contains(&index)
+                })
+            };
+            if !near && !named() {
                 return None;
             }
         }
@@ -517,8 +565,8 @@ mod tests {
             start: 11,
             end: 15,
         }];
-        assert_eq!(set.scan(text, 0..5, &hits, &mut scratch).len(), 0);
-        assert_eq!(set.scan(text, 5..text.len(), &hits, &mut scratch).len(), 1);
+        assert_eq!(set.scan(text, 0..5, &hits, &[], &mut scratch).len(), 0);
+        assert_eq!(set.scan(text, 5..text.len(), &hits, &[], &mut scratch).len(), 1);
     }
 
     #[test]

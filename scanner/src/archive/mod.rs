@@ -17,7 +17,6 @@
 //! ```
 
 mod budget;
-mod spool;
 mod zstd;
 
 use std::io::{self, Cursor, Read};
@@ -291,7 +290,7 @@ fn walk_zip(
             Walkable::File(zip::ZipArchive::new(io::BufReader::new(file)).map_err(corrupt)?)
         }
         Input::Stream(mut stream) => {
-            let spool = spool::Spool::read(&mut stream).map_err(|error| {
+            let spool = crate::spool::Spool::read(&mut stream).map_err(|error| {
                 budget
                     .exceeded()
                     .map_or_else(|| ArchiveError::Spool(error), ArchiveError::Limit)
@@ -307,7 +306,7 @@ fn walk_zip(
 
 enum Walkable {
     File(zip::ZipArchive<io::BufReader<std::fs::File>>),
-    Spool(zip::ZipArchive<spool::Spool>),
+    Spool(zip::ZipArchive<crate::spool::Spool>),
 }
 
 fn zip_members<R: Read + io::Seek>(

@@ -1,0 +1,172 @@
+//! RTF: the text of a Rich Text Format document without its control
+//! words. Destinations that hold no document text (font and colour tables,
+//! style sheets, embedded pictures and objects, `\*` groups) are skipped;
+//! `\par` and `\line` end lines, `\tab` is a tab, `\'hh` is a byte in the
+//! document's ANSI code page (read as Windows-1252) and `\uN` a Unicode
+//! character. No crate for this is maintained well enough to prefer.
+
+use super::{DocumentError, Format, Text};
+
+/// Destinations whose content is not text.
+const SKIPPED: &[&[u8]] = &[
+    b"fonttbl", b"colortbl", b"stylesheet", b"info", b"pict", b"object", b"objdata",
+    b"themedata", b"colorschememapping", b"datastore", b"latentstyles", b"listtable",
+    b"listoverridetable", b"rsidtbl", b"generator", b"xmlnstbl", b"mmathPr", b"header",
+    b"footer", b"fldinst",
+];
+
+pub(super) fn extract(bytes: &[u8], text: &mut Text<'_, '_>) -> Result<(), DocumentError> {
+    if !bytes.starts_with(b"{\\rtf") {
+        return Err(DocumentError::corrupt(Format::Rtf, "no {\\rtf header"));
+    }
+    let mut out = String::new();
+    // Per group: whether its text is skipped, and \ucN (bytes after \uN).
+    let mut stack: Vec<(bool, usize)> = vec![(false, 1)];
+    let mut skip_after_unicode = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        let (skipping, uc) = *stack.last().unwrap_or(&(false, 1));
+        let b = bytes[i];
+        match b {
+            b'{' => {
+                stack.push((skipping, uc));
+                i += 1;
+            }
+            b'}' => {
+                stack.pop();
+                if stack.is_empty() {
+                    break;
+                }
+                i += 1;
+            }
+            b'\\' => {
+                let Some(&next) = bytes.get(i + 1) else { break };
+                if next == b'\'' {
+                    let hex = bytes.get(i + 2..i + 4).and_then(|h| std::str::from_utf8(h).ok());
+                    if let Some(byte) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                        if skip_after_unicode > 0 {
+                            skip_after_unicode -= 1;
+                        } else if !skipping {
+                            out.push(windows_1252(byte));
+                        }
+                    }
+                    i += 4;
+                    continue;
+                }
+                if !next.is_ascii_alphabetic() {
+                    // Control symbols: escaped braces and backslash, `\*`.
+                    match next {
+                        b'{' | b'}' | b'\\' if !skipping => out.push(next as char),
+                        b'*' => {
+                            if let Some(top) = stack.last_mut() {
+                                top.0 = true;
+                            }
+                        }
+                        b'~' if !skipping => out.push(' '),
+                        b'\n' | b'\r' if !skipping => out.push('\n'),
+                        _ => {}
+                    }
+                    i += 2;
+                    continue;
+                }
+                let start = i + 1;
+                let mut end = start;
+                while end < bytes.len() && bytes[end].is_ascii_alphabetic() {
+                    end += 1;
+                }
+                let word = &bytes[start..end];
+                let mut number_end = end;
+                if bytes.get(number_end) == Some(&b'-') {
+                    number_end += 1;
+                }
+                while number_end < bytes.len() && bytes[number_end].is_ascii_digit() {
+                    number_end += 1;
+                }
+                let argument: Option<i64> = std::str::from_utf8(&bytes[end..number_end])
+                    .ok()
+                    .and_then(|n| n.parse().ok());
+                i = number_end;
+                if bytes.get(i) == Some(&b' ') {
+                    i += 1;
+                }
+                if SKIPPED.contains(&word) {
+                    if let Some(top) = stack.last_mut() {
+                        top.0 = true;
+                    }
+                    continue;
+                }
+                if skipping {
+                    continue;
+                }
+                match word {
+                    b"par" | b"line" | b"row" | b"sect" | b"page" => out.push('\n'),
+                    b"tab" | b"cell" => out.push('\t'),
+                    b"uc" => {
+                        if let Some(top) = stack.last_mut() {
+                            top.1 = argument.unwrap_or(1).max(0) as usize;
+                        }
+                    }
+                    b"u" => {
+                        let code = argument.unwrap_or(0);
+                        let code = if code < 0 { code + 65536 } else { code };
+                        out.push(char::from_u32(code as u32).unwrap_or('\u{FFFD}'));
+                        skip_after_unicode = uc;
+                    }
+                    _ => {}
+                }
+            }
+            b'\r' | b'\n' => i += 1,
+            _ => {
+                if skip_after_unicode > 0 {
+                    skip_after_unicode -= 1;
+                } else if !skipping {
+                    out.push(b as char);
+                }
+                i += 1;
+            }
+        }
+        if out.len() >= 64 * 1024 {
+            text.check_time()?;
+            text.write(&out)?;
+            out.clear();
+        }
+    }
+    text.write(&out)?;
+    text.end_line()
+}
+
+/// A byte of Windows-1252 (RTF's usual ANSI code page) as a character.
+fn windows_1252(byte: u8) -> char {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
+        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
+        'ž', 'Ÿ',
+    ];
+    match byte {
+        0x80..=0x9f => HIGH[usize::from(byte - 0x80)],
+        _ => char::from(byte),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(rtf: &str) -> String {
+        let classifiers = assay_classifiers::Classifiers::builtin().unwrap();
+        let mut object = classifiers.document("a.rtf", "application/rtf");
+        let mut text = Text::new(&mut object, super::super::Limits::default());
+        extract(rtf.as_bytes(), &mut text).unwrap();
+        drop(text);
+        let found = object.finish();
+        found.regexes.iter().map(|r| r.id.clone()).collect::<Vec<_>>().join(",")
+    }
+
+    #[test]
+    fn control_words_do_not_split_a_token() {
+        let rtf = r"{\rtf1\ansi{\fonttbl{\f0 Arial;}}{\colortbl;\red0\green0\blue0;}\f0 token: gh\b p_aBcDeFgHiJkLmNoPqRsT\b0 uVwXyZ0123456789\par}";
+        assert_eq!(plain(rtf), "github_key");
+        let hidden = r"{\rtf1{\*\generator ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789;}}";
+        assert_eq!(plain(hidden), "");
+    }
+}
