@@ -113,6 +113,22 @@ impl Classifiers {
         ObjectClassifier::new(self, name)
     }
 
+    /// Names an object's format from its first bytes and its name (see
+    /// [`content_type::ContentTypeClassifier::sniff_named`]).
+    pub fn sniff(&self, head: &[u8], name: &str) -> content_type::Sniffed {
+        self.content.sniff_named(head, Some(name))
+    }
+
+    /// Starts classifying an object whose first bytes were already sniffed
+    /// (by [`Classifiers::sniff`]): they are not sniffed twice.
+    pub fn object_sniffed(
+        &self,
+        name: &str,
+        sniffed: content_type::Sniffed,
+    ) -> ObjectClassifier<'_> {
+        ObjectClassifier::sniffed(self, name, sniffed)
+    }
+
     /// Starts classifying the UTF-8 text extracted from a document of a
     /// known format (`mime`, which sets the content type), with places
     /// marked as it goes ([`ObjectClassifier::mark`]).

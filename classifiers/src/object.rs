@@ -243,11 +243,25 @@ impl<'c> ObjectClassifier<'c> {
     /// is already known (`mime`): what is fed is UTF-8 text, and places can
     /// be marked in it.
     pub(crate) fn document(classifiers: &'c Classifiers, name: &str, mime: &'static str) -> Self {
+        let mut object = Self::sniffed(
+            classifiers,
+            name,
+            Sniffed {
+                mime,
+                encoding: TextEncoding::Utf8,
+            },
+        );
+        // Extracted text is read whatever the container's class (a PDF or
+        // a zip-based format has no readable bytes of its own).
+        object.scan_regexes = true;
+        object.scan_themes = true;
+        object.count_names = true;
+        object
+    }
+
+    pub(crate) fn sniffed(classifiers: &'c Classifiers, name: &str, sniffed: Sniffed) -> Self {
         let mut object = Self::new(classifiers, name);
-        object.adopt(Sniffed {
-            mime,
-            encoding: TextEncoding::Utf8,
-        });
+        object.adopt(sniffed);
         object
     }
 
@@ -294,7 +308,6 @@ impl<'c> ObjectClassifier<'c> {
             keyed,
         });
     }
-
 
     /// Feeds the next bytes of the object.
     pub fn feed(&mut self, data: &[u8]) {
@@ -449,11 +462,12 @@ impl<'c> ObjectClassifier<'c> {
                         self.tallies.len() - 1
                     }
                 };
-                let place = if self.marks.is_empty() || self.tallies[at].locations.len() >= MAX_LOCATIONS {
-                    Place::default()
-                } else {
-                    place_at(&self.marks, offset)
-                };
+                let place =
+                    if self.marks.is_empty() || self.tallies[at].locations.len() >= MAX_LOCATIONS {
+                        Place::default()
+                    } else {
+                        place_at(&self.marks, offset)
+                    };
                 let tally = &mut self.tallies[at];
                 tally.count += 1;
                 if tally.locations.len() < MAX_LOCATIONS {

@@ -212,7 +212,10 @@ mod tests {
 
     #[test]
     fn contexts_are_words() {
-        assert_eq!(split_words("Social_Security-Number"), "social security number");
+        assert_eq!(
+            split_words("Social_Security-Number"),
+            "social security number"
+        );
         assert_eq!(split_words("  SSN "), "ssn");
         let nested = Place::record(0, "$.people[4].taxId");
         assert_eq!(nested.context().as_deref(), Some("people tax id"));

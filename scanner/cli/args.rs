@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use assay_scanner::archive::Limits;
+use assay_scanner::document;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
@@ -193,6 +194,13 @@ pub struct ScanArgs {
     /// (checked once 64 MiB have come out).
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_ratio)]
     pub max_archive_ratio: u64,
+    /// Documents (Office, PDF, e-mail, Parquet, ...) larger than this are
+    /// not extracted: their bytes are scanned as they are.
+    #[arg(long, value_name = "BYTES", default_value_t = document::Limits::default().max_bytes)]
+    pub max_document_bytes: u64,
+    /// Stop extracting a document's text after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = document::Limits::default().timeout.as_secs())]
+    pub document_timeout: u64,
     /// Follow symbolic links (loops are detected and reported).
     #[arg(long)]
     pub follow: bool,
@@ -216,13 +224,20 @@ pub struct S3Args {
 }
 
 impl ScanArgs {
-    pub fn archive_limits(&self) -> Limits {
-        Limits {
-            max_depth: self.max_archive_depth,
-            max_entries: self.max_archive_entries,
-            max_bytes: self.max_archive_bytes,
-            max_ratio: self.max_archive_ratio,
-            ..Limits::default()
+    pub fn limits(&self) -> assay_scanner::pipeline::Limits {
+        assay_scanner::pipeline::Limits {
+            archives: Limits {
+                max_depth: self.max_archive_depth,
+                max_entries: self.max_archive_entries,
+                max_bytes: self.max_archive_bytes,
+                max_ratio: self.max_archive_ratio,
+                ..Limits::default()
+            },
+            documents: document::Limits {
+                max_bytes: self.max_document_bytes,
+                timeout: std::time::Duration::from_secs(self.document_timeout.max(1)),
+                ..document::Limits::default()
+            },
         }
     }
 }

@@ -7,12 +7,13 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Mutex;
 
-use assay_classifiers::content_type::TextEncoding;
+use assay_classifiers::content_type::{HEAD_LEN, Sniffed, TextEncoding};
 use assay_classifiers::risk::content_risk;
-use assay_classifiers::{Classification, Classifiers};
+use assay_classifiers::{Classification, Classifiers, ObjectClassifier};
 use rayon::iter::{ParallelBridge, ParallelIterator};
 
-use crate::archive::{self, Budget, Limits};
+use crate::archive::{self, Budget};
+use crate::document;
 use crate::error::ScanError;
 use crate::record::{ObjectError, ObjectRecord, ScanIssue};
 use crate::source::{Discovered, Location, ObjectRef, OpenError};
@@ -20,6 +21,13 @@ use crate::state::{Lookup, State};
 
 /// Bytes read from an object at a time.
 pub const READ_SIZE: usize = 256 * 1024;
+
+/// Limits on opening what an object holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limits {
+    pub archives: archive::Limits,
+    pub documents: document::Limits,
+}
 
 /// What the pipeline hands back, in completion order.
 #[derive(Debug)]
@@ -116,10 +124,11 @@ pub fn classify_object(
 ) {
     match object.open() {
         Ok(mut reader) => {
-            let budget = Budget::new(*limits, object.size);
+            let budget = Budget::new(limits.archives, object.size);
             let expansion = Expansion {
                 classifiers,
                 budget: &budget,
+                documents: limits.documents,
             };
             let seekable = match &object.location {
                 Location::File(path) => Some(path.as_path()),
@@ -149,6 +158,7 @@ pub fn classify_object(
 struct Expansion<'a> {
     classifiers: &'a Classifiers,
     budget: &'a Budget,
+    documents: document::Limits,
 }
 
 impl Expansion<'_> {
@@ -164,15 +174,27 @@ impl Expansion<'_> {
         file: Option<&Path>,
         emit: &mut dyn FnMut(ObjectRecord),
     ) {
-        let mut head = Vec::with_capacity(archive::HEAD_LEN);
-        let head_error = reader
-            .take(archive::HEAD_LEN as u64)
-            .read_to_end(&mut head)
-            .err();
+        // Enough to name any format: archives need 512 bytes, text formats
+        // (CSV, e-mail) the content-type sniffer's whole head.
+        let mut head = Vec::with_capacity(HEAD_LEN);
+        let head_error = reader.take(HEAD_LEN as u64).read_to_end(&mut head).err();
+        let sniffed = self.classifiers.sniff(&head, &object.name);
+        let document = document::Format::recognise(sniffed.mime, &object.name)
+            .filter(|f| *f != document::Format::Csv || sniffed.encoding == TextEncoding::Utf8)
+            .filter(|_| head_error.is_none());
+        if let Some(format) = document {
+            let sniffed = Sniffed {
+                mime: format.media_type(sniffed.mime, &object.name),
+                ..sniffed
+            };
+            self.classify_document(object, format, sniffed, head, reader, depth, file, emit);
+            return;
+        }
         let format = archive::Format::detect(&head).filter(|_| head_error.is_none());
         let Some(format) = format else {
             let mut rest = std::io::Cursor::new(head).chain(reader);
-            let mut record = classify_reader(self.classifiers, object, &mut rest);
+            let classifier = self.classifiers.object_sniffed(&object.name, sniffed);
+            let mut record = classify_reader_with(classifier, object, &mut rest);
             if let Some(error) = head_error {
                 record.errors.push(self.read_error(0, &error));
             }
@@ -182,7 +204,8 @@ impl Expansion<'_> {
         };
         if depth >= self.budget.limits().max_depth {
             let mut rest = std::io::Cursor::new(head).chain(reader);
-            let mut record = classify_reader(self.classifiers, object, &mut rest);
+            let classifier = self.classifiers.object_sniffed(&object.name, sniffed);
+            let mut record = classify_reader_with(classifier, object, &mut rest);
             record.errors.push(ObjectError {
                 kind: "archive_limit",
                 message: format!(
@@ -196,7 +219,7 @@ impl Expansion<'_> {
         }
         // The archive's own record: what its header says it is (archives
         // have no text of their own; their members carry the findings).
-        let mut classifier = self.classifiers.object(&object.name);
+        let mut classifier = self.classifiers.object_sniffed(&object.name, sniffed);
         classifier.feed(&head);
         let classification = classifier.finish();
         let mut counted = Counted {
@@ -217,15 +240,19 @@ impl Expansion<'_> {
                 archive::Content::Stream(stream) => {
                     self.classify(&member_object, stream, depth + 1, None, emit);
                 }
-                archive::Content::Encrypted => emit(unread_record(
-                    self.classifiers,
-                    &member_object,
-                    ObjectError {
-                        kind: "encrypted",
-                        message: "encrypted archive member: its content cannot be classified"
-                            .into(),
-                    },
-                )),
+                archive::Content::Encrypted => {
+                    let mut record = unread_record(
+                        self.classifiers,
+                        &member_object,
+                        ObjectError {
+                            kind: "encrypted",
+                            message: "encrypted archive member: its content cannot be classified"
+                                .into(),
+                        },
+                    );
+                    rate_encrypted(self.classifiers, &mut record);
+                    emit(record);
+                }
                 archive::Content::Unsupported(why) => emit(unread_record(
                     self.classifiers,
                     &member_object,
@@ -247,6 +274,89 @@ impl Expansion<'_> {
         }
         let size = object.size.max(counted.bytes);
         emit(build_record(object, size, classification, errors));
+    }
+
+    /// Classifies a document from the text inside it; e-mail attachments
+    /// are classified as members one level down.
+    #[allow(clippy::too_many_arguments)]
+    fn classify_document(
+        &self,
+        object: &ObjectRef,
+        format: document::Format,
+        sniffed: Sniffed,
+        head: Vec<u8>,
+        reader: &mut dyn Read,
+        depth: u32,
+        file: Option<&Path>,
+        emit: &mut dyn FnMut(ObjectRecord),
+    ) {
+        let mut classifier = self.classifiers.document(&object.name, sniffed.mime);
+        let mut counted = Counted {
+            inner: std::io::Cursor::new(head).chain(reader),
+            bytes: 0,
+        };
+        let input = match file {
+            Some(path) => document::Input::File(path),
+            None => document::Input::Stream(&mut counted),
+        };
+        let mut text = document::Text::new(&mut classifier, self.documents);
+        let max_depth = self.budget.limits().max_depth;
+        let outcome = document::extract(format, sniffed.mime, input, &mut text, &mut |embedded| {
+            let member = ObjectRef {
+                uri: format!("{}!/{}", object.uri, embedded.name),
+                name: embedded.name.clone(),
+                size: embedded.size,
+                etag: None,
+                version_id: object.version_id.clone(),
+                last_modified: object.last_modified,
+                location: object.location.clone(),
+                bucket_key: object.bucket_key.clone(),
+            };
+            if depth + 1 > max_depth {
+                emit(unread_record(
+                    self.classifiers,
+                    &member,
+                    ObjectError {
+                        kind: "archive_limit",
+                        message: format!(
+                            "embedded file nested {} levels deep: not opened (limit {max_depth})",
+                            depth + 1
+                        ),
+                    },
+                ));
+            } else {
+                self.classify(&member, embedded.content, depth + 1, None, emit);
+            }
+        });
+        drop(text);
+        let mut errors = Vec::new();
+        match { outcome } {
+            document::Outcome::Extracted(Ok(())) => {}
+            document::Outcome::Extracted(Err(error)) => errors.push(ObjectError {
+                kind: error.kind(),
+                message: error.to_string(),
+            }),
+            document::Outcome::TooLarge(mut rest) => {
+                drop(classifier);
+                let classifier = self.classifiers.object_sniffed(&object.name, sniffed);
+                let mut record = classify_reader_with(classifier, object, &mut rest);
+                record.errors.push(ObjectError {
+                    kind: "document_limit",
+                    message: document::DocumentError::TooLarge {
+                        format: format.name(),
+                        limit: self.documents.max_bytes,
+                    }
+                    .to_string(),
+                });
+                emit(record);
+                return;
+            }
+        }
+        let classification = classifier.finish();
+        let size = object.size.max(counted.bytes);
+        let mut record = build_record(object, size, classification, errors);
+        rate_encrypted(self.classifiers, &mut record);
+        emit(record);
     }
 
     fn read_error(&self, read: u64, error: &std::io::Error) -> ObjectError {
@@ -311,21 +421,29 @@ pub fn classify_reader(
     object: &ObjectRef,
     reader: &mut dyn Read,
 ) -> ObjectRecord {
+    classify_reader_with(classifiers.object(&object.name), object, reader)
+}
+
+/// Streams a reader through a classifier already made for it.
+fn classify_reader_with(
+    classifier: ObjectClassifier<'_>,
+    object: &ObjectRef,
+    reader: &mut dyn Read,
+) -> ObjectRecord {
     thread_local! {
         // One read buffer per worker: a fresh 256 KiB allocation per object
         // costs page faults on every small file.
         static BUFFER: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; READ_SIZE]);
     }
-    BUFFER.with_borrow_mut(|buffer| classify_with_buffer(classifiers, object, reader, buffer))
+    BUFFER.with_borrow_mut(|buffer| classify_with_buffer(classifier, object, reader, buffer))
 }
 
 fn classify_with_buffer(
-    classifiers: &Classifiers,
+    mut classifier: ObjectClassifier<'_>,
     object: &ObjectRef,
     reader: &mut dyn Read,
     buffer: &mut [u8],
 ) -> ObjectRecord {
-    let mut classifier = classifiers.object(&object.name);
     let mut errors = Vec::new();
     let mut read = 0u64;
     loop {
@@ -349,6 +467,33 @@ fn classify_with_buffer(
     }
     let classification = classifier.finish();
     build_record(object, read.max(object.size), classification, errors)
+}
+
+/// An encrypted document or archive member is rated as Macie rates
+/// encrypted content (the catalog's `application/pgp-encrypted` risk).
+fn rate_encrypted(classifiers: &Classifiers, record: &mut ObjectRecord) {
+    if !record.errors.iter().any(|e| e.kind == "encrypted") {
+        return;
+    }
+    let Some(risk) = classifiers
+        .catalog()
+        .content_type("application/pgp-encrypted")
+        .filter(|c| c.enabled)
+        .map(|c| c.risk)
+    else {
+        return;
+    };
+    record
+        .risk_factors
+        .push(assay_classifiers::risk::RiskFactor {
+            kind: "content".into(),
+            detail: "encrypted".into(),
+            value: risk,
+        });
+    record
+        .risk_factors
+        .sort_by(|a, b| b.value.cmp(&a.value).then_with(|| a.detail.cmp(&b.detail)));
+    record.risk = record.risk.max(risk);
 }
 
 fn unread_record(

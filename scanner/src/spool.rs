@@ -32,7 +32,10 @@ impl Spool {
 
     /// Spools at most `limit` bytes; `Err(partial)` when the stream holds
     /// more (the rest is left unread in `stream`).
-    pub(crate) fn read_limited(stream: &mut dyn Read, limit: u64) -> io::Result<Result<Self, Self>> {
+    pub(crate) fn read_limited(
+        stream: &mut dyn Read,
+        limit: u64,
+    ) -> io::Result<Result<Self, Self>> {
         let spool = Self::read(&mut stream.take(limit + 1))?;
         if spool.len()? > limit {
             Ok(Err(spool))

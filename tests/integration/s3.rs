@@ -655,7 +655,7 @@ fn listing_follows_pages_and_prefixes() {
 
 #[test]
 fn an_object_deleted_after_listing_is_reported_and_the_rest_scanned() {
-    use assay_scanner::archive::Limits;
+    use assay_scanner::pipeline::Limits;
     use assay_scanner::pipeline::classify_object;
     use assay_scanner::source::Discovered;
     use assay_scanner::source::s3::S3Client;

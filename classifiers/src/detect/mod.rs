@@ -474,9 +474,9 @@ impl Detector {
                 .find_overlapping_iter(&buf[from..to])
                 .any(|k| stands_alone(buf, from + k.start(), from + k.end()));
             let named = || {
-                contexts.iter().any(|c| {
-                    (c.start..c.end).contains(&start) && c.detectors.contains(&index)
-                })
+                contexts
+                    .iter()
+                    .any(|c| (c.start..c.end).contains(&start) && c.detectors.contains(&index))
             };
             if !near && !named() {
                 return None;
@@ -566,7 +566,11 @@ mod tests {
             end: 15,
         }];
         assert_eq!(set.scan(text, 0..5, &hits, &[], &mut scratch).len(), 0);
-        assert_eq!(set.scan(text, 5..text.len(), &hits, &[], &mut scratch).len(), 1);
+        assert_eq!(
+            set.scan(text, 5..text.len(), &hits, &[], &mut scratch)
+                .len(),
+            1
+        );
     }
 
     #[test]

@@ -159,7 +159,7 @@ pub fn run(mut args: ScanArgs) -> anyhow::Result<u8> {
             counted.add(object.size);
         }
     });
-    let limits = args.archive_limits();
+    let limits = args.limits();
     let mut progress = crate::progress::Progress::new(args.quiet, listed);
     pipeline::run(
         &classifiers,

@@ -121,6 +121,7 @@ impl Splitter {
     fn end_header_field(&mut self) {
         let name = String::from_utf8_lossy(&self.name).trim().to_string();
         self.name.clear();
-        self.header.push((!name.is_empty()).then(|| Arc::from(name)));
+        self.header
+            .push((!name.is_empty()).then(|| Arc::from(name)));
     }
 }

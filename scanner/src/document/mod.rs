@@ -20,6 +20,7 @@
 
 mod columnar;
 mod delimited;
+mod legacy;
 mod mail;
 mod notebook;
 mod office;
@@ -42,6 +43,8 @@ use crate::spool::Spool;
 pub enum Format {
     /// Word (docx, docm, dotx).
     Word,
+    /// Word 97-2003 (doc): the text of its piece table.
+    LegacyWord,
     /// PowerPoint (pptx, ppsx, potx).
     Presentation,
     /// OpenDocument text and presentations (odt, odp): spreadsheets go to
@@ -90,8 +93,20 @@ impl Format {
             "application/vnd.apache.parquet" => Self::Parquet,
             "application/vnd.apache.avro" => Self::Avro,
             "application/vnd.sqlite3" | "application/x-sqlite3" => Self::Sqlite,
+            "application/x-ipynb+json" => Self::Notebook,
             "application/json" if lower.ends_with(".ipynb") => Self::Notebook,
             "text/csv" | "text/tab-separated-values" => Self::Csv,
+            "text/plain" if lower.ends_with(".csv") || lower.ends_with(".tsv") => Self::Csv,
+            // Legacy Office files share one container; the name tells a
+            // workbook from a document.
+            "application/msword" | "application/x-ole-storage" | "application/x-cfb"
+                if lower.ends_with(".xls") =>
+            {
+                Self::Spreadsheet
+            }
+            "application/msword" | "application/x-ole-storage" | "application/x-cfb" => {
+                Self::LegacyWord
+            }
             // An Office file whose zip does not list its main part first
             // sniffs as a plain zip; its name settles it.
             "application/zip" => match lower.rsplit('.').next() {
@@ -107,10 +122,43 @@ impl Format {
         Some(format)
     }
 
+    /// The media type to report for a document sniffed as `mime`: an
+    /// Office file recognised by its name when its zip sniffed as a plain
+    /// zip, a CSV file that sniffed as plain text.
+    pub fn media_type(self, mime: &'static str, name: &str) -> &'static str {
+        if !matches!(
+            mime,
+            "application/zip" | "text/plain" | "application/msword"
+        ) {
+            return mime;
+        }
+        let lower = name.to_ascii_lowercase();
+        match lower.rsplit('.').next().unwrap_or("") {
+            "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "docm" => "application/vnd.ms-word.document.macroEnabled.12",
+            "dotx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.template",
+            "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            "ppsx" => "application/vnd.openxmlformats-officedocument.presentationml.slideshow",
+            "potx" => "application/vnd.openxmlformats-officedocument.presentationml.template",
+            "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xls" => "application/vnd.ms-excel",
+            "xlsm" => "application/vnd.ms-excel.sheet.macroEnabled.12",
+            "xltx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.template",
+            "odt" => "application/vnd.oasis.opendocument.text",
+            "odp" => "application/vnd.oasis.opendocument.presentation",
+            "ods" => "application/vnd.oasis.opendocument.spreadsheet",
+            "csv" => "text/csv",
+            "doc" | "dot" => "application/msword",
+            "tsv" | "tab" => "text/tab-separated-values",
+            _ => mime,
+        }
+    }
+
     /// The format's name in messages.
     pub fn name(self) -> &'static str {
         match self {
             Self::Word => "Word document",
+            Self::LegacyWord => "Word 97-2003 document",
             Self::Presentation => "PowerPoint presentation",
             Self::OpenDocument => "OpenDocument file",
             Self::Spreadsheet => "spreadsheet",
@@ -170,11 +218,15 @@ pub enum DocumentError {
         format: &'static str,
         message: String,
     },
-    #[error("{format} larger than the {limit}-byte document limit: its bytes were scanned as they are")]
+    #[error(
+        "{format} larger than the {limit}-byte document limit: its bytes were scanned as they are"
+    )]
     TooLarge { format: &'static str, limit: u64 },
     #[error("more than {limit} bytes of text: the rest was not read")]
     TextLimit { limit: u64 },
-    #[error("extraction stopped after {seconds} s (the per-document time limit); text read so far was classified")]
+    #[error(
+        "extraction stopped after {seconds} s (the per-document time limit); text read so far was classified"
+    )]
     Timeout { seconds: u64 },
     #[error("cannot read the document: {0}")]
     Io(#[from] io::Error),
@@ -338,6 +390,7 @@ pub fn extract<'a>(
             office::extract(format, spool, text)
         }
         Format::Spreadsheet => spreadsheet::extract(mime, spool, text),
+        Format::LegacyWord => legacy::extract(spool, text),
         Format::Pdf => spool
             .into_bytes()
             .map_err(DocumentError::from)

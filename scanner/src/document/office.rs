@@ -38,9 +38,16 @@ pub(super) fn extract<R: Read + Seek>(
                     n.starts_with("word/")
                         && n.ends_with(".xml")
                         && !n.contains("/_rels/")
-                        && ["document", "header", "footer", "footnotes", "endnotes", "comments"]
-                            .iter()
-                            .any(|p| n["word/".len()..].starts_with(p))
+                        && [
+                            "document",
+                            "header",
+                            "footer",
+                            "footnotes",
+                            "endnotes",
+                            "comments",
+                        ]
+                        .iter()
+                        .any(|p| n["word/".len()..].starts_with(p))
                 })
                 .collect();
             // The body first, then headers, footers and notes in name order.
@@ -145,9 +152,7 @@ fn write_runs(
                     (Dialect::Word | Dialect::Drawing | Dialect::Open, "tab") => {
                         text.write("\t")?
                     }
-                    (Dialect::Word, "br" | "cr") | (Dialect::Drawing, "br") => {
-                        text.write("\n")?
-                    }
+                    (Dialect::Word, "br" | "cr") | (Dialect::Drawing, "br") => text.write("\n")?,
                     (Dialect::Open, "line-break") => text.write("\n")?,
                     (Dialect::Open, "s") => text.write(" ")?,
                     (Dialect::Open, "page") if e.name().into_inner() == "draw:page" => {

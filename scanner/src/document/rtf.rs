@@ -9,10 +9,24 @@ use super::{DocumentError, Format, Text};
 
 /// Destinations whose content is not text.
 const SKIPPED: &[&[u8]] = &[
-    b"fonttbl", b"colortbl", b"stylesheet", b"info", b"pict", b"object", b"objdata",
-    b"themedata", b"colorschememapping", b"datastore", b"latentstyles", b"listtable",
-    b"listoverridetable", b"rsidtbl", b"generator", b"xmlnstbl", b"mmathPr", b"header",
-    b"footer", b"fldinst",
+    b"fonttbl",
+    b"colortbl",
+    b"stylesheet",
+    b"info",
+    b"pict",
+    b"object",
+    b"objdata",
+    b"themedata",
+    b"colorschememapping",
+    b"datastore",
+    b"latentstyles",
+    b"listtable",
+    b"listoverridetable",
+    b"rsidtbl",
+    b"generator",
+    b"xmlnstbl",
+    b"mmathPr",
+    b"fldinst",
 ];
 
 pub(super) fn extract(bytes: &[u8], text: &mut Text<'_, '_>) -> Result<(), DocumentError> {
@@ -42,7 +56,9 @@ pub(super) fn extract(bytes: &[u8], text: &mut Text<'_, '_>) -> Result<(), Docum
             b'\\' => {
                 let Some(&next) = bytes.get(i + 1) else { break };
                 if next == b'\'' {
-                    let hex = bytes.get(i + 2..i + 4).and_then(|h| std::str::from_utf8(h).ok());
+                    let hex = bytes
+                        .get(i + 2..i + 4)
+                        .and_then(|h| std::str::from_utf8(h).ok());
                     if let Some(byte) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
                         if skip_after_unicode > 0 {
                             skip_after_unicode -= 1;
@@ -159,7 +175,12 @@ mod tests {
         extract(rtf.as_bytes(), &mut text).unwrap();
         drop(text);
         let found = object.finish();
-        found.regexes.iter().map(|r| r.id.clone()).collect::<Vec<_>>().join(",")
+        found
+            .regexes
+            .iter()
+            .map(|r| r.id.clone())
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
     #[test]

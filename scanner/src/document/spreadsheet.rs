@@ -46,7 +46,9 @@ pub(super) fn extract<R: Read + Seek>(
                 let value = match cell {
                     Data::Empty => continue,
                     Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e17 => format!("{}", *f as i64),
+                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e17 => {
+                        format!("{}", *f as i64)
+                    }
                     other => other.to_string(),
                 };
                 let column = first_column + offset as u32;

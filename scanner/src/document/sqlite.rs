@@ -24,7 +24,9 @@ pub(super) fn extract(spool: Spool, text: &mut Text<'_, '_>) -> Result<(), Docum
     );
     let connection = Connection::open_with_flags(
         uri,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(sqlite_error)?;
     let tables: Vec<String> = {
@@ -43,7 +45,11 @@ pub(super) fn extract(spool: Spool, text: &mut Text<'_, '_>) -> Result<(), Docum
         let mut statement = connection
             .prepare(&format!("SELECT * FROM {quoted}"))
             .map_err(sqlite_error)?;
-        let columns: Vec<Arc<str>> = statement.column_names().into_iter().map(Arc::from).collect();
+        let columns: Vec<Arc<str>> = statement
+            .column_names()
+            .into_iter()
+            .map(Arc::from)
+            .collect();
         let table_name: Arc<str> = Arc::from(table.as_str());
         text.mark(Place {
             table: Some(table_name.clone()),
@@ -62,7 +68,9 @@ pub(super) fn extract(spool: Spool, text: &mut Text<'_, '_>) -> Result<(), Docum
                     ValueRef::Null => continue,
                     ValueRef::Integer(i) => i.to_string(),
                     ValueRef::Real(f) => f.to_string(),
-                    ValueRef::Text(t) | ValueRef::Blob(t) => String::from_utf8_lossy(t).into_owned(),
+                    ValueRef::Text(t) | ValueRef::Blob(t) => {
+                        String::from_utf8_lossy(t).into_owned()
+                    }
                 };
                 text.mark(Place {
                     table: Some(table_name.clone()),

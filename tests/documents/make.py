@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+"""Writes documents with known secrets and PII in known places, each made
+by the real tool for its format: python-docx, openpyxl, python-pptx,
+LibreOffice (odt, ods, odp, pdf, rtf, doc, xls converted from those),
+pyarrow, fastavro, Python's sqlite3 and email packages, and a notebook
+written as nbformat 4 JSON. The integration tests in
+tests/integration/documents.rs scan them and check every finding's place.
+
+Usage: make.py OUTDIR
+"""
+import email.message
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+
+# Made-up values in the documented formats (checksums valid where the
+# format has one). None is a real credential.
+GITHUB = "ghp_R8x2Lq9Vt4Zm7Kc1Wn5Hy3Jd6Pf0Gs2Ab4Cd"
+SLACK = "xoxb-2048197363-4093752214-Qm7Tz2Lp9Xv4Kd8Rw1Ny6Hc3"
+SSN = "536-22-1234"
+SSN_BARE = "536221234"
+CARD = "4539148803436467"
+AWS_ID = "AKIA2E4GHJ7KLMNPQR3S"
+AWS_SECRET = "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"
+
+
+def docx(out):
+    import docx as python_docx
+
+    document = python_docx.Document()
+    document.add_heading("Release checklist", level=1)
+    document.add_paragraph("Ship the build after the smoke test passes.")
+    paragraph = document.add_paragraph("CI token: ")
+    # Split across runs, as Word does at every formatting change.
+    paragraph.add_run(GITHUB[:10]).bold = True
+    paragraph.add_run(GITHUB[10:])
+    section = document.sections[0]
+    section.footer.paragraphs[0].text = "slack bot " + SLACK
+    document.save(os.path.join(out, "release.docx"))
+
+
+def xlsx(out):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Summary"
+    sheet.append(["quarter", "revenue"])
+    sheet.append(["Q3", 1200000])
+    staff = book.create_sheet("Staff")
+    staff.append(["name", "ssn", "card_number", "notes"])
+    staff.append(["Dana Whitfield", SSN_BARE, CARD, "badge 77"])
+    staff.append(["Omar Castellanos", "411-30-6572", "", "aws " + AWS_ID])
+    book.save(os.path.join(out, "staff.xlsx"))
+
+
+def pptx(out):
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    deck = Presentation()
+    for title, body in [("Roadmap", "Plan for Q4"), ("Access", "deploy key " + GITHUB)]:
+        slide = deck.slides.add_slide(deck.slide_layouts[1])
+        slide.shapes.title.text = title
+        slide.placeholders[1].text = body
+    deck.slides[0].notes_slide.notes_text_frame.text = "remember " + SLACK
+    deck.save(os.path.join(out, "roadmap.pptx"))
+    del Inches
+
+
+def libreoffice(out):
+    """odt, rtf, doc and pdf from the docx; ods and xls from the xlsx; odp from the pptx."""
+    jobs = [
+        ("release.docx", "odt"),
+        ("release.docx", "rtf"),
+        ("release.docx", "doc"),
+        ("release.docx", "pdf"),
+        ("staff.xlsx", "ods"),
+        ("staff.xlsx", "xls"),
+        ("roadmap.pptx", "odp"),
+    ]
+    profile = os.path.join(out, ".lo-profile")
+    for source, target in jobs:
+        subprocess.run(
+            ["soffice", f"-env:UserInstallation=file://{profile}", "--headless",
+             "--convert-to", target, "--outdir", out, os.path.join(out, source)],
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=180,
+        )
+
+
+def pdf_pages(out):
+    """A three-page PDF with the token on page 2 (LibreOffice from an odt with page breaks)."""
+    import docx as python_docx
+    from docx.enum.text import WD_BREAK
+
+    document = python_docx.Document()
+    document.add_paragraph("Page one: nothing to see.")
+    document.paragraphs[0].add_run().add_break(WD_BREAK.PAGE)
+    document.add_paragraph("Page two: token " + GITHUB)
+    document.paragraphs[1].add_run().add_break(WD_BREAK.PAGE)
+    document.add_paragraph("Page three: SSN " + SSN)
+    path = os.path.join(out, "pages.docx")
+    document.save(path)
+    profile = os.path.join(out, ".lo-profile")
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{profile}", "--headless",
+         "--convert-to", "pdf", "--outdir", out, path],
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=180,
+    )
+    os.remove(path)
+
+
+def parquet(out):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({
+        "customer": pa.array([
+            {"name": "Dana Whitfield", "tax": {"ssn": "111-22-3333"}},
+            {"name": "Omar Castellanos", "tax": {"ssn": SSN_BARE}},
+        ]),
+        "note": ["first order", "token " + GITHUB],
+    })
+    pq.write_table(table, os.path.join(out, "customers.parquet"))  # Snappy, pyarrow's default
+
+
+def avro(out):
+    import fastavro
+
+    schema = {
+        "type": "record", "name": "Payment",
+        "fields": [
+            {"name": "id", "type": "long"},
+            {"name": "card_number", "type": "string"},
+            {"name": "memo", "type": ["null", "string"]},
+        ],
+    }
+    records = [
+        {"id": 1, "card_number": "not on file", "memo": None},
+        {"id": 2, "card_number": CARD, "memo": "slack " + SLACK},
+    ]
+    with open(os.path.join(out, "payments.avro"), "wb") as f:
+        fastavro.writer(f, fastavro.parse_schema(schema), records, codec="deflate")
+
+
+def sqlite(out):
+    path = os.path.join(out, "app.db")
+    if os.path.exists(path):
+        os.remove(path)
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE settings (key TEXT, value TEXT)")
+    db.execute("INSERT INTO settings VALUES ('theme', 'dark')")
+    db.execute("CREATE TABLE users (id INTEGER, email TEXT, ssn TEXT)")
+    db.execute("INSERT INTO users VALUES (1, 'dana@example.org', NULL)")
+    db.execute("INSERT INTO users VALUES (2, 'omar@example.org', ?)", (SSN_BARE,))
+    db.execute("INSERT INTO settings VALUES ('ci_token', ?)", (GITHUB,))
+    db.commit()
+    db.close()
+
+
+def mail(out):
+    message = email.message.EmailMessage()
+    message["From"] = "Dana Whitfield <dana@example.org>"
+    message["To"] = "ops@example.org"
+    message["Subject"] = "keys for the migration"
+    message.set_content("Hi,\n\nthe Slack bot token is " + SLACK + "\n\nDana\n")
+    credentials = f"[default]\naws_access_key_id = {AWS_ID}\naws_secret_access_key = {AWS_SECRET}\n"
+    message.add_attachment(credentials.encode(), maintype="application",
+                           subtype="octet-stream", filename="credentials")
+    with open(os.path.join(out, "staff.xlsx"), "rb") as f:
+        message.add_attachment(f.read(), maintype="application",
+                               subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                               filename="staff.xlsx")
+    with open(os.path.join(out, "handover.eml"), "wb") as f:
+        f.write(bytes(message))
+
+
+def notebook(out):
+    nb = {
+        "nbformat": 4, "nbformat_minor": 5, "metadata": {},
+        "cells": [
+            {"cell_type": "markdown", "id": "a1", "metadata": {}, "source": ["# Load data\n"]},
+            {"cell_type": "code", "id": "a2", "metadata": {}, "execution_count": 1,
+             "source": ["import os\n", f"token = '{GITHUB}'\n"], "outputs": []},
+            {"cell_type": "code", "id": "a3", "metadata": {}, "execution_count": 2,
+             "source": ["print(creds)\n"],
+             "outputs": [{"output_type": "stream", "name": "stdout",
+                          "text": [f"aws_secret_access_key = {AWS_SECRET}\n"]}]},
+        ],
+    }
+    with open(os.path.join(out, "analysis.ipynb"), "w") as f:
+        json.dump(nb, f, indent=1)
+
+
+def csv_file(out):
+    with open(os.path.join(out, "export.csv"), "w") as f:
+        f.write("id,full_name,ssn,comment\n")
+        f.write("1,Dana Whitfield,123-45-6789,\"ok, verified\"\n")
+        f.write(f"2,Omar Castellanos,{SSN_BARE},\"moved\nto Lyon\"\n")
+
+
+def main():
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    for make in (docx, xlsx, pptx, libreoffice, pdf_pages, parquet, avro, sqlite, mail,
+                 notebook, csv_file):
+        make(out)
+
+
+if __name__ == "__main__":
+    main()
