@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::Classifiers;
 use crate::catalog::DetectorCategory;
 use crate::content_type::{HEAD_LEN, Sniffed, TextEncoding};
-use crate::detect::{ContextSpan, MAX_SPAN, Scratch, redact};
+use crate::detect::{ContextSpan, MAX_SPAN, Scratch, Structure, redact};
 use crate::extension::ExtensionResult;
 use crate::keywords::AnchorHit;
 use crate::pii::PiiImpact;
@@ -432,11 +432,41 @@ impl<'c> ObjectClassifier<'c> {
                 })
                 .filter(|c| c.start < c.end)
                 .collect();
+            // Consecutive marks of one row or record make its extent.
+            let mut rows: Vec<(usize, usize)> = Vec::new();
+            let mut open: Option<(&Place, usize)> = None;
+            for (i, mark) in self.marks.iter().enumerate() {
+                let end = self.marks.get(i + 1).map_or(buf.len(), |m| to_buf(m.at));
+                let place = &*mark.place;
+                if place.row.is_none() && place.record.is_none() {
+                    if let Some((_, start)) = open.take() {
+                        rows.push((start, to_buf(mark.at)));
+                    }
+                    continue;
+                }
+                match open {
+                    Some((row, _)) if same_row(row, place) => {}
+                    Some((_, start)) => {
+                        rows.push((start, to_buf(mark.at)));
+                        open = Some((place, to_buf(mark.at)));
+                    }
+                    None => open = Some((place, to_buf(mark.at))),
+                }
+                if i + 1 == self.marks.len() {
+                    if let Some((_, start)) = open.take() {
+                        rows.push((start, end));
+                    }
+                }
+            }
+            rows.retain(|(start, end)| start < end);
             let hits = self.classifiers.detectors.scan(
                 buf,
                 owned.clone(),
                 &self.anchor_hits,
-                &contexts,
+                Structure {
+                    contexts: &contexts,
+                    rows: &rows,
+                },
                 &mut self.scratch,
             );
             for hit in hits {
@@ -554,6 +584,11 @@ impl<'c> ObjectClassifier<'c> {
             content_scanned: self.scan_regexes,
         }
     }
+}
+
+/// Whether two places are in the same row or record.
+fn same_row(a: &Place, b: &Place) -> bool {
+    a.row == b.row && a.record == b.record && a.sheet == b.sheet && a.table == b.table
 }
 
 /// The place that holds decoded offset `offset`.

@@ -291,51 +291,18 @@ impl Expansion<'_> {
         emit: &mut dyn FnMut(ObjectRecord),
     ) {
         let mut classifier = self.classifiers.document(&object.name, sniffed.mime);
-        let mut counted = Counted {
-            inner: std::io::Cursor::new(head).chain(reader),
-            bytes: 0,
-        };
+        let mut stream = std::io::Cursor::new(head).chain(reader);
         let input = match file {
             Some(path) => document::Input::File(path),
-            None => document::Input::Stream(&mut counted),
+            None => document::Input::Stream(&mut stream),
         };
-        let mut text = document::Text::new(&mut classifier, self.documents);
         let max_depth = self.budget.limits().max_depth;
+        let mut text = document::Text::new(&mut classifier, self.documents);
         let outcome = document::extract(format, sniffed.mime, input, &mut text, &mut |embedded| {
-            let member = ObjectRef {
-                uri: format!("{}!/{}", object.uri, embedded.name),
-                name: embedded.name.clone(),
-                size: embedded.size,
-                etag: None,
-                version_id: object.version_id.clone(),
-                last_modified: object.last_modified,
-                location: object.location.clone(),
-                bucket_key: object.bucket_key.clone(),
-            };
-            if depth + 1 > max_depth {
-                emit(unread_record(
-                    self.classifiers,
-                    &member,
-                    ObjectError {
-                        kind: "archive_limit",
-                        message: format!(
-                            "embedded file nested {} levels deep: not opened (limit {max_depth})",
-                            depth + 1
-                        ),
-                    },
-                ));
-            } else {
-                self.classify(&member, embedded.content, depth + 1, None, emit);
-            }
+            self.classify_embedded(object, embedded, depth, max_depth, emit);
         });
-        drop(text);
-        let mut errors = Vec::new();
-        match { outcome } {
-            document::Outcome::Extracted(Ok(())) => {}
-            document::Outcome::Extracted(Err(error)) => errors.push(ObjectError {
-                kind: error.kind(),
-                message: error.to_string(),
-            }),
+        let (extracted, read) = match outcome {
+            document::Outcome::Extracted { result, bytes } => (result, bytes),
             document::Outcome::TooLarge(mut rest) => {
                 drop(classifier);
                 let classifier = self.classifiers.object_sniffed(&object.name, sniffed);
@@ -351,12 +318,55 @@ impl Expansion<'_> {
                 emit(record);
                 return;
             }
-        }
+        };
+        let errors = match extracted {
+            Ok(()) => Vec::new(),
+            Err(error) => vec![ObjectError {
+                kind: error.kind(),
+                message: error.to_string(),
+            }],
+        };
         let classification = classifier.finish();
-        let size = object.size.max(counted.bytes);
-        let mut record = build_record(object, size, classification, errors);
+        let mut record = build_record(object, object.size.max(read), classification, errors);
         rate_encrypted(self.classifiers, &mut record);
         emit(record);
+    }
+
+    /// Classifies a file embedded in a document (an e-mail attachment) as
+    /// a member one level down: `<document uri>!/<name>`.
+    fn classify_embedded(
+        &self,
+        object: &ObjectRef,
+        embedded: document::Embedded<'_>,
+        depth: u32,
+        max_depth: u32,
+        emit: &mut dyn FnMut(ObjectRecord),
+    ) {
+        let member = ObjectRef {
+            uri: format!("{}!/{}", object.uri, embedded.name),
+            name: embedded.name.clone(),
+            size: embedded.size,
+            etag: None,
+            version_id: object.version_id.clone(),
+            last_modified: object.last_modified,
+            location: object.location.clone(),
+            bucket_key: object.bucket_key.clone(),
+        };
+        if depth + 1 > max_depth {
+            emit(unread_record(
+                self.classifiers,
+                &member,
+                ObjectError {
+                    kind: "archive_limit",
+                    message: format!(
+                        "embedded file nested {} levels deep: not opened (limit {max_depth})",
+                        depth + 1
+                    ),
+                },
+            ));
+        } else {
+            self.classify(&member, embedded.content, depth + 1, None, emit);
+        }
     }
 
     fn read_error(&self, read: u64, error: &std::io::Error) -> ObjectError {

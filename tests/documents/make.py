@@ -11,6 +11,7 @@ Usage: make.py OUTDIR
 import email.message
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -112,6 +113,42 @@ def pdf_pages(out):
     os.remove(path)
 
 
+def protected(out):
+    """An encrypted PDF (open password), a PDF with only an owner password
+    (readable by anyone), a password-protected docx (msoffcrypto-tool), and
+    documents cut short or faked."""
+    profile = os.path.join(out, ".lo-profile")
+    for name, options in [
+        ("locked.pdf", '{"EncryptFile":{"type":"boolean","value":"true"},'
+                       '"DocumentOpenPassword":{"type":"string","value":"hunter2"}}'),
+        ("restricted.pdf", '{"RestrictPermissions":{"type":"boolean","value":"true"},'
+                           '"PermissionPassword":{"type":"string","value":"owner1"}}'),
+    ]:
+        tmp = os.path.join(out, ".pdf-" + name)
+        subprocess.run(
+            ["soffice", f"-env:UserInstallation=file://{profile}", "--headless",
+             "--convert-to", "pdf:writer_pdf_Export:" + options, "--outdir", tmp,
+             os.path.join(out, "release.docx")],
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=180,
+        )
+        os.replace(os.path.join(tmp, "release.pdf"), os.path.join(out, name))
+        os.rmdir(tmp)
+    subprocess.run(["msoffcrypto-tool", "-e", "-p", "hunter2",
+                    os.path.join(out, "release.docx"), os.path.join(out, "locked.docx")],
+                   check=True)
+    os.makedirs(os.path.join(out, "broken"), exist_ok=True)
+    with open(os.path.join(out, "release.docx"), "rb") as f:
+        whole = f.read()
+    with open(os.path.join(out, "broken", "cut.docx"), "wb") as f:
+        f.write(whole[: len(whole) // 2])
+    with open(os.path.join(out, "broken", "fake.parquet"), "wb") as f:
+        f.write(b"PAR1" + b"\x00not really parquet\x00" * 20 + b"PAR1")
+    with open(os.path.join(out, "pages.pdf"), "rb") as f:
+        pdf = f.read()
+    with open(os.path.join(out, "broken", "cut.pdf"), "wb") as f:
+        f.write(pdf[: len(pdf) * 2 // 3])
+
+
 def parquet(out):
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -204,9 +241,10 @@ def csv_file(out):
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
-    for make in (docx, xlsx, pptx, libreoffice, pdf_pages, parquet, avro, sqlite, mail,
-                 notebook, csv_file):
+    for make in (docx, xlsx, pptx, libreoffice, pdf_pages, protected, parquet, avro, sqlite,
+                 mail, notebook, csv_file):
         make(out)
+    shutil.rmtree(os.path.join(out, ".lo-profile"), ignore_errors=True)
 
 
 if __name__ == "__main__":

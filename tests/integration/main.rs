@@ -5,6 +5,7 @@ mod archives;
 mod clean_code;
 mod config;
 mod demo;
+mod documents;
 mod faults;
 mod html;
 mod model;

@@ -14,7 +14,18 @@ fn validator() -> jsonschema::Validator {
     jsonschema::validator_for(&schema).expect("the report schema compiles")
 }
 
-fn assert_valid(validator: &jsonschema::Validator, value: &Value, what: &str) {
+/// Validates one JSON Lines object record.
+pub fn record_validator() -> jsonschema::Validator {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("docs/schema/report-1.0.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let mut record_schema = schema["$defs"]["record"].clone();
+    record_schema["$defs"] = schema["$defs"].clone();
+    jsonschema::validator_for(&record_schema).unwrap()
+}
+
+pub fn assert_valid(validator: &jsonschema::Validator, value: &Value, what: &str) {
     let errors: Vec<String> = validator
         .iter_errors(value)
         .map(|e| format!("{e} at {}", e.instance_path()))
@@ -106,13 +117,7 @@ fn reports_validate_against_the_schema() {
     );
 
     // Each JSON Lines record is an object record of the schema.
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(repo().join("docs/schema/report-1.0.schema.json")).unwrap(),
-    )
-    .unwrap();
-    let mut record_schema = schema["$defs"]["record"].clone();
-    record_schema["$defs"] = schema["$defs"].clone();
-    let record_validator = jsonschema::validator_for(&record_schema).unwrap();
+    let record_validator = record_validator();
     let (_, records) = scan_records(&repo().join("demo/bucket"), &[]);
     assert!(records.len() > 20);
     for record in &records {

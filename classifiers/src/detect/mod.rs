@@ -82,6 +82,16 @@ pub struct ContextSpan<'a> {
     pub detectors: &'a [usize],
 }
 
+/// The structure marked in a buffer: spans whose column or field names are
+/// keywords, and the extent of each row or record (a keyword counts only
+/// inside its own row: a CSV header line is not next to the first row).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Structure<'a> {
+    pub contexts: &'a [ContextSpan<'a>],
+    /// Sorted, disjoint `(start, end)` spans.
+    pub rows: &'a [(usize, usize)],
+}
+
 /// Per-thread scratch space, reused across buffers.
 #[derive(Default)]
 pub struct Scratch {
@@ -278,9 +288,10 @@ impl DetectorSet {
         buf: &[u8],
         owned: std::ops::Range<usize>,
         anchor_hits: &[AnchorHit],
-        contexts: &[ContextSpan<'_>],
+        structure: Structure<'_>,
         scratch: &'s mut Scratch,
     ) -> &'s [Hit] {
+        let contexts = structure.contexts;
         scratch.hits.clear();
         scratch.windows.resize_with(self.detectors.len(), Vec::new);
         for hit in anchor_hits {
@@ -361,7 +372,7 @@ impl DetectorSet {
                         continue;
                     }
                     last_start = Some(m.start());
-                    if let Some(hit) = detector.confirm(index, buf, m.start(), m.end(), contexts) {
+                    if let Some(hit) = detector.confirm(index, buf, m.start(), m.end(), structure) {
                         if !self.allowed(&buf[hit.secret_start..hit.secret_end]) {
                             hits.push(hit);
                         }
@@ -438,7 +449,7 @@ impl Detector {
         buf: &[u8],
         start: usize,
         end: usize,
-        contexts: &[ContextSpan<'_>],
+        structure: Structure<'_>,
     ) -> Option<Hit> {
         let pattern = self.pattern()?;
         let (secret_start, secret_end) = if pattern.secret_groups.is_empty() {
@@ -468,8 +479,18 @@ impl Detector {
             return None;
         }
         if let Some(keywords) = &self.keywords {
-            let from = start.saturating_sub(self.item.proximity);
-            let to = (end + self.item.proximity).min(buf.len());
+            let mut from = start.saturating_sub(self.item.proximity);
+            let mut to = (end + self.item.proximity).min(buf.len());
+            let row = structure
+                .rows
+                .partition_point(|&(_, row_end)| row_end <= start);
+            if let Some(&(row_start, row_end)) = structure.rows.get(row) {
+                if row_start <= start {
+                    from = from.max(row_start);
+                    to = to.min(row_end.max(end));
+                }
+            }
+            let contexts = structure.contexts;
             let near = keywords
                 .find_overlapping_iter(&buf[from..to])
                 .any(|k| stands_alone(buf, from + k.start(), from + k.end()));
@@ -565,10 +586,20 @@ mod tests {
             start: 11,
             end: 15,
         }];
-        assert_eq!(set.scan(text, 0..5, &hits, &[], &mut scratch).len(), 0);
         assert_eq!(
-            set.scan(text, 5..text.len(), &hits, &[], &mut scratch)
+            set.scan(text, 0..5, &hits, Structure::default(), &mut scratch)
                 .len(),
+            0
+        );
+        assert_eq!(
+            set.scan(
+                text,
+                5..text.len(),
+                &hits,
+                Structure::default(),
+                &mut scratch
+            )
+            .len(),
             1
         );
     }

@@ -34,7 +34,7 @@ fn parquet_rows<R: parquet::file::reader::ChunkReader + 'static>(
     let rows = reader.get_row_iter(None).map_err(parquet_error)?;
     let mut path = String::from("$");
     for (index, row) in rows.enumerate() {
-        if index % 1024 == 0 {
+        if index.is_multiple_of(1024) {
             text.check_time()?;
         }
         let row = row.map_err(parquet_error)?;
@@ -58,7 +58,7 @@ pub(super) fn avro(spool: Spool, text: &mut Text<'_, '_>) -> Result<(), Document
         .map_err(|e| DocumentError::corrupt(Format::Avro, e))?;
     let mut path = String::from("$");
     for (index, value) in reader.enumerate() {
-        if index % 1024 == 0 {
+        if index.is_multiple_of(1024) {
             text.check_time()?;
         }
         let value = value.map_err(|e| DocumentError::corrupt(Format::Avro, e))?;

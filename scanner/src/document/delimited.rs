@@ -14,7 +14,11 @@ use super::{DocumentError, Text};
 /// The longest header name kept.
 const MAX_NAME: usize = 128;
 
-pub(super) fn extract(stream: &mut dyn Read, text: &mut Text<'_, '_>) -> Result<(), DocumentError> {
+pub(super) fn extract(
+    stream: &mut dyn Read,
+    text: &mut Text<'_, '_>,
+    read: &mut u64,
+) -> Result<(), DocumentError> {
     let mut buffer = vec![0u8; 256 * 1024];
     let mut splitter: Option<Splitter> = None;
     let mut first = Vec::new();
@@ -25,6 +29,7 @@ pub(super) fn extract(stream: &mut dyn Read, text: &mut Text<'_, '_>) -> Result<
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e.into()),
         };
+        *read += n as u64;
         let chunk = &buffer[..n];
         let splitter = match &mut splitter {
             Some(splitter) => splitter,

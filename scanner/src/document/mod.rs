@@ -344,7 +344,11 @@ pub enum Input<'a> {
 /// What became of a document: extracted (possibly with an error part-way),
 /// or too large, in which case the caller scans its bytes as they are.
 pub enum Outcome<'a> {
-    Extracted(Result<(), DocumentError>),
+    /// `bytes` is how many bytes the document holds.
+    Extracted {
+        result: Result<(), DocumentError>,
+        bytes: u64,
+    },
     /// Over [`Limits::max_bytes`]: the bytes spooled so far, then the rest
     /// of the stream.
     TooLarge(Box<dyn Read + 'a>),
@@ -359,13 +363,16 @@ pub fn extract<'a>(
     embedded: &mut dyn FnMut(Embedded<'_>),
 ) -> Outcome<'a> {
     if format.streams() {
+        let mut bytes = 0;
         let result = match input {
-            Input::Stream(stream) => delimited::extract(stream, text),
+            Input::Stream(stream) => delimited::extract(stream, text, &mut bytes),
             Input::File(path) => std::fs::File::open(path)
                 .map_err(DocumentError::from)
-                .and_then(|mut file| delimited::extract(&mut io::BufReader::new(&mut file), text)),
+                .and_then(|mut file| {
+                    delimited::extract(&mut io::BufReader::new(&mut file), text, &mut bytes)
+                }),
         };
-        return Outcome::Extracted(result);
+        return Outcome::Extracted { result, bytes };
     }
     let limit = text.limits.max_bytes;
     let spool = match input {
@@ -374,7 +381,12 @@ pub fn extract<'a>(
             match std::fs::File::open(path) {
                 Ok(file) if size > limit => return Outcome::TooLarge(Box::new(file)),
                 Ok(file) => Spool::File(io::BufReader::new(file)),
-                Err(error) => return Outcome::Extracted(Err(error.into())),
+                Err(error) => {
+                    return Outcome::Extracted {
+                        result: Err(error.into()),
+                        bytes: 0,
+                    };
+                }
             }
         }
         Input::Stream(stream) => match Spool::read_limited(stream, limit) {
@@ -382,9 +394,15 @@ pub fn extract<'a>(
             Ok(Err(partial)) => {
                 return Outcome::TooLarge(Box::new(partial.chain(stream)));
             }
-            Err(error) => return Outcome::Extracted(Err(error.into())),
+            Err(error) => {
+                return Outcome::Extracted {
+                    result: Err(error.into()),
+                    bytes: 0,
+                };
+            }
         },
     };
+    let bytes = spool.len().unwrap_or(0);
     let result = match format {
         Format::Word | Format::Presentation | Format::OpenDocument => {
             office::extract(format, spool, text)
@@ -412,7 +430,7 @@ pub fn extract<'a>(
         Format::Sqlite => sqlite::extract(spool, text),
         Format::Csv => Ok(()),
     };
-    Outcome::Extracted(result)
+    Outcome::Extracted { result, bytes }
 }
 
 /// Writes every leaf of a JSON value as `path: value` lines, each marked

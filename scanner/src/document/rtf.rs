@@ -171,9 +171,11 @@ mod tests {
     fn plain(rtf: &str) -> String {
         let classifiers = assay_classifiers::Classifiers::builtin().unwrap();
         let mut object = classifiers.document("a.rtf", "application/rtf");
-        let mut text = Text::new(&mut object, super::super::Limits::default());
-        extract(rtf.as_bytes(), &mut text).unwrap();
-        drop(text);
+        extract(
+            rtf.as_bytes(),
+            &mut Text::new(&mut object, super::super::Limits::default()),
+        )
+        .unwrap();
         let found = object.finish();
         found
             .regexes

@@ -60,7 +60,7 @@ pub(super) fn extract(spool: Spool, text: &mut Text<'_, '_>) -> Result<(), Docum
         let mut number = 0u64;
         while let Some(row) = rows.next().map_err(sqlite_error)? {
             number += 1;
-            if number % 1024 == 0 {
+            if number.is_multiple_of(1024) {
                 text.check_time()?;
             }
             for (index, column) in columns.iter().enumerate() {

@@ -1,0 +1,343 @@
+//! Documents made by the real tools (python-docx, openpyxl, python-pptx,
+//! LibreOffice, pyarrow, fastavro, SQLite, Python's e-mail package,
+//! msoffcrypto-tool; see tests/documents/make.py): every planted secret is
+//! found in its place (cell, page, slide, record and JSON path, table and
+//! column, mail part), column names count as keywords, and encrypted,
+//! cut and fake documents are reported without losing anything.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde_json::{Value, json};
+
+use crate::util::*;
+
+/// The documents, made once for every test here (LibreOffice is slow to start).
+fn documents() -> &'static Path {
+    static MADE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, path) = MADE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("docs");
+        let status = Command::new("python3")
+            .arg(repo().join("tests/documents/make.py"))
+            .arg(&out)
+            .status()
+            .expect("python3 runs");
+        assert!(status.success(), "tests/documents/make.py failed");
+        (dir, out)
+    });
+    path
+}
+
+fn scan_documents() -> &'static Vec<Value> {
+    static RECORDS: OnceLock<Vec<Value>> = OnceLock::new();
+    RECORDS.get_or_init(|| {
+        let (output, records) = scan_records(documents(), &[]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        records
+    })
+}
+
+/// The places (location fields other than line, column and offset) where
+/// detector `id` matched in the record for `uri_suffix`.
+fn places(uri_suffix: &str, id: &str) -> Vec<Value> {
+    let record = record(scan_documents(), uri_suffix);
+    let found = record["regexes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("{uri_suffix}: no {id} in {record}"));
+    found["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let mut place = l.clone();
+            for key in ["line", "column", "offset"] {
+                place.as_object_mut().unwrap().remove(key);
+            }
+            place
+        })
+        .collect()
+}
+
+#[test]
+fn word_processing_documents_name_their_part_and_join_split_runs() {
+    // The token is split across a bold run and a plain one.
+    assert_eq!(
+        places("/release.docx", "github_key"),
+        vec![json!({"part": "word/document.xml"})]
+    );
+    assert_eq!(
+        places("/release.docx", "slack_api_token"),
+        vec![json!({"part": "word/footer1.xml"})]
+    );
+    assert_eq!(
+        places("/release.odt", "github_key"),
+        vec![json!({"part": "content.xml"})]
+    );
+    assert_eq!(
+        places("/release.odt", "slack_api_token"),
+        vec![json!({"part": "styles.xml"})]
+    );
+    for legacy in ["/release.doc", "/release.rtf"] {
+        let ids = regex_ids(record(scan_documents(), legacy));
+        assert!(
+            ids.contains(&"github_key".into()) && ids.contains(&"slack_api_token".into()),
+            "{legacy}: {ids:?}"
+        );
+    }
+    let doc = record(scan_documents(), "/release.doc");
+    assert_eq!(doc["content_type"]["mime"], "application/msword");
+}
+
+#[test]
+fn presentations_name_the_slide_and_its_notes() {
+    for deck in ["/roadmap.pptx", "/roadmap.odp"] {
+        assert_eq!(
+            places(deck, "github_key"),
+            vec![json!({"slide": 2})],
+            "{deck}"
+        );
+    }
+    assert_eq!(
+        places("/roadmap.pptx", "slack_api_token"),
+        vec![json!({"slide": 1, "part": "notes"})]
+    );
+}
+
+#[test]
+fn pdf_findings_carry_their_page() {
+    assert_eq!(places("/pages.pdf", "github_key"), vec![json!({"page": 2})]);
+    assert_eq!(
+        places("/pages.pdf", "us_social_security_number"),
+        vec![json!({"page": 3})]
+    );
+    // A word whose runs change font stays whole; the footer is read too.
+    assert_eq!(
+        places("/release.pdf", "github_key"),
+        vec![json!({"page": 1})]
+    );
+    assert_eq!(
+        places("/release.pdf", "slack_api_token"),
+        vec![json!({"page": 1})]
+    );
+    // An owner password restricts printing, not reading.
+    assert_eq!(
+        places("/restricted.pdf", "github_key"),
+        vec![json!({"page": 1})]
+    );
+}
+
+#[test]
+fn spreadsheet_cells_carry_sheet_reference_and_column_name() {
+    for book in ["/staff.xlsx", "/staff.ods", "/staff.xls"] {
+        // The bare 536221234 under "ssn" is a social security number.
+        assert_eq!(
+            places(book, "us_social_security_number"),
+            vec![
+                json!({"sheet": "Staff", "row": 2, "cell": "B2", "column_name": "ssn"}),
+                json!({"sheet": "Staff", "row": 3, "cell": "B3", "column_name": "ssn"}),
+            ],
+            "{book}"
+        );
+        assert_eq!(
+            places(book, "credit_card_number"),
+            vec![json!({"sheet": "Staff", "row": 2, "cell": "C2", "column_name": "card_number"})],
+            "{book}"
+        );
+        assert_eq!(
+            places(book, "aws_access_key"),
+            vec![json!({"sheet": "Staff", "row": 3, "cell": "D3", "column_name": "notes"})],
+            "{book}"
+        );
+    }
+    let xls = record(scan_documents(), "/staff.xls");
+    assert_eq!(xls["content_type"]["mime"], "application/vnd.ms-excel");
+}
+
+#[test]
+fn csv_cells_keep_the_file_lines() {
+    let found = record(scan_documents(), "/export.csv");
+    let ssn = found["regexes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "us_social_security_number")
+        .expect("the bare number under ssn");
+    // Row 3 of the file, third column; line and column are the file's.
+    assert_eq!(
+        ssn["locations"][0],
+        json!({"line": 3, "column": 20, "offset": 88, "row": 3, "cell": "C3", "column_name": "ssn"})
+    );
+}
+
+#[test]
+fn records_carry_index_and_json_path() {
+    assert_eq!(
+        places("/customers.parquet", "us_social_security_number"),
+        vec![json!({"record": 1, "path": "$.customer.tax.ssn"})]
+    );
+    assert_eq!(
+        places("/customers.parquet", "github_key"),
+        vec![json!({"record": 1, "path": "$.note"})]
+    );
+    assert_eq!(
+        places("/payments.avro", "credit_card_number"),
+        vec![json!({"record": 1, "path": "$.card_number"})]
+    );
+    assert_eq!(
+        places("/payments.avro", "slack_api_token"),
+        vec![json!({"record": 1, "path": "$.memo"})]
+    );
+    assert_eq!(
+        places("/analysis.ipynb", "github_key"),
+        vec![json!({"record": 1, "path": "$.cells[1].source"})]
+    );
+    assert_eq!(
+        places("/analysis.ipynb", "aws_secret_key"),
+        vec![json!({"record": 2, "path": "$.cells[2].outputs[0].text"})]
+    );
+}
+
+#[test]
+fn database_values_carry_table_row_and_column() {
+    assert_eq!(
+        places("/app.db", "us_social_security_number"),
+        vec![json!({"table": "users", "row": 2, "column_name": "ssn"})]
+    );
+    assert_eq!(
+        places("/app.db", "github_key"),
+        vec![json!({"table": "settings", "row": 2, "column_name": "value"})]
+    );
+}
+
+#[test]
+fn mail_parts_are_named_and_attachments_are_members() {
+    assert_eq!(
+        places("/handover.eml", "slack_api_token"),
+        vec![json!({"part": "body"})]
+    );
+    // The base64 attachments are decoded and classified as members.
+    let credentials = record(scan_documents(), "/handover.eml!/credentials");
+    assert_eq!(credentials["regexes"][0]["id"], "aws_access_key");
+    assert!(regex_ids(credentials).contains(&"aws_secret_key".into()));
+    assert_eq!(
+        places("/handover.eml!/staff.xlsx", "us_social_security_number")[0],
+        json!({"sheet": "Staff", "row": 2, "cell": "B2", "column_name": "ssn"})
+    );
+    let mail = record(scan_documents(), "/handover.eml");
+    assert_eq!(mail["content_type"]["mime"], "message/rfc822");
+    assert_eq!(mail["risk"], 8, "{mail}");
+}
+
+#[test]
+fn secrets_never_appear_in_full() {
+    let everything = scan_documents()
+        .iter()
+        .map(Value::to_string)
+        .collect::<String>();
+    for secret in [
+        "ghp_R8x2Lq9Vt4Zm7Kc1Wn5Hy3Jd6Pf0Gs2Ab4Cd",
+        "9f/Kq2Lr7Tz0WbXe4YcV1uNs8Hd3Jm6Pa5Ro2Qi+",
+        "536221234",
+        "4539148803436467",
+    ] {
+        assert!(!everything.contains(secret), "{secret} printed");
+    }
+}
+
+#[test]
+fn encrypted_cut_and_fake_documents_are_reported() {
+    let kinds = |suffix: &str| -> Vec<String> {
+        record(scan_documents(), suffix)["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap().to_string())
+            .collect()
+    };
+    for locked in ["/locked.pdf", "/locked.docx"] {
+        assert_eq!(kinds(locked), vec!["encrypted"], "{locked}");
+        let found = record(scan_documents(), locked);
+        // Rated as Macie rates encrypted content.
+        assert_eq!(found["risk"], 2, "{found}");
+        assert!(
+            found["risk_factors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["detail"] == "encrypted"),
+            "{found}"
+        );
+    }
+    for broken in [
+        "/broken/cut.docx",
+        "/broken/cut.pdf",
+        "/broken/fake.parquet",
+    ] {
+        assert_eq!(kinds(broken), vec!["corrupt"], "{broken}");
+    }
+}
+
+#[test]
+fn documents_inside_archives_and_over_the_size_limit() {
+    let work = tempfile::tempdir().unwrap();
+    let status = Command::new("tar")
+        .arg("czf")
+        .arg(work.path().join("bundle.tgz"))
+        .arg("-C")
+        .arg(documents())
+        .args(["staff.xlsx", "pages.pdf"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (_, records) = scan_records(work.path(), &[]);
+    let pdf = record(&records, "bundle.tgz!/pages.pdf");
+    assert_eq!(pdf["regexes"][0]["locations"][0]["page"], 2, "{pdf}");
+    let book = record(&records, "bundle.tgz!/staff.xlsx");
+    assert!(regex_ids(book).contains(&"us_social_security_number".into()));
+
+    // Over --max-document-bytes: scanned as bytes, and said so.
+    let (_, records) = scan_records(
+        &documents().join("staff.xlsx"),
+        &["--max-document-bytes", "1000"],
+    );
+    let limited = &records[0];
+    assert_eq!(limited["errors"][0]["kind"], "document_limit", "{limited}");
+    assert!(limited["regexes"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_column_name_is_context_only_for_its_own_column() {
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(
+        work.path().join("orders.csv"),
+        "order_id,ssn\n536221234,\n,536221234\n",
+    )
+    .unwrap();
+    let (_, records) = scan_records(work.path(), &[]);
+    let orders = record(&records, "orders.csv");
+    let ssn = orders["regexes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "us_social_security_number")
+        .expect("the number under ssn");
+    assert_eq!(ssn["count"], 1, "the order id is not an SSN: {orders}");
+    assert_eq!(ssn["locations"][0]["cell"], "B3");
+}
+
+#[test]
+fn document_places_validate_against_the_report_schema() {
+    let validator = crate::schema::record_validator();
+    for record in scan_documents() {
+        crate::schema::assert_valid(&validator, record, record["uri"].as_str().unwrap());
+    }
+}
