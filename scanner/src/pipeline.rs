@@ -180,7 +180,7 @@ impl Expansion<'_> {
         let head_error = reader.take(HEAD_LEN as u64).read_to_end(&mut head).err();
         let sniffed = self.classifiers.sniff(&head, &object.name);
         let document = document::Format::recognise(sniffed.mime, &object.name)
-            .filter(|f| *f != document::Format::Csv || sniffed.encoding == TextEncoding::Utf8)
+            .filter(|f| !f.streams() || sniffed.encoding == TextEncoding::Utf8)
             .filter(|_| head_error.is_none());
         if let Some(format) = document {
             let sniffed = Sniffed {

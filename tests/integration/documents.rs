@@ -341,3 +341,37 @@ fn document_places_validate_against_the_report_schema() {
         crate::schema::assert_valid(&validator, record, record["uri"].as_str().unwrap());
     }
 }
+
+#[test]
+fn json_values_carry_record_and_path_and_keep_file_lines() {
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(
+        work.path().join("people.json"),
+        "[\n  {\"name\": \"Dana\", \"tax\": {\"ssn\": 111223333}},\n  {\"name\": \"Omar\",\n   \"tax\": {\"ssn\": 536221234, \"note\": \"a \\\"quoted\\\" word\"}}\n]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        work.path().join("events.jsonl"),
+        "{\"event\": \"login\"}\n{\"event\": \"deploy\", \"auth\": [\"none\", \"ghp_R8x2Lq9Vt4Zm7Kc1Wn5Hy3Jd6Pf0Gs2Ab4Cd\"]}\n",
+    )
+    .unwrap();
+    let (_, records) = scan_records(work.path(), &[]);
+    let people = record(&records, "people.json");
+    let ssn = people["regexes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "us_social_security_number")
+        .unwrap_or_else(|| panic!("{people}"));
+    // The second element of the top-level array, line 4 of the file.
+    assert_eq!(
+        ssn["locations"].as_array().unwrap().last().unwrap(),
+        &json!({"line": 4, "column": 19, "offset": 86, "record": 1, "path": "$.tax.ssn"})
+    );
+    let events = record(&records, "events.jsonl");
+    let token = &events["regexes"][0];
+    assert_eq!(token["id"], "github_key");
+    assert_eq!(token["locations"][0]["line"], 2);
+    assert_eq!(token["locations"][0]["record"], 1);
+    assert_eq!(token["locations"][0]["path"], "$.auth[1]");
+}

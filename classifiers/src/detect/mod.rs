@@ -483,9 +483,9 @@ impl Detector {
             let mut to = (end + self.item.proximity).min(buf.len());
             let row = structure
                 .rows
-                .partition_point(|&(_, row_end)| row_end <= start);
+                .partition_point(|&(_, row_end)| row_end <= secret_start);
             if let Some(&(row_start, row_end)) = structure.rows.get(row) {
-                if row_start <= start {
+                if row_start <= secret_start {
                     from = from.max(row_start);
                     to = to.min(row_end.max(end));
                 }
@@ -495,9 +495,9 @@ impl Detector {
                 .find_overlapping_iter(&buf[from..to])
                 .any(|k| stands_alone(buf, from + k.start(), from + k.end()));
             let named = || {
-                contexts
-                    .iter()
-                    .any(|c| (c.start..c.end).contains(&start) && c.detectors.contains(&index))
+                contexts.iter().any(|c| {
+                    (c.start..c.end).contains(&secret_start) && c.detectors.contains(&index)
+                })
             };
             if !near && !named() {
                 return None;

@@ -20,6 +20,7 @@
 
 mod columnar;
 mod delimited;
+mod json;
 mod legacy;
 mod mail;
 mod notebook;
@@ -63,6 +64,8 @@ pub enum Format {
     Notebook,
     /// Comma- or tab-separated values: scanned as they are, with cells marked.
     Csv,
+    /// JSON and JSON Lines: scanned as they are, with values' paths marked.
+    Json,
 }
 
 impl Format {
@@ -97,6 +100,7 @@ impl Format {
             "application/json" if lower.ends_with(".ipynb") => Self::Notebook,
             "text/csv" | "text/tab-separated-values" => Self::Csv,
             "text/plain" if lower.ends_with(".csv") || lower.ends_with(".tsv") => Self::Csv,
+            "application/json" | "application/x-ndjson" => Self::Json,
             // Legacy Office files share one container; the name tells a
             // workbook from a document.
             "application/msword" | "application/x-ole-storage" | "application/x-cfb"
@@ -170,13 +174,14 @@ impl Format {
             Self::Sqlite => "SQLite database",
             Self::Notebook => "Jupyter notebook",
             Self::Csv => "CSV file",
+            Self::Json => "JSON file",
         }
     }
 
     /// Whether the extractor reads the stream as it comes (no spooling,
     /// no size limit).
-    fn streams(self) -> bool {
-        matches!(self, Self::Csv)
+    pub fn streams(self) -> bool {
+        matches!(self, Self::Csv | Self::Json)
     }
 }
 
@@ -364,13 +369,15 @@ pub fn extract<'a>(
 ) -> Outcome<'a> {
     if format.streams() {
         let mut bytes = 0;
+        let walk = match format {
+            Format::Json => json::extract,
+            _ => delimited::extract,
+        };
         let result = match input {
-            Input::Stream(stream) => delimited::extract(stream, text, &mut bytes),
+            Input::Stream(stream) => walk(stream, text, &mut bytes),
             Input::File(path) => std::fs::File::open(path)
                 .map_err(DocumentError::from)
-                .and_then(|mut file| {
-                    delimited::extract(&mut io::BufReader::new(&mut file), text, &mut bytes)
-                }),
+                .and_then(|mut file| walk(&mut file, text, &mut bytes)),
         };
         return Outcome::Extracted { result, bytes };
     }
@@ -428,7 +435,7 @@ pub fn extract<'a>(
         Format::Parquet => columnar::parquet(spool, text),
         Format::Avro => columnar::avro(spool, text),
         Format::Sqlite => sqlite::extract(spool, text),
-        Format::Csv => Ok(()),
+        Format::Csv | Format::Json => Ok(()),
     };
     Outcome::Extracted { result, bytes }
 }
@@ -475,5 +482,40 @@ fn write_json(
             }
             text.write("\n")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_stop_extraction_and_say_which() {
+        let classifiers = assay_classifiers::Classifiers::builtin().unwrap();
+        let mut object = classifiers.document("a.json", "application/json");
+        let mut text = Text::new(
+            &mut object,
+            Limits {
+                timeout: Duration::ZERO,
+                ..Limits::default()
+            },
+        );
+        std::thread::sleep(Duration::from_millis(2));
+        let error = text.mark(Place::page(1)).unwrap_err();
+        assert_eq!(error.kind(), "document_limit");
+        assert!(error.to_string().contains("time limit"), "{error}");
+
+        let mut object = classifiers.document("b.txt", "text/plain");
+        let mut text = Text::new(
+            &mut object,
+            Limits {
+                max_text: 10,
+                ..Limits::default()
+            },
+        );
+        text.write("0123456").unwrap();
+        let error = text.write("789abc").unwrap_err();
+        assert!(matches!(error, DocumentError::TextLimit { limit: 10 }));
+        assert_eq!(object.finish().bytes, 10);
     }
 }
