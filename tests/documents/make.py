@@ -2,6 +2,7 @@
 """Writes documents with known secrets and PII in known places, each made
 by the real tool for its format: python-docx, openpyxl, python-pptx,
 LibreOffice (odt, ods, odp, pdf, rtf, doc, xls converted from those),
+headless Chromium (a printed PDF),
 pyarrow, fastavro, Python's sqlite3 and email packages, and a notebook
 written as nbformat 4 JSON. The integration tests in
 tests/integration/documents.rs scan them and check every finding's place.
@@ -149,6 +150,28 @@ def protected(out):
         f.write(pdf[: len(pdf) * 2 // 3])
 
 
+def chrome_pdf(out):
+    """A PDF printed by headless Chromium (Skia, Type 0 fonts, a table)."""
+    page = os.path.join(out, ".access.html")
+    with open(page, "w") as f:
+        f.write(
+            "<html><body><h1>Quarterly access review</h1>"
+            "<table border=1><tr><th>system</th><th>credential</th></tr>"
+            f"<tr><td>ci</td><td>{GITHUB}</td></tr>"
+            f"<tr><td>payroll</td><td>SSN {SSN}</td></tr></table>"
+            f"<p style='page-break-before: always'>Second page: slack {SLACK}</p>"
+            "</body></html>"
+        )
+    browser = next(b for b in ("chromium", "chromium-browser", "google-chrome")
+                   if shutil.which(b))
+    subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+         f"--print-to-pdf={os.path.join(out, 'access-review.pdf')}", page],
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120,
+    )
+    os.remove(page)
+
+
 def parquet(out):
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -241,8 +264,8 @@ def csv_file(out):
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
-    for make in (docx, xlsx, pptx, libreoffice, pdf_pages, protected, parquet, avro, sqlite,
-                 mail, notebook, csv_file):
+    for make in (docx, xlsx, pptx, libreoffice, pdf_pages, protected, chrome_pdf, parquet, avro,
+                 sqlite, mail, notebook, csv_file):
         make(out)
     shutil.rmtree(os.path.join(out, ".lo-profile"), ignore_errors=True)
 

@@ -128,6 +128,19 @@ fn pdf_findings_carry_their_page() {
         places("/release.pdf", "slack_api_token"),
         vec![json!({"page": 1})]
     );
+    // Chromium's print: table cells stay apart, the token in its cell.
+    assert_eq!(
+        places("/access-review.pdf", "github_key"),
+        vec![json!({"page": 1})]
+    );
+    assert_eq!(
+        places("/access-review.pdf", "us_social_security_number"),
+        vec![json!({"page": 1})]
+    );
+    assert_eq!(
+        places("/access-review.pdf", "slack_api_token"),
+        vec![json!({"page": 2})]
+    );
     // An owner password restricts printing, not reading.
     assert_eq!(
         places("/restricted.pdf", "github_key"),

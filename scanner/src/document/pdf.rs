@@ -1,8 +1,9 @@
 //! PDF, read with `lopdf`: the text of each page, marked with its page
 //! number. Text is laid out from the content stream's positioning
-//! operators: shows on one baseline join into a line (a word whose runs
-//! change font stays whole), a wide horizontal gap becomes a tab (table
-//! columns stay apart), a new baseline a new line. Documents encrypted
+//! operators and the fonts' glyph widths: shows that touch on one baseline
+//! join (a word whose runs change font stays whole), a word-sized gap is a
+//! space, a wider one a tab (table columns stay apart), a new baseline a
+//! new line. Documents encrypted
 //! with an empty user password (print or copy restrictions only) are
 //! decrypted and read; others are reported as encrypted.
 
@@ -16,8 +17,6 @@ use super::{DocumentError, Format, Text};
 
 /// Decompressed bytes of one page's content streams (a bomb guard).
 const MAX_PAGE_CONTENT: usize = 64 << 20;
-/// Average glyph width as a share of the font size, to guess where a show ends.
-const GLYPH_WIDTH: f32 = 0.7;
 
 pub(super) fn extract(bytes: &[u8], text: &mut Text<'_, '_>) -> Result<(), DocumentError> {
     let document = match lopdf::Document::load_mem(bytes) {
@@ -55,27 +54,174 @@ pub(super) fn extract(bytes: &[u8], text: &mut Text<'_, '_>) -> Result<(), Docum
     }
 }
 
-/// Where the text cursor is, in text space (translations only: scaling
-/// and rotation are rare in generated documents and only blur the layout).
-#[derive(Default)]
+/// Glyph advances of one font, in thousandths of the font size, from its
+/// `/Widths` (simple fonts) or its descendant's `/W` and `/DW` (Type 0
+/// fonts, whose codes are two bytes).
+struct Metrics {
+    two_byte: bool,
+    first_char: u32,
+    widths: Vec<f32>,
+    cid_widths: BTreeMap<u32, f32>,
+    default: f32,
+}
+
+impl Metrics {
+    fn of(document: &lopdf::Document, font: &lopdf::Dictionary) -> Self {
+        let deref = |o: &Object| document.dereference(o).map(|(_, o)| o.clone()).ok();
+        let number = |o: &Object| deref(o).and_then(|o| o.as_float().ok());
+        let array = |dict: &lopdf::Dictionary, key: &[u8]| {
+            dict.get(key)
+                .ok()
+                .and_then(deref)
+                .and_then(|o| o.as_array().ok().cloned())
+                .unwrap_or_default()
+        };
+        let two_byte = font
+            .get(b"Subtype")
+            .ok()
+            .and_then(|o| o.as_name().ok())
+            .is_some_and(|n| n == b"Type0");
+        let mut metrics = Metrics {
+            two_byte,
+            first_char: font.get(b"FirstChar").ok().and_then(number).unwrap_or(0.0) as u32,
+            widths: array(font, b"Widths").iter().filter_map(number).collect(),
+            cid_widths: BTreeMap::new(),
+            default: if two_byte { 1000.0 } else { 500.0 },
+        };
+        if two_byte {
+            let descendant = array(font, b"DescendantFonts")
+                .first()
+                .and_then(deref)
+                .and_then(|o| o.as_dict().ok().cloned());
+            if let Some(descendant) = descendant {
+                if let Some(dw) = descendant.get(b"DW").ok().and_then(number) {
+                    metrics.default = dw;
+                }
+                // /W: `c [w1 w2 ...]` or `c_first c_last w`.
+                let w = array(&descendant, b"W");
+                let mut i = 0;
+                while i + 1 < w.len() {
+                    let first = number(&w[i]).unwrap_or(0.0) as u32;
+                    match deref(&w[i + 1]) {
+                        Some(Object::Array(list)) => {
+                            for (k, width) in list.iter().filter_map(number).enumerate() {
+                                metrics.cid_widths.insert(first + k as u32, width);
+                            }
+                            i += 2;
+                        }
+                        Some(other) => {
+                            let last = other.as_float().unwrap_or(0.0) as u32;
+                            let width = w.get(i + 2).and_then(number).unwrap_or(metrics.default);
+                            for code in first..=last.min(first + 65_535) {
+                                metrics.cid_widths.insert(code, width);
+                            }
+                            i += 3;
+                        }
+                        None => break,
+                    }
+                }
+            }
+        }
+        metrics
+    }
+
+    /// The advance of a shown string, in thousandths of the font size,
+    /// with character and word spacing (in text space units) added.
+    fn advance(&self, bytes: &[u8], size: f32, char_spacing: f32, word_spacing: f32) -> f32 {
+        let spacing = |code: u32| {
+            let word = if !self.two_byte && code == 32 {
+                word_spacing
+            } else {
+                0.0
+            };
+            (char_spacing + word) * 1000.0 / size.max(0.001)
+        };
+        if self.two_byte {
+            bytes
+                .chunks(2)
+                .map(|pair| {
+                    let code = pair.iter().fold(0u32, |acc, &b| acc << 8 | u32::from(b));
+                    self.cid_widths.get(&code).copied().unwrap_or(self.default) + spacing(code)
+                })
+                .sum()
+        } else {
+            bytes
+                .iter()
+                .map(|&b| {
+                    let code = u32::from(b);
+                    let width = code
+                        .checked_sub(self.first_char)
+                        .and_then(|i| self.widths.get(i as usize))
+                        .copied()
+                        .unwrap_or(self.default);
+                    width + spacing(code)
+                })
+                .sum()
+        }
+    }
+}
+
+/// The text matrix's linear part and the text line matrix's origin, in
+/// user space (enough to tell baselines and gaps apart).
 struct Cursor {
+    /// Text matrix: x scale, shear, shear, y scale.
+    a: f32,
+    b: f32,
+    c: f32,
+    d: f32,
     line_x: f32,
     line_y: f32,
     leading: f32,
     size: f32,
-    /// Where the last show started and roughly ended, and its baseline.
+    char_spacing: f32,
+    word_spacing: f32,
+    /// Where the last show ended, and its baseline.
     last: Option<(f32, f32)>,
     x: f32,
 }
 
+impl Default for Cursor {
+    fn default() -> Self {
+        Self {
+            a: 1.0,
+            b: 0.0,
+            c: 0.0,
+            d: 1.0,
+            line_x: 0.0,
+            line_y: 0.0,
+            leading: 0.0,
+            size: 0.0,
+            char_spacing: 0.0,
+            word_spacing: 0.0,
+            last: None,
+            x: 0.0,
+        }
+    }
+}
+
+impl Cursor {
+    /// Moves the line origin by (tx, ty) in text space (`Td`).
+    fn translate(&mut self, tx: f32, ty: f32) {
+        self.line_x += tx * self.a + ty * self.c;
+        self.line_y += tx * self.b + ty * self.d;
+        self.x = self.line_x;
+    }
+
+    /// The font size in user space.
+    fn scaled_size(&self) -> f32 {
+        let scale = (self.a * self.a + self.b * self.b).sqrt();
+        (self.size * if scale > 0.0 { scale } else { 1.0 }).max(1.0)
+    }
+}
+
 fn page_text(document: &lopdf::Document, page: lopdf::ObjectId) -> lopdf::Result<String> {
     let fonts = document.get_page_fonts(page)?;
-    let encodings: BTreeMap<Vec<u8>, Encoding<'_>> = fonts
+    let encodings: BTreeMap<Vec<u8>, (Encoding<'_>, Metrics)> = fonts
         .into_iter()
         .filter_map(|(name, font)| {
             font.get_font_encoding_with_limit(document, MAX_PAGE_CONTENT)
                 .ok()
-                .map(|e| (name, e))
+                .map(|e| (name, (e, Metrics::of(document, font))))
         })
         .collect();
     let content = Content::decode(&document.get_page_content_with_limit(page, MAX_PAGE_CONTENT)?)?;
@@ -87,9 +233,15 @@ fn page_text(document: &lopdf::Document, page: lopdf::ObjectId) -> lopdf::Result
         let operands = &operation.operands;
         match operation.operator.as_str() {
             "BT" => {
-                cursor.line_x = 0.0;
-                cursor.line_y = 0.0;
-                cursor.x = 0.0;
+                // Text state (font, spacing, leading) outlives BT/ET.
+                cursor = Cursor {
+                    last: cursor.last,
+                    size: cursor.size,
+                    leading: cursor.leading,
+                    char_spacing: cursor.char_spacing,
+                    word_spacing: cursor.word_spacing,
+                    ..Cursor::default()
+                };
             }
             "Tf" => {
                 encoding = operands
@@ -99,51 +251,60 @@ fn page_text(document: &lopdf::Document, page: lopdf::ObjectId) -> lopdf::Result
                 cursor.size = number(operands.get(1)).abs();
             }
             "TL" => cursor.leading = number(operands.first()),
+            "Tc" => cursor.char_spacing = number(operands.first()),
+            "Tw" => cursor.word_spacing = number(operands.first()),
             "Td" | "TD" => {
                 let (tx, ty) = (number(operands.first()), number(operands.get(1)));
                 if operation.operator == "TD" {
                     cursor.leading = -ty;
                 }
-                cursor.line_x += tx;
-                cursor.line_y += ty;
-                cursor.x = cursor.line_x;
+                cursor.translate(tx, ty);
             }
             "Tm" => {
+                cursor.a = number(operands.first());
+                cursor.b = number(operands.get(1));
+                cursor.c = number(operands.get(2));
+                cursor.d = number(operands.get(3));
                 cursor.line_x = number(operands.get(4));
                 cursor.line_y = number(operands.get(5));
                 cursor.x = cursor.line_x;
             }
-            "T*" => {
-                cursor.line_y -= cursor.leading;
-                cursor.x = cursor.line_x;
-            }
+            "T*" => cursor.translate(0.0, -cursor.leading),
             "Tj" | "TJ" | "'" | "\"" => {
                 if matches!(operation.operator.as_str(), "'" | "\"") {
-                    cursor.line_y -= cursor.leading;
-                    cursor.x = cursor.line_x;
+                    cursor.translate(0.0, -cursor.leading);
                 }
                 let shown = match operation.operator.as_str() {
                     "\"" => operands.get(2..).unwrap_or_default(),
                     _ => operands.as_slice(),
                 };
-                let Some(encoding) = encoding else { continue };
-                let mut piece = String::new();
-                collect(&mut piece, encoding, shown);
-                if piece.is_empty() {
+                let Some((encoding, metrics)) = encoding else {
                     continue;
-                }
-                if let Some((end_x, y)) = cursor.last {
-                    if (y - cursor.line_y).abs() > cursor.size.max(1.0) * 0.5 {
-                        if !out.ends_with('\n') {
-                            out.push('\n');
+                };
+                let mut piece = String::new();
+                let advance = collect(&mut piece, encoding, metrics, &cursor, shown);
+                let size = cursor.scaled_size();
+                if !piece.is_empty() {
+                    if let Some((end_x, y)) = cursor.last {
+                        let gap = cursor.x - end_x;
+                        if (y - cursor.line_y).abs() > size * 0.5 {
+                            if !out.ends_with('\n') {
+                                out.push('\n');
+                            }
+                        } else if gap > size {
+                            // Far apart on one baseline: table columns.
+                            out.push('\t');
+                        } else if gap > size * 0.15
+                            && !out.ends_with(' ')
+                            && !piece.starts_with(' ')
+                        {
+                            out.push(' ');
                         }
-                    } else if cursor.x > end_x + 2.0 * cursor.size.max(1.0) {
-                        out.push('\t');
                     }
+                    push_unligatured(&mut out, &piece);
                 }
-                out.push_str(&piece);
-                let width = piece.chars().count() as f32 * cursor.size * GLYPH_WIDTH;
-                cursor.x += width;
+                // Advance in user space along the text matrix's x axis.
+                cursor.x += advance / 1000.0 * cursor.size * cursor.a;
                 cursor.last = Some((cursor.x, cursor.line_y));
             }
             _ => {}
@@ -152,18 +313,51 @@ fn page_text(document: &lopdf::Document, page: lopdf::ObjectId) -> lopdf::Result
     Ok(out)
 }
 
-/// The text of a show's strings; a wide negative kerning in a `TJ` array
-/// is a word space.
-fn collect(out: &mut String, encoding: &Encoding<'_>, operands: &[Object]) {
+/// Appends text with typographic ligatures spelt out (`ﬁle` is `file`), so
+/// keywords match.
+fn push_unligatured(out: &mut String, piece: &str) {
+    for c in piece.chars() {
+        match c {
+            '\u{FB00}' => out.push_str("ff"),
+            '\u{FB01}' => out.push_str("fi"),
+            '\u{FB02}' => out.push_str("fl"),
+            '\u{FB03}' => out.push_str("ffi"),
+            '\u{FB04}' => out.push_str("ffl"),
+            '\u{FB05}' | '\u{FB06}' => out.push_str("st"),
+            other => out.push(other),
+        }
+    }
+}
+
+/// The text of a show's strings, and their advance in thousandths of the
+/// font size; a wide negative kerning in a `TJ` array is a word space.
+fn collect(
+    out: &mut String,
+    encoding: &Encoding<'_>,
+    metrics: &Metrics,
+    cursor: &Cursor,
+    operands: &[Object],
+) -> f32 {
+    let mut advance = 0.0;
     for operand in operands {
         match operand {
             Object::String(bytes, _) => {
                 let _ = encoding.write_to_string(bytes, out);
+                advance +=
+                    metrics.advance(bytes, cursor.size, cursor.char_spacing, cursor.word_spacing);
             }
-            Object::Array(items) => collect(out, encoding, items),
-            Object::Integer(i) if *i < -250 => out.push(' '),
-            Object::Real(r) if *r < -250.0 => out.push(' '),
+            Object::Array(items) => {
+                advance += collect(out, encoding, metrics, cursor, items);
+            }
+            Object::Integer(_) | Object::Real(_) => {
+                let kerning = operand.as_float().unwrap_or(0.0);
+                if kerning < -250.0 && !out.ends_with(' ') {
+                    out.push(' ');
+                }
+                advance -= kerning;
+            }
             _ => {}
         }
     }
+    advance
 }
