@@ -184,6 +184,11 @@ def parquet(out):
         "note": ["first order", "token " + GITHUB],
     })
     pq.write_table(table, os.path.join(out, "customers.parquet"))  # Snappy, pyarrow's default
+    # zstd, as Polars writes by default; dictionary-encoded, two row groups.
+    orders = pa.table({"order": list(range(6)),
+                       "api_key": ["none"] * 5 + [SLACK]})
+    pq.write_table(orders, os.path.join(out, "orders.zstd.parquet"), compression="zstd",
+                   row_group_size=3)
 
 
 def avro(out):

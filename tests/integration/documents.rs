@@ -201,6 +201,11 @@ fn records_carry_index_and_json_path() {
         places("/customers.parquet", "github_key"),
         vec![json!({"record": 1, "path": "$.note"})]
     );
+    // zstd pages, second row group.
+    assert_eq!(
+        places("/orders.zstd.parquet", "slack_api_token"),
+        vec![json!({"record": 5, "path": "$.api_key"})]
+    );
     assert_eq!(
         places("/payments.avro", "credit_card_number"),
         vec![json!({"record": 1, "path": "$.card_number"})]

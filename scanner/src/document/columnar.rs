@@ -1,6 +1,6 @@
-//! Data-lake files: Parquet (read with `parquet`, row by row, Snappy and
-//! gzip pages) and Avro object containers (read with `apache-avro`, null,
-//! deflate and Snappy blocks). Each record's values are written one per
+//! Data-lake files: Parquet (read with `parquet`, row by row, Snappy,
+//! gzip and zstd pages) and Avro object containers (read with `apache-avro`, null,
+//! deflate, Snappy and zstd blocks). Each record's values are written one per
 //! line and marked with the record's index and the value's JSON path
 //! (`$.customer.card_number`), whose last steps count as the keyword next
 //! to the value.
