@@ -261,7 +261,7 @@ fn progress_stays_off_stderr_when_it_is_not_a_terminal() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     // Only the one-line summary: no spinner, no progress message.
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("assay: 24 objects"), "{stderr}");
+    assert!(stderr.starts_with("assay: 26 objects"), "{stderr}");
     assert!(
         !stderr.contains("scanned (") && !stderr.contains('\r'),
         "{stderr}"

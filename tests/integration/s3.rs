@@ -534,7 +534,7 @@ fn a_bucket_scan_gives_the_records_of_a_local_scan() {
     let (_, local) = scan_records(&tree, &[]);
     let remote = by_key(&remote, "s3://demo");
     let local = by_key(&local, tree.to_str().unwrap());
-    assert_eq!(remote.len(), 24, "21 objects and 3 archive members");
+    assert_eq!(remote.len(), 26, "23 objects and 3 archive members");
     assert_eq!(
         remote.keys().collect::<Vec<_>>(),
         local.keys().collect::<Vec<_>>()

@@ -236,7 +236,10 @@ pub fn write_html(out: &mut dyn std::io::Write, report: &Report) -> std::io::Res
             let at = regex
                 .locations
                 .first()
-                .map(|l| format!(" at line {}, column {}", l.line, l.column))
+                .map(|l| match l.place.is_empty() {
+                    true => format!(" at line {}, column {}", l.line, l.column),
+                    false => format!(" at {}", esc(&l.place.describe())),
+                })
                 .unwrap_or_default();
             evidence.push(format!(
                 "<b>{}</b> ×{}: <code>{}</code>{at}",

@@ -156,10 +156,18 @@ fn results_of(object: &ObjectRecord, index: &BTreeMap<&str, usize>) -> Vec<Value
                 .locations
                 .iter()
                 .map(|l| {
-                    json!({"physicalLocation": {
+                    let mut location = json!({"physicalLocation": {
                         "artifactLocation": {"uri": object.uri},
                         "region": {"startLine": l.line, "startColumn": l.column, "byteOffset": l.offset},
-                    }})
+                    }});
+                    // A cell, page or JSON path: where a reader of the document looks.
+                    if !l.place.is_empty() {
+                        location["logicalLocations"] = json!([{
+                            "fullyQualifiedName": l.place.describe(),
+                            "kind": "element",
+                        }]);
+                    }
+                    location
                 })
                 .collect()
         };

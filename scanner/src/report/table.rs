@@ -51,7 +51,10 @@ pub fn write_table(
                 let at = r
                     .locations
                     .first()
-                    .map(|l| format!(" line {}", l.line))
+                    .map(|l| match l.place.is_empty() {
+                        true => format!(" line {}", l.line),
+                        false => format!(" {}", l.place.describe()),
+                    })
                     .unwrap_or_default();
                 format!("{} ×{} {}{} [{}]", r.id, r.count, r.redacted, at, r.risk)
             })
