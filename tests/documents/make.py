@@ -2,7 +2,7 @@
 """Writes documents with known secrets and PII in known places, each made
 by the real tool for its format: python-docx, openpyxl, python-pptx,
 LibreOffice (odt, ods, odp, pdf, rtf, doc, xls converted from those),
-headless Chromium (a printed PDF),
+headless Chromium (a printed PDF), ReportLab (a drawn PDF),
 pyarrow, fastavro, Python's sqlite3 and email packages, and a notebook
 written as nbformat 4 JSON. The integration tests in
 tests/integration/documents.rs scan them and check every finding's place.
@@ -172,6 +172,27 @@ def chrome_pdf(out):
     os.remove(page)
 
 
+def reportlab_pdf(out):
+    """A PDF drawn with ReportLab: standard Type 1 fonts without widths, and
+    a token inside a form XObject (a reusable "stamp" drawn on the page)."""
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(os.path.join(out, "invoice.pdf"))
+    c.beginForm("stamp")
+    c.setFont("Helvetica", 10)
+    c.drawString(72, 72, "approved by ops, token " + GITHUB)
+    c.endForm()
+    c.setFont("Helvetica", 12)
+    c.drawString(72, 720, "Invoice 2026-114")
+    c.drawString(72, 700, "Name")
+    c.drawString(200, 700, "SSN")
+    c.drawString(72, 680, "Dana Whitfield")
+    c.drawString(200, 680, SSN)
+    c.doForm("stamp")
+    c.showPage()
+    c.save()
+
+
 def parquet(out):
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -269,7 +290,8 @@ def csv_file(out):
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
-    for make in (docx, xlsx, pptx, libreoffice, pdf_pages, protected, chrome_pdf, parquet, avro,
+    for make in (docx, xlsx, pptx, libreoffice, pdf_pages, protected, chrome_pdf, reportlab_pdf,
+                 parquet, avro,
                  sqlite, mail, notebook, csv_file):
         make(out)
     shutil.rmtree(os.path.join(out, ".lo-profile"), ignore_errors=True)

@@ -1,4 +1,4 @@
-//! Documents made by the real tools (python-docx, openpyxl, python-pptx,
+//! Documents made by the real tools (python-docx, openpyxl, python-pptx, ReportLab,
 //! LibreOffice, pyarrow, fastavro, SQLite, Python's e-mail package,
 //! msoffcrypto-tool; see tests/documents/make.py): every planted secret is
 //! found in its place (cell, page, slide, record and JSON path, table and
@@ -140,6 +140,15 @@ fn pdf_findings_carry_their_page() {
     assert_eq!(
         places("/access-review.pdf", "slack_api_token"),
         vec![json!({"page": 2})]
+    );
+    // ReportLab: fonts without widths, a token inside a form XObject.
+    assert_eq!(
+        places("/invoice.pdf", "github_key"),
+        vec![json!({"page": 1})]
+    );
+    assert_eq!(
+        places("/invoice.pdf", "us_social_security_number"),
+        vec![json!({"page": 1})]
     );
     // An owner password restricts printing, not reading.
     assert_eq!(

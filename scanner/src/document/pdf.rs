@@ -214,9 +214,34 @@ impl Cursor {
     }
 }
 
+/// Fonts by resource name, with what decodes and measures their text.
+type Fonts<'d> = BTreeMap<Vec<u8>, (Encoding<'d>, Metrics)>;
+
+/// Form XObjects nested this deep are not followed.
+const MAX_FORM_DEPTH: u32 = 4;
+
+fn fonts_of<'d>(document: &'d lopdf::Document, resources: &'d lopdf::Dictionary) -> Fonts<'d> {
+    let Ok(fonts) = resources
+        .get_deref(b"Font", document)
+        .and_then(Object::as_dict)
+    else {
+        return Fonts::new();
+    };
+    fonts
+        .iter()
+        .filter_map(|(name, font)| {
+            let font = document.dereference(font).ok()?.1.as_dict().ok()?;
+            let encoding = font
+                .get_font_encoding_with_limit(document, MAX_PAGE_CONTENT)
+                .ok()?;
+            Some((name.clone(), (encoding, Metrics::of(document, font))))
+        })
+        .collect()
+}
+
 fn page_text(document: &lopdf::Document, page: lopdf::ObjectId) -> lopdf::Result<String> {
     let fonts = document.get_page_fonts(page)?;
-    let encodings: BTreeMap<Vec<u8>, (Encoding<'_>, Metrics)> = fonts
+    let encodings: Fonts<'_> = fonts
         .into_iter()
         .filter_map(|(name, font)| {
             font.get_font_encoding_with_limit(document, MAX_PAGE_CONTENT)
@@ -224,8 +249,29 @@ fn page_text(document: &lopdf::Document, page: lopdf::ObjectId) -> lopdf::Result
                 .map(|e| (name, (e, Metrics::of(document, font))))
         })
         .collect();
+    let (own, inherited) = document.get_page_resources(page)?;
+    let mut resources: Vec<&lopdf::Dictionary> = own.into_iter().collect();
+    resources.extend(
+        inherited
+            .into_iter()
+            .filter_map(|id| document.get_dictionary(id).ok()),
+    );
     let content = Content::decode(&document.get_page_content_with_limit(page, MAX_PAGE_CONTENT)?)?;
     let mut out = String::new();
+    show(document, &content, &[&encodings], &resources, &mut out, 0);
+    Ok(out)
+}
+
+/// Lays out the text of one content stream (a page's, or a form XObject's
+/// drawn from it with `Do`).
+fn show(
+    document: &lopdf::Document,
+    content: &Content,
+    fonts: &[&Fonts<'_>],
+    resources: &[&lopdf::Dictionary],
+    out: &mut String,
+    depth: u32,
+) {
     let mut encoding = None;
     let mut cursor = Cursor::default();
     let number = |o: Option<&Object>| o.and_then(|o| o.as_float().ok()).unwrap_or(0.0);
@@ -247,7 +293,7 @@ fn page_text(document: &lopdf::Document, page: lopdf::ObjectId) -> lopdf::Result
                 encoding = operands
                     .first()
                     .and_then(|o| o.as_name().ok())
-                    .and_then(|name| encodings.get(name));
+                    .and_then(|name| fonts.iter().find_map(|f| f.get(name)));
                 cursor.size = number(operands.get(1)).abs();
             }
             "TL" => cursor.leading = number(operands.first()),
@@ -301,16 +347,74 @@ fn page_text(document: &lopdf::Document, page: lopdf::ObjectId) -> lopdf::Result
                             out.push(' ');
                         }
                     }
-                    push_unligatured(&mut out, &piece);
+                    push_unligatured(out, &piece);
                 }
                 // Advance in user space along the text matrix's x axis.
                 cursor.x += advance / 1000.0 * cursor.size * cursor.a;
                 cursor.last = Some((cursor.x, cursor.line_y));
             }
+            "Do" if depth < MAX_FORM_DEPTH => {
+                let Some(name) = operands.first().and_then(|o| o.as_name().ok()) else {
+                    continue;
+                };
+                let Some(form) = form_xobject(document, resources, name) else {
+                    continue;
+                };
+                let Ok(bytes) = form.decompressed_content_with_limit(MAX_PAGE_CONTENT) else {
+                    continue;
+                };
+                let Ok(inner) = Content::decode(&bytes) else {
+                    continue;
+                };
+                // A form has its own resources; what it lacks it takes
+                // from the page.
+                let own = form
+                    .dict
+                    .get_deref(b"Resources", document)
+                    .and_then(Object::as_dict)
+                    .ok();
+                let own_fonts = own.map(|own| fonts_of(document, own)).unwrap_or_default();
+                let mut inner_fonts = vec![&own_fonts];
+                inner_fonts.extend_from_slice(fonts);
+                let mut inner_resources = resources.to_vec();
+                if let Some(own) = own {
+                    inner_resources.insert(0, own);
+                }
+                // A form draws in its own coordinates: lines apart.
+                if !out.is_empty() && !out.ends_with('\n') {
+                    out.push('\n');
+                }
+                show(
+                    document,
+                    &inner,
+                    &inner_fonts,
+                    &inner_resources,
+                    out,
+                    depth + 1,
+                );
+                if !out.is_empty() && !out.ends_with('\n') {
+                    out.push('\n');
+                }
+                cursor.last = None;
+            }
             _ => {}
         }
     }
-    Ok(out)
+}
+
+/// The form XObject named `name` in the first resources that define it
+/// (image XObjects hold no text).
+fn form_xobject<'d>(
+    document: &'d lopdf::Document,
+    resources: &[&'d lopdf::Dictionary],
+    name: &[u8],
+) -> Option<&'d lopdf::Stream> {
+    resources.iter().find_map(|dict| {
+        let xobjects = dict.get_deref(b"XObject", document).ok()?.as_dict().ok()?;
+        let stream = xobjects.get_deref(name, document).ok()?.as_stream().ok()?;
+        let subtype = stream.dict.get(b"Subtype").ok()?.as_name().ok()?;
+        (subtype == b"Form").then_some(stream)
+    })
 }
 
 /// Appends text with typographic ligatures spelt out (`ﬁle` is `file`), so
