@@ -19,6 +19,7 @@ pub const EXIT_FATAL: u8 = 2;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.quiet());
+    withhold_panic_messages();
     let result = match cli.command {
         Command::Scan(args) => commands::scan::run(*args),
         Command::Rules {
@@ -37,6 +38,26 @@ fn main() -> ExitCode {
             ExitCode::from(EXIT_FATAL)
         }
     }
+}
+
+/// A panic's message can quote what was being parsed (a third-party
+/// document parser's "byte index 5 is not a char boundary; it is inside
+/// ... of `<text>`"), and scanned text may hold a secret: only the place
+/// is printed, unless ASSAY_DEBUG_PANICS is set.
+fn withhold_panic_messages() {
+    if std::env::var_os("ASSAY_DEBUG_PANICS").is_some() {
+        return;
+    }
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "assay: internal error at {at} (message withheld: it may quote scanned content; \
+             set ASSAY_DEBUG_PANICS=1 to see it)"
+        );
+    }));
 }
 
 fn init_logging(quiet: bool) {

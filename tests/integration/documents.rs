@@ -402,3 +402,46 @@ fn json_values_carry_record_and_path_and_keep_file_lines() {
     assert_eq!(token["locations"][0]["record"], 1);
     assert_eq!(token["locations"][0]["path"], "$.auth[1]");
 }
+
+#[test]
+fn damaged_documents_never_stop_the_scan() {
+    // Every document, cut short at three points and with bytes flipped
+    // through its body: each gets a record, and the scan completes.
+    let work = tempfile::tempdir().unwrap();
+    let mut made = 0;
+    for entry in std::fs::read_dir(documents()).unwrap() {
+        let path = entry.unwrap().path();
+        if !path.is_file() {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        let name = path.file_name().unwrap().to_str().unwrap();
+        for (variant, damaged) in [
+            ("cut10", bytes[..bytes.len() / 10].to_vec()),
+            ("cut50", bytes[..bytes.len() / 2].to_vec()),
+            ("cut90", bytes[..bytes.len() * 9 / 10].to_vec()),
+            (
+                "flipped",
+                bytes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &b)| if i > 64 && i % 97 == 0 { b ^ 0x5a } else { b })
+                    .collect(),
+            ),
+        ] {
+            std::fs::write(work.path().join(format!("{variant}-{name}")), damaged).unwrap();
+            made += 1;
+        }
+    }
+    let (output, records) = scan_records(work.path(), &[]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let top_level = records
+        .iter()
+        .filter(|r| !r["uri"].as_str().unwrap().contains("!/"))
+        .count();
+    assert_eq!(top_level, made, "a record for every damaged document");
+}

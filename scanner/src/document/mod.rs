@@ -410,7 +410,29 @@ pub fn extract<'a>(
         },
     };
     let bytes = spool.len().unwrap_or(0);
-    let result = match format {
+    // Third-party parsers may panic on malformed input; that is a corrupt
+    // document, not the end of the scan.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        parse(format, mime, spool, text, embedded)
+    }))
+    .unwrap_or_else(|_| {
+        Err(DocumentError::Corrupt {
+            format: format.name(),
+            message: "the parser failed on malformed input".into(),
+        })
+    });
+    Outcome::Extracted { result, bytes }
+}
+
+/// Runs the format's extractor over a spooled document.
+fn parse(
+    format: Format,
+    mime: &str,
+    spool: Spool,
+    text: &mut Text<'_, '_>,
+    embedded: &mut dyn FnMut(Embedded<'_>),
+) -> Result<(), DocumentError> {
+    match format {
         Format::Word | Format::Presentation | Format::OpenDocument => {
             office::extract(format, spool, text)
         }
@@ -436,8 +458,7 @@ pub fn extract<'a>(
         Format::Avro => columnar::avro(spool, text),
         Format::Sqlite => sqlite::extract(spool, text),
         Format::Csv | Format::Json => Ok(()),
-    };
-    Outcome::Extracted { result, bytes }
+    }
 }
 
 /// Writes every leaf of a JSON value as `path: value` lines, each marked
