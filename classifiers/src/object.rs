@@ -199,7 +199,7 @@ pub struct ObjectClassifier<'c> {
     /// start of the buffer on; older ones are dropped as the buffer moves.
     marks: std::collections::VecDeque<Mark>,
     /// Per context (column or field name): the detectors it is a keyword of.
-    contexts: std::collections::HashMap<String, Option<std::sync::Arc<[usize]>>>,
+    contexts: std::collections::HashMap<Box<str>, Option<std::sync::Arc<[usize]>>>,
 }
 
 /// Text from `at` (an offset in the decoded text) on belongs to `place`.
@@ -285,18 +285,22 @@ impl<'c> ObjectClassifier<'c> {
         if self.sniffed.is_none() {
             self.sniff();
         }
-        let keyed = match place.context() {
+        // Cached by the column name or path as written: a table marks the
+        // same few names over and over.
+        let raw = place.column_name.as_deref().or(place.path.as_deref());
+        let keyed = match raw {
             None => None,
-            Some(words) => {
-                let detectors = &self.classifiers.detectors;
-                self.contexts
-                    .entry(words)
-                    .or_insert_with_key(|words| {
-                        let keyed = detectors.keyed_by(words);
-                        (!keyed.is_empty()).then(|| keyed.into())
-                    })
-                    .clone()
-            }
+            Some(raw) => match self.contexts.get(raw) {
+                Some(keyed) => keyed.clone(),
+                None => {
+                    let keyed = place.context().and_then(|words| {
+                        let keyed = self.classifiers.detectors.keyed_by(&words);
+                        (!keyed.is_empty()).then(|| std::sync::Arc::<[usize]>::from(keyed))
+                    });
+                    self.contexts.insert(raw.into(), keyed.clone());
+                    keyed
+                }
+            },
         };
         let at = self.buf_offset + self.buf.len() as u64;
         if self.marks.back().is_some_and(|m| m.at == at) {

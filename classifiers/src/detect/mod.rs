@@ -74,7 +74,8 @@ type AnchorOwner = (usize, Option<Vec<u8>>, bool);
 
 /// A stretch of a buffer (a cell, a field's value) whose column or field
 /// name is a keyword of these detectors: it counts as their keyword next
-/// to every match that starts inside it.
+/// to every match that starts inside it. A buffer's spans are disjoint and
+/// in order.
 #[derive(Debug, Clone, Copy)]
 pub struct ContextSpan<'a> {
     pub start: usize,
@@ -494,10 +495,13 @@ impl Detector {
             let near = keywords
                 .find_overlapping_iter(&buf[from..to])
                 .any(|k| stands_alone(buf, from + k.start(), from + k.end()));
+            // Context spans are disjoint and in order: the one holding the
+            // secret is found by bisection (a table has one per cell).
             let named = || {
-                contexts.iter().any(|c| {
-                    (c.start..c.end).contains(&secret_start) && c.detectors.contains(&index)
-                })
+                let at = contexts.partition_point(|c| c.end <= secret_start);
+                contexts
+                    .get(at)
+                    .is_some_and(|c| c.start <= secret_start && c.detectors.contains(&index))
             };
             if !near && !named() {
                 return None;
