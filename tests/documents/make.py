@@ -259,6 +259,15 @@ def mail(out):
         message.add_attachment(f.read(), maintype="application",
                                subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                filename="staff.xlsx")
+    # A forwarded message, attached whole (message/rfc822), with its own
+    # base64 attachment: attachments are read recursively.
+    inner = email.message.EmailMessage()
+    inner["From"] = "ci@example.org"
+    inner["Subject"] = "new deploy key"
+    inner.set_content("See the attached note.\n")
+    inner.add_attachment(f"github: {GITHUB}\n".encode(), maintype="text", subtype="plain",
+                         filename="deploy-note.txt")
+    message.add_attachment(inner, filename="fwd.eml")
     with open(os.path.join(out, "handover.eml"), "wb") as f:
         f.write(bytes(message))
 

@@ -259,6 +259,9 @@ fn mail_parts_are_named_and_attachments_are_members() {
         places("/handover.eml!/staff.xlsx", "us_social_security_number")[0],
         json!({"sheet": "Staff", "row": 2, "cell": "B2", "column_name": "ssn"})
     );
+    // A forwarded message inside, and its own attachment inside that.
+    let nested = record(scan_documents(), "/handover.eml!/fwd.eml!/deploy-note.txt");
+    assert_eq!(nested["regexes"][0]["id"], "github_key", "{nested}");
     let mail = record(scan_documents(), "/handover.eml");
     assert_eq!(mail["content_type"]["mime"], "message/rfc822");
     assert_eq!(mail["risk"], 8, "{mail}");

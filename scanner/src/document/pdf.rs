@@ -34,9 +34,10 @@ pub(super) fn extract(bytes: &[u8], text: &mut Text<'_, '_>) -> Result<(), Docum
         });
     }
     let mut failed = None;
+    let mut fonts = FontCache::default();
     for (number, page) in document.get_pages() {
         text.check_time()?;
-        match page_text(&document, page) {
+        match page_text(&document, page, &mut fonts) {
             Ok(page_text) => {
                 text.mark(Place::page(number))?;
                 text.write(&page_text)?;
@@ -214,13 +215,44 @@ impl Cursor {
     }
 }
 
-/// Fonts by resource name, with what decodes and measures their text.
-type Fonts<'d> = BTreeMap<Vec<u8>, (Encoding<'d>, Metrics)>;
+/// What decodes and measures one font's text.
+type Font<'d> = std::rc::Rc<(Encoding<'d>, Metrics)>;
+/// Fonts by resource name.
+type Fonts<'d> = BTreeMap<Vec<u8>, Font<'d>>;
+
+/// Fonts already read, by their dictionary's address in the document:
+/// pages share fonts, and a font's ToUnicode map is costly to parse.
+#[derive(Default)]
+struct FontCache<'d> {
+    fonts: std::collections::HashMap<usize, Option<Font<'d>>>,
+}
+
+impl<'d> FontCache<'d> {
+    fn get(
+        &mut self,
+        document: &'d lopdf::Document,
+        font: &'d lopdf::Dictionary,
+    ) -> Option<Font<'d>> {
+        self.fonts
+            .entry(font as *const lopdf::Dictionary as usize)
+            .or_insert_with(|| {
+                let encoding = font
+                    .get_font_encoding_with_limit(document, MAX_PAGE_CONTENT)
+                    .ok()?;
+                Some(std::rc::Rc::new((encoding, Metrics::of(document, font))))
+            })
+            .clone()
+    }
+}
 
 /// Form XObjects nested this deep are not followed.
 const MAX_FORM_DEPTH: u32 = 4;
 
-fn fonts_of<'d>(document: &'d lopdf::Document, resources: &'d lopdf::Dictionary) -> Fonts<'d> {
+fn fonts_of<'d>(
+    document: &'d lopdf::Document,
+    resources: &'d lopdf::Dictionary,
+    cache: &mut FontCache<'d>,
+) -> Fonts<'d> {
     let Ok(fonts) = resources
         .get_deref(b"Font", document)
         .and_then(Object::as_dict)
@@ -231,23 +263,20 @@ fn fonts_of<'d>(document: &'d lopdf::Document, resources: &'d lopdf::Dictionary)
         .iter()
         .filter_map(|(name, font)| {
             let font = document.dereference(font).ok()?.1.as_dict().ok()?;
-            let encoding = font
-                .get_font_encoding_with_limit(document, MAX_PAGE_CONTENT)
-                .ok()?;
-            Some((name.clone(), (encoding, Metrics::of(document, font))))
+            Some((name.clone(), cache.get(document, font)?))
         })
         .collect()
 }
 
-fn page_text(document: &lopdf::Document, page: lopdf::ObjectId) -> lopdf::Result<String> {
+fn page_text<'d>(
+    document: &'d lopdf::Document,
+    page: lopdf::ObjectId,
+    cache: &mut FontCache<'d>,
+) -> lopdf::Result<String> {
     let fonts = document.get_page_fonts(page)?;
-    let encodings: Fonts<'_> = fonts
+    let encodings: Fonts<'d> = fonts
         .into_iter()
-        .filter_map(|(name, font)| {
-            font.get_font_encoding_with_limit(document, MAX_PAGE_CONTENT)
-                .ok()
-                .map(|e| (name, (e, Metrics::of(document, font))))
-        })
+        .filter_map(|(name, font)| Some((name, cache.get(document, font)?)))
         .collect();
     let (own, inherited) = document.get_page_resources(page)?;
     let mut resources: Vec<&lopdf::Dictionary> = own.into_iter().collect();
@@ -258,19 +287,28 @@ fn page_text(document: &lopdf::Document, page: lopdf::ObjectId) -> lopdf::Result
     );
     let content = Content::decode(&document.get_page_content_with_limit(page, MAX_PAGE_CONTENT)?)?;
     let mut out = String::new();
-    show(document, &content, &[&encodings], &resources, &mut out, 0);
+    show(
+        document,
+        &content,
+        &[&encodings],
+        &resources,
+        &mut out,
+        0,
+        cache,
+    );
     Ok(out)
 }
 
 /// Lays out the text of one content stream (a page's, or a form XObject's
 /// drawn from it with `Do`).
-fn show(
-    document: &lopdf::Document,
+fn show<'d>(
+    document: &'d lopdf::Document,
     content: &Content,
-    fonts: &[&Fonts<'_>],
-    resources: &[&lopdf::Dictionary],
+    fonts: &[&Fonts<'d>],
+    resources: &[&'d lopdf::Dictionary],
     out: &mut String,
     depth: u32,
+    cache: &mut FontCache<'d>,
 ) {
     let mut encoding = None;
     let mut cursor = Cursor::default();
@@ -324,9 +362,10 @@ fn show(
                     "\"" => operands.get(2..).unwrap_or_default(),
                     _ => operands.as_slice(),
                 };
-                let Some((encoding, metrics)) = encoding else {
+                let Some(font) = encoding else {
                     continue;
                 };
+                let (encoding, metrics) = &**font;
                 let mut piece = String::new();
                 let advance = collect(&mut piece, encoding, metrics, &cursor, shown);
                 let size = cursor.scaled_size();
@@ -373,7 +412,9 @@ fn show(
                     .get_deref(b"Resources", document)
                     .and_then(Object::as_dict)
                     .ok();
-                let own_fonts = own.map(|own| fonts_of(document, own)).unwrap_or_default();
+                let own_fonts = own
+                    .map(|own| fonts_of(document, own, cache))
+                    .unwrap_or_default();
                 let mut inner_fonts = vec![&own_fonts];
                 inner_fonts.extend_from_slice(fonts);
                 let mut inner_resources = resources.to_vec();
@@ -391,6 +432,7 @@ fn show(
                     &inner_resources,
                     out,
                     depth + 1,
+                    cache,
                 );
                 if !out.is_empty() && !out.ends_with('\n') {
                     out.push('\n');
