@@ -229,6 +229,10 @@ def avro(out):
     ]
     with open(os.path.join(out, "payments.avro"), "wb") as f:
         fastavro.writer(f, fastavro.parse_schema(schema), records, codec="deflate")
+    # A codec assay does not decode: reported as unsupported.
+    os.makedirs(os.path.join(out, "broken"), exist_ok=True)
+    with open(os.path.join(out, "broken", "payments.bzip2.avro"), "wb") as f:
+        fastavro.writer(f, fastavro.parse_schema(schema), records, codec="bzip2")
 
 
 def sqlite(out):

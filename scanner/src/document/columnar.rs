@@ -53,15 +53,27 @@ fn parquet_error(error: parquet::errors::ParquetError) -> DocumentError {
     }
 }
 
+/// A codec this build lacks (bzip2, xz) is unsupported, not corrupt.
+fn avro_error(error: apache_avro::Error) -> DocumentError {
+    let message = error.to_string();
+    if message.contains("is not supported/enabled") {
+        DocumentError::Unsupported {
+            format: Format::Avro.name(),
+            message,
+        }
+    } else {
+        DocumentError::corrupt(Format::Avro, message)
+    }
+}
+
 pub(super) fn avro(spool: Spool, text: &mut Text<'_, '_>) -> Result<(), DocumentError> {
-    let reader = apache_avro::Reader::new(std::io::BufReader::new(spool))
-        .map_err(|e| DocumentError::corrupt(Format::Avro, e))?;
+    let reader = apache_avro::Reader::new(std::io::BufReader::new(spool)).map_err(avro_error)?;
     let mut path = String::from("$");
     for (index, value) in reader.enumerate() {
         if index.is_multiple_of(1024) {
             text.check_time()?;
         }
-        let value = value.map_err(|e| DocumentError::corrupt(Format::Avro, e))?;
+        let value = value.map_err(avro_error)?;
         let json = serde_json::Value::try_from(value)
             .map_err(|e| DocumentError::corrupt(Format::Avro, e))?;
         write_json(index as u64, &mut path, &json, text)?;

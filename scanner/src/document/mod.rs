@@ -388,6 +388,15 @@ pub fn extract<'a>(
         return Outcome::Extracted { result, bytes };
     }
     let limit = text.limits.max_bytes;
+    if let (Format::Sqlite, Input::File(path)) = (format, &input) {
+        let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        if bytes <= limit {
+            return Outcome::Extracted {
+                result: sqlite::extract_file(path, text),
+                bytes,
+            };
+        }
+    }
     let spool = match input {
         Input::File(path) => {
             let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);

@@ -2,6 +2,7 @@
 //! journal is touched): every table's rows, one line each, each value
 //! marked with its table, row number and column name.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use assay_classifiers::place::Place;
@@ -11,12 +12,19 @@ use rusqlite::{Connection, OpenFlags};
 use super::{DocumentError, Format, Text};
 use crate::spool::Spool;
 
+/// A database from a bucket or an archive: written to a temporary file
+/// first (SQLite reads files).
 pub(super) fn extract(spool: Spool, text: &mut Text<'_, '_>) -> Result<(), DocumentError> {
     let file = spool.into_file()?;
+    extract_file(file.path(), text)
+}
+
+/// A database on disk, read in place.
+pub(super) fn extract_file(path: &Path, text: &mut Text<'_, '_>) -> Result<(), DocumentError> {
     let uri = format!(
         "file:{}?immutable=1",
         percent_encoding::utf8_percent_encode(
-            &file.path().to_string_lossy(),
+            &path.to_string_lossy(),
             percent_encoding::NON_ALPHANUMERIC
         )
         .to_string()
