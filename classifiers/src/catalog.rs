@@ -156,6 +156,13 @@ pub struct DetectorItem {
     pub ignore: Vec<String>,
     #[serde(default)]
     pub generic: bool,
+    /// For validated numbers: once an object holds at least
+    /// [`MIN_SHARE_CANDIDATES`] pattern matches, at least this share of
+    /// them must pass the validators, or they are taken for random numeric
+    /// data and dropped. Real lists of card numbers are all valid; random
+    /// 16-digit numbers pass a Luhn check one time in ten.
+    #[serde(default)]
+    pub min_valid_share: Option<f64>,
     /// Realistic text the detector must flag (at least two; the catalog
     /// test runs them).
     #[serde(default)]
@@ -168,6 +175,10 @@ pub struct DetectorItem {
     #[serde(default = "enabled")]
     pub enabled: bool,
 }
+
+/// Pattern matches an object needs before [`DetectorItem::min_valid_share`]
+/// applies (a handful of numbers says nothing about the rest).
+pub const MIN_SHARE_CANDIDATES: u64 = 20;
 
 /// A cue-based language sniffer entry (see `catalog/languages.toml`).
 #[derive(Debug, Clone, Serialize, Deserialize)]

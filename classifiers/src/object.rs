@@ -198,6 +198,9 @@ pub struct ObjectClassifier<'c> {
     /// Places marked by a document extractor, from the one covering the
     /// start of the buffer on; older ones are dropped as the buffer moves.
     marks: std::collections::VecDeque<Mark>,
+    /// Matches refused by their validators, per detector that counts them
+    /// ([`crate::catalog::DetectorItem::min_valid_share`]).
+    invalid: Vec<(usize, u64)>,
     /// Per context (column or field name): the detectors it is a keyword of.
     contexts: std::collections::HashMap<Box<str>, Option<std::sync::Arc<[usize]>>>,
 }
@@ -235,6 +238,7 @@ impl<'c> ObjectClassifier<'c> {
             bytes: 0,
             svm_head: None,
             marks: std::collections::VecDeque::new(),
+            invalid: Vec::new(),
             contexts: std::collections::HashMap::new(),
         }
     }
@@ -517,6 +521,12 @@ impl<'c> ObjectClassifier<'c> {
                 }
             }
         }
+        for &(detector, count) in self.scratch.invalid() {
+            match self.invalid.iter_mut().find(|(d, _)| *d == detector) {
+                Some((_, total)) => *total += count,
+                None => self.invalid.push((detector, count)),
+            }
+        }
         let rest = &buf[line_cursor..owned.end];
         self.lines_before += memchr::memchr_iter(b'\n', rest).count() as u64;
         if let Some(nl) = memchr::memrchr(b'\n', rest) {
@@ -547,6 +557,21 @@ impl<'c> ObjectClassifier<'c> {
             });
         let extension = classifiers.extensions.classify(&self.name, Some(&sniffed));
         let themes = classifiers.themes.results(&self.theme_counts);
+        // Mostly invalid numbers are numeric data, not a list of cards.
+        let invalid = &self.invalid;
+        let detectors = classifiers.detectors.detectors();
+        self.tallies.retain(|tally| {
+            let Some(share) = detectors[tally.detector].item.min_valid_share else {
+                return true;
+            };
+            let refused = invalid
+                .iter()
+                .find(|(d, _)| *d == tally.detector)
+                .map_or(0, |(_, n)| *n);
+            let candidates = tally.count + refused;
+            candidates < crate::catalog::MIN_SHARE_CANDIDATES
+                || tally.count as f64 >= share * candidates as f64
+        });
         let pii = pii_impact(classifiers, self.names, &self.tallies);
         let svm = self.svm_head.as_ref().map(|head| {
             classifiers.documents.classify(

@@ -240,6 +240,7 @@ impl Config {
                 validator: None,
                 ignore: custom.ignore_words.clone(),
                 generic: false,
+                min_valid_share: None,
                 examples: Vec::new(),
                 counterexamples: Vec::new(),
                 note: None,

@@ -99,6 +99,23 @@ pub struct Scratch {
     windows: Vec<Vec<(usize, usize)>>,
     runs: Vec<(usize, usize, usize)>,
     hits: Vec<Hit>,
+    invalid: Vec<(usize, u64)>,
+}
+
+impl Scratch {
+    /// Per detector with a [`crate::catalog::DetectorItem::min_valid_share`]:
+    /// matches of the last scan that failed its validators.
+    pub fn invalid(&self) -> &[(usize, u64)] {
+        &self.invalid
+    }
+}
+
+/// Why a pattern match is not a hit.
+enum Rejected {
+    /// The validators (checksum, ranges) refused it.
+    Invalid,
+    /// An ignore word, missing keyword or empty secret.
+    Other,
 }
 
 /// A detector's regex and the capture groups that hold its secret.
@@ -294,6 +311,7 @@ impl DetectorSet {
     ) -> &'s [Hit] {
         let contexts = structure.contexts;
         scratch.hits.clear();
+        scratch.invalid.clear();
         scratch.windows.resize_with(self.detectors.len(), Vec::new);
         for hit in anchor_hits {
             for &(detector, ref exact, word) in &self.anchor_owners[hit.anchor] {
@@ -361,6 +379,8 @@ impl DetectorSet {
             let detector = &self.detectors[index];
             let mut merged: Option<(usize, usize)> = None;
             let mut last_start = None;
+            let mut invalid = 0u64;
+            let counts_invalid = detector.item.min_valid_share.is_some();
             let mut run = |(from, to): (usize, usize), hits: &mut Vec<Hit>| {
                 let Some(pattern) = detector.pattern() else {
                     return;
@@ -373,10 +393,14 @@ impl DetectorSet {
                         continue;
                     }
                     last_start = Some(m.start());
-                    if let Some(hit) = detector.confirm(index, buf, m.start(), m.end(), structure) {
-                        if !self.allowed(&buf[hit.secret_start..hit.secret_end]) {
-                            hits.push(hit);
+                    match detector.confirm(index, buf, m.start(), m.end(), structure) {
+                        Ok(hit) => {
+                            if !self.allowed(&buf[hit.secret_start..hit.secret_end]) {
+                                hits.push(hit);
+                            }
                         }
+                        Err(Rejected::Invalid) if counts_invalid => invalid += 1,
+                        Err(_) => {}
                     }
                 }
             };
@@ -392,6 +416,9 @@ impl DetectorSet {
             }
             if let Some(done) = merged {
                 run(done, &mut scratch.hits);
+            }
+            if invalid > 0 {
+                scratch.invalid.push((index, invalid));
             }
             windows.clear();
         }
@@ -451,8 +478,8 @@ impl Detector {
         start: usize,
         end: usize,
         structure: Structure<'_>,
-    ) -> Option<Hit> {
-        let pattern = self.pattern()?;
+    ) -> Result<Hit, Rejected> {
+        let pattern = self.pattern().ok_or(Rejected::Other)?;
         let (secret_start, secret_end) = if pattern.secret_groups.is_empty() {
             (start, end)
         } else {
@@ -464,7 +491,8 @@ impl Detector {
             let span = pattern
                 .secret_groups
                 .iter()
-                .find_map(|&g| caps.get_group(g))?;
+                .find_map(|&g| caps.get_group(g))
+                .ok_or(Rejected::Other)?;
             (span.start, span.end)
         };
         let secret = &buf[secret_start..secret_end];
@@ -474,10 +502,10 @@ impl Detector {
             .iter()
             .any(|ignored| contains(&buf[start..end], ignored.as_bytes()))
         {
-            return None;
+            return Err(Rejected::Other);
         }
         if !self.validators.iter().all(|v| v.check(secret)) {
-            return None;
+            return Err(Rejected::Invalid);
         }
         if let Some(keywords) = &self.keywords {
             let mut from = start.saturating_sub(self.item.proximity);
@@ -504,10 +532,10 @@ impl Detector {
                     .is_some_and(|c| c.start <= secret_start && c.detectors.contains(&index))
             };
             if !near && !named() {
-                return None;
+                return Err(Rejected::Other);
             }
         }
-        Some(Hit {
+        Ok(Hit {
             detector: index,
             start,
             end,
@@ -605,6 +633,38 @@ mod tests {
             )
             .len(),
             1
+        );
+    }
+
+    #[test]
+    fn card_shaped_numeric_data_is_not_a_card_list() {
+        // Numbers that look like cards: a fixed stream, most failing Luhn.
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut numbers = Vec::new();
+        for _ in 0..200 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            numbers.push(format!("4{:015}", state % 1_000_000_000_000_000));
+        }
+        let valid = numbers
+            .iter()
+            .filter(|n| checksums::luhn(n.as_bytes()))
+            .count();
+        assert!(valid > 5 && valid < 60, "{valid} of 200 pass Luhn");
+        let data: String = numbers
+            .iter()
+            .enumerate()
+            .map(|(i, n)| format!("dd{i} add {n} 1 -> result\n"))
+            .collect();
+        assert!(!ids(&data).contains(&"credit_card_number".to_string()));
+        // A real list: all valid. A few valid among a few others: kept.
+        let list: String = (0..25).map(|_| "paid 4539 1488 0343 6467\n").collect();
+        assert!(ids(&list).contains(&"credit_card_number".to_string()));
+        let few = format!("{}card 4539 1488 0343 6467\n", &data[..data.len() / 20]);
+        assert!(
+            ids(&few).contains(&"credit_card_number".to_string()),
+            "{few}"
         );
     }
 
