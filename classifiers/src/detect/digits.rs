@@ -21,19 +21,20 @@ pub fn digit_runs(
         let Some(digit) = next_digit(buf, i, range.end) else {
             break;
         };
-        let mut start = digit;
-        while start > range.start && in_number(buf[start - 1]) {
-            start -= 1;
-        }
-        let mut end = digit + 1;
+        // No digit lies between `i` and `digit`, so the run's digits are
+        // all ahead: count them first, and look back over its leading
+        // separators only for a run long enough (most are a lone digit).
+        let mut end = digit;
+        let mut count = 0;
         while end < range.end && in_number(buf[end]) {
+            count += usize::from(buf[end].is_ascii_digit());
             end += 1;
         }
-        let count = buf[start..end]
-            .iter()
-            .filter(|b| b.is_ascii_digit())
-            .count();
         if count >= min_digits {
+            let mut start = digit;
+            while start > range.start && in_number(buf[start - 1]) {
+                start -= 1;
+            }
             out.push((start, end, count));
         }
         i = end + 1;
