@@ -266,6 +266,15 @@ impl Tokens {
             index.sort_by_key(|(hash, _, _)| *hash);
             index
         });
+        static KEYWORD_FILTER: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
+        let filter = KEYWORD_FILTER.get_or_init(|| {
+            let mut bits = vec![0u64; 1024];
+            for (hash, _, _) in index {
+                let bit = (hash & 0xffff) as usize;
+                bits[bit / 64] |= 1 << (bit % 64);
+            }
+            bits
+        });
         let mut tokens = Self {
             count: 0,
             keyword_hits: [0; KEYWORDS.len()],
@@ -284,7 +293,14 @@ impl Tokens {
             }
             tokens.count += 1;
             let hash = fnv(word, 4);
-            if let Ok(at) = index.binary_search_by_key(&hash, |(h, _, _)| *h) {
+            // Most words are not keywords: a bit per low hash settles that
+            // before the search.
+            let bit = (hash & 0xffff) as usize;
+            let maybe_keyword = filter[bit / 64] & (1 << (bit % 64)) != 0;
+            let found = maybe_keyword
+                .then(|| index.binary_search_by_key(&hash, |(h, _, _)| *h).ok())
+                .flatten();
+            if let Some(at) = found {
                 let (_, keyword, positions) = &index[at];
                 if *keyword == word {
                     for &i in positions {
@@ -328,7 +344,7 @@ fn hashed_chars(text: &[u8]) -> Vec<f64> {
 
 fn normalise(mut counts: Vec<f64>) -> Vec<f64> {
     for c in counts.iter_mut().filter(|c| **c > 0.0) {
-        *c = c.ln_1p();
+        *c = ln_1p_count(*c);
     }
     let norm = counts.iter().map(|c| c * c).sum::<f64>().sqrt();
     if norm > 0.0 {
@@ -339,9 +355,29 @@ fn normalise(mut counts: Vec<f64>) -> Vec<f64> {
     counts
 }
 
+/// `ln(1 + c)` for a count: small whole counts (nearly all of them) come
+/// from a table of the same values, computed once.
+fn ln_1p_count(c: f64) -> f64 {
+    const LEN: usize = 8193;
+    static TABLE: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| (0..LEN).map(|i| (i as f64).ln_1p()).collect());
+    if c.fract() == 0.0 && c < LEN as f64 {
+        table[c as usize]
+    } else {
+        c.ln_1p()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_take_the_same_logarithm_from_the_table() {
+        for c in [1.0, 2.0, 17.0, 8192.0, 8193.0, 1e6, 0.5] {
+            assert_eq!(ln_1p_count(c).to_bits(), f64::ln_1p(c).to_bits(), "{c}");
+        }
+    }
 
     #[test]
     fn every_document_gets_a_vector_of_the_same_length() {
