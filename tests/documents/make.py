@@ -210,6 +210,9 @@ def parquet(out):
                        "api_key": ["none"] * 5 + [SLACK]})
     pq.write_table(orders, os.path.join(out, "orders.zstd.parquet"), compression="zstd",
                    row_group_size=3)
+    # A binary column: its bytes are text to us, not base64.
+    blobs = pa.table({"id": [1, 2], "blob": pa.array([b"\x00\x01", GITHUB.encode()], pa.binary())})
+    pq.write_table(blobs, os.path.join(out, "blobs.parquet"))
 
 
 def avro(out):
@@ -221,11 +224,15 @@ def avro(out):
             {"name": "id", "type": "long"},
             {"name": "card_number", "type": "string"},
             {"name": "memo", "type": ["null", "string"]},
+            {"name": "score", "type": "double"},
+            {"name": "raw", "type": "bytes"},
         ],
     }
     records = [
-        {"id": 1, "card_number": "not on file", "memo": None},
-        {"id": 2, "card_number": CARD, "memo": "slack " + SLACK},
+        {"id": 1, "card_number": "not on file", "memo": None, "score": float("nan"),
+         "raw": b"\x00"},
+        {"id": 2, "card_number": CARD, "memo": "slack " + SLACK, "score": 0.5,
+         "raw": AWS_SECRET.encode()},
     ]
     with open(os.path.join(out, "payments.avro"), "wb") as f:
         fastavro.writer(f, fastavro.parse_schema(schema), records, codec="deflate")

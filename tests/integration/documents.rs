@@ -223,6 +223,14 @@ fn records_carry_index_and_json_path() {
         places("/payments.avro", "slack_api_token"),
         vec![json!({"record": 1, "path": "$.memo"})]
     );
+    // Binary values are read as the text they hold; a NaN before them
+    // does not stop the file.
+    assert_eq!(
+        places("/blobs.parquet", "github_key"),
+        vec![json!({"record": 1, "path": "$.blob"})]
+    );
+    let avro = record(scan_documents(), "/payments.avro");
+    assert!(avro["errors"].as_array().unwrap().is_empty(), "{avro}");
     assert_eq!(
         places("/analysis.ipynb", "github_key"),
         vec![json!({"record": 1, "path": "$.cells[1].source"})]

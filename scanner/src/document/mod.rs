@@ -476,51 +476,6 @@ fn parse(
     }
 }
 
-/// Writes every leaf of a JSON value as `path: value` lines, each marked
-/// with its record and path (Parquet, Avro and notebook outputs).
-fn write_json(
-    record: u64,
-    path: &mut String,
-    value: &serde_json::Value,
-    text: &mut Text<'_, '_>,
-) -> Result<(), DocumentError> {
-    use serde_json::Value;
-    match value {
-        Value::Null => Ok(()),
-        Value::Object(map) => {
-            for (key, value) in map {
-                let len = path.len();
-                if key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-                    path.push('.');
-                    path.push_str(key);
-                } else {
-                    path.push_str(&format!("[{}]", serde_json::Value::from(key.as_str())));
-                }
-                write_json(record, path, value, text)?;
-                path.truncate(len);
-            }
-            Ok(())
-        }
-        Value::Array(items) => {
-            for (index, value) in items.iter().enumerate() {
-                let len = path.len();
-                path.push_str(&format!("[{index}]"));
-                write_json(record, path, value, text)?;
-                path.truncate(len);
-            }
-            Ok(())
-        }
-        leaf => {
-            text.mark(Place::record(record, path))?;
-            match leaf {
-                Value::String(s) => text.write(s)?,
-                other => text.write(&other.to_string())?,
-            }
-            text.write("\n")
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
