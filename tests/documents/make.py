@@ -9,6 +9,7 @@ tests/integration/documents.rs scan them and check every finding's place.
 
 Usage: make.py OUTDIR
 """
+import datetime
 import email.message
 import json
 import os
@@ -52,9 +53,9 @@ def xlsx(out):
     sheet.append(["quarter", "revenue"])
     sheet.append(["Q3", 1200000])
     staff = book.create_sheet("Staff")
-    staff.append(["name", "ssn", "card_number", "notes"])
-    staff.append(["Dana Whitfield", SSN_BARE, CARD, "badge 77"])
-    staff.append(["Omar Castellanos", "411-30-6572", "", "aws " + AWS_ID])
+    staff.append(["name", "ssn", "card_number", "notes", "dob"])
+    staff.append(["Dana Whitfield", SSN_BARE, CARD, "badge 77", datetime.date(1984, 3, 12)])
+    staff.append(["Omar Castellanos", "411-30-6572", "", "aws " + AWS_ID, None])
     book.save(os.path.join(out, "staff.xlsx"))
 
 

@@ -180,6 +180,12 @@ fn spreadsheet_cells_carry_sheet_reference_and_column_name() {
             "{book}"
         );
     }
+    // A date cell under "dob", read as the date it shows (an Excel serial
+    // number otherwise).
+    assert_eq!(
+        places("/staff.xlsx", "date_of_birth"),
+        vec![json!({"sheet": "Staff", "row": 2, "cell": "E2", "column_name": "dob"})]
+    );
     let xls = record(scan_documents(), "/staff.xls");
     assert_eq!(xls["content_type"]["mime"], "application/vnd.ms-excel");
 }
