@@ -1,6 +1,7 @@
 //! RTF: the text of a Rich Text Format document without its control
 //! words. Destinations that hold no document text (font and colour tables,
-//! style sheets, embedded pictures and objects, `\*` groups) are skipped;
+//! style sheets, embedded pictures and objects, `\*` groups but field
+//! instructions, whose hyperlinks can carry a password) are skipped;
 //! `\par` and `\line` end lines, `\tab` is a tab, `\'hh` is a byte in the
 //! document's ANSI code page (read as Windows-1252) and `\uN` a Unicode
 //! character. No crate for this is maintained well enough to prefer.
@@ -26,7 +27,6 @@ const SKIPPED: &[&[u8]] = &[
     b"generator",
     b"xmlnstbl",
     b"mmathPr",
-    b"fldinst",
 ];
 
 pub(super) fn extract(bytes: &[u8], text: &mut Text<'_, '_>) -> Result<(), DocumentError> {
@@ -37,6 +37,7 @@ pub(super) fn extract(bytes: &[u8], text: &mut Text<'_, '_>) -> Result<(), Docum
     // Per group: whether its text is skipped, and \ucN (bytes after \uN).
     let mut stack: Vec<(bool, usize)> = vec![(false, 1)];
     let mut skip_after_unicode = 0usize;
+    let mut starred = false;
     let mut i = 0;
     while i < bytes.len() {
         let (skipping, uc) = *stack.last().unwrap_or(&(false, 1));
@@ -73,11 +74,10 @@ pub(super) fn extract(bytes: &[u8], text: &mut Text<'_, '_>) -> Result<(), Docum
                     // Control symbols: escaped braces and backslash, `\*`.
                     match next {
                         b'{' | b'}' | b'\\' if !skipping => out.push(next as char),
-                        b'*' => {
-                            if let Some(top) = stack.last_mut() {
-                                top.0 = true;
-                            }
-                        }
+                        // An ignorable destination: skipped, unless it is a
+                        // field instruction (a hyperlink's URL can hold a
+                        // password), decided at its control word.
+                        b'*' if !skipping => starred = true,
                         b'~' if !skipping => out.push(' '),
                         b'\n' | b'\r' if !skipping => out.push('\n'),
                         _ => {}
@@ -105,11 +105,15 @@ pub(super) fn extract(bytes: &[u8], text: &mut Text<'_, '_>) -> Result<(), Docum
                 if bytes.get(i) == Some(&b' ') {
                     i += 1;
                 }
-                if SKIPPED.contains(&word) {
+                let was_starred = std::mem::take(&mut starred);
+                if SKIPPED.contains(&word) || (was_starred && word != b"fldinst") {
                     if let Some(top) = stack.last_mut() {
                         top.0 = true;
                     }
                     continue;
+                }
+                if word == b"fldinst" {
+                    out.push(' ');
                 }
                 if skipping {
                     continue;
@@ -191,5 +195,8 @@ mod tests {
         assert_eq!(plain(rtf), "github_key");
         let hidden = r"{\rtf1{\*\generator ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789;}}";
         assert_eq!(plain(hidden), "");
+        // A hyperlink's URL is read (it may carry a password).
+        let link = r#"{\rtf1{\field{\*\fldinst{HYPERLINK "https://deploy:Vx7pQ2mZ9kLs@db.northwind-internal.com/x"}}{\fldrslt{the runbook}}}}"#;
+        assert_eq!(plain(link), "password_in_url");
     }
 }
