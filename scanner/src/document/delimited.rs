@@ -19,35 +19,22 @@ pub(super) fn extract(
     text: &mut Text<'_, '_>,
     read: &mut u64,
 ) -> Result<(), DocumentError> {
-    let mut buffer = vec![0u8; 256 * 1024];
     let mut splitter: Option<Splitter> = None;
     let mut first = Vec::new();
-    loop {
-        let n = match stream.read(&mut buffer) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e.into()),
-        };
-        *read += n as u64;
-        let chunk = &buffer[..n];
-        let splitter = match &mut splitter {
-            Some(splitter) => splitter,
-            None => {
-                // Wait for the first line (or 64 KiB) to pick the delimiter.
-                first.extend_from_slice(chunk);
-                if memchr::memchr(b'\n', &first).is_none() && first.len() < 64 * 1024 {
-                    continue;
-                }
-                let mut made = Splitter::new(delimiter(&first));
-                made.feed(&std::mem::take(&mut first), text)?;
-                splitter = Some(made);
-                continue;
+    super::each_piece(stream, text, read, |chunk, text| match &mut splitter {
+        Some(splitter) => splitter.feed(chunk, text),
+        None => {
+            // Wait for the first line (or 64 KiB) to pick the delimiter.
+            first.extend_from_slice(chunk);
+            if memchr::memchr(b'\n', &first).is_none() && first.len() < 64 * 1024 {
+                return Ok(());
             }
-        };
-        splitter.feed(chunk, text)?;
-        text.check_time()?;
-    }
+            let mut made = Splitter::new(delimiter(&first));
+            made.feed(&std::mem::take(&mut first), text)?;
+            splitter = Some(made);
+            Ok(())
+        }
+    })?;
     if splitter.is_none() && !first.is_empty() {
         Splitter::new(delimiter(&first)).feed(&first, text)?;
     }

@@ -22,20 +22,8 @@ pub(super) fn extract(
     text: &mut Text<'_, '_>,
     read: &mut u64,
 ) -> Result<(), DocumentError> {
-    let mut buffer = vec![0u8; 256 * 1024];
     let mut walker = Walker::default();
-    loop {
-        let n = match stream.read(&mut buffer) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e.into()),
-        };
-        *read += n as u64;
-        walker.feed(&buffer[..n], text)?;
-        text.check_time()?;
-    }
-    Ok(())
+    super::each_piece(stream, text, read, |piece, text| walker.feed(piece, text))
 }
 
 enum Frame {

@@ -439,6 +439,28 @@ pub fn extract<'a>(
     Outcome::Extracted { result, bytes }
 }
 
+/// Reads a streamed format (CSV, JSON) in pieces, counting the bytes into
+/// `read` and checking the time limit between pieces.
+fn each_piece(
+    stream: &mut dyn Read,
+    text: &mut Text<'_, '_>,
+    read: &mut u64,
+    mut piece: impl FnMut(&[u8], &mut Text<'_, '_>) -> Result<(), DocumentError>,
+) -> Result<(), DocumentError> {
+    let mut buffer = vec![0u8; 256 * 1024];
+    loop {
+        let n = match stream.read(&mut buffer) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        *read += n as u64;
+        piece(&buffer[..n], text)?;
+        text.check_time()?;
+    }
+}
+
 /// Runs the format's extractor over a spooled document.
 fn parse(
     format: Format,
