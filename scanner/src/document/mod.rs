@@ -1,6 +1,6 @@
-//! Documents whose text sits inside a structure: Office and OpenDocument
-//! files, PDF, RTF, e-mail, Parquet, Avro, SQLite, Jupyter notebooks and
-//! CSV. Each format's extractor feeds the text inside to the classifiers
+//! Documents whose text sits inside a structure: Office (current and
+//! 97-2003) and OpenDocument files, PDF, RTF, e-mail, Parquet, Avro,
+//! SQLite, Jupyter notebooks, CSV and JSON. Each format's extractor feeds the text inside to the classifiers
 //! and marks where each piece comes from (sheet and cell, page, slide,
 //! record and JSON path, table and column), so findings say where they are
 //! and column names count as keywords next to the values under them.
