@@ -61,6 +61,12 @@ pub struct DetectorSet {
     anchors: Vec<String>,
     anchor_owners: Vec<Vec<AnchorOwner>>,
     digit_runs: Vec<usize>,
+    /// The patterns of every number detector as one regex, built on first
+    /// use: asked once per stretch of digit runs which of them match there,
+    /// so each detector's own regex runs only where it can. In logs and
+    /// tables most runs (dates, ids, amounts) are no detector's, and one
+    /// pass over the stretch costs less than a pass per detector.
+    number_gate: std::sync::OnceLock<Option<Regex>>,
     full_scan: Vec<usize>,
     /// Values never reported (the catalog's allow list).
     allowed_texts: std::collections::HashSet<Vec<u8>>,
@@ -99,6 +105,7 @@ pub struct Scratch {
     windows: Vec<Vec<(usize, usize)>>,
     runs: Vec<(usize, usize, usize)>,
     hits: Vec<Hit>,
+    gated: Option<regex_automata::PatternSet>,
     invalid: Vec<(usize, u64)>,
 }
 
@@ -263,6 +270,7 @@ impl DetectorSet {
             anchors,
             anchor_owners,
             digit_runs,
+            number_gate: std::sync::OnceLock::new(),
             full_scan,
             allowed_texts: catalog
                 .allow
@@ -354,19 +362,7 @@ impl DetectorSet {
                 (owned.start.saturating_sub(MAX_SPAN / 2))..buf.len().min(owned.end + MAX_SPAN / 2);
             scratch.runs.clear();
             digits::digit_runs(buf, reach, shortest, &mut scratch.runs);
-            for &detector in &self.digit_runs {
-                let item = &self.detectors[detector].item;
-                let needed = item.digit_run.unwrap_or(1);
-                let must_hold = item.run_needs.as_deref().and_then(|s| s.bytes().next());
-                for &(start, end, count) in &scratch.runs {
-                    if count >= needed && must_hold.is_none_or(|b| buf[start..end].contains(&b)) {
-                        scratch.windows[detector].push((
-                            start.saturating_sub(item.window),
-                            (end + item.window).min(buf.len()),
-                        ));
-                    }
-                }
-            }
+            self.open_number_windows(buf, scratch);
         }
         for &detector in &self.full_scan {
             scratch.windows[detector].push((0, buf.len()));
@@ -427,6 +423,112 @@ impl DetectorSet {
             .hits
             .sort_unstable_by_key(|h| (h.secret_start, h.detector));
         &scratch.hits
+    }
+
+    /// Opens each number detector's windows around the digit runs in
+    /// `scratch.runs` that hold enough digits for it and where the number
+    /// gate says its pattern matches.
+    fn open_number_windows(&self, buf: &[u8], scratch: &mut Scratch) {
+        let wants = |detector: usize, (start, end, count): (usize, usize, usize)| {
+            let item = &self.detectors[detector].item;
+            count >= item.digit_run.unwrap_or(1)
+                && item
+                    .run_needs
+                    .as_deref()
+                    .and_then(|s| s.bytes().next())
+                    .is_none_or(|b| buf[start..end].contains(&b))
+        };
+        let window_of = |detector: usize, (start, end, _): (usize, usize, usize)| {
+            let window = self.detectors[detector].item.window;
+            (start.saturating_sub(window), (end + window).min(buf.len()))
+        };
+        let Some(gate) = self.number_gate() else {
+            for &detector in &self.digit_runs {
+                for &run in &scratch.runs {
+                    if wants(detector, run) {
+                        scratch.windows[detector].push(window_of(detector, run));
+                    }
+                }
+            }
+            return;
+        };
+        let gated = scratch
+            .gated
+            .get_or_insert_with(|| regex_automata::PatternSet::new(gate.pattern_len()));
+        if gated.capacity() != gate.pattern_len() {
+            *gated = regex_automata::PatternSet::new(gate.pattern_len());
+        }
+        // Runs are in order: group those whose windows touch into one
+        // stretch, ask the gate once per stretch, then open the windows of
+        // the detectors it names.
+        let mut first = 0;
+        while first < scratch.runs.len() {
+            let mut stretch: Option<(usize, usize)> = None;
+            let mut last = first;
+            while last < scratch.runs.len() {
+                let run = scratch.runs[last];
+                let mut span: Option<(usize, usize)> = None;
+                for &detector in &self.digit_runs {
+                    if wants(detector, run) {
+                        let (from, to) = window_of(detector, run);
+                        span = Some(span.map_or((from, to), |(a, b)| (a.min(from), b.max(to))));
+                    }
+                }
+                match (stretch, span) {
+                    (Some((a, b)), Some((from, to))) if from <= b => {
+                        stretch = Some((a.min(from), b.max(to)))
+                    }
+                    (Some(_), Some(_)) => break,
+                    (None, span) => stretch = span,
+                    (Some(_), None) => {}
+                }
+                last += 1;
+            }
+            if let Some((from, to)) = stretch {
+                gated.clear();
+                gate.which_overlapping_matches(&Input::new(buf).range(from..to), gated);
+                if !gated.is_empty() {
+                    for (slot, &detector) in self.digit_runs.iter().enumerate() {
+                        if !gated.contains(regex_automata::PatternID::new_unchecked(slot)) {
+                            continue;
+                        }
+                        for &run in &scratch.runs[first..last] {
+                            if wants(detector, run) {
+                                scratch.windows[detector].push(window_of(detector, run));
+                            }
+                        }
+                    }
+                }
+            }
+            first = last;
+        }
+    }
+
+    /// The number gate: `None` when there are no number detectors or their
+    /// patterns are too big to join (every window is then opened).
+    fn number_gate(&self) -> Option<&Regex> {
+        self.number_gate
+            .get_or_init(|| {
+                let patterns: Vec<&str> = self
+                    .digit_runs
+                    .iter()
+                    .map(|&d| self.detectors[d].item.pattern.as_str())
+                    .collect();
+                if patterns.is_empty() {
+                    return None;
+                }
+                Regex::builder()
+                    .syntax(syntax::Config::new().unicode(false).utf8(false))
+                    .configure(
+                        Regex::config()
+                            .match_kind(regex_automata::MatchKind::All)
+                            .utf8_empty(false)
+                            .nfa_size_limit(Some(32 << 20)),
+                    )
+                    .build_many(&patterns)
+                    .ok()
+            })
+            .as_ref()
     }
 
     /// A generic detector's hit yields to a specific detector's hit whose
@@ -666,6 +768,36 @@ mod tests {
             ids(&few).contains(&"credit_card_number".to_string()),
             "{few}"
         );
+    }
+
+    #[test]
+    fn numbers_among_dense_digit_runs_are_all_found() {
+        // A log where every line holds a date, an id and an amount, so the
+        // digit runs touch and the number gate sees one long stretch; every
+        // planted card and IPv4 address must still be found.
+        let mut text = String::new();
+        for i in 0..3000 {
+            text.push_str(&format!(
+                "2026-11-02T08:{:02}:{:02}Z INFO order id={} amount={}.{:02}\n",
+                i % 60,
+                i % 59,
+                100_000 + i * 7,
+                i % 1000,
+                i % 100
+            ));
+            match i % 500 {
+                17 => text.push_str("paid with 4539 1488 0343 6467\n"),
+                101 => text.push_str("peer 198.51.100.23 connected\n"),
+                _ => {}
+            }
+        }
+        let classifiers = crate::Classifiers::builtin().unwrap();
+        let mut object = classifiers.object("service.log");
+        object.feed(text.as_bytes());
+        let found = object.finish().regexes;
+        let count = |id: &str| found.iter().find(|r| r.id == id).map_or(0, |r| r.count);
+        assert_eq!(count("credit_card_number"), 6, "{found:?}");
+        assert_eq!(count("ipv4_address"), 6, "{found:?}");
     }
 
     #[test]
