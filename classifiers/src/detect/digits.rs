@@ -50,6 +50,17 @@ pub fn digit_runs(
             from = end;
         }
         let mut rest = digits & !below(from);
+        // Bits where `min_digits` bytes in a row may be in a number: a run
+        // holding that many digits starts at one, or reaches the block end.
+        let mut long = numeric;
+        for shift in 1..min_digits.min(64) {
+            long &= numeric >> shift;
+        }
+        if long & !below(from) == 0 {
+            // Only the run reaching the end, if any, can still qualify.
+            let top = if len == 64 { numeric.leading_ones() } else { 0 };
+            rest &= !below(64 - top);
+        }
         while rest != 0 {
             let first = rest.trailing_zeros();
             let end = first + (!(numeric >> first)).trailing_zeros().min(len - first);

@@ -280,7 +280,8 @@ impl Tokens {
             keyword_hits: [0; KEYWORDS.len()],
             hashed: vec![0.0; WORD_BUCKETS],
         };
-        let mut previous: Option<&[u8]> = None;
+        // The FNV state of the bigram "previous " waiting for its second word.
+        let mut bigram: Option<u64> = None;
         let is_word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
         for run in lowered.split(|b| !is_word(b)) {
             let start = run
@@ -292,7 +293,7 @@ impl Tokens {
                 continue;
             }
             tokens.count += 1;
-            let hash = fnv(word, 4);
+            let (hash, as_first, pair) = word_hashes(word, bigram);
             // Most words are not keywords: a bit per low hash settles that
             // before the search.
             let bit = (hash & 0xffff) as usize;
@@ -309,15 +310,31 @@ impl Tokens {
                 }
             }
             tokens.hashed[(hash & (WORD_BUCKETS as u64 - 1)) as usize] += 1.0;
-            if let Some(first) = previous {
-                // The bigram "first second", hashed without joining them.
-                let hash = fnv_continue(fnv_continue(fnv(first, 5), b" "), word);
+            if let Some(hash) = pair {
                 tokens.hashed[(hash & (WORD_BUCKETS as u64 - 1)) as usize] += 1.0;
             }
-            previous = Some(word);
+            bigram = Some(fnv_continue(as_first, b" "));
         }
         tokens
     }
+}
+
+/// A word's hashes, in one loop over its bytes (three independent FNV
+/// chains, so their multiplications overlap): as a unigram (seed 4), as
+/// the first word of a bigram (seed 5), and as the second word of the
+/// bigram whose first word and space `bigram` has hashed. The same values
+/// as hashing each on its own.
+fn word_hashes(word: &[u8], bigram: Option<u64>) -> (u64, u64, Option<u64>) {
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut unigram = 0xcbf2_9ce4_8422_2325 ^ 4;
+    let mut first = 0xcbf2_9ce4_8422_2325 ^ 5;
+    let mut second = bigram.unwrap_or(0);
+    for &b in word {
+        unigram = (unigram ^ u64::from(b)).wrapping_mul(PRIME);
+        first = (first ^ u64::from(b)).wrapping_mul(PRIME);
+        second = (second ^ u64::from(b)).wrapping_mul(PRIME);
+    }
+    (unigram, first, bigram.map(|_| second))
 }
 
 /// Character trigrams over lower-cased bytes with digits folded to `0`,
@@ -388,6 +405,17 @@ mod tests {
                 v.iter()
                     .all(|x| x.is_finite() && *x >= 0.0 && *x <= 1.0 + 1e-9)
             );
+        }
+    }
+
+    #[test]
+    fn word_hashes_are_the_separate_hashes() {
+        for (word, before) in [(&b"select"[..], None), (b"x", Some(7)), (b"", Some(9))] {
+            let bigram = before.map(|seed| fnv_continue(fnv(b"from", seed), b" "));
+            let (unigram, first, pair) = word_hashes(word, bigram);
+            assert_eq!(unigram, fnv(word, 4));
+            assert_eq!(first, fnv(word, 5));
+            assert_eq!(pair, bigram.map(|state| fnv_continue(state, word)));
         }
     }
 
