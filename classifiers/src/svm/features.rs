@@ -170,8 +170,8 @@ pub fn extract(text: &[u8], name: &str, size: u64, encoding: TextEncoding) -> Ve
     }
     features.extend(extension);
     features.extend(prefix_features(text));
-    features.extend(normalise(tokens.hashed));
-    features.extend(hashed_chars(&lowered));
+    normalise(&tokens.hashed, &mut features);
+    normalise(&hashed_chars(&lowered), &mut features);
     debug_assert_eq!(features.len(), DIM);
     features
 }
@@ -248,7 +248,7 @@ type KeywordIndex = Vec<(u64, &'static [u8], Vec<usize>)>;
 struct Tokens {
     count: usize,
     keyword_hits: [usize; KEYWORDS.len()],
-    hashed: Vec<f64>,
+    hashed: [u32; WORD_BUCKETS],
 }
 
 impl Tokens {
@@ -278,12 +278,22 @@ impl Tokens {
         let mut tokens = Self {
             count: 0,
             keyword_hits: [0; KEYWORDS.len()],
-            hashed: vec![0.0; WORD_BUCKETS],
+            hashed: [0; WORD_BUCKETS],
         };
         // The FNV state of the bigram "previous " waiting for its second word.
         let mut bigram: Option<u64> = None;
-        let is_word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
-        for run in lowered.split(|b| !is_word(b)) {
+        let mut at = 0;
+        while at < lowered.len() {
+            // The next run of word bytes (a table lookup per byte: this
+            // loop sees every byte of the head).
+            while at < lowered.len() && !WORD_BYTE[usize::from(lowered[at])] {
+                at += 1;
+            }
+            let begin = at;
+            while at < lowered.len() && WORD_BYTE[usize::from(lowered[at])] {
+                at += 1;
+            }
+            let run = &lowered[begin..at];
             let start = run
                 .iter()
                 .position(|b| !b.is_ascii_digit())
@@ -309,9 +319,9 @@ impl Tokens {
                     }
                 }
             }
-            tokens.hashed[(hash & (WORD_BUCKETS as u64 - 1)) as usize] += 1.0;
+            tokens.hashed[(hash & (WORD_BUCKETS as u64 - 1)) as usize] += 1;
             if let Some(hash) = pair {
-                tokens.hashed[(hash & (WORD_BUCKETS as u64 - 1)) as usize] += 1.0;
+                tokens.hashed[(hash & (WORD_BUCKETS as u64 - 1)) as usize] += 1;
             }
             bigram = Some(fnv_continue(as_first, b" "));
         }
@@ -337,52 +347,74 @@ fn word_hashes(word: &[u8], bigram: Option<u64>) -> (u64, u64, Option<u64>) {
     (unigram, first, bigram.map(|_| second))
 }
 
+/// Bytes of word tokens: ASCII letters, digits and `_`.
+const WORD_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = byte.is_ascii_alphanumeric() || byte == b'_';
+        b += 1;
+    }
+    table
+};
+
+/// Each byte as the character trigrams see it: lower case, digits as `0`.
+const FOLDED: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = if byte.is_ascii_digit() {
+            b'0'
+        } else {
+            byte.to_ascii_lowercase()
+        };
+        b += 1;
+    }
+    table
+};
+
 /// Character trigrams over lower-cased bytes with digits folded to `0`,
 /// the three bytes rolled into one key as the text goes by.
-fn hashed_chars(text: &[u8]) -> Vec<f64> {
+fn hashed_chars(text: &[u8]) -> [u32; CHAR_BUCKETS] {
     // Multiply-shift (Fibonacci) hashing of the three bytes: a trigram is
     // too short for FNV's byte loop to pay.
     const SHIFT: u32 = 32 - CHAR_BUCKETS.trailing_zeros();
     let mut counts = [0u32; CHAR_BUCKETS];
     let mut key = 0u32;
     for (i, &b) in text.iter().enumerate() {
-        let folded = if b.is_ascii_digit() {
-            b'0'
-        } else {
-            b.to_ascii_lowercase()
-        };
-        key = ((key << 8) | u32::from(folded)) & 0x00ff_ffff;
+        key = ((key << 8) | u32::from(FOLDED[usize::from(b)])) & 0x00ff_ffff;
         if i >= 2 {
             counts[(key.wrapping_mul(0x9e37_79b1) >> SHIFT) as usize] += 1;
-        }
-    }
-    normalise(counts.iter().map(|&c| f64::from(c)).collect())
-}
-
-fn normalise(mut counts: Vec<f64>) -> Vec<f64> {
-    for c in counts.iter_mut().filter(|c| **c > 0.0) {
-        *c = ln_1p_count(*c);
-    }
-    let norm = counts.iter().map(|c| c * c).sum::<f64>().sqrt();
-    if norm > 0.0 {
-        for c in &mut counts {
-            *c /= norm;
         }
     }
     counts
 }
 
-/// `ln(1 + c)` for a count: small whole counts (nearly all of them) come
-/// from a table of the same values, computed once.
-fn ln_1p_count(c: f64) -> f64 {
+/// Appends `counts` as log term frequencies scaled to unit length.
+fn normalise(counts: &[u32], features: &mut Vec<f64>) {
+    let start = features.len();
+    features.extend(counts.iter().map(|&c| ln_1p_count(c)));
+    let scaled = &mut features[start..];
+    let norm = scaled.iter().map(|c| c * c).sum::<f64>().sqrt();
+    if norm > 0.0 {
+        for c in scaled {
+            *c /= norm;
+        }
+    }
+}
+
+/// `ln(1 + c)` for a count: small counts (nearly all of them) come from a
+/// table of the same values, computed once.
+fn ln_1p_count(c: u32) -> f64 {
     const LEN: usize = 8193;
     static TABLE: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
     let table = TABLE.get_or_init(|| (0..LEN).map(|i| (i as f64).ln_1p()).collect());
-    if c.fract() == 0.0 && c < LEN as f64 {
-        table[c as usize]
-    } else {
-        c.ln_1p()
-    }
+    table
+        .get(c as usize)
+        .copied()
+        .unwrap_or_else(|| f64::from(c).ln_1p())
 }
 
 #[cfg(test)]
@@ -391,8 +423,12 @@ mod tests {
 
     #[test]
     fn counts_take_the_same_logarithm_from_the_table() {
-        for c in [1.0, 2.0, 17.0, 8192.0, 8193.0, 1e6, 0.5] {
-            assert_eq!(ln_1p_count(c).to_bits(), f64::ln_1p(c).to_bits(), "{c}");
+        for c in [0, 1, 2, 17, 8192, 8193, 1_000_000] {
+            assert_eq!(
+                ln_1p_count(c).to_bits(),
+                f64::ln_1p(f64::from(c)).to_bits(),
+                "{c}"
+            );
         }
     }
 
