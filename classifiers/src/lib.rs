@@ -13,6 +13,7 @@
 //! assert_eq!(found.regexes[0].id, "stripe_secret_key");
 //! ```
 
+pub mod bytemask;
 pub mod catalog;
 pub mod content_type;
 pub mod detect;

@@ -2,6 +2,8 @@
 //! phone numbers, IP addresses): finds runs of digits and separators that
 //! hold enough digits, walking bit masks of the text rather than its bytes.
 
+use crate::bytemask::{Class, below, masks};
+
 /// Bytes that may continue a number: digits and the separators numbers are
 /// written with (space, dash, dot, parentheses).
 fn in_number(b: u8) -> bool {
@@ -37,7 +39,7 @@ pub fn digit_runs(
     for (block, bytes) in text.chunks(64).enumerate() {
         let at = block * 64;
         let len = bytes.len() as u32;
-        let (digits, numeric) = masks(bytes);
+        let [digits, numeric] = masks(bytes, [DIGIT, NUMERIC]);
         let mut from = 0;
         if let Some((first, count)) = open.take() {
             let end = (!numeric).trailing_zeros().min(len);
@@ -78,57 +80,10 @@ pub fn digit_runs(
     }
 }
 
-/// The bits below `n` (all 64 for `n` of 64).
-fn below(n: u32) -> u64 {
-    1u64.checked_shl(n).map_or(u64::MAX, |bit| bit - 1)
-}
-
-/// Bit `i` set where `bytes[i]` is a digit, and where it may be in a number.
-fn masks(bytes: &[u8]) -> (u64, u64) {
-    #[cfg(target_arch = "x86_64")]
-    if let Ok(block) = <&[u8; 64]>::try_from(bytes) {
-        // SAFETY: SSE2 is part of every x86-64 CPU (the target's baseline).
-        return unsafe { masks_sse2(block) };
-    }
-    let mut digits = 0u64;
-    let mut numeric = 0u64;
-    for (i, &b) in bytes.iter().enumerate() {
-        digits |= u64::from(b.is_ascii_digit()) << i;
-        numeric |= u64::from(in_number(b)) << i;
-    }
-    (digits, numeric)
-}
-
-/// [`masks`] for a whole block, sixteen bytes per step (SSE2 is part of
-/// every x86-64 CPU).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "sse2")]
-fn masks_sse2(block: &[u8; 64]) -> (u64, u64) {
-    use std::arch::x86_64::{
-        _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
-        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
-    };
-    let splat = |b: u8| _mm_set1_epi8(b as i8);
-    let mut digits = 0u64;
-    let mut numeric = 0u64;
-    for (lane, sixteen) in block.chunks_exact(16).enumerate() {
-        // SAFETY: the load reads the sixteen bytes of `sixteen`, unaligned.
-        let x = unsafe { _mm_loadu_si128(sixteen.as_ptr().cast()) };
-        // Signed compares: bytes from 0x80 up are negative, so not digits.
-        let digit = _mm_and_si128(
-            _mm_cmpgt_epi8(x, splat(b'0' - 1)),
-            _mm_cmplt_epi8(x, splat(b'9' + 1)),
-        );
-        let mut number = digit;
-        for separator in [b' ', b'-', b'.', b'(', b')'] {
-            number = _mm_or_si128(number, _mm_cmpeq_epi8(x, splat(separator)));
-        }
-        // The move masks hold 16 bits each.
-        digits |= u64::from(_mm_movemask_epi8(digit) as u16) << (lane * 16);
-        numeric |= u64::from(_mm_movemask_epi8(number) as u16) << (lane * 16);
-    }
-    (digits, numeric)
-}
+/// Digits.
+const DIGIT: Class = &[(b'0', b'9')];
+/// Bytes that may be in a number: see [`in_number`].
+const NUMERIC: Class = &[(b' ', b' '), (b'(', b')'), (b'-', b'.'), (b'0', b'9')];
 
 #[cfg(test)]
 mod tests {
