@@ -9,7 +9,43 @@
 
 use std::collections::HashSet;
 
-type NameSet = HashSet<&'static [u8]>;
+/// A name dictionary: the names (upper case), and a bit per hash of each,
+/// which turns most words away before the set's slower hash is computed.
+struct NameSet {
+    names: HashSet<&'static [u8]>,
+    filter: Vec<u64>,
+}
+
+impl NameSet {
+    const FILTER_BITS: u64 = 1 << 16;
+
+    fn new(list: &'static str) -> Self {
+        let names: HashSet<&'static [u8]> = list
+            .lines()
+            .filter(|l| !l.starts_with('#') && l.len() >= 2)
+            .map(str::as_bytes)
+            .collect();
+        let mut filter = vec![0u64; (Self::FILTER_BITS / 64) as usize];
+        for name in &names {
+            let bit = Self::bit(name);
+            filter[bit / 64] |= 1 << (bit % 64);
+        }
+        Self { names, filter }
+    }
+
+    /// FNV-1a of the (upper-case) word, folded to a filter bit.
+    fn bit(upper: &[u8]) -> usize {
+        let hash = upper.iter().fold(0xcbf2_9ce4_8422_2325u64, |hash, &b| {
+            (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+        (hash % Self::FILTER_BITS) as usize
+    }
+
+    fn contains(&self, upper: &[u8]) -> bool {
+        let bit = Self::bit(upper);
+        self.filter[bit / 64] & (1 << (bit % 64)) != 0 && self.names.contains(upper)
+    }
+}
 
 use serde::{Deserialize, Serialize};
 
@@ -84,13 +120,6 @@ pub struct NameFinder {
     surnames: NameSet,
 }
 
-fn entries(list: &'static str) -> NameSet {
-    list.lines()
-        .filter(|l| !l.starts_with('#') && l.len() >= 2)
-        .map(str::as_bytes)
-        .collect()
-}
-
 /// The end of the word of letters starting at `start`.
 fn word_end(buf: &[u8], start: usize, limit: usize) -> usize {
     let mut end = start;
@@ -111,8 +140,8 @@ fn capitalised(word: &[u8]) -> bool {
 impl NameFinder {
     pub fn new() -> Self {
         Self {
-            given: entries(GIVEN_NAMES),
-            surnames: entries(SURNAMES),
+            given: NameSet::new(GIVEN_NAMES),
+            surnames: NameSet::new(SURNAMES),
         }
     }
 
@@ -221,6 +250,16 @@ mod tests {
             1
         );
         assert_eq!(count("Linda Garcia"), 1);
+    }
+
+    #[test]
+    fn the_filter_lets_every_listed_name_through() {
+        for list in [GIVEN_NAMES, SURNAMES] {
+            let set = NameSet::new(list);
+            assert!(set.names.len() > 1000);
+            assert!(set.names.iter().all(|name| set.contains(name)));
+            assert!(!set.contains(b"INFO") || set.names.contains(&b"INFO"[..]));
+        }
     }
 
     #[test]
