@@ -8,7 +8,9 @@
 #   1. the baseline: a plain concurrent download of every object
 #      (examples/s3-fetch, JOBS concurrent GETs, bytes discarded);
 #   2. `assay scan s3://bench --jobs JOBS`;
-# and reports wall time, MB/s and the ratio scan/download (best of RUNS).
+# and reports wall time, MB/s and the ratio scan/download (best of RUNS),
+# with the CPU the server and assay used: the scan's floor on this machine
+# is their sum over the cores, whatever the overlap of I/O and classifying.
 # 3. Peak memory: scans a bucket holding one BIG_MIB MiB object and 64 small
 #    ones with --jobs JOBS and reports the peak RSS.
 # The server shares the machine's cores with the client: on loopback the
@@ -78,15 +80,27 @@ wall_of() { # runs "$@" and prints wall seconds
 }
 fetch=$(for _ in $(seq "$RUNS"); do wall_of "$BIN/examples/s3-fetch" "$endpoint" bench "$JOBS"; done | best)
 scan=$(for _ in $(seq "$RUNS"); do wall_of "$BIN/assay" scan s3://bench --endpoint-url "$endpoint" --jobs "$JOBS" --format jsonl --quiet; done | best)
+# The server's CPU (user + system, from /proc) during one download and one
+# scan: on loopback it competes with the scanner for the same cores.
+server_cpu() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$server/stat"; }
+before=$(server_cpu)
+"$BIN/examples/s3-fetch" "$endpoint" bench "$JOBS" > /dev/null
+fetch_server=$(awk -v a="$before" -v b="$(server_cpu)" 'BEGIN {print b - a}')
+before=$(server_cpu)
 "$TIME" -f '%U %S' -o /tmp/assay-bench-s3-cpu "$BIN/assay" scan s3://bench --endpoint-url "$endpoint" --jobs "$JOBS" --format jsonl --quiet > "$root/bench.out"
+scan_server=$(awk -v a="$before" -v b="$(server_cpu)" 'BEGIN {print b - a}')
 records=$(wc -l < "$root/bench.out")
 cpu=$(awk '{print $1 + $2}' /tmp/assay-bench-s3-cpu)
-awk -v b="$bytes" -v n="$N" -v f="$fetch" -v s="$scan" -v r="$records" -v j="$JOBS" -v c="$cpu" 'BEGIN {
+cores=$(nproc)
+awk -v b="$bytes" -v n="$N" -v f="$fetch" -v s="$scan" -v r="$records" -v j="$JOBS" -v c="$cpu" \
+  -v fs="$fetch_server" -v ss="$scan_server" -v k="$cores" 'BEGIN {
   mb = b / 1e6
   printf "bucket: %d objects, %.1f MB (records written: %d)\n", n, mb, r
   printf "download (s3-fetch, %d GETs in flight): %6.2f s  %7.1f MB/s\n", j, f, mb / f
   printf "assay scan --jobs %d:                  %6.2f s  %7.1f MB/s  (%.2fx the download)\n", j, s, mb / s, s / f
   printf "assay CPU (user+sys): %.2f s, %.1f MB/s per core\n", c, mb / c
+  printf "server CPU: %.2f s during a download, %.2f s during a scan\n", fs, ss
+  printf "CPU floor of the scan on %d cores ((server + assay CPU) / cores): %.2f s; the scan took %.2fx that\n", k, (ss + c) / k, s / ((ss + c) / k)
 }'
 
 "$TIME" -f '%M %e' -o /tmp/assay-bench-s3-big "$BIN/assay" scan s3://big --endpoint-url "$endpoint" --jobs "$JOBS" --format jsonl --quiet > "$root/big.out"
