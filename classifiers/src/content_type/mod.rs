@@ -109,8 +109,10 @@ impl ContentTypeClassifier {
             TextEncoding::Utf8 => {
                 // Nearly every head is valid UTF-8: `from_utf8` checks that
                 // a word at a time, faster than the lossy conversion's walk.
-                let text = std::str::from_utf8(head)
-                    .map_or_else(|_| String::from_utf8_lossy(head), std::borrow::Cow::Borrowed);
+                let text = std::str::from_utf8(head).map_or_else(
+                    |_| String::from_utf8_lossy(head),
+                    std::borrow::Cow::Borrowed,
+                );
                 Sniffed {
                     mime: text::sniff(&text, name, &self.languages),
                     encoding: TextEncoding::Utf8,

@@ -400,8 +400,10 @@ impl DocumentClassifier {
                 .and_then(|(_, ext)| languages.extensions.get(ext));
             return by_mime.or(by_ext).cloned();
         }
-        let text = std::str::from_utf8(head)
-            .map_or_else(|_| String::from_utf8_lossy(head), std::borrow::Cow::Borrowed);
+        let text = std::str::from_utf8(head).map_or_else(
+            |_| String::from_utf8_lossy(head),
+            std::borrow::Cow::Borrowed,
+        );
         self.catalog.category[category]
             .subtypes
             .iter()
