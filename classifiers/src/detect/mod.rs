@@ -5,7 +5,8 @@
 //! ([`crate::keywords`]). Each anchor hit opens a window around it for the
 //! detectors that own the anchor; windows are merged per detector and the
 //! detector's regex runs only there. Detectors of bare numbers run around
-//! long digit runs ([`digits`]); any other detector without anchors runs
+//! long digit runs ([`digits`]), and only where one gate regex of all
+//! their patterns says one of them can match; any other detector without anchors runs
 //! over the whole buffer. Every candidate then passes the detector's ignore list,
 //! validators and keyword-proximity rule, and generic detectors yield to
 //! specific ones that matched the same span.
@@ -71,6 +72,10 @@ pub struct DetectorSet {
     /// tables most runs (dates, ids, amounts) are no detector's, and one
     /// pass over the stretch costs less than a pass per detector.
     number_gate: std::sync::OnceLock<Option<Regex>>,
+    /// Per digit count (16 standing for 16 and more): the widest window of
+    /// the number detectors a run with that many digits can be for (their
+    /// `run_needs` aside: the gate only needs to see enough).
+    number_reach: [usize; 17],
     full_scan: Vec<usize>,
     /// Values never reported (the catalog's allow list).
     allowed_texts: std::collections::HashSet<Vec<u8>>,
@@ -251,6 +256,14 @@ impl DetectorSet {
                 }
             }
         }
+        let mut number_reach = [0usize; 17];
+        for &detector in &digit_runs {
+            let item: &DetectorItem = &detectors[detector].item;
+            let from = item.digit_run.unwrap_or(1).min(number_reach.len() - 1);
+            for widest in &mut number_reach[from..] {
+                *widest = (*widest).max(item.window);
+            }
+        }
         let allowed_patterns = if catalog.allow.patterns.is_empty() {
             None
         } else {
@@ -275,6 +288,7 @@ impl DetectorSet {
             anchor_owners,
             digit_runs,
             number_gate: std::sync::OnceLock::new(),
+            number_reach,
             full_scan,
             allowed_texts: catalog
                 .allow
@@ -462,16 +476,7 @@ impl DetectorSet {
         if gated.capacity() != gate.pattern_len() {
             *gated = regex_automata::PatternSet::new(gate.pattern_len());
         }
-        // The widest window of the detectors a run of so many digits can be
-        // for (their `run_needs` aside: the gate only needs to see enough).
-        let mut reach = [0usize; 17];
-        for &detector in &self.digit_runs {
-            let item = &self.detectors[detector].item;
-            let from = item.digit_run.unwrap_or(1).min(reach.len() - 1);
-            for widest in &mut reach[from..] {
-                *widest = (*widest).max(item.window);
-            }
-        }
+        let reach = &self.number_reach;
         let reach_of = |count: usize| reach[count.min(reach.len() - 1)];
         // Runs are in order: group those whose windows touch into one
         // stretch (of bounded length, so one match elsewhere does not open
