@@ -9,8 +9,12 @@
 //! stretch but the first starts a pattern's length early, from the start
 //! state, and keeps only matches that end inside it, which gives exactly
 //! the matches of one walk over the whole buffer, in the same order.
+//!
+//! aho-corasick builds the DFA; [`Table`] then lays it out again so that
+//! each step is one add and one load with no checks around it (with the
+//! DFA's own lookups, the four states did not fit in registers).
 
-use aho_corasick::automaton::Automaton;
+use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, MatchKind, PatternID};
 
@@ -41,7 +45,7 @@ const MIN_LANE: usize = 512;
 
 /// The compiled automaton over every keyword and anchor.
 pub struct KeywordPass {
-    automaton: Option<DFA>,
+    table: Option<Table>,
     roles: Vec<Role>,
 }
 
@@ -50,45 +54,24 @@ type Found = (PatternID, usize);
 
 impl KeywordPass {
     pub fn new(themes: &ThemeMatcher, detectors: &DetectorSet) -> Result<Self, CatalogError> {
-        let mut texts: Vec<String> = Vec::new();
-        let mut roles: Vec<Role> = Vec::new();
-        let mut slot = |text: &str| match texts.iter().position(|t| t == text) {
-            Some(index) => index,
-            None => {
-                texts.push(text.to_string());
-                roles.push(Role::default());
-                texts.len() - 1
-            }
-        };
-        let mut assignments = Vec::new();
-        for (index, keyword) in themes.keywords().iter().enumerate() {
-            assignments.push((slot(keyword), Some(index), None));
-        }
-        for (index, anchor) in detectors.anchors().iter().enumerate() {
-            assignments.push((slot(anchor), None, Some(index)));
-        }
-        for (at, keyword, anchor) in assignments {
-            roles[at].keyword = roles[at].keyword.or(keyword);
-            roles[at].anchor = roles[at].anchor.or(anchor);
-        }
-        let automaton = if texts.is_empty() {
+        let (texts, roles) = patterns(themes, detectors);
+        let table = if texts.is_empty() {
             None
         } else {
-            Some(
-                DFA::builder()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    // The walk below has no use for one; without it only
-                    // match states are special.
-                    .prefilter(false)
-                    .build(&texts)
-                    .map_err(|e| CatalogError::Automaton {
-                        what: "keywords and anchors",
-                        message: e.to_string(),
-                    })?,
-            )
+            let dfa = DFA::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                // The walk below has no use for one; without it only
+                // match states are special.
+                .prefilter(false)
+                .build(&texts)
+                .map_err(|e| CatalogError::Automaton {
+                    what: "keywords and anchors",
+                    message: e.to_string(),
+                })?;
+            Some(Table::new(&dfa, &texts))
         };
-        Ok(Self { automaton, roles })
+        Ok(Self { table, roles })
     }
 
     /// Searches `buf` around `owned`: theme keywords that start in `owned`
@@ -102,15 +85,15 @@ impl KeywordPass {
         mut themes: Option<(&ThemeMatcher, &mut ThemeCounts)>,
         anchors: &mut Vec<AnchorHit>,
     ) {
-        let Some(automaton) = &self.automaton else {
+        let Some(table) = &self.table else {
             return;
         };
         let from = owned.start.saturating_sub(MAX_SPAN / 2);
         let to = buf.len().min(owned.end + MAX_SPAN / 2);
         let mut found = Vec::new();
-        walk(automaton, buf, from..to, &mut found);
+        table.walk(buf, from..to, &mut found);
         for (pattern, end) in found {
-            let start = end - automaton.pattern_len(pattern);
+            let start = end - table.pattern_len(pattern);
             let role = self.roles[pattern.as_usize()];
             if let Some(anchor) = role.anchor {
                 anchors.push(AnchorHit { anchor, start, end });
@@ -124,72 +107,228 @@ impl KeywordPass {
     }
 }
 
-/// Appends every match of `dfa` in `buf[range]`, in the order one walk
-/// from `range.start` reports them: by end, then by pattern order.
-fn walk(dfa: &DFA, buf: &[u8], range: std::ops::Range<usize>, found: &mut Vec<Found>) {
-    let Ok(start) = dfa.start_state(Anchored::No) else {
-        return;
+/// The automaton's patterns, each distinct text once, and what each stands for.
+fn patterns(themes: &ThemeMatcher, detectors: &DetectorSet) -> (Vec<String>, Vec<Role>) {
+    let mut texts: Vec<String> = Vec::new();
+    let mut roles: Vec<Role> = Vec::new();
+    let mut slots: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut slot = |text: &str| {
+        *slots.entry(text.to_string()).or_insert_with(|| {
+            texts.push(text.to_string());
+            roles.push(Role::default());
+            texts.len() - 1
+        })
     };
-    let len = range.end.saturating_sub(range.start);
-    if len < LANES * MIN_LANE {
-        let mut sid = start;
-        for at in range {
-            sid = dfa.next_state(Anchored::No, sid, buf[at]);
-            if dfa.is_special(sid) && dfa.is_match(sid) {
-                push_matches(dfa, sid, at + 1, found);
-            }
-        }
-        return;
+    let mut assignments = Vec::new();
+    for (index, keyword) in themes.keywords().iter().enumerate() {
+        assignments.push((slot(keyword), Some(index), None));
     }
-    // Lane k owns matches ending in (bounds[k], bounds[k + 1]] and starts
-    // walking early enough to see the longest pattern whole.
-    let lead = dfa.max_pattern_len();
-    let bounds: [usize; LANES + 1] = std::array::from_fn(|k| range.start + len * k / LANES);
-    let mut at: [usize; LANES] = std::array::from_fn(|k| {
-        if k == 0 {
-            bounds[0]
-        } else {
-            bounds[k].saturating_sub(lead).max(range.start)
-        }
-    });
-    let mut sid = [start; LANES];
-    let mut lanes: [Vec<Found>; LANES] = Default::default();
-    // Walk all lanes together as far as the shortest one goes.
-    let steps = (0..LANES).map(|k| bounds[k + 1] - at[k]).min().unwrap_or(0);
-    for _ in 0..steps {
-        for k in 0..LANES {
-            sid[k] = dfa.next_state(Anchored::No, sid[k], buf[at[k]]);
-            at[k] += 1;
-        }
-        for k in 0..LANES {
-            if dfa.is_special(sid[k]) && dfa.is_match(sid[k]) && at[k] > bounds[k] {
-                push_matches(dfa, sid[k], at[k], &mut lanes[k]);
-            }
-        }
+    for (index, anchor) in detectors.anchors().iter().enumerate() {
+        assignments.push((slot(anchor), None, Some(index)));
     }
-    for k in 0..LANES {
-        while at[k] < bounds[k + 1] {
-            sid[k] = dfa.next_state(Anchored::No, sid[k], buf[at[k]]);
-            at[k] += 1;
-            if dfa.is_special(sid[k]) && dfa.is_match(sid[k]) && at[k] > bounds[k] {
-                push_matches(dfa, sid[k], at[k], &mut lanes[k]);
-            }
-        }
+    for (at, keyword, anchor) in assignments {
+        roles[at].keyword = roles[at].keyword.or(keyword);
+        roles[at].anchor = roles[at].anchor.or(anchor);
     }
-    for lane in lanes {
-        found.extend(lane);
-    }
+    (texts, roles)
 }
 
-/// Appends the patterns that match in state `sid`, ending at `end`.
-fn push_matches(
-    dfa: &DFA,
-    sid: aho_corasick::automaton::StateID,
-    end: usize,
-    found: &mut Vec<Found>,
-) {
-    for index in 0..dfa.match_len(sid) {
-        found.push((dfa.match_pattern(sid, index), end));
+/// The automaton laid out again as one flat table the walk can index with
+/// nothing in the way: case-folded byte classes, `u32` ids that are row
+/// offsets, and match states numbered last so one comparison tells a lane
+/// it has something to report.
+struct Table {
+    /// Byte to class. Each byte of the patterns, folded to lower case, has
+    /// its own class; every other byte shares class 0 (from any state it
+    /// leads back to the start).
+    classes: [u16; 256],
+    /// `trans[id + class]` is the id of the next state; an id is its row's
+    /// offset, `index << shift`.
+    trans: Box<[u32]>,
+    shift: u32,
+    start: u32,
+    /// Ids from here on are match states.
+    first_match: u32,
+    /// The patterns each match state reports, in the automaton's order.
+    matches: Vec<Box<[PatternID]>>,
+    pattern_lens: Vec<usize>,
+}
+
+impl Table {
+    /// Re-lays `dfa`, built case-insensitively from `patterns`, by walking
+    /// every state it can reach on one byte of each class.
+    fn new(dfa: &DFA, patterns: &[String]) -> Self {
+        let mut classes = [0u16; 256];
+        let mut representatives = vec![None];
+        for &b in patterns.iter().flat_map(|p| p.as_bytes()) {
+            let folded = b.to_ascii_lowercase();
+            if classes[usize::from(folded)] == 0 {
+                classes[usize::from(folded)] = representatives.len() as u16;
+                representatives.push(Some(folded));
+            }
+        }
+        for b in 0..=255u8 {
+            classes[usize::from(b)] = classes[usize::from(b.to_ascii_lowercase())];
+        }
+        // Class 0 stands for the bytes no pattern holds, if there are any.
+        representatives[0] = (0..=255u8).find(|&b| classes[usize::from(b)] == 0);
+        let width = representatives.len();
+        let stride = width.next_power_of_two();
+
+        // Every reachable state, breadth first, and its next states by class.
+        let Ok(start) = dfa.start_state(Anchored::No) else {
+            unreachable!("an unanchored DFA has an unanchored start state")
+        };
+        // Ids are offsets into the DFA's own table, which its memory
+        // usage bounds: one allocation holds them all.
+        let mut index_of: Vec<u32> = vec![u32::MAX; dfa.memory_usage() / 4 + 1];
+        let mut states = Vec::new();
+        let mut rows: Vec<u32> = Vec::new();
+        let mut seen = |sid: StateID, states: &mut Vec<StateID>| -> u32 {
+            let at = sid.as_usize();
+            if at >= index_of.len() {
+                index_of.resize(at + 1, u32::MAX);
+            }
+            if index_of[at] == u32::MAX {
+                index_of[at] = states.len() as u32;
+                states.push(sid);
+            }
+            index_of[at]
+        };
+        seen(start, &mut states);
+        let mut next = 0;
+        while next < states.len() {
+            let sid = states[next];
+            for representative in &representatives {
+                let to = representative.map_or(start, |b| dfa.next_state(Anchored::No, sid, b));
+                // Most transitions lead back to the start (index 0).
+                rows.push(if to == start {
+                    0
+                } else {
+                    seen(to, &mut states)
+                });
+            }
+            next += 1;
+        }
+
+        // Number the match states last, keeping the order otherwise.
+        let is_match = |sid: StateID| dfa.is_special(sid) && dfa.is_match(sid);
+        let mut order: Vec<u32> = (0..states.len() as u32).collect();
+        order.sort_by_key(|&i| is_match(states[i as usize]));
+        let mut renumbered = vec![0u32; states.len()];
+        for (new, &old) in order.iter().enumerate() {
+            renumbered[old as usize] = new as u32;
+        }
+        let shift = stride.trailing_zeros();
+        let mut trans = vec![0u32; states.len() * stride].into_boxed_slice();
+        for (old, row) in rows.chunks_exact(width).enumerate() {
+            let at = (renumbered[old] as usize) << shift;
+            for (class, &to) in row.iter().enumerate() {
+                trans[at + class] = renumbered[to as usize] << shift;
+            }
+        }
+        let first = order
+            .iter()
+            .position(|&i| is_match(states[i as usize]))
+            .unwrap_or(states.len());
+        let matches = order[first..]
+            .iter()
+            .map(|&i| {
+                let sid = states[i as usize];
+                (0..dfa.match_len(sid))
+                    .map(|k| dfa.match_pattern(sid, k))
+                    .collect()
+            })
+            .collect();
+        Self {
+            classes,
+            trans,
+            shift,
+            start: renumbered[0] << shift,
+            first_match: (first as u32) << shift,
+            matches,
+            pattern_lens: patterns.iter().map(String::len).collect(),
+        }
+    }
+
+    fn pattern_len(&self, pattern: PatternID) -> usize {
+        self.pattern_lens[pattern.as_usize()]
+    }
+
+    #[inline(always)]
+    fn next(&self, id: u32, byte: u8) -> u32 {
+        self.trans[(id + u32::from(self.classes[usize::from(byte)])) as usize]
+    }
+
+    /// Appends the patterns state `id` reports, ending at `end`.
+    fn report(&self, id: u32, end: usize, found: &mut Vec<Found>) {
+        if id >= self.first_match {
+            let state = ((id - self.first_match) >> self.shift) as usize;
+            found.extend(self.matches[state].iter().map(|&p| (p, end)));
+        }
+    }
+
+    /// Appends every match in `buf[range]`, in the order one walk from
+    /// `range.start` reports them: by end, then by pattern order.
+    fn walk(&self, buf: &[u8], range: std::ops::Range<usize>, found: &mut Vec<Found>) {
+        let len = range.end.saturating_sub(range.start);
+        if len < LANES * MIN_LANE {
+            let mut id = self.start;
+            for at in range {
+                id = self.next(id, buf[at]);
+                if id >= self.first_match {
+                    self.report(id, at + 1, found);
+                }
+            }
+            return;
+        }
+        // Lane k owns matches ending in (bounds[k], bounds[k + 1]] and
+        // starts walking early enough to see the longest pattern whole.
+        let lead = self.pattern_lens.iter().copied().max().unwrap_or(0);
+        let bounds: [usize; LANES + 1] = std::array::from_fn(|k| range.start + len * k / LANES);
+        let mut at: [usize; LANES] = std::array::from_fn(|k| {
+            if k == 0 {
+                bounds[0]
+            } else {
+                bounds[k].saturating_sub(lead).max(range.start)
+            }
+        });
+        let mut lanes: [Vec<Found>; LANES] = Default::default();
+        // All lanes together as far as the shortest one goes: one index
+        // into four equal slices, the states in registers, one test for
+        // "any lane matched" per step.
+        let steps = (0..LANES).map(|k| bounds[k + 1] - at[k]).min().unwrap_or(0);
+        let [l0, l1, l2, l3] = std::array::from_fn(|k| &buf[at[k]..at[k] + steps]);
+        let [mut s0, mut s1, mut s2, mut s3] = [self.start; LANES];
+        let first_match = self.first_match;
+        for (i, (((&b0, &b1), &b2), &b3)) in l0.iter().zip(l1).zip(l2).zip(l3).enumerate() {
+            s0 = self.next(s0, b0);
+            s1 = self.next(s1, b1);
+            s2 = self.next(s2, b2);
+            s3 = self.next(s3, b3);
+            if s0.max(s1).max(s2).max(s3) >= first_match {
+                for (k, id) in [s0, s1, s2, s3].into_iter().enumerate() {
+                    let end = at[k] + i + 1;
+                    if end > bounds[k] {
+                        self.report(id, end, &mut lanes[k]);
+                    }
+                }
+            }
+        }
+        let mut ids = [s0, s1, s2, s3];
+        for k in 0..LANES {
+            at[k] += steps;
+            while at[k] < bounds[k + 1] {
+                ids[k] = self.next(ids[k], buf[at[k]]);
+                at[k] += 1;
+                if at[k] > bounds[k] {
+                    self.report(ids[k], at[k], &mut lanes[k]);
+                }
+            }
+        }
+        for lane in lanes {
+            found.extend(lane);
+        }
     }
 }
 
@@ -216,6 +355,8 @@ mod tests {
             .prefilter(false)
             .build(patterns)
             .unwrap();
+        let texts: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
+        let table = Table::new(&dfa, &texts);
         let reference = aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .build(patterns)
@@ -233,9 +374,15 @@ mod tests {
         for at in [10_000 - 20, 20_000 - 1, 30_000 - 39] {
             text[at..at + 40].copy_from_slice(b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaac");
         }
-        for range in [0..text.len(), 3..text.len() - 5, 0..1000] {
+        // A one-byte match ending right where lanes meet belongs to the
+        // earlier lane only.
+        let (from, to) = (517, 37_000);
+        for k in 1..LANES {
+            text[from + (to - from) * k / LANES - 1] = b'@';
+        }
+        for range in [0..text.len(), 3..text.len() - 5, 0..1000, from..to] {
             let mut found = Vec::new();
-            walk(&dfa, &text, range.clone(), &mut found);
+            table.walk(&text, range.clone(), &mut found);
             let expected: Vec<Found> = reference
                 .find_overlapping_iter(aho_corasick::Input::new(&text).span(range.clone()))
                 .map(|m| (m.pattern(), m.end()))
@@ -243,5 +390,58 @@ mod tests {
             assert!(expected.len() > 1000 || range.len() < 2000);
             assert_eq!(found, expected, "range {range:?}");
         }
+    }
+
+    #[test]
+    fn the_table_finds_what_aho_corasick_finds_with_the_builtin_catalog() {
+        // About 1,600 patterns over 68 byte classes, UTF-8 keywords among
+        // them: text made of pieces of them, case flipped, between bytes
+        // that no pattern holds.
+        let catalog = crate::Catalog::builtin().unwrap();
+        let themes = ThemeMatcher::new(&catalog).unwrap();
+        let detectors = DetectorSet::new(&catalog).unwrap();
+        let (texts, _) = patterns(&themes, &detectors);
+        let pass = KeywordPass::new(&themes, &detectors).unwrap();
+        let table = pass.table.as_ref().unwrap();
+        let reference = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&texts)
+            .unwrap();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut text = Vec::new();
+        while text.len() < 60_000 {
+            let pick = &texts[(next() % texts.len() as u64) as usize];
+            let cut = 1 + (next() % pick.len() as u64) as usize;
+            for &b in &pick.as_bytes()[..if next() % 3 == 0 { cut } else { pick.len() }] {
+                text.push(if next() % 2 == 0 {
+                    b.to_ascii_uppercase()
+                } else {
+                    b
+                });
+            }
+            for _ in 0..next() % 4 {
+                text.push([b' ', b'\n', 0x00, 0xfe, b'~', b'q'][(next() % 6) as usize]);
+            }
+        }
+        let mut found = Vec::new();
+        table.walk(&text, 0..text.len(), &mut found);
+        let expected: Vec<Found> = reference
+            .find_overlapping_iter(&text)
+            .map(|m| (m.pattern(), m.end()))
+            .collect();
+        assert!(expected.len() > 3_000, "{}", expected.len());
+        assert_eq!(found, expected);
+        assert!(
+            table
+                .trans
+                .iter()
+                .all(|&id| (id as usize) < table.trans.len())
+        );
     }
 }
