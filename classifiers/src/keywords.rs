@@ -201,12 +201,7 @@ impl Table {
             let sid = states[next];
             for representative in &representatives {
                 let to = representative.map_or(start, |b| dfa.next_state(Anchored::No, sid, b));
-                // Most transitions lead back to the start (index 0).
-                rows.push(if to == start {
-                    0
-                } else {
-                    seen(to, &mut states)
-                });
+                rows.push(seen(to, &mut states));
             }
             next += 1;
         }
