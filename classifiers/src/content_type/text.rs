@@ -18,10 +18,7 @@ pub(super) fn detect_encoding(head: &[u8]) -> TextEncoding {
     if head.contains(&0) {
         return utf16_without_bom(head);
     }
-    let controls = head
-        .iter()
-        .filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0C | 0x1B) || b == 0x7F)
-        .count();
+    let controls = control_bytes(head);
     // Text outside UTF-8 (Latin-1, Windows-1252) is still text; only control
     // bytes say binary.
     if controls * 20 > head.len() {
@@ -34,6 +31,23 @@ pub(super) fn detect_encoding(head: &[u8]) -> TextEncoding {
         }
     }
     TextEncoding::Utf8
+}
+
+/// Control bytes other than the whitespace and escape text uses.
+fn control_bytes(head: &[u8]) -> usize {
+    // Branch-free per byte, so the count runs many bytes a step.
+    head.chunks(4096)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .map(|&b| {
+                    let kept =
+                        (b == b'\n') | (b == b'\r') | (b == b'\t') | (b == 0x0C) | (b == 0x1B);
+                    u32::from(((b < 0x20) & !kept) | (b == 0x7F))
+                })
+                .sum::<u32>() as usize
+        })
+        .sum()
 }
 
 /// UTF-16 without a byte-order mark: ASCII-range text has a zero in every
@@ -811,5 +825,19 @@ mod tests {
             TextEncoding::Binary
         );
         assert_eq!(decode_utf16_head(b"\xFF\xFEh\0i\0", true), "hi");
+    }
+
+    #[test]
+    fn control_bytes_are_those_below_space_but_text_whitespace_and_escape() {
+        for b in 0..=255u8 {
+            let text = [b'a', b, b'z'].repeat(3000);
+            let control =
+                (b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0C | 0x1B)) || b == 0x7F;
+            assert_eq!(
+                control_bytes(&text),
+                if control { 3000 } else { 0 },
+                "{b:#04x}"
+            );
+        }
     }
 }
