@@ -101,11 +101,9 @@ pub(super) fn sniff(text: &str, name: Option<&str>, languages: &LanguageSniffer)
     let text = text.trim_start_matches('\u{FEFF}');
     let start = text.trim_start();
     // The last line of a head may be cut short: judge on whole lines.
-    let lines: Vec<&str> = whole_lines(text).take(200).collect();
-    let first = lines
-        .iter()
+    let first = whole_lines(text)
+        .take(200)
         .find(|l| !l.trim().is_empty())
-        .copied()
         .unwrap_or("");
 
     if let Some(mime) = key_material(start) {
@@ -132,6 +130,8 @@ pub(super) fn sniff(text: &str, name: Option<&str>, languages: &LanguageSniffer)
     if let Some(mime) = named {
         return mime;
     }
+    // Only the checks below read the lines (a name decides most source).
+    let lines: Vec<&str> = whole_lines(text).take(200).collect();
     if start.starts_with('{') || start.starts_with('[') {
         if let Some(mime) = json(start, &lines) {
             return mime;
