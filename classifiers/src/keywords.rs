@@ -11,8 +11,8 @@
 //! the matches of one walk over the whole buffer, in the same order.
 //!
 //! aho-corasick builds the DFA; [`Table`] then lays it out again so that
-//! each step is one add and one load with no checks around it (with the
-//! DFA's own lookups, the lanes' states did not fit in registers).
+//! each step is one class lookup, one add and one load (with the DFA's own
+//! lookups, the lanes' states did not fit in registers).
 
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
@@ -155,6 +155,8 @@ struct Table {
     /// The patterns each match state reports, in the automaton's order.
     matches: Vec<Box<[PatternID]>>,
     pattern_lens: Vec<usize>,
+    /// The longest pattern: how far before its stretch a lane starts.
+    longest: usize,
 }
 
 impl Table {
@@ -246,6 +248,7 @@ impl Table {
             first_match: (first as u32) << shift,
             matches,
             pattern_lens: patterns.iter().map(String::len).collect(),
+            longest: patterns.iter().map(String::len).max().unwrap_or(0),
         }
     }
 
@@ -282,13 +285,12 @@ impl Table {
         }
         // Lane k owns matches ending in (bounds[k], bounds[k + 1]] and
         // starts walking early enough to see the longest pattern whole.
-        let lead = self.pattern_lens.iter().copied().max().unwrap_or(0);
         let bounds: [usize; LANES + 1] = std::array::from_fn(|k| range.start + len * k / LANES);
         let mut at: [usize; LANES] = std::array::from_fn(|k| {
             if k == 0 {
                 bounds[0]
             } else {
-                bounds[k].saturating_sub(lead).max(range.start)
+                bounds[k].saturating_sub(self.longest).max(range.start)
             }
         });
         let mut lanes: [Vec<Found>; LANES] = Default::default();

@@ -470,6 +470,40 @@ mod tests {
     }
 
     #[test]
+    fn interleaved_counts_are_plain_counts() {
+        // Every remainder of four, runs of one byte, and all byte values.
+        let mut state = 0x6a09_e667_f3bc_c908u64;
+        let mut texts: Vec<Vec<u8>> = (0..12).map(|n| vec![b' '; n]).collect();
+        texts.push((0..=255u8).cycle().take(3001).collect());
+        texts.push(
+            (0..5000)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    b"aA0 9\nxZ_{"[(state % 10) as usize]
+                })
+                .collect(),
+        );
+        for text in &texts {
+            let mut bytes = [0usize; 256];
+            let mut trigrams = [0u32; CHAR_BUCKETS];
+            for &b in text {
+                bytes[usize::from(b)] += 1;
+            }
+            for window in text.windows(3) {
+                let key = window.iter().fold(0u32, |key, &b| {
+                    (key << 8) | u32::from(FOLDED[usize::from(b)])
+                });
+                let shift = 32 - CHAR_BUCKETS.trailing_zeros();
+                trigrams[(key.wrapping_mul(0x9e37_79b1) >> shift) as usize] += 1;
+            }
+            assert_eq!(byte_histogram(text), bytes, "{} bytes", text.len());
+            assert_eq!(hashed_chars(text), trigrams, "{} bytes", text.len());
+        }
+    }
+
+    #[test]
     fn every_document_gets_a_vector_of_the_same_length() {
         for text in [&b""[..], b"x", b"def f():\n    return 1\n", &[0xff; 40000]] {
             let v = extract(text, "a/b.py", text.len() as u64, TextEncoding::Utf8);
