@@ -136,7 +136,9 @@ pub struct ScanArgs {
     /// Exit with status 1 if any object or bucket scores at or above N (1-10).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=10))]
     pub fail_at: Option<u8>,
-    /// Worker threads (default: one per core).
+    /// Objects scanned at once (default: one per core). With s3:// targets,
+    /// the bodies downloading at once: they are classified on at most one
+    /// thread per core while the rest download.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub jobs: Option<u16>,
     /// CloudTrail logs: a file, a directory or s3://bucket/prefix (repeatable).

@@ -3,6 +3,7 @@
 //! record at a time. One object's failure becomes part of its record; the
 //! scan goes on.
 
+use std::collections::VecDeque;
 use std::io::Read;
 use std::path::Path;
 use std::sync::Mutex;
@@ -16,8 +17,8 @@ use crate::archive::{self, Budget};
 use crate::document;
 use crate::error::ScanError;
 use crate::record::{ObjectError, ObjectRecord, ScanIssue};
-use crate::source::{Discovered, Location, ObjectRef, OpenError};
-use crate::state::{Lookup, State};
+use crate::source::{Discovered, Fetching, Location, ObjectRef, OpenError};
+use crate::state::{Lookup, State, StateError};
 
 /// Bytes read from an object at a time.
 pub const READ_SIZE: usize = 256 * 1024;
@@ -36,15 +37,37 @@ pub enum Event {
     Issue(ScanIssue),
 }
 
-/// Classifies every object the source yields on `jobs` threads and passes
-/// each record (or listing issue) to `sink` as soon as it is ready. The sink
-/// runs on the worker that produced the event, under a lock, so records are
-/// never queued and no writer thread has to be woken for each one. An
-/// archive yields a record per member as each is classified, then its own.
+/// How much of a scan happens at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Concurrency {
+    /// Threads that classify, one object each.
+    pub workers: usize,
+    /// Objects in flight: those being classified and those queued behind
+    /// them whose remote bodies are already downloading. Downloads wait on
+    /// the network, not on a core, so a bucket scan wants many of these but
+    /// only a worker per core.
+    pub in_flight: usize,
+}
+
+impl Concurrency {
+    /// `jobs` workers, each with its one object.
+    pub fn workers(jobs: usize) -> Self {
+        Self {
+            workers: jobs.max(1),
+            in_flight: jobs.max(1),
+        }
+    }
+}
+
+/// Classifies every object the source yields and passes each record (or
+/// listing issue) to `sink` as soon as it is ready. The sink runs on the
+/// worker that produced the event, under a lock, so records are never
+/// queued and no writer thread has to be woken for each one. An archive
+/// yields a record per member as each is classified, then its own.
 pub fn run<I, S>(
     classifiers: &Classifiers,
     objects: I,
-    jobs: usize,
+    concurrency: Concurrency,
     limits: &Limits,
     state: Option<&State>,
     sink: S,
@@ -53,11 +76,12 @@ where
     I: Iterator<Item = Discovered> + Send,
     S: FnMut(Event) + Send,
 {
+    let workers = concurrency.workers.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.max(1))
+        .num_threads(workers)
         .thread_name(|i| format!("assay-worker-{i}"))
         .build()
-        .map_err(|e| ScanError::Threads(jobs, e.to_string()))?;
+        .map_err(|e| ScanError::Threads(workers, e.to_string()))?;
     let sink = Mutex::new(sink);
     let deliver = |event: Event| {
         // A sink that panicked already took the scan down; keep going.
@@ -66,43 +90,110 @@ where
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         (*sink)(event);
     };
+    let queue = ReadAhead {
+        source: objects,
+        state,
+        queued: VecDeque::new(),
+        depth: concurrency.in_flight.saturating_sub(workers),
+    };
     pool.install(|| {
-        objects
-            .par_bridge()
-            .for_each(|discovered| match discovered {
-                Discovered::Object(object) => match state.map(|s| (s, s.lookup(&object))) {
-                    None => classify_object(classifiers, &object, limits, &mut |record| {
+        queue.par_bridge().for_each(|work| match work {
+            Work::Object(mut object, None) => {
+                let opened = object.open();
+                classify_opened(classifiers, &object.object, opened, limits, &mut |record| {
+                    deliver(Event::Object(Box::new(record)));
+                });
+            }
+            Work::Reuse(records) => {
+                for record in records {
+                    deliver(Event::Object(Box::new(record)));
+                }
+            }
+            Work::Object(mut object, Some(Ok(change))) => {
+                let opened = object.open();
+                let mut made = Vec::new();
+                classify_opened(
+                    classifiers,
+                    &object.object,
+                    opened,
+                    limits,
+                    &mut |mut record| {
+                        record.change = Some(change.to_string());
+                        made.push(record.clone());
                         deliver(Event::Object(Box::new(record)));
-                    }),
-                    Some((_, Ok(Lookup::Reuse(records)))) => {
-                        for record in records {
-                            deliver(Event::Object(Box::new(record)));
-                        }
-                    }
-                    Some((state, Ok(Lookup::Classify { change }))) => {
-                        let mut made = Vec::new();
-                        classify_object(classifiers, &object, limits, &mut |mut record| {
-                            record.change = Some(change.to_string());
-                            made.push(record.clone());
-                            deliver(Event::Object(Box::new(record)));
-                        });
-                        // Committed after delivery: a scan killed in
-                        // between classifies the object again next time.
-                        if let Err(error) = state.store(&object, &made, change) {
-                            deliver(Event::Issue(state_issue(&object, &error)));
-                        }
-                    }
-                    Some((_, Err(error))) => {
-                        deliver(Event::Issue(state_issue(&object, &error)));
-                        classify_object(classifiers, &object, limits, &mut |record| {
-                            deliver(Event::Object(Box::new(record)));
-                        });
-                    }
-                },
-                Discovered::Issue(issue) => deliver(Event::Issue(issue)),
-            });
+                    },
+                );
+                // Committed after delivery: a scan killed in between
+                // classifies the object again next time.
+                if let Some(Err(error)) = state.map(|s| s.store(&object.object, &made, change)) {
+                    deliver(Event::Issue(state_issue(&object.object, &error)));
+                }
+            }
+            Work::Object(mut object, Some(Err(error))) => {
+                deliver(Event::Issue(state_issue(&object.object, &error)));
+                let opened = object.open();
+                classify_opened(classifiers, &object.object, opened, limits, &mut |record| {
+                    deliver(Event::Object(Box::new(record)));
+                });
+            }
+            Work::Issue(issue) => deliver(Event::Issue(issue)),
+        });
     });
     Ok(())
+}
+
+/// What a worker takes from the queue.
+// Nearly all work is an object; boxing it would cost an allocation each.
+#[allow(clippy::large_enum_variant)]
+enum Work {
+    /// An object to classify, with what the state said of it (the change
+    /// its records get, or why the state could not be asked).
+    Object(Fetching, Option<Result<&'static str, StateError>>),
+    /// An unchanged object's stored records.
+    Reuse(Vec<ObjectRecord>),
+    Issue(ScanIssue),
+}
+
+/// The source, read up to `depth` objects ahead of the workers: each
+/// queued object has been looked up in the state and, unless its stored
+/// records will do, has its body on the way.
+struct ReadAhead<'a, I> {
+    source: I,
+    state: Option<&'a State>,
+    queued: VecDeque<Work>,
+    depth: usize,
+}
+
+impl<I: Iterator<Item = Discovered>> ReadAhead<'_, I> {
+    fn prepare(&self, discovered: Discovered) -> Work {
+        let object = match discovered {
+            Discovered::Object(object) => object,
+            Discovered::Issue(issue) => return Work::Issue(issue),
+        };
+        match self.state.map(|state| state.lookup(&object)) {
+            None => Work::Object(object.prefetch(), None),
+            Some(Ok(Lookup::Reuse(records))) => Work::Reuse(records),
+            Some(Ok(Lookup::Classify { change })) => {
+                Work::Object(object.prefetch(), Some(Ok(change)))
+            }
+            Some(Err(error)) => Work::Object(object.prefetch(), Some(Err(error))),
+        }
+    }
+}
+
+impl<I: Iterator<Item = Discovered>> Iterator for ReadAhead<'_, I> {
+    type Item = Work;
+
+    fn next(&mut self) -> Option<Work> {
+        while self.queued.len() <= self.depth {
+            let Some(discovered) = self.source.next() else {
+                break;
+            };
+            let work = self.prepare(discovered);
+            self.queued.push_back(work);
+        }
+        self.queued.pop_front()
+    }
 }
 
 fn state_issue(object: &ObjectRef, error: &crate::state::StateError) -> ScanIssue {
@@ -122,7 +213,18 @@ pub fn classify_object(
     limits: &Limits,
     emit: &mut dyn FnMut(ObjectRecord),
 ) {
-    match object.open() {
+    classify_opened(classifiers, object, object.open(), limits, emit);
+}
+
+/// Classifies one object whose opening was already tried.
+fn classify_opened(
+    classifiers: &Classifiers,
+    object: &ObjectRef,
+    opened: Result<Box<dyn Read + Send>, OpenError>,
+    limits: &Limits,
+    emit: &mut dyn FnMut(ObjectRecord),
+) {
+    match opened {
         Ok(mut reader) => {
             let budget = Budget::new(limits.archives, object.size);
             let expansion = Expansion {

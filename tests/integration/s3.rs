@@ -47,6 +47,10 @@ pub struct Faults {
     regions: Arc<Mutex<HashMap<String, String>>>,
     /// Every request: method, path and the region it was signed for.
     signed: Arc<Mutex<Vec<(String, String, String)>>>,
+    /// How long each GetObject waits before it is answered, and how many
+    /// were waiting at once, now and at most.
+    slow_gets: Arc<Mutex<Option<std::time::Duration>>>,
+    waiting: Arc<Mutex<(usize, usize)>>,
 }
 
 /// A status and XML body.
@@ -143,6 +147,35 @@ impl Faults {
             .extend(faults);
     }
 
+    /// Every GetObject waits `delay` before it is answered.
+    pub fn slow_down_gets(&self, delay: std::time::Duration) {
+        *self.slow_gets.lock().unwrap() = Some(delay);
+    }
+
+    /// The most GetObject requests that were waiting at once.
+    pub fn most_gets_waiting(&self) -> usize {
+        self.waiting.lock().unwrap().1
+    }
+
+    /// Holds a GetObject back for the planned delay, counting it as waiting.
+    async fn delay(&self, path: &str) {
+        // `/bucket/key`: listings and bucket calls are not held.
+        let object = path.trim_start_matches('/').contains('/');
+        let Some(delay) = *self.slow_gets.lock().unwrap() else {
+            return;
+        };
+        if !object {
+            return;
+        }
+        {
+            let mut waiting = self.waiting.lock().unwrap();
+            waiting.0 += 1;
+            waiting.1 = waiting.1.max(waiting.0);
+        }
+        tokio::time::sleep(delay).await;
+        self.waiting.lock().unwrap().0 -= 1;
+    }
+
     pub fn gets(&self, path: &str) -> usize {
         self.gets.lock().unwrap().get(path).copied().unwrap_or(0)
     }
@@ -224,9 +257,13 @@ pub fn start_server() -> S3Server {
                             .flatten()
                     });
                     let fault = get.then(|| injected.next(request.uri().path())).flatten();
+                    let injected = injected.clone();
                     async move {
                         if let Some(response) = canned {
                             return Ok(response);
+                        }
+                        if get {
+                            injected.delay(request.uri().path()).await;
                         }
                         match fault {
                             None => hyper::service::Service::call(&service, request).await,
@@ -1024,6 +1061,35 @@ fn run_watching_memory(command: &mut Command) -> (std::process::Output, u64) {
     (output, peak)
 }
 
+/// Runs a scan, watching how many classifying threads (`assay-worker-N`)
+/// it runs at most.
+fn run_watching_workers(command: &mut Command) -> (std::process::Output, usize) {
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let mut child = command
+        .stdout(out.reopen().unwrap())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let tasks = format!("/proc/{}/task", child.id());
+    let mut most = 0;
+    while child.try_wait().unwrap().is_none() {
+        let workers = std::fs::read_dir(&tasks)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|task| {
+                std::fs::read_to_string(task.path().join("comm"))
+                    .is_ok_and(|name| name.starts_with("assay-worker"))
+            })
+            .count();
+        most = most.max(workers);
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let mut output = child.wait_with_output().unwrap();
+    output.stdout = std::fs::read(out.path()).unwrap();
+    (output, most)
+}
+
 #[test]
 fn a_256_mib_object_streams_through_in_bounded_memory() {
     const SIZE: usize = 256 << 20;
@@ -1385,4 +1451,79 @@ fn a_rescan_with_state_reads_no_unchanged_object() {
         "only the rewritten object is read"
     );
     assert_eq!(gets(), 6);
+}
+
+#[test]
+fn bodies_download_ahead_of_classification_up_to_jobs_at_once() {
+    let server = start_server();
+    let objects: Vec<(String, Vec<u8>)> = (0..24)
+        .map(|i| {
+            let mut body = format!("object {i}\n").repeat(20_000).into_bytes();
+            if i == 17 {
+                body.extend_from_slice(b"GITHUB_TOKEN=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n");
+            }
+            (format!("k{i:02}.txt"), body)
+        })
+        .collect();
+    let refs: Vec<(&str, Vec<u8>)> = objects
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .collect();
+    fill(&server, "ahead", &refs);
+    // Every GET is answered after 150 ms: the requests a scan keeps
+    // waiting at once are the bodies it has in flight.
+    server
+        .faults
+        .slow_down_gets(std::time::Duration::from_millis(150));
+    let jobs = 6;
+    let (output, workers) = run_watching_workers(
+        assay_s3()
+            .args(["scan", "s3://ahead", "--format", "json", "--quiet"])
+            .args([
+                "--jobs",
+                &jobs.to_string(),
+                "--endpoint-url",
+                &server.endpoint,
+            ]),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let records = report["objects"].as_array().unwrap();
+    assert_eq!(records.len(), 24);
+    assert!(
+        records
+            .iter()
+            .all(|r| r["errors"].as_array().unwrap().is_empty())
+    );
+    let found: Vec<&str> = records
+        .iter()
+        .filter(|r| {
+            r["regexes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["id"] == "github_key")
+        })
+        .map(|r| r["uri"].as_str().unwrap())
+        .collect();
+    assert_eq!(found, ["s3://ahead/k17.txt"]);
+    let most = server.faults.most_gets_waiting();
+    assert!(most <= jobs, "{most} bodies in flight with --jobs {jobs}");
+    // Classification runs on a thread per core at most; the other bodies
+    // download meanwhile.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert!(
+        (1..=cores.min(jobs)).contains(&workers),
+        "{workers} classifying threads on {cores} cores"
+    );
+    if cores < jobs {
+        assert!(
+            most > cores,
+            "only {most} bodies in flight with {cores} cores and --jobs {jobs}"
+        );
+    }
 }

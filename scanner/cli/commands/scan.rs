@@ -91,10 +91,19 @@ pub fn run(mut args: ScanArgs) -> anyhow::Result<u8> {
                 .with_context(|| format!("loading the SVM model {}", path.display()))?,
         );
     }
-    let jobs = args.jobs.map_or_else(
-        || std::thread::available_parallelism().map_or(1, |n| n.get()),
-        usize::from,
-    );
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let jobs = args.jobs.map_or(cores, usize::from);
+    // A bucket's objects spend most of their time on the network: `--jobs`
+    // of them download at once, but classifying them wants no more threads
+    // than cores (more would only take turns on them).
+    let concurrency = if buckets.is_empty() {
+        pipeline::Concurrency::workers(jobs)
+    } else {
+        pipeline::Concurrency {
+            workers: jobs.min(cores),
+            in_flight: jobs,
+        }
+    };
 
     let mut out: Box<dyn Write + Send> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
@@ -164,7 +173,7 @@ pub fn run(mut args: ScanArgs) -> anyhow::Result<u8> {
     pipeline::run(
         &classifiers,
         objects_source,
-        jobs,
+        concurrency,
         &limits,
         state.as_ref(),
         |event| match event {

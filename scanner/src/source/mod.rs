@@ -69,4 +69,34 @@ impl ObjectRef {
             Location::S3(object) => object.open().map(|r| Box::new(r) as Box<dyn Read + Send>),
         }
     }
+
+    /// Starts downloading a remote object's body now, so that it arrives
+    /// while earlier objects are classified. A local file is opened only
+    /// when it is read (an open file per queued object would buy nothing).
+    pub fn prefetch(self) -> Fetching {
+        let body = match &self.location {
+            Location::File(_) => None,
+            Location::S3(object) => Some(object.fetch()),
+        };
+        Fetching { object: self, body }
+    }
+}
+
+/// An object whose body may already be on its way (see
+/// [`ObjectRef::prefetch`]).
+#[derive(Debug)]
+pub struct Fetching {
+    pub object: ObjectRef,
+    body: Option<s3::Pending>,
+}
+
+impl Fetching {
+    /// Opens the object's bytes for streaming, waiting for a prefetched
+    /// body's first answer from the store.
+    pub fn open(&mut self) -> Result<Box<dyn Read + Send>, OpenError> {
+        match self.body.take() {
+            Some(pending) => pending.open().map(|r| Box::new(r) as Box<dyn Read + Send>),
+            None => self.object.open(),
+        }
+    }
 }
