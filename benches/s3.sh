@@ -87,14 +87,19 @@ wall_of() { # runs "$@" and prints wall seconds
 }
 # The server's CPU (user + system, from /proc).
 server_cpu() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$server/stat"; }
-cores=$(nproc)
+# The CPUs this script may use (a container's cpuset need not start at 0).
+read -r -a cpus <<< "$(python3 -c 'import os; print(*sorted(os.sched_getaffinity(0)))')"
+cores=${#cpus[@]}
 # measure LABEL SERVER_CPUS CLIENT_CPUS: the download, the scan and their
 # ratio with the server's threads pinned to SERVER_CPUS and the client to
 # CLIENT_CPUS.
 measure() {
   local label=$1 server_cpus=$2 client_cpus=$3
-  taskset -a -p -c "$server_cpus" "$server" > /dev/null
-  local on=(taskset -c "$client_cpus")
+  local on=()
+  if command -v taskset > /dev/null; then
+    taskset -a -p -c "$server_cpus" "$server" > /dev/null
+    on=(taskset -c "$client_cpus")
+  fi
   local fetch scan before fetch_server scan_server cpu records
   fetch=$(for _ in $(seq "$RUNS"); do wall_of "${on[@]}" "$BIN/examples/s3-fetch" "$endpoint" bench "$JOBS"; done | best)
   scan=$(for _ in $(seq "$RUNS"); do wall_of "${on[@]}" "$BIN/assay" scan s3://bench --endpoint-url "$endpoint" --jobs "$JOBS" --format jsonl --quiet; done | best)
@@ -119,14 +124,12 @@ measure() {
   }'
 }
 echo "bucket: $N objects, $(awk -v b="$bytes" 'BEGIN {printf "%.1f", b / 1e6}') MB"
+every=$(IFS=,; echo "${cpus[*]}")
 if [ "$cores" -ge 2 ] && command -v taskset > /dev/null; then
-  client=1
-  [ "$cores" -gt 2 ] && client="1-$((cores - 1))"
-  measure "separate cores" 0 "$client"
+  measure "separate cores" "${cpus[0]}" "$(IFS=,; echo "${cpus[*]:1}")"
 else
   echo "separate cores: needs 2 cores and taskset (util-linux); skipped"
 fi
-every="0-$((cores - 1))"
 measure "shared cores" "$every" "$every"
 
 "$TIME" -f '%M %e' -o /tmp/assay-bench-s3-big "$BIN/assay" scan s3://big --endpoint-url "$endpoint" --jobs "$JOBS" --format jsonl --quiet > "$root/big.out"

@@ -50,8 +50,8 @@ pub struct Concurrency {
 }
 
 impl Concurrency {
-    /// `jobs` workers, each with its one object.
-    pub fn workers(jobs: usize) -> Self {
+    /// `jobs` workers and nothing read ahead of them.
+    pub fn threads(jobs: usize) -> Self {
         Self {
             workers: jobs.max(1),
             in_flight: jobs.max(1),

@@ -97,7 +97,7 @@ pub fn run(mut args: ScanArgs) -> anyhow::Result<u8> {
     // of them download at once, but classifying them wants no more threads
     // than cores (more would only take turns on them).
     let concurrency = if buckets.is_empty() {
-        pipeline::Concurrency::workers(jobs)
+        pipeline::Concurrency::threads(jobs)
     } else {
         pipeline::Concurrency {
             workers: jobs.min(cores),
