@@ -1034,19 +1034,31 @@ fn bucket_posture_raises_a_public_buckets_risk_and_unread_checks_are_reported() 
     assert_eq!(gate("9"), Some(0));
 }
 
-/// Runs a command to its end, watching its peak resident set (`VmHWM`)
-/// in `/proc`; returns its standard output and that peak in bytes.
-fn run_watching_memory(command: &mut Command) -> (std::process::Output, u64) {
+/// Runs a command to its end, calling `watch` with its `/proc/PID`
+/// directory every 10 ms meanwhile; returns its output.
+fn run_watching(command: &mut Command, mut watch: impl FnMut(&Path)) -> std::process::Output {
     let out = tempfile::NamedTempFile::new().unwrap();
     let mut child = command
         .stdout(out.reopen().unwrap())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let status_path = format!("/proc/{}/status", child.id());
-    let mut peak = 0u64;
+    let proc = PathBuf::from(format!("/proc/{}", child.id()));
     while child.try_wait().unwrap().is_none() {
-        let status = std::fs::read_to_string(&status_path).unwrap_or_default();
+        watch(&proc);
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let mut output = child.wait_with_output().unwrap();
+    output.stdout = std::fs::read(out.path()).unwrap();
+    output
+}
+
+/// Runs a command to its end, watching its peak resident set (`VmHWM`);
+/// returns its output and that peak in bytes.
+fn run_watching_memory(command: &mut Command) -> (std::process::Output, u64) {
+    let mut peak = 0u64;
+    let output = run_watching(command, |proc| {
+        let status = std::fs::read_to_string(proc.join("status")).unwrap_or_default();
         if let Some(kib) = status
             .lines()
             .find_map(|l| l.strip_prefix("VmHWM:"))
@@ -1054,26 +1066,16 @@ fn run_watching_memory(command: &mut Command) -> (std::process::Output, u64) {
         {
             peak = peak.max(kib * 1024);
         }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let mut output = child.wait_with_output().unwrap();
-    output.stdout = std::fs::read(out.path()).unwrap();
+    });
     (output, peak)
 }
 
-/// Runs a scan, watching how many classifying threads (`assay-worker-N`)
-/// it runs at most.
+/// Runs a scan to its end, watching how many classifying threads
+/// (`assay-worker-N`) it runs at once; returns its output and the most.
 fn run_watching_workers(command: &mut Command) -> (std::process::Output, usize) {
-    let out = tempfile::NamedTempFile::new().unwrap();
-    let mut child = command
-        .stdout(out.reopen().unwrap())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let tasks = format!("/proc/{}/task", child.id());
     let mut most = 0;
-    while child.try_wait().unwrap().is_none() {
-        let workers = std::fs::read_dir(&tasks)
+    let output = run_watching(command, |proc| {
+        let workers = std::fs::read_dir(proc.join("task"))
             .into_iter()
             .flatten()
             .flatten()
@@ -1083,10 +1085,7 @@ fn run_watching_workers(command: &mut Command) -> (std::process::Output, usize) 
             })
             .count();
         most = most.max(workers);
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    let mut output = child.wait_with_output().unwrap();
-    output.stdout = std::fs::read(out.path()).unwrap();
+    });
     (output, most)
 }
 
