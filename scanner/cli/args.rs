@@ -137,8 +137,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=10))]
     pub fail_at: Option<u8>,
     /// Objects scanned at once (default: one per core). With s3:// targets,
-    /// the bodies downloading at once: they are classified on at most one
-    /// thread per core while the rest download.
+    /// the bodies downloading at once (default: eight per core): they are
+    /// classified on at most one thread per core while the rest download.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub jobs: Option<u16>,
     /// CloudTrail logs: a file, a directory or s3://bucket/prefix (repeatable).

@@ -152,9 +152,10 @@ impl Faults {
         *self.slow_gets.lock().unwrap() = Some(delay);
     }
 
-    /// The most GetObject requests that were waiting at once.
+    /// The most GetObject requests that were waiting at once since the
+    /// last call.
     pub fn most_gets_waiting(&self) -> usize {
-        self.waiting.lock().unwrap().1
+        std::mem::take(&mut self.waiting.lock().unwrap().1)
     }
 
     /// Holds a GetObject back for the planned delay, counting it as waiting.
@@ -1525,4 +1526,13 @@ fn bodies_download_ahead_of_classification_up_to_jobs_at_once() {
             "only {most} bodies in flight with {cores} cores and --jobs {jobs}"
         );
     }
+
+    // Without --jobs, a bucket scan still reads ahead: eight bodies per core.
+    let report = scan_json(&server, &["s3://ahead"]);
+    assert_eq!(report["objects"].as_array().unwrap().len(), 24);
+    let most = server.faults.most_gets_waiting();
+    assert!(
+        most > cores && most <= (8 * cores).min(24),
+        "{most} bodies in flight by default on {cores} cores"
+    );
 }

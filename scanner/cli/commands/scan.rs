@@ -22,6 +22,10 @@ use assay_scanner::source::s3::{self, S3Client};
 use crate::args::{ScanArgs, ScanFormat};
 use crate::{EXIT_OK, EXIT_THRESHOLD};
 
+/// Bodies downloading at once per core when a bucket scan does not say
+/// (`--jobs`).
+const BODIES_PER_CORE: usize = 8;
+
 pub fn run(mut args: ScanArgs) -> anyhow::Result<u8> {
     let started = SystemTime::now();
     let config = Config::find(args.config.as_deref())?;
@@ -92,10 +96,15 @@ pub fn run(mut args: ScanArgs) -> anyhow::Result<u8> {
         );
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let jobs = args.jobs.map_or(cores, usize::from);
     // A bucket's objects spend most of their time on the network: `--jobs`
-    // of them download at once, but classifying them wants no more threads
-    // than cores (more would only take turns on them).
+    // of them download at once (by default several per core, as one body
+    // from S3 arrives slower than a core classifies it), but classifying
+    // them wants no more threads than cores (more would only take turns).
+    let jobs = match args.jobs {
+        Some(jobs) => usize::from(jobs),
+        None if buckets.is_empty() => cores,
+        None => cores * BODIES_PER_CORE,
+    };
     let concurrency = if buckets.is_empty() {
         pipeline::Concurrency::threads(jobs)
     } else {
