@@ -1,6 +1,6 @@
-//! The streaming pipeline: objects from any source are read in pieces,
-//! classified on a pool of `--jobs` threads, and handed to the caller one
-//! record at a time. One object's failure becomes part of its record; the
+//! The streaming pipeline: objects from any source are read in pieces
+//! (remote bodies fetched ahead of the workers), classified on a pool of
+//! worker threads, and handed to the caller one record at a time. One object's failure becomes part of its record; the
 //! scan goes on.
 
 use std::collections::VecDeque;

@@ -519,7 +519,7 @@ fn jsonl(output: &std::process::Output) -> Vec<Value> {
 }
 
 /// Creates a bucket holding `objects` (key, body).
-fn fill(server: &S3Server, bucket: &str, objects: &[(&str, Vec<u8>)]) {
+fn fill(server: &S3Server, bucket: &str, objects: &[(impl AsRef<str>, Vec<u8>)]) {
     let (runtime, client) = client(server);
     runtime.block_on(async {
         client.create_bucket().bucket(bucket).send().await.unwrap();
@@ -527,7 +527,7 @@ fn fill(server: &S3Server, bucket: &str, objects: &[(&str, Vec<u8>)]) {
             client
                 .put_object()
                 .bucket(bucket)
-                .key(*key)
+                .key(key.as_ref())
                 .body(body.clone().into())
                 .send()
                 .await
@@ -1370,7 +1370,7 @@ fn all_versions_scans_old_and_deleted_versions_too() {
 
     // A store that says "truncated" without a new marker cannot loop the
     // listing: what it listed is scanned and the stop is reported.
-    fill(&server, "stuck", &[]);
+    fill(&server, "stuck", &[] as &[(&str, Vec<u8>)]);
     faults.answer(
         "/stuck/",
         "versions",
@@ -1405,11 +1405,7 @@ fn a_rescan_with_state_reads_no_unchanged_object() {
     let objects: Vec<(String, Vec<u8>)> = (0..5)
         .map(|i| (format!("k{i}.txt"), format!("object {i}\n").into_bytes()))
         .collect();
-    let refs: Vec<(&str, Vec<u8>)> = objects
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.clone()))
-        .collect();
-    fill(&server, "kept", &refs);
+    fill(&server, "kept", &objects);
     let work = tempfile::tempdir().unwrap();
     let state = work.path().join("state.db");
     let state = state.to_str().unwrap();
@@ -1465,11 +1461,7 @@ fn bodies_download_ahead_of_classification_up_to_jobs_at_once() {
             (format!("k{i:02}.txt"), body)
         })
         .collect();
-    let refs: Vec<(&str, Vec<u8>)> = objects
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.clone()))
-        .collect();
-    fill(&server, "ahead", &refs);
+    fill(&server, "ahead", &objects);
     // Every GET is answered after 150 ms: the requests a scan keeps
     // waiting at once are the bodies it has in flight.
     server
