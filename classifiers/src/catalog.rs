@@ -13,7 +13,24 @@ use crate::error::CatalogError;
 const CONTENT_TYPES: &str = include_str!("../catalog/content_types.toml");
 const EXTENSIONS: &str = include_str!("../catalog/extensions.toml");
 const THEMES: &str = include_str!("../catalog/themes.toml");
-const DETECTORS: &str = include_str!("../catalog/detectors.toml");
+/// Detector files: the first holds the detectors assay started with (its
+/// header documents every field); the others hold one family of providers
+/// each, so the catalog grows without one file for everything.
+const DETECTORS: &[(&str, &str)] = &[
+    ("detectors.toml", include_str!("../catalog/detectors.toml")),
+    (
+        "detectors/cloud_devops.toml",
+        include_str!("../catalog/detectors/cloud_devops.toml"),
+    ),
+    (
+        "detectors/saas_ai_payments.toml",
+        include_str!("../catalog/detectors/saas_ai_payments.toml"),
+    ),
+    (
+        "detectors/config_connections.toml",
+        include_str!("../catalog/detectors/config_connections.toml"),
+    ),
+];
 const LANGUAGES: &str = include_str!("../catalog/languages.toml");
 
 /// Where a catalog item comes from.
@@ -234,6 +251,7 @@ struct ThemeFile {
 }
 #[derive(Deserialize)]
 struct DetectorFile {
+    #[serde(default)]
     detector: Vec<DetectorItem>,
 }
 #[derive(Deserialize)]
@@ -295,7 +313,11 @@ impl Catalog {
                 .content_type,
             extensions: parse::<ExtensionFile>("extensions.toml", EXTENSIONS)?.extension,
             themes: parse::<ThemeFile>("themes.toml", THEMES)?.theme,
-            detectors: parse::<DetectorFile>("detectors.toml", DETECTORS)?.detector,
+            detectors: DETECTORS
+                .iter()
+                .map(|(file, text)| Ok(parse::<DetectorFile>(file, text)?.detector))
+                .collect::<Result<Vec<_>, CatalogError>>()?
+                .concat(),
             languages: parse::<LanguageFile>("languages.toml", LANGUAGES)?.language,
             allow: AllowList::default(),
         };
@@ -306,7 +328,10 @@ impl Catalog {
     /// A version string that changes whenever any catalog file changes:
     /// the crate version and a hash of the embedded data.
     pub fn version() -> String {
-        let hash = fingerprint(&[CONTENT_TYPES, EXTENSIONS, THEMES, DETECTORS, LANGUAGES]);
+        let mut texts = vec![CONTENT_TYPES, EXTENSIONS, THEMES];
+        texts.extend(DETECTORS.iter().map(|(_, text)| *text));
+        texts.push(LANGUAGES);
+        let hash = fingerprint(&texts);
         format!("{}+{:08x}", env!("CARGO_PKG_VERSION"), hash as u32)
     }
 
