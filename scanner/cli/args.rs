@@ -21,7 +21,9 @@ impl Cli {
     pub fn quiet(&self) -> bool {
         match &self.command {
             Command::Scan(args) => args.quiet,
-            Command::Rules { .. }
+            Command::Merge(args) => args.quiet,
+            Command::Plan(_)
+            | Command::Rules { .. }
             | Command::Trail { .. }
             | Command::Train(_)
             | Command::Eval(_) => false,
@@ -31,8 +33,16 @@ impl Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Classify every object under the targets and score its risk.
+    /// Classify every object under the targets and score its risk (or, with
+    /// --plan and --shard, one shard's part of a fleet run).
     Scan(Box<ScanArgs>),
+    /// Plan a fleet run: list the targets once (from S3 Inventory or by key
+    /// ranges side by side), split the objects into units and pack them
+    /// into N shards under a run location.
+    Plan(Box<PlanArgs>),
+    /// Build a fleet run's report from its committed units (equal to a
+    /// one-machine scan of the same objects).
+    Merge(Box<MergeArgs>),
     /// Show the classifier catalog.
     Rules {
         #[command(subcommand)]
@@ -83,6 +93,139 @@ pub struct EvalArgs {
     pub verbose: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// s3://bucket[/prefix] (or a local directory) to plan.
+    #[arg(required = true, value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// How many shards will scan the run.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub shards: u32,
+    /// The run location: s3://bucket/prefix or a local directory.
+    #[arg(long, value_name = "RUN")]
+    pub run: String,
+    /// List from this S3 Inventory report instead of ListObjectsV2:
+    /// s3://dest/[prefix/]SRC/CONFIG/ (the newest report) or a
+    /// .../manifest.json (repeatable, one per bucket).
+    #[arg(long, value_name = "URI")]
+    pub inventory: Vec<String>,
+    /// Keep per-unit state under RUN/state/ so the next run against the same
+    /// RUN reads no unchanged object (whatever its number of shards).
+    #[arg(long)]
+    pub incremental: bool,
+    /// Key ranges listed side by side per bucket without an inventory.
+    #[arg(long, value_name = "K", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub list_ranges: u16,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// In buckets, plan every version of each object, not only the current one.
+    #[arg(long)]
+    pub all_versions: bool,
+    /// Follow symbolic links in local targets.
+    #[arg(long)]
+    pub follow: bool,
+    #[command(flatten)]
+    pub s3: S3Args,
+}
+
+/// Which listed objects a scan reads (the same for `scan` and `plan`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct ScopeArgs {
+    /// Scan only keys (or paths below a target) matching this glob (repeatable);
+    /// a glob without `/` also matches the file name alone.
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Skip keys matching this glob (repeatable); wins over --include.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Do not read objects larger than this many bytes (they are reported as skipped).
+    #[arg(long, value_name = "BYTES")]
+    pub max_object_size: Option<u64>,
+    /// Scan only objects modified at or after this time (RFC 3339 or a date).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub modified_since: Option<std::time::SystemTime>,
+    /// Scan a deterministic sample of PCT percent of the objects (by URI hash).
+    #[arg(long, value_name = "PCT")]
+    pub sample: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The run location given to `assay plan --run`.
+    #[arg(value_name = "RUN")]
+    pub run: String,
+    /// Report format (default: table on a terminal, jsonl otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<ScanFormat>,
+    /// Write the report here (a file or s3://bucket/key) instead of standard output.
+    #[arg(long, value_name = "PATH")]
+    pub output: Option<String>,
+    /// Exit with status 1 if any object or bucket scores at or above N (1-10).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=10))]
+    pub fail_at: Option<u8>,
+    /// Write the report even when units are missing (marked partial in
+    /// scan.incomplete_units) and exit as if complete.
+    #[arg(long)]
+    pub allow_partial: bool,
+    /// Accept the findings of an earlier SARIF or JSON report.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    #[command(flatten)]
+    pub access: AccessArgs,
+    #[command(flatten)]
+    pub s3: S3Args,
+    /// Print nothing but the report and errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Access evidence: CloudTrail and S3 server access logs.
+#[derive(Debug, Args, Clone, Default)]
+pub struct AccessArgs {
+    /// CloudTrail logs: a file, a directory or s3://bucket/prefix (repeatable).
+    #[arg(long, value_name = "SRC")]
+    pub cloudtrail: Vec<String>,
+    /// S3 server access logs: a file, a directory or s3://bucket/prefix (repeatable).
+    #[arg(long = "access-logs", value_name = "SRC")]
+    pub access_logs: Vec<String>,
+    /// CloudTrail public keys: validate each --cloudtrail input's digests
+    /// and record the result in the report.
+    #[arg(long = "public-key", value_name = "FILE")]
+    pub public_keys: Vec<PathBuf>,
+    /// Use only access events at or after this time (RFC 3339).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub since: Option<std::time::SystemTime>,
+    /// Use only access events before this time (RFC 3339).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub until: Option<std::time::SystemTime>,
+}
+
+impl AccessArgs {
+    pub fn inputs(&self) -> assay_scanner::scan::AccessInputs {
+        assay_scanner::scan::AccessInputs {
+            cloudtrail: self.cloudtrail.clone(),
+            access_logs: self.access_logs.clone(),
+            window: assay_scanner::access::TimeWindow {
+                since: self.since,
+                until: self.until,
+            },
+            public_keys: self.public_keys.clone(),
+        }
+    }
+}
+
+impl ScopeArgs {
+    pub fn scope(&self) -> Result<assay_scanner::scope::Scope, assay_scanner::scope::ScopeError> {
+        assay_scanner::scope::Scope::new(
+            &self.include,
+            &self.exclude,
+            self.max_object_size,
+            self.modified_since,
+            self.sample,
+        )
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum TrailCommand {
     /// Check CloudTrail log file integrity (digest signatures, log hashes, the digest chain).
@@ -112,8 +255,23 @@ pub enum RulesCommand {
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Files, directories, s3://bucket[/prefix], or s3:// for every bucket.
-    #[arg(required = true, value_name = "TARGET")]
+    #[arg(required_unless_present = "plan", value_name = "TARGET")]
     pub targets: Vec<String>,
+    /// Scan one shard of a fleet run planned by `assay plan` under this run
+    /// location (s3://bucket/prefix or a directory); needs --shard.
+    #[arg(
+        long,
+        value_name = "RUN",
+        requires = "shard",
+        conflicts_with = "targets"
+    )]
+    pub plan: Option<String>,
+    /// Which shard: I/N with I from 0, or auto/N to read the index from
+    /// ASSAY_SHARD_INDEX, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX.
+    /// Exit 0: its units are committed; 2: a usage error (do not retry);
+    /// 3: a failure worth retrying (it resumes from committed units).
+    #[arg(long, value_name = "I/N", requires = "plan")]
+    pub shard: Option<String>,
     /// Report format (default: table on a terminal, jsonl otherwise).
     #[arg(long, value_enum)]
     pub format: Option<ScanFormat>,
@@ -141,40 +299,12 @@ pub struct ScanArgs {
     /// classified on at most one thread per core while the rest download.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub jobs: Option<u16>,
-    /// CloudTrail logs: a file, a directory or s3://bucket/prefix (repeatable).
-    #[arg(long, value_name = "SRC")]
-    pub cloudtrail: Vec<String>,
-    /// S3 server access logs: a file, a directory or s3://bucket/prefix (repeatable).
-    #[arg(long = "access-logs", value_name = "SRC")]
-    pub access_logs: Vec<String>,
+    #[command(flatten)]
+    pub access: AccessArgs,
     #[command(flatten)]
     pub s3: S3Args,
-    /// CloudTrail public keys: validate each --cloudtrail input's digests
-    /// and record the result in the report.
-    #[arg(long = "public-key", value_name = "FILE")]
-    pub public_keys: Vec<PathBuf>,
-    /// Use only access events at or after this time (RFC 3339).
-    #[arg(long, value_name = "TIME", value_parser = parse_time)]
-    pub since: Option<std::time::SystemTime>,
-    /// Use only access events before this time (RFC 3339).
-    #[arg(long, value_name = "TIME", value_parser = parse_time)]
-    pub until: Option<std::time::SystemTime>,
-    /// Scan only keys (or paths below a target) matching this glob (repeatable);
-    /// a glob without `/` also matches the file name alone.
-    #[arg(long, value_name = "GLOB")]
-    pub include: Vec<String>,
-    /// Skip keys matching this glob (repeatable); wins over --include.
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
-    /// Do not read objects larger than this many bytes (they are reported as skipped).
-    #[arg(long, value_name = "BYTES")]
-    pub max_object_size: Option<u64>,
-    /// Scan only objects modified at or after this time (RFC 3339 or a date).
-    #[arg(long, value_name = "TIME", value_parser = parse_time)]
-    pub modified_since: Option<std::time::SystemTime>,
-    /// Scan a deterministic sample of PCT percent of the objects (by URI hash).
-    #[arg(long, value_name = "PCT")]
-    pub sample: Option<f64>,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
     /// In buckets, scan every version of each object, not only the current
     /// one (old versions leak too); needs s3:ListBucketVersions and
     /// s3:GetObjectVersion.

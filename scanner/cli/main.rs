@@ -15,13 +15,19 @@ use args::{Cli, Command, RulesCommand, TrailCommand};
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_THRESHOLD: u8 = 1;
 pub const EXIT_FATAL: u8 = 2;
+/// A fleet step failed in a way a retry may not meet (the store, a killed
+/// shard); engines retry it. Also `merge`'s answer when units are missing.
+pub const EXIT_RETRY: u8 = 3;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.quiet());
     withhold_panic_messages();
     let result = match cli.command {
+        Command::Scan(args) if args.plan.is_some() => commands::fleet::shard(*args),
         Command::Scan(args) => commands::scan::run(*args),
+        Command::Plan(args) => commands::fleet::plan(*args),
+        Command::Merge(args) => commands::fleet::merge(*args),
         Command::Rules {
             command: RulesCommand::List(args),
         } => commands::rules::list(args).map(|()| EXIT_OK),

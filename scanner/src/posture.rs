@@ -4,10 +4,10 @@
 //! or unknown with the reason (a missing permission, a call the store does
 //! not implement), never fatal. Read by [`crate::source::s3::S3Client::posture`].
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The outcome of one configuration read.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Check<T> {
     Known(T),
@@ -24,7 +24,7 @@ impl<T> Check<T> {
 }
 
 /// The four switches of an S3 public access block.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicAccessBlock {
     pub block_public_acls: bool,
     pub ignore_public_acls: bool,
@@ -33,7 +33,7 @@ pub struct PublicAccessBlock {
 }
 
 /// Who an ACL grant opens the bucket to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Grantee {
     /// `AllUsers`: anyone on the internet.
@@ -45,14 +45,14 @@ pub enum Grantee {
 }
 
 /// An ACL grant to someone outside the owning account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AclGrant {
     pub grantee: Grantee,
     pub permission: String,
 }
 
 /// A bucket's configuration as far as it could be read.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BucketPosture {
     /// The default encryption algorithm, or `null` when none is set.
     pub default_encryption: Check<Option<String>>,

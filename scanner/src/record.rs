@@ -53,10 +53,11 @@ pub struct ObjectError {
 
 /// A problem with the scan itself rather than one object: a directory that
 /// cannot be listed, a symlink loop, a special file skipped.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScanIssue {
     pub location: String,
-    pub kind: &'static str,
+    #[serde(deserialize_with = "assay_classifiers::intern::deserialize")]
+    pub kind: assay_classifiers::intern::StaticName,
     pub message: String,
 }
 

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod fleet;
 pub mod model;
 pub mod rules;
 pub mod scan;

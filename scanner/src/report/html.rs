@@ -9,8 +9,11 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use assay_classifiers::risk::RiskFactor;
+
 use super::Report;
 use crate::record::ObjectRecord;
+use crate::scan::Integrity;
 
 /// Objects shown with their evidence (all are in the JSON report).
 const RISKIEST: usize = 50;
@@ -122,21 +125,20 @@ pub fn write_html(out: &mut dyn std::io::Write, report: &Report) -> std::io::Res
     } else {
         h.push_str("<table id=\"inputs\"><thead><tr><th>Access-log input</th><th>Kind</th><th>Files</th><th>Events</th><th>Problems</th><th>Integrity</th></tr></thead><tbody>");
         for input in &scan.inputs {
-            let integrity = value_text(&input["integrity"]);
-            let class = match integrity.as_str() {
-                "valid" => "ok",
-                "unverified" => "muted",
-                _ => "bad",
+            let class = match input.integrity {
+                Integrity::Verified => "ok",
+                Integrity::Unverified => "muted",
+                Integrity::Tampered | Integrity::Unverifiable => "bad",
             };
             let _ = write!(
                 h,
                 "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"{class}\">{}</td></tr>",
-                esc(&value_text(&input["source"])),
-                esc(&value_text(&input["kind"])),
-                esc(&value_text(&input["files"])),
-                esc(&value_text(&input["events"])),
-                esc(&value_text(&input["problems"])),
-                esc(&integrity)
+                esc(&input.source),
+                esc(&input.kind.to_string()),
+                input.files,
+                input.events,
+                input.problems,
+                esc(&input.integrity.to_string())
             );
         }
         h.push_str("</tbody></table>");
@@ -175,7 +177,7 @@ pub fn write_html(out: &mut dyn std::io::Write, report: &Report) -> std::io::Res
     let buckets: Vec<(String, u64)> = report
         .buckets
         .iter()
-        .map(|b| (value_text(&b["name"]), b["risk"].as_u64().unwrap_or(1)))
+        .map(|b| (b.name.clone(), u64::from(b.risk)))
         .collect();
     if !buckets.is_empty() {
         h.push_str(&bar_chart("chart-buckets", "Buckets by risk", &buckets));
@@ -186,22 +188,26 @@ pub fn write_html(out: &mut dyn std::io::Write, report: &Report) -> std::io::Res
     if !report.buckets.is_empty() {
         h.push_str("<section id=\"buckets\"><h2>Buckets</h2><table><thead><tr><th>Risk</th><th>Bucket</th><th>Objects</th><th>Public</th><th>Posture</th><th>Why</th></tr></thead><tbody>");
         for bucket in &report.buckets {
-            let posture = match bucket.get("posture") {
-                Some(Value::Object(checks)) => checks
+            let posture = match bucket.posture.as_ref().map(serde_json::to_value) {
+                Some(Ok(Value::Object(checks))) => checks
                     .iter()
                     .map(|(k, v)| format!("{}: {}", esc(k), esc(&value_text(v))))
                     .collect::<Vec<_>>()
                     .join("<br>"),
                 _ => "not read (local tree)".into(),
             };
+            let public = match bucket.posture.as_ref().and_then(|p| p.public()) {
+                Some(public) => public.to_string(),
+                None => value_text(&Value::Null),
+            };
             let _ = write!(
                 h,
                 "<tr><td>{}</td><td><code>{}</code></td><td class=\"num\">{}</td><td>{}</td><td><small>{posture}</small></td><td>{}</td></tr>",
-                risk_badge(bucket["risk"].as_u64().unwrap_or(1)),
-                esc(&value_text(&bucket["name"])),
-                esc(&value_text(&bucket["objects"])),
-                esc(&value_text(bucket.get("public").unwrap_or(&Value::Null))),
-                factors(&bucket["risk_factors"])
+                risk_badge(u64::from(bucket.risk)),
+                esc(&bucket.name),
+                bucket.objects,
+                esc(&public),
+                factors(&bucket.risk_factors)
             );
         }
         h.push_str("</tbody></table></section>");
@@ -258,14 +264,13 @@ pub fn write_html(out: &mut dyn std::io::Write, report: &Report) -> std::io::Res
                 esc(&error.message)
             ));
         }
-        let factors = serde_json::to_value(&object.risk_factors).unwrap_or_default();
         let _ = write!(
             h,
             "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
             risk_badge(u64::from(object.risk)),
             esc(&object.uri),
             evidence.join("<br>"),
-            self::factors(&factors)
+            factors(&object.risk_factors)
         );
     }
     h.push_str("</tbody></table></section>");
@@ -277,12 +282,12 @@ pub fn write_html(out: &mut dyn std::io::Write, report: &Report) -> std::io::Res
             let _ = write!(
                 h,
                 "<tr><td>{}</td><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-                risk_badge(identity["risk"].as_u64().unwrap_or(1)),
-                esc(&value_text(&identity["principal"])),
-                esc(&value_text(&identity["calls"])),
-                esc(&value_text(&identity["access_denied"])),
-                esc(&value_text(&identity["sensitive_objects"])),
-                factors(&identity["risk_factors"])
+                risk_badge(u64::from(identity.risk)),
+                esc(&identity.stats.principal),
+                identity.stats.calls,
+                identity.stats.access_denied,
+                identity.sensitive_objects,
+                factors(&identity.risk_factors)
             );
         }
         h.push_str("</tbody></table></section>");
@@ -325,24 +330,12 @@ pub fn write_html(out: &mut dyn std::io::Write, report: &Report) -> std::io::Res
     out.write_all(h.as_bytes())
 }
 
-fn factors(value: &Value) -> String {
-    value
-        .as_array()
-        .map(|factors| {
-            factors
-                .iter()
-                .map(|f| {
-                    format!(
-                        "{} {}: {}",
-                        esc(&value_text(&f["kind"])),
-                        esc(&value_text(&f["detail"])),
-                        esc(&value_text(&f["value"]))
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("<br>")
-        })
-        .unwrap_or_default()
+fn factors(factors: &[RiskFactor]) -> String {
+    factors
+        .iter()
+        .map(|f| format!("{} {}: {}", esc(&f.kind), esc(&f.detail), f.value))
+        .collect::<Vec<_>>()
+        .join("<br>")
 }
 
 #[cfg(test)]

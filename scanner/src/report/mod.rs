@@ -42,8 +42,15 @@ pub struct ScanInfo {
     /// The SVM model version; null while no model is loaded.
     pub model_version: Option<String>,
     /// Access-log inputs and their integrity status.
-    pub inputs: Vec<serde_json::Value>,
+    pub inputs: Vec<crate::scan::InputRecord>,
     pub fail_at: Option<u8>,
+    /// A merged fleet run's units that were never committed: the report
+    /// is partial.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub incomplete_units: Vec<String>,
+    /// S3 Inventory reports a fleet run was planned from.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub inventories: Vec<crate::fleet::plan::InventoryUsed>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -59,10 +66,10 @@ pub struct Report {
     pub scan: ScanInfo,
     pub summary: Summary,
     /// Bucket records (S3 targets); empty for local trees.
-    pub buckets: Vec<serde_json::Value>,
+    pub buckets: Vec<crate::scan::BucketRecord>,
     pub objects: Vec<ObjectRecord>,
     /// Identity records (from access logs); empty when none were given.
-    pub identities: Vec<serde_json::Value>,
+    pub identities: Vec<crate::scan::IdentityRecord>,
     /// Requests per source IP address (from access logs), most denials first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub source_ips: Vec<crate::access::stats::SourceIpStats>,

@@ -104,11 +104,11 @@ pub fn write_table(
         writeln!(
             out,
             "identity risk {}: {} ({} calls, {} denied{})",
-            identity["risk"],
-            identity["principal"].as_str().unwrap_or("?"),
-            identity["calls"],
-            identity["access_denied"],
-            if identity["scraper"] == true {
+            identity.risk,
+            identity.stats.principal,
+            identity.stats.calls,
+            identity.stats.access_denied,
+            if identity.stats.scraper {
                 ", scraper"
             } else {
                 ""

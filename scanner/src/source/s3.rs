@@ -98,7 +98,7 @@ where
 
 /// An S3 error in one short line: the store's code and message when it
 /// sent them, else the SDK's account without its debug dump.
-fn brief<E>(error: &aws_sdk_s3::error::SdkError<E>) -> String
+pub(crate) fn brief<E>(error: &aws_sdk_s3::error::SdkError<E>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
@@ -224,6 +224,57 @@ impl S3Client {
             runtime: Arc::new(runtime),
             regional: Default::default(),
         })
+    }
+
+    /// The SDK client and a way to wait on it, for modules that make their
+    /// own calls (the fleet's run store).
+    pub(crate) fn sdk(&self) -> &aws_sdk_s3::Client {
+        &self.client
+    }
+
+    pub(crate) fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+
+    /// An object (or version) as a listing names it, ready to scan. The
+    /// fleet's shards rebuild a plan's items with it, so they are the very
+    /// objects a listing of the bucket would have yielded.
+    #[allow(clippy::too_many_arguments)]
+    pub fn object_ref(
+        self: &Arc<Self>,
+        bucket: &str,
+        key: &str,
+        size: u64,
+        etag: Option<String>,
+        version: Option<(&str, bool)>,
+        last_modified: Option<std::time::SystemTime>,
+        storage_class: Option<&str>,
+    ) -> ObjectRef {
+        let uri = match version {
+            Some((id, false)) => format!(
+                "s3://{bucket}/{key}?versionId={}",
+                percent_encoding::utf8_percent_encode(id, VERSION_ID)
+            ),
+            _ => format!("s3://{bucket}/{key}"),
+        };
+        let version_id = version.map(|(id, _)| id.to_string());
+        ObjectRef {
+            uri,
+            name: key.to_string(),
+            size,
+            etag: etag.clone(),
+            version_id: version_id.clone(),
+            last_modified,
+            location: Location::S3(S3Object {
+                client: Arc::clone(self),
+                bucket: bucket.to_string(),
+                key: key.to_string(),
+                etag,
+                version_id,
+                needs_restore: needs_restore(storage_class),
+            }),
+            bucket_key: Some((bucket.to_string(), key.to_string())),
+        }
     }
 
     /// Every bucket the credentials can list (ListBuckets), for `s3://`.
@@ -410,12 +461,32 @@ impl S3Client {
         prefix: &str,
         versions: Versions,
     ) -> impl Iterator<Item = Discovered> + Send + use<> {
+        self.objects_in_range(bucket, prefix, versions, None, None)
+    }
+
+    /// The objects under `s3://bucket/prefix` whose keys are after
+    /// `after` (exclusive) and up to `through` (inclusive): listings of
+    /// consecutive ranges cover a bucket exactly, and run side by side.
+    pub fn objects_in_range(
+        self: &Arc<Self>,
+        bucket: &str,
+        prefix: &str,
+        versions: Versions,
+        after: Option<String>,
+        through: Option<String>,
+    ) -> impl Iterator<Item = Discovered> + Send + use<> {
         ObjectListing {
             client: self.for_bucket(bucket),
             bucket: bucket.to_string(),
             prefix: prefix.to_string(),
             versions,
-            token: None,
+            start_after: after.clone(),
+            through,
+            token: match versions {
+                Versions::Current => None,
+                // ListObjectVersions starts after its key marker.
+                Versions::All => after,
+            },
             version_marker: None,
             done: false,
             page: VecDeque::new(),
@@ -427,6 +498,7 @@ impl S3Client {
         bucket: &str,
         prefix: &str,
         token: Option<String>,
+        start_after: Option<String>,
     ) -> Result<aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output, S3Error> {
         self.runtime.block_on(async {
             self.client
@@ -435,6 +507,7 @@ impl S3Client {
                 .prefix(prefix)
                 .max_keys(PAGE_SIZE)
                 .set_continuation_token(token)
+                .set_start_after(start_after)
                 .send()
                 .await
                 .map_err(|e| Self::refused(bucket, prefix, &e))
@@ -592,6 +665,10 @@ struct ObjectListing {
     bucket: String,
     prefix: String,
     versions: Versions,
+    /// List only keys after this one...
+    start_after: Option<String>,
+    /// ...and up to this one.
+    through: Option<String>,
     /// The continuation token, or with versions the key marker.
     token: Option<String>,
     version_marker: Option<String>,
@@ -638,11 +715,17 @@ struct Listed<'a> {
 
 impl ObjectListing {
     fn next_page(&mut self) -> Result<(), S3Error> {
-        let page = self
-            .client
-            .list_page(&self.bucket, &self.prefix, self.token.clone())?;
+        let page = self.client.list_page(
+            &self.bucket,
+            &self.prefix,
+            self.token.clone(),
+            self.start_after.clone(),
+        )?;
         for object in page.contents() {
             let Some(key) = object.key() else { continue };
+            if self.beyond(key) {
+                return Ok(());
+            }
             let listed = Listed {
                 key,
                 size: object.size(),
@@ -675,6 +758,9 @@ impl ObjectListing {
         // (as non-current) and scanned.
         for version in page.versions() {
             let Some(key) = version.key() else { continue };
+            if self.beyond(key) {
+                return Ok(());
+            }
             let listed = Listed {
                 key,
                 size: version.size(),
@@ -702,6 +788,13 @@ impl ObjectListing {
         Ok(())
     }
 
+    /// Whether a key is past the listing's range; if so the listing ends.
+    fn beyond(&mut self, key: &str) -> bool {
+        let beyond = self.through.as_deref().is_some_and(|end| key > end);
+        self.done |= beyond;
+        beyond
+    }
+
     /// A truncated page must move the listing on: a store that answers
     /// without a new marker would otherwise be listed forever.
     fn advance(&mut self, moved: bool) -> Result<(), S3Error> {
@@ -726,34 +819,19 @@ impl ObjectListing {
             return None;
         }
         let etag = listed.etag.map(|e| e.trim_matches('"').to_string());
-        let uri = match listed.version {
-            Some((id, false)) => format!(
-                "s3://{}/{key}?versionId={}",
-                self.bucket,
-                percent_encoding::utf8_percent_encode(id, VERSION_ID)
-            ),
-            _ => format!("s3://{}/{key}", self.bucket),
-        };
-        let version_id = listed.version.map(|(id, _)| id.to_string());
-        Some(Discovered::Object(ObjectRef {
-            uri,
-            name: key.to_string(),
-            size,
-            etag: etag.clone(),
-            version_id: version_id.clone(),
-            last_modified: listed
-                .last_modified
-                .and_then(|t| std::time::SystemTime::try_from(*t).ok()),
-            location: Location::S3(S3Object {
-                client: Arc::clone(&self.client),
-                bucket: self.bucket.clone(),
-                key: key.to_string(),
+        Some(Discovered::Object(
+            self.client.object_ref(
+                &self.bucket,
+                key,
+                size,
                 etag,
-                version_id,
-                needs_restore: needs_restore(listed.storage_class),
-            }),
-            bucket_key: Some((self.bucket.clone(), key.to_string())),
-        }))
+                listed.version,
+                listed
+                    .last_modified
+                    .and_then(|t| std::time::SystemTime::try_from(*t).ok()),
+                listed.storage_class,
+            ),
+        ))
     }
 }
 

@@ -1,0 +1,599 @@
+//! `assay plan`: lists the targets once (S3 Inventory, or ListObjectsV2
+//! over key ranges side by side, or a local walk), applies the scope once,
+//! splits what is in scope into units and packs the units into N shards.
+//! The plan (`plan.json`) and each unit's items
+//! (`runs/<run>/units/<unit>/items.jsonl.gz`) are the frozen object set
+//! that shards scan and `merge` reports on.
+//!
+//! Memory stays bounded whatever the number of objects: items are spooled
+//! to one temporary file per bucket while listing, then routed to their
+//! units' files once the bucket's size (and so its partition count) is
+//! known.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use flate2::Compression;
+use flate2::read::MultiGzDecoder;
+use flate2::write::GzEncoder;
+use serde::{Deserialize, Serialize};
+
+use super::FleetError;
+use super::store::RunStore;
+use super::unit::{self, UnitId};
+use crate::posture::BucketPosture;
+use crate::record::ScanIssue;
+use crate::scope::Scope;
+use crate::source::local::{self, WalkOptions};
+use crate::source::s3::{self, S3Client, Versions};
+use crate::source::{Discovered, Location, ObjectRef};
+
+/// The plan layout's version: a plan from another layout is refused.
+pub const PLAN_FORMAT: u32 = 1;
+
+/// Where the plan lives in a run location.
+pub const PLAN_KEY: &str = "plan.json";
+
+/// A fleet run's plan.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Plan {
+    pub format: u32,
+    /// The assay version that made it; shards and merge refuse another.
+    pub assay_version: String,
+    pub run_id: String,
+    pub created: String,
+    pub targets: Vec<String>,
+    pub all_versions: bool,
+    /// Per-unit state under `state/` carries over to the next run.
+    pub incremental: bool,
+    /// Whether the scope lets every listed object through (so an object
+    /// not listed now is gone, not filtered out).
+    pub scope_is_everything: bool,
+    pub scheme: String,
+    pub shards: u32,
+    pub units: Vec<UnitPlan>,
+    /// Problems met while listing, and objects skipped by the scope.
+    pub issues: Vec<ScanIssue>,
+    /// The scanned buckets' configurations, read once here.
+    pub postures: BTreeMap<String, BucketPosture>,
+    /// Inventory reports listed from, with the time each was made.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inventories: Vec<InventoryUsed>,
+}
+
+/// An inventory report a plan was made from ("coverage as of").
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InventoryUsed {
+    pub manifest: String,
+    pub created: String,
+}
+
+/// One unit of a plan.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UnitPlan {
+    pub id: UnitId,
+    pub objects: u64,
+    pub bytes: u64,
+    pub shard: u32,
+}
+
+impl Plan {
+    /// The key of a unit's file under this run.
+    pub fn unit_key(&self, unit: &UnitId, file: &str) -> String {
+        format!("runs/{}/{}/{file}", self.run_id, unit.path())
+    }
+
+    /// Reads and checks a plan.
+    pub fn load(store: &RunStore) -> Result<Self, FleetError> {
+        let bytes = store.get(PLAN_KEY)?.ok_or_else(|| FleetError::Usage {
+            message: format!(
+                "no plan at {}: run `assay plan ... --run {}` first",
+                store.uri(PLAN_KEY),
+                store.uri("")
+            ),
+        })?;
+        let plan: Plan = serde_json::from_slice(&bytes).map_err(|e| FleetError::Usage {
+            message: format!("{} is not an assay plan: {e}", store.uri(PLAN_KEY)),
+        })?;
+        if plan.format != PLAN_FORMAT || plan.assay_version != env!("CARGO_PKG_VERSION") {
+            return Err(FleetError::Usage {
+                message: format!(
+                    "{} was made by assay {} (plan format {}); this is assay {} (format {}): \
+                     plan the run again with this version",
+                    store.uri(PLAN_KEY),
+                    plan.assay_version,
+                    plan.format,
+                    env!("CARGO_PKG_VERSION"),
+                    PLAN_FORMAT
+                ),
+            });
+        }
+        Ok(plan)
+    }
+
+    /// Reads a unit's items.
+    pub fn items(&self, store: &RunStore, unit: &UnitId) -> Result<Vec<Item>, FleetError> {
+        let key = self.unit_key(unit, "items.jsonl.gz");
+        let bytes = store.get(&key)?.ok_or_else(|| FleetError::Corrupt {
+            location: store.uri(&key),
+            message: "the plan names this unit but its item list is missing".into(),
+        })?;
+        let mut items = Vec::new();
+        for (n, line) in BufReader::new(MultiGzDecoder::new(&bytes[..]))
+            .lines()
+            .enumerate()
+        {
+            let line = line.map_err(|e| FleetError::Corrupt {
+                location: store.uri(&key),
+                message: format!("line {}: {e}", n + 1),
+            })?;
+            items.push(
+                serde_json::from_str(&line).map_err(|e| FleetError::Corrupt {
+                    location: store.uri(&key),
+                    message: format!("line {}: {e}", n + 1),
+                })?,
+            );
+        }
+        Ok(items)
+    }
+}
+
+/// One object of a unit, as listed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Item {
+    pub bucket: String,
+    pub key: String,
+    pub size: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+    /// Whether this is the key's current version (always, unversioned).
+    #[serde(default = "yes")]
+    pub latest: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_class: Option<String>,
+    /// A local file: its path and the URI reports name it by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local: Option<LocalItem>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Where a planned local file is.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LocalItem {
+    pub path: PathBuf,
+    pub uri: String,
+    pub name: String,
+}
+
+impl Item {
+    fn from_object(object: &ObjectRef) -> Option<Self> {
+        let (bucket, key) = object.bucket_key.clone()?;
+        let last_modified = object
+            .last_modified
+            .map(|t| humantime::format_rfc3339_nanos(t).to_string());
+        match &object.location {
+            Location::S3(s3) => Some(Self {
+                bucket,
+                key,
+                size: object.size,
+                etag: object.etag.clone(),
+                version_id: object.version_id.clone(),
+                latest: !object.uri.contains("?versionId="),
+                last_modified,
+                storage_class: s3.needs_restore.clone(),
+                local: None,
+            }),
+            Location::File(path) => Some(Self {
+                bucket,
+                key,
+                size: object.size,
+                etag: object.etag.clone(),
+                version_id: None,
+                latest: true,
+                last_modified,
+                storage_class: None,
+                local: Some(LocalItem {
+                    path: path.clone(),
+                    uri: object.uri.clone(),
+                    name: object.name.clone(),
+                }),
+            }),
+        }
+    }
+
+    /// The object to scan, as a listing of its bucket (or walk of its
+    /// tree) would have yielded it.
+    pub fn object(&self, client: Option<&Arc<S3Client>>) -> Result<ObjectRef, FleetError> {
+        let last_modified = self
+            .last_modified
+            .as_deref()
+            .and_then(|t| humantime::parse_rfc3339(t).ok());
+        if let Some(local) = &self.local {
+            return Ok(ObjectRef {
+                uri: local.uri.clone(),
+                name: local.name.clone(),
+                size: self.size,
+                etag: self.etag.clone(),
+                version_id: None,
+                last_modified,
+                location: Location::File(local.path.clone()),
+                bucket_key: Some((self.bucket.clone(), self.key.clone())),
+            });
+        }
+        let client = client.ok_or_else(|| FleetError::Usage {
+            message: "the plan lists S3 objects but no S3 client was set up".into(),
+        })?;
+        Ok(client.for_bucket(&self.bucket).object_ref(
+            &self.bucket,
+            &self.key,
+            self.size,
+            self.etag.clone(),
+            self.version_id.as_deref().map(|id| (id, self.latest)),
+            last_modified,
+            self.storage_class.as_deref(),
+        ))
+    }
+}
+
+/// What `assay plan` is asked.
+pub struct PlanRequest {
+    pub targets: Vec<String>,
+    pub scope: Scope,
+    pub versions: Versions,
+    pub follow_symlinks: bool,
+    pub shards: u32,
+    pub incremental: bool,
+    /// Key ranges listed side by side per bucket without an inventory.
+    pub list_ranges: usize,
+    /// S3 Inventory manifests (or their configuration prefixes) to list
+    /// buckets from instead of ListObjectsV2.
+    pub inventories: Vec<String>,
+}
+
+/// What planning made.
+#[derive(Debug)]
+pub struct PlanSummary {
+    pub run_id: String,
+    pub objects: u64,
+    pub bytes: u64,
+    pub units: usize,
+    pub issues: usize,
+}
+
+/// Split points of a key range listing: after the prefix, keys are split
+/// by their next byte into ranges that list side by side.
+fn split_points(ranges: usize) -> Vec<String> {
+    // Printable ASCII spread evenly; keys outside it fall in the first or
+    // last range, which are open-ended.
+    const ALPHABET: &[u8] = b"-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
+    let ranges = ranges.clamp(1, ALPHABET.len());
+    (1..ranges)
+        .map(|i| char::from(ALPHABET[i * ALPHABET.len() / ranges]).to_string())
+        .collect()
+}
+
+/// One bucket's items while listing, spooled to a temporary file.
+struct Spool {
+    file: BufWriter<std::fs::File>,
+    path: tempfile::TempPath,
+    objects: u64,
+    bytes: u64,
+}
+
+impl PlanRequest {
+    /// Lists, scopes, splits and packs; writes the plan to `store`.
+    pub fn run(
+        &self,
+        store: &RunStore,
+        client: Option<&Arc<S3Client>>,
+    ) -> Result<PlanSummary, FleetError> {
+        if self.shards == 0 {
+            return Err(FleetError::Usage {
+                message: "--shards must be at least 1".into(),
+            });
+        }
+        let run_id = new_id();
+        let mut spools: BTreeMap<String, Spool> = BTreeMap::new();
+        let mut issues = Vec::new();
+        let mut buckets = Vec::new();
+        let mut inventories = Vec::new();
+        {
+            let mut take = |discovered: Discovered| -> Result<(), FleetError> {
+                let Some(discovered) = self.scope.apply(discovered) else {
+                    return Ok(());
+                };
+                match discovered {
+                    Discovered::Issue(issue) => issues.push(issue),
+                    Discovered::Object(object) => {
+                        let Some(item) = Item::from_object(&object) else {
+                            return Ok(());
+                        };
+                        let spool = match spools.get_mut(&item.bucket) {
+                            Some(spool) => spool,
+                            None => {
+                                let temp = tempfile::NamedTempFile::new().map_err(spool_error)?;
+                                let (file, path) = temp.into_parts();
+                                spools.entry(item.bucket.clone()).or_insert(Spool {
+                                    file: BufWriter::new(file),
+                                    path,
+                                    objects: 0,
+                                    bytes: 0,
+                                })
+                            }
+                        };
+                        spool.objects += 1;
+                        spool.bytes += item.size;
+                        serde_json::to_writer(&mut spool.file, &item)
+                            .map_err(std::io::Error::from)
+                            .and_then(|()| spool.file.write_all(b"\n"))
+                            .map_err(spool_error)?;
+                    }
+                }
+                Ok(())
+            };
+            for target in &self.targets {
+                match s3::parse_uri(target) {
+                    Some((bucket, prefix)) => {
+                        let client = client.ok_or_else(|| FleetError::Usage {
+                            message: "S3 targets need an S3 client".into(),
+                        })?;
+                        buckets.push(bucket.clone());
+                        let inventory = self.inventory_for(&bucket);
+                        match inventory {
+                            Some(location) => {
+                                let used = super::inventory::list(
+                                    location,
+                                    client,
+                                    &bucket,
+                                    &prefix,
+                                    self.versions,
+                                    &mut take,
+                                )?;
+                                inventories.push(used);
+                            }
+                            None => self.list_ranges(client, &bucket, &prefix, &mut take)?,
+                        }
+                    }
+                    None if target.starts_with("s3://") => {
+                        return Err(FleetError::Usage {
+                            message: format!(
+                                "{target}: plan needs s3://bucket[/prefix] (name the buckets)"
+                            ),
+                        });
+                    }
+                    None => {
+                        let path = PathBuf::from(target);
+                        std::fs::symlink_metadata(&path).map_err(|e| FleetError::Usage {
+                            message: format!(
+                                "target {target} does not exist or cannot be read: {e}"
+                            ),
+                        })?;
+                        for found in local::walk(
+                            vec![path],
+                            WalkOptions {
+                                follow_symlinks: self.follow_symlinks,
+                            },
+                        ) {
+                            take(found)?;
+                        }
+                    }
+                }
+            }
+        }
+        // Units keep their partition count from run to run while state
+        // holds them (doubling would need the state split).
+        let known = if self.incremental {
+            super::state::Current::load(store)?.map(|c| c.partitions)
+        } else {
+            None
+        }
+        .unwrap_or_default();
+        let mut units: Vec<UnitPlan> = Vec::new();
+        let (mut objects, mut bytes) = (0, 0);
+        // Enough units for about four per shard, so shards share the work
+        // and a retried shard redoes little, but never more than objects.
+        let per_bucket = (4 * u64::from(self.shards)).div_ceil(spools.len().max(1) as u64);
+        for (bucket, spool) in spools {
+            let Spool {
+                file,
+                path,
+                objects: count,
+                bytes: size,
+            } = spool;
+            drop(file.into_inner().map_err(|e| spool_error(e.into_error()))?);
+            objects += count;
+            bytes += size;
+            let spread = per_bucket.min(count.max(1)).next_power_of_two();
+            let of = known.get(&bucket).copied().unwrap_or_else(|| {
+                unit::partitions(size, count).max(u32::try_from(spread).unwrap_or(1 << 16))
+            });
+            let mut writers: HashMap<u32, (GzEncoder<Vec<u8>>, u64, u64)> = HashMap::new();
+            let reader = BufReader::new(std::fs::File::open(&path).map_err(spool_error)?);
+            for line in reader.lines() {
+                let line = line.map_err(spool_error)?;
+                let item: Item = serde_json::from_str(&line)
+                    .map_err(|e| spool_error(std::io::Error::other(e)))?;
+                let id = UnitId::of_key(&bucket, &item.key, of);
+                let (writer, n, b) = writers
+                    .entry(id.partition)
+                    .or_insert_with(|| (GzEncoder::new(Vec::new(), Compression::fast()), 0, 0));
+                *n += 1;
+                *b += item.size;
+                writer
+                    .write_all(line.as_bytes())
+                    .and_then(|()| writer.write_all(b"\n"))
+                    .map_err(spool_error)?;
+            }
+            let mut partitions: Vec<u32> = writers.keys().copied().collect();
+            partitions.sort_unstable();
+            for partition in partitions {
+                let Some((writer, n, b)) = writers.remove(&partition) else {
+                    continue;
+                };
+                let id = UnitId {
+                    bucket: bucket.clone(),
+                    partition,
+                    of,
+                };
+                let key = format!("runs/{run_id}/{}/items.jsonl.gz", id.path());
+                store.put(&key, &writer.finish().map_err(spool_error)?)?;
+                units.push(UnitPlan {
+                    id,
+                    objects: n,
+                    bytes: b,
+                    shard: 0,
+                });
+            }
+        }
+        // Per-object cost matters as much as bytes for small files.
+        const OBJECT_COST: u64 = 64 * 1024;
+        let costs: Vec<u64> = units
+            .iter()
+            .map(|u| u.bytes + OBJECT_COST * u.objects)
+            .collect();
+        for (unit, shard) in units.iter_mut().zip(unit::pack(&costs, self.shards)) {
+            unit.shard = shard;
+        }
+        buckets.sort();
+        buckets.dedup();
+        let postures = match client {
+            Some(client) => buckets
+                .iter()
+                .map(|b| (b.clone(), client.posture(b)))
+                .collect(),
+            None => BTreeMap::new(),
+        };
+        issues.sort_by(|a, b| {
+            (&a.location, a.kind, &a.message).cmp(&(&b.location, b.kind, &b.message))
+        });
+        let summary = PlanSummary {
+            run_id: run_id.clone(),
+            objects,
+            bytes,
+            units: units.len(),
+            issues: issues.len(),
+        };
+        let plan = Plan {
+            format: PLAN_FORMAT,
+            assay_version: env!("CARGO_PKG_VERSION").to_string(),
+            run_id,
+            created: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+            targets: self.targets.clone(),
+            all_versions: self.versions == Versions::All,
+            incremental: self.incremental,
+            scope_is_everything: self.scope.is_everything(),
+            scheme: unit::SCHEME.to_string(),
+            shards: self.shards,
+            units,
+            issues,
+            postures,
+            inventories,
+        };
+        // The plan is written last: its presence means the units are there.
+        let json = serde_json::to_vec_pretty(&plan).map_err(|e| spool_error(e.into()))?;
+        store.put(PLAN_KEY, &json)?;
+        Ok(summary)
+    }
+
+    fn inventory_for(&self, bucket: &str) -> Option<&str> {
+        // An inventory names its source bucket in its path
+        // (`.../SRC/CONFIG/...`); a single inventory serves a single target.
+        match self.inventories.as_slice() {
+            [] => None,
+            [only] if self.targets.len() == 1 => Some(only.as_str()),
+            many => many
+                .iter()
+                .find(|uri| uri.split('/').any(|part| part == bucket))
+                .map(String::as_str),
+        }
+    }
+
+    /// Lists a bucket's keys in ranges side by side, each range a
+    /// ListObjectsV2 walk from its start to its end.
+    fn list_ranges(
+        &self,
+        client: &Arc<S3Client>,
+        bucket: &str,
+        prefix: &str,
+        take: &mut dyn FnMut(Discovered) -> Result<(), FleetError>,
+    ) -> Result<(), FleetError> {
+        let bounds: Vec<String> = split_points(self.list_ranges)
+            .into_iter()
+            .map(|point| format!("{prefix}{point}"))
+            .collect();
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Discovered>(4096);
+        std::thread::scope(|scope| {
+            for i in 0..=bounds.len() {
+                let after = i.checked_sub(1).map(|j| bounds[j].clone());
+                let through = bounds.get(i).cloned();
+                let sender = sender.clone();
+                let client = Arc::clone(client);
+                let (bucket, prefix) = (bucket.to_string(), prefix.to_string());
+                let versions = self.versions;
+                scope.spawn(move || {
+                    for found in client.objects_in_range(&bucket, &prefix, versions, after, through)
+                    {
+                        if sender.send(found).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            drop(sender);
+            let mut result = Ok(());
+            for found in receiver {
+                if result.is_ok() {
+                    result = take(found);
+                }
+            }
+            result
+        })
+    }
+}
+
+fn spool_error(source: std::io::Error) -> FleetError {
+    FleetError::Local {
+        what: "spooling the listing".into(),
+        source,
+    }
+}
+
+/// A run or attempt id: the time and the process, unique enough for a
+/// run location's names.
+pub fn new_id() -> String {
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    let stamp = humantime::format_rfc3339_seconds(SystemTime::now())
+        .to_string()
+        .replace([':', '-'], "");
+    format!(
+        "{stamp}-{:08x}{:05x}",
+        now.subsec_nanos(),
+        std::process::id() & 0xfffff
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_points_are_sorted_and_distinct() {
+        for ranges in [1, 2, 8, 16, 64, 1000] {
+            let points = split_points(ranges);
+            assert_eq!(points.len(), ranges.clamp(1, 64) - 1);
+            assert!(points.windows(2).all(|w| w[0] < w[1]), "{points:?}");
+        }
+    }
+}

@@ -1,0 +1,717 @@
+//! A scan as a library: what `assay scan` runs on one machine, what a shard
+//! of a fleet run (`crate::fleet`) runs on its units, and what `assay merge`
+//! rebuilds a report with. It owns the parts after classification that all
+//! three share: access evidence read once ([`Evidence`]), the report
+//! assembler that applies a baseline and access evidence to each record and
+//! keeps the totals ([`Assembler`]), and the typed report sections it makes
+//! ([`InputRecord`], [`BucketRecord`], [`IdentityRecord`]).
+//!
+//! The command line keeps parsing, choosing the writer, progress and the
+//! exit code.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use assay_classifiers::risk::RiskFactor;
+use serde::{Deserialize, Serialize};
+
+use crate::access::stats::{AccessStats, ApiCatalog, BucketAccess, IdentityStats};
+use crate::access::{self, TimeWindow};
+use crate::baseline::Baseline;
+use crate::pipeline::{self, Concurrency, Event, Limits};
+use crate::posture::BucketPosture;
+use crate::record::{ObjectRecord, ScanIssue, Summary};
+use crate::report::{Report, ScanInfo, Tool};
+use crate::risk;
+use crate::scope::Scope;
+use crate::source::Discovered;
+use crate::source::local::{self, WalkOptions};
+use crate::source::s3::{self, S3Client, S3Options};
+use crate::state::State;
+
+/// Why a scan (or the evidence it needs) could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanSetupError {
+    #[error("loading the API event catalog: {0}")]
+    ApiCatalog(#[from] toml::de::Error),
+    #[error("loading --public-key: {0}")]
+    PublicKeys(#[from] access::digest::KeyError),
+    #[error("starting the S3 client: {0}")]
+    S3Client(s3::S3Error),
+    #[error("downloading {kind} input {source_uri}: {error}")]
+    Download {
+        kind: InputKind,
+        source_uri: String,
+        error: s3::S3Error,
+    },
+    #[error("{kind} input {source_uri} does not exist or cannot be read: {error}")]
+    Input {
+        kind: InputKind,
+        source_uri: String,
+        error: std::io::Error,
+    },
+    #[error("creating a directory for downloaded logs: {0}")]
+    TempDir(std::io::Error),
+    #[error("target {0} does not exist or cannot be read: {1}")]
+    Target(String, std::io::Error),
+    #[error("{0}: expected s3://bucket[/prefix] or s3:// for every bucket")]
+    BadS3Target(String),
+    #[error("listing the buckets these credentials can see: {0}")]
+    Buckets(s3::S3Error),
+    #[error("opening the scan state: {0}")]
+    State(#[from] crate::state::StateError),
+    #[error("closing the scan state: {0}")]
+    StateFinish(crate::state::StateError),
+    #[error(transparent)]
+    Pipeline(#[from] crate::ScanError),
+}
+
+/// The kinds of access-log input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputKind {
+    Cloudtrail,
+    S3AccessLogs,
+}
+
+impl std::fmt::Display for InputKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Cloudtrail => "cloudtrail",
+            Self::S3AccessLogs => "s3_access_logs",
+        })
+    }
+}
+
+/// One access-log input as the report's `scan.inputs` describes it.
+/// (Fields in the report's key order: alphabetical, as schema 1.0 has them.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputRecord {
+    pub duplicates: u64,
+    pub events: u64,
+    pub files: u64,
+    pub integrity: Integrity,
+    pub kind: InputKind,
+    pub outside_window: u64,
+    pub problems: u64,
+    pub source: String,
+}
+
+/// What digest validation said of a CloudTrail input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Integrity {
+    /// Every log file's digest signature, hash and chain checked out.
+    Verified,
+    /// A signature, hash or chain link did not match.
+    Tampered,
+    /// Public keys were given but the digests could not prove the logs.
+    Unverifiable,
+    /// No public key was given (or the input is not CloudTrail).
+    Unverified,
+}
+
+impl std::fmt::Display for Integrity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Verified => "verified",
+            Self::Tampered => "tampered",
+            Self::Unverifiable => "unverifiable",
+            Self::Unverified => "unverified",
+        })
+    }
+}
+
+/// Where access evidence comes from (`--cloudtrail`, `--access-logs`).
+#[derive(Debug, Clone, Default)]
+pub struct AccessInputs {
+    pub cloudtrail: Vec<String>,
+    pub access_logs: Vec<String>,
+    pub window: TimeWindow,
+    pub public_keys: Vec<PathBuf>,
+}
+
+impl AccessInputs {
+    pub fn is_empty(&self) -> bool {
+        self.cloudtrail.is_empty() && self.access_logs.is_empty()
+    }
+}
+
+/// Access statistics with a description of each input and the problems
+/// met reading them.
+#[derive(Debug, Default)]
+pub struct Evidence {
+    pub stats: Option<AccessStats>,
+    pub inputs: Vec<InputRecord>,
+    pub issues: Vec<ScanIssue>,
+}
+
+impl Evidence {
+    /// Reads every input (downloading `s3://` ones first) into statistics.
+    pub fn read(inputs: &AccessInputs, s3: &S3Options) -> Result<Self, ScanSetupError> {
+        if inputs.is_empty() {
+            return Ok(Self::default());
+        }
+        let api = ApiCatalog::builtin()?;
+        let keys = if inputs.public_keys.is_empty() {
+            None
+        } else {
+            Some(access::digest::PublicKeys::load(&inputs.public_keys)?)
+        };
+        let mut stats = AccessStats::default();
+        let mut records = Vec::new();
+        let mut issues = Vec::new();
+        let sources = inputs
+            .cloudtrail
+            .iter()
+            .map(|p| (InputKind::Cloudtrail, p))
+            .chain(
+                inputs
+                    .access_logs
+                    .iter()
+                    .map(|p| (InputKind::S3AccessLogs, p)),
+            );
+        let mut client = None;
+        let mut mirrors = Vec::new();
+        for (kind, source) in sources {
+            let path = match s3::parse_uri(source) {
+                Some((bucket, prefix)) => {
+                    let client = match &client {
+                        Some(client) => client,
+                        None => client.insert(S3Client::new(s3).map_err(ScanSetupError::S3Client)?),
+                    };
+                    let mirror = tempfile::tempdir().map_err(ScanSetupError::TempDir)?;
+                    client
+                        .mirror(&bucket, &prefix, mirror.path())
+                        .map_err(|error| ScanSetupError::Download {
+                            kind,
+                            source_uri: source.clone(),
+                            error,
+                        })?;
+                    let path = mirror.path().to_path_buf();
+                    mirrors.push(mirror);
+                    path
+                }
+                None => PathBuf::from(source),
+            };
+            std::fs::metadata(&path).map_err(|error| ScanSetupError::Input {
+                kind,
+                source_uri: source.clone(),
+                error,
+            })?;
+            let mut add = |event: access::AccessEvent| stats.add(&event, &api);
+            let report = match kind {
+                InputKind::Cloudtrail => {
+                    access::cloudtrail::read(std::slice::from_ref(&path), inputs.window, &mut add)
+                }
+                InputKind::S3AccessLogs => {
+                    access::s3log::read(std::slice::from_ref(&path), inputs.window, &mut add)
+                }
+            };
+            records.push(InputRecord {
+                duplicates: report.duplicates,
+                events: report.events,
+                files: report.files,
+                integrity: match (&keys, kind) {
+                    (Some(keys), InputKind::Cloudtrail) => {
+                        let report = access::digest::verify(&path, keys);
+                        if report.tampered() {
+                            Integrity::Tampered
+                        } else if report.status() == "verified" {
+                            Integrity::Verified
+                        } else {
+                            Integrity::Unverifiable
+                        }
+                    }
+                    _ => Integrity::Unverified,
+                },
+                kind,
+                outside_window: report.outside_window,
+                problems: report.problems.len() as u64,
+                source: source.clone(),
+            });
+            issues.extend(report.problems.into_iter().map(|p| ScanIssue {
+                location: p.location,
+                kind: "access_log",
+                message: p.message,
+            }));
+        }
+        stats.finish(&api);
+        Ok(Self {
+            stats: Some(stats),
+            inputs: records,
+            issues,
+        })
+    }
+}
+
+/// A bucket's record in the report.
+#[derive(Debug, Clone)]
+pub struct BucketRecord {
+    pub access: Option<BucketAccess>,
+    pub name: String,
+    /// Objects (keys) of the bucket in the report.
+    pub objects: usize,
+    /// Its configuration as read; absent for local trees.
+    pub posture: Option<BucketPosture>,
+    pub risk: u8,
+    pub risk_factors: Vec<RiskFactor>,
+}
+
+/// Schema 1.0 writes a bucket with every object's keys, nested ones too, in
+/// alphabetical order, and `public` beside `posture` when it was read.
+impl Serialize for BucketRecord {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Fields<'a> {
+            access: &'a Option<BucketAccess>,
+            name: &'a str,
+            objects: usize,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            posture: Option<&'a BucketPosture>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            public: Option<Option<bool>>,
+            risk: u8,
+            risk_factors: &'a [RiskFactor],
+        }
+        sorted(
+            &Fields {
+                access: &self.access,
+                name: &self.name,
+                objects: self.objects,
+                posture: self.posture.as_ref(),
+                public: self.posture.as_ref().map(BucketPosture::public),
+                risk: self.risk,
+                risk_factors: &self.risk_factors,
+            },
+            serializer,
+        )
+    }
+}
+
+/// Serializes `value` with the keys of every object in it sorted, as a
+/// `serde_json::Value` holds them (report sections schema 1.0 wrote so).
+fn sorted<T: Serialize, S: serde::Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+    serde_json::to_value(value)
+        .map_err(serde::ser::Error::custom)?
+        .serialize(serializer)
+}
+
+/// An identity's record in the report: what the logs say of a principal,
+/// the sensitive objects it touched, and its score.
+#[derive(Debug, Clone)]
+pub struct IdentityRecord {
+    pub stats: IdentityStats,
+    pub sensitive_objects: u64,
+    pub risk: u8,
+    pub risk_factors: Vec<RiskFactor>,
+}
+
+/// Schema 1.0 writes an identity as one object whose keys (the statistics
+/// and the score together) are in alphabetical order.
+impl Serialize for IdentityRecord {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Flat<'a> {
+            #[serde(flatten)]
+            stats: &'a IdentityStats,
+            sensitive_objects: u64,
+            risk: u8,
+            risk_factors: &'a [RiskFactor],
+        }
+        sorted(
+            &Flat {
+                stats: &self.stats,
+                sensitive_objects: self.sensitive_objects,
+                risk: self.risk,
+                risk_factors: &self.risk_factors,
+            },
+            serializer,
+        )
+    }
+}
+
+/// Turns classified records into a report: applies the baseline, notes
+/// what each bucket and key holds (before access evidence, by which
+/// identities and buckets are judged), applies access evidence, and keeps
+/// the summary. A one-machine scan and `assay merge` feed it the same
+/// records and so write the same report.
+pub struct Assembler<'a> {
+    stats: Option<&'a AccessStats>,
+    baseline: Option<&'a Baseline>,
+    /// The riskiest content risk per (bucket, key): archive members share
+    /// their archive's key, which holds the riskiest of them.
+    sensitive: HashMap<(String, String), u8>,
+    summary: Summary,
+    issues: Vec<ScanIssue>,
+}
+
+impl<'a> Assembler<'a> {
+    pub fn new(evidence: &'a Evidence, baseline: Option<&'a Baseline>) -> Self {
+        Self {
+            stats: evidence.stats.as_ref(),
+            baseline,
+            sensitive: HashMap::new(),
+            summary: Summary::default(),
+            issues: Vec::new(),
+        }
+    }
+
+    /// Applies the baseline and access evidence to a record as it comes
+    /// from classification, and counts it.
+    pub fn record(&mut self, record: &mut ObjectRecord) {
+        if let Some(baseline) = self.baseline {
+            self.summary.baselined_findings += baseline.apply(record);
+        }
+        if self.stats.is_some() || record.uri.starts_with("s3://") {
+            if let Some(id) = &record.bucket_key {
+                let risk = self.sensitive.entry(id.clone()).or_insert(record.risk);
+                *risk = (*risk).max(record.risk);
+            }
+        }
+        if let Some(stats) = self.stats {
+            annotate(record, stats);
+        }
+        self.summary.add(record);
+    }
+
+    /// Counts a problem met while scanning.
+    pub fn issue(&mut self, issue: ScanIssue) {
+        self.summary.scan_issues += 1;
+        self.issues.push(issue);
+    }
+
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    /// The report: `objects` must be in URI order; `removed` are the
+    /// objects gone since the last scan (with state); postures are the
+    /// scanned buckets' configurations.
+    pub fn finish(
+        mut self,
+        scan: ScanInfo,
+        evidence: &Evidence,
+        objects: Vec<ObjectRecord>,
+        removed: Vec<String>,
+        postures: &HashMap<String, BucketPosture>,
+    ) -> Report {
+        if !removed.is_empty() {
+            self.summary
+                .changes
+                .insert("removed".into(), removed.len() as u64);
+        }
+        // Issues arrive in completion order; a report lists them in one
+        // order whatever the number of workers or shards.
+        self.issues.sort_by(|a, b| {
+            (&a.location, a.kind, &a.message).cmp(&(&b.location, b.kind, &b.message))
+        });
+        self.issues.extend(evidence.issues.iter().cloned());
+        let identities = match self.stats {
+            Some(stats) => identity_records(stats, &self.sensitive),
+            None => Vec::new(),
+        };
+        let buckets = bucket_records(self.stats, &self.sensitive, postures);
+        Report {
+            schema_version: crate::report::SCHEMA_VERSION,
+            scan,
+            summary: self.summary,
+            buckets,
+            objects,
+            identities,
+            source_ips: self.stats.map(|s| s.source_ips()).unwrap_or_default(),
+            errors: self.issues,
+            removed,
+        }
+    }
+}
+
+/// Whether a report reaches `--fail-at`: any object or bucket at or above
+/// the threshold (SPEC).
+pub fn threshold_reached(report: &Report, fail_at: Option<u8>) -> bool {
+    let bucket_max = report.buckets.iter().map(|b| b.risk).max().unwrap_or(0);
+    fail_at.is_some_and(|threshold| report.summary.max_risk >= threshold || bucket_max >= threshold)
+}
+
+/// The facts about a run that head its report.
+pub fn scan_info(
+    targets: Vec<String>,
+    started: SystemTime,
+    catalog_version: String,
+    model_version: String,
+    inputs: Vec<InputRecord>,
+    fail_at: Option<u8>,
+) -> ScanInfo {
+    ScanInfo {
+        targets,
+        started: humantime::format_rfc3339_seconds(started).to_string(),
+        finished: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+        tool: Tool {
+            name: "assay",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        catalog_version,
+        model_version: Some(model_version),
+        inputs,
+        fail_at,
+        incomplete_units: Vec::new(),
+        inventories: Vec::new(),
+    }
+}
+
+/// Adds the object's access statistics and raises its risk per the rule.
+fn annotate(record: &mut ObjectRecord, stats: &AccessStats) {
+    let Some((bucket, key)) = record.bucket_key.clone() else {
+        return;
+    };
+    let access = stats.object(&bucket, &key);
+    let sensitive = !record.regexes.is_empty() || !record.themes.is_empty();
+    let (risk, factors) = risk::object_risk(record.risk, sensitive, access, stats.bucket(&bucket));
+    record.risk = risk;
+    record.risk_factors.extend(factors);
+    record.access = Some(access.cloned().unwrap_or_default());
+}
+
+fn identity_records(
+    stats: &AccessStats,
+    scanned: &HashMap<(String, String), u8>,
+) -> Vec<IdentityRecord> {
+    let mut identities: Vec<IdentityRecord> = stats
+        .identities()
+        .map(|(identity, touched)| {
+            let sensitive = touched
+                .iter()
+                .filter(|id| {
+                    scanned
+                        .get(*id)
+                        .is_some_and(|&r| r >= risk::SENSITIVE_CONTENT)
+                })
+                .count() as u64;
+            let (risk, risk_factors) = risk::identity_risk(identity, sensitive);
+            IdentityRecord {
+                stats: identity.clone(),
+                sensitive_objects: sensitive,
+                risk,
+                risk_factors,
+            }
+        })
+        .collect();
+    identities.sort_by(|a, b| {
+        b.risk
+            .cmp(&a.risk)
+            .then_with(|| a.stats.principal.cmp(&b.stats.principal))
+    });
+    identities
+}
+
+fn bucket_records(
+    stats: Option<&AccessStats>,
+    scanned: &HashMap<(String, String), u8>,
+    postures: &HashMap<String, BucketPosture>,
+) -> Vec<BucketRecord> {
+    let mut per_bucket: HashMap<&str, (usize, u8)> = HashMap::new();
+    for ((bucket, _), &risk) in scanned {
+        let entry = per_bucket.entry(bucket).or_insert((0, 1));
+        entry.0 += 1;
+        entry.1 = entry.1.max(risk);
+    }
+    let mut names: Vec<&str> = per_bucket
+        .keys()
+        .copied()
+        .chain(postures.keys().map(String::as_str))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|name| {
+            let (objects, max) = per_bucket.get(name).copied().unwrap_or((0, 1));
+            let access = stats.and_then(|s| s.bucket(name));
+            let posture = postures.get(name);
+            let (risk, risk_factors) = risk::bucket_risk(max, access, posture);
+            BucketRecord {
+                access: access.cloned(),
+                name: name.to_string(),
+                objects,
+                posture: posture.cloned(),
+                risk,
+                risk_factors,
+            }
+        })
+        .collect()
+}
+
+/// What a one-machine scan reads and how.
+pub struct ScanRequest {
+    /// Files, directories, `s3://bucket[/prefix]` or `s3://`.
+    pub targets: Vec<String>,
+    pub scope: Scope,
+    pub versions: s3::Versions,
+    pub follow_symlinks: bool,
+    /// `--jobs`; by default one worker per core, and with buckets eight
+    /// bodies in flight per core.
+    pub jobs: Option<usize>,
+    pub limits: Limits,
+    pub state: Option<PathBuf>,
+    pub s3: S3Options,
+    pub catalog_version: String,
+}
+
+/// Bodies downloading at once per core when a bucket scan does not say
+/// (`--jobs`): one body from S3 arrives slower than a core classifies it.
+pub const BODIES_PER_CORE: usize = 8;
+
+/// What a scan saw: every record handed to the caller, issues met, and
+/// with state the objects gone since the last scan.
+pub struct ScanRun {
+    /// The S3 client, when targets were buckets (for their posture).
+    pub client: Option<std::sync::Arc<S3Client>>,
+    /// The buckets scanned, sorted.
+    pub buckets: Vec<String>,
+    pub removed: Vec<String>,
+}
+
+impl ScanRun {
+    /// The scanned buckets' configurations.
+    pub fn postures(&self) -> HashMap<String, BucketPosture> {
+        match &self.client {
+            Some(client) => self
+                .buckets
+                .iter()
+                .map(|bucket| (bucket.clone(), client.posture(bucket)))
+                .collect(),
+            None => HashMap::new(),
+        }
+    }
+}
+
+impl ScanRequest {
+    /// Lists and classifies every target, handing each event to `sink` as
+    /// it is ready (on a worker thread, under a lock); `listed` hears of
+    /// each object as the listing yields it, for progress.
+    pub fn run<S>(
+        &self,
+        classifiers: &assay_classifiers::Classifiers,
+        listed: &(dyn Fn(u64) + Sync),
+        sink: S,
+    ) -> Result<ScanRun, ScanSetupError>
+    where
+        S: FnMut(Event) + Send,
+    {
+        let mut paths = Vec::new();
+        let mut buckets = Vec::new();
+        let mut client = None;
+        for target in &self.targets {
+            if target.starts_with("s3://") {
+                let client = match &client {
+                    Some(client) => client,
+                    None => client.insert(std::sync::Arc::new(
+                        S3Client::new(&self.s3).map_err(ScanSetupError::S3Client)?,
+                    )),
+                };
+                match s3::parse_uri(target) {
+                    Some(bucket_prefix) => buckets.push(bucket_prefix),
+                    None if target == "s3://" => buckets.extend(
+                        client
+                            .buckets()
+                            .map_err(ScanSetupError::Buckets)?
+                            .into_iter()
+                            .map(|bucket| (bucket, String::new())),
+                    ),
+                    None => return Err(ScanSetupError::BadS3Target(target.clone())),
+                }
+                continue;
+            }
+            let path = PathBuf::from(target);
+            std::fs::symlink_metadata(&path)
+                .map_err(|e| ScanSetupError::Target(target.clone(), e))?;
+            paths.push(path);
+        }
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let concurrency = concurrency(self.jobs, cores, !buckets.is_empty());
+        let state = match &self.state {
+            Some(path) => Some(State::open(
+                path,
+                &self.targets,
+                &self.catalog_version,
+                classifiers.documents().version(),
+            )?),
+            None => None,
+        };
+        let mut scanned_buckets: Vec<String> = buckets.iter().map(|(b, _)| b.clone()).collect();
+        scanned_buckets.sort();
+        scanned_buckets.dedup();
+        let lister = client.clone();
+        let versions = self.versions;
+        let remote = buckets.into_iter().flat_map(move |(bucket, prefix)| {
+            lister
+                .as_ref()
+                .map(|client| client.objects(&bucket, &prefix, versions))
+                .into_iter()
+                .flatten()
+        });
+        let scope = &self.scope;
+        let objects = local::walk(
+            paths,
+            WalkOptions {
+                follow_symlinks: self.follow_symlinks,
+            },
+        )
+        .chain(remote)
+        .filter_map(|discovered| scope.apply(discovered))
+        .inspect(|discovered| {
+            if let Discovered::Object(object) = discovered {
+                listed(object.size);
+            }
+        });
+        pipeline::run(
+            classifiers,
+            objects,
+            concurrency,
+            &self.limits,
+            state.as_ref(),
+            sink,
+        )?;
+        // Gone since the last scan: everything under the targets not seen
+        // now (unless scope filters left objects out on purpose).
+        let removed = match &state {
+            Some(state) => {
+                let prefixes: Vec<String> = if self.scope.is_everything() {
+                    self.targets.clone()
+                } else {
+                    Vec::new()
+                };
+                state
+                    .finish(&prefixes)
+                    .map_err(ScanSetupError::StateFinish)?
+            }
+            None => Vec::new(),
+        };
+        Ok(ScanRun {
+            client,
+            buckets: scanned_buckets,
+            removed,
+        })
+    }
+}
+
+/// Workers and bodies in flight: a bucket's objects spend most of their
+/// time on the network, so `jobs` of them download at once (by default
+/// several per core), but classifying them wants no more threads than
+/// cores (more would only take turns).
+pub fn concurrency(jobs: Option<usize>, cores: usize, remote: bool) -> Concurrency {
+    let jobs = match jobs {
+        Some(jobs) => jobs,
+        None if remote => cores * BODIES_PER_CORE,
+        None => cores,
+    };
+    if remote {
+        Concurrency {
+            workers: jobs.min(cores),
+            in_flight: jobs,
+        }
+    } else {
+        Concurrency::threads(jobs)
+    }
+}
