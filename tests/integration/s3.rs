@@ -316,7 +316,7 @@ pub fn start_server() -> S3Server {
 }
 
 /// A client for the test server, to fill buckets.
-fn client(server: &S3Server) -> (tokio::runtime::Runtime, aws_sdk_s3::Client) {
+pub(crate) fn client(server: &S3Server) -> (tokio::runtime::Runtime, aws_sdk_s3::Client) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -335,7 +335,7 @@ fn client(server: &S3Server) -> (tokio::runtime::Runtime, aws_sdk_s3::Client) {
 
 /// Uploads a local tree as a bucket; `<file>.sig` sidecars become the
 /// file's `signature` metadata, as CloudTrail stores digest signatures.
-fn upload(server: &S3Server, bucket: &str, tree: &Path) {
+pub(crate) fn upload(server: &S3Server, bucket: &str, tree: &Path) {
     let (runtime, client) = client(server);
     runtime.block_on(async {
         client.create_bucket().bucket(bucket).send().await.unwrap();
@@ -375,7 +375,7 @@ fn upload(server: &S3Server, bucket: &str, tree: &Path) {
 
 /// `assay` with credentials for the test server and nothing read from the
 /// user's AWS configuration or instance metadata.
-fn assay_s3() -> Command {
+pub(crate) fn assay_s3() -> Command {
     let mut command = assay();
     command
         .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
@@ -519,7 +519,7 @@ fn jsonl(output: &std::process::Output) -> Vec<Value> {
 }
 
 /// Creates a bucket holding `objects` (key, body).
-fn fill(server: &S3Server, bucket: &str, objects: &[(impl AsRef<str>, Vec<u8>)]) {
+pub(crate) fn fill(server: &S3Server, bucket: &str, objects: &[(impl AsRef<str>, Vec<u8>)]) {
     let (runtime, client) = client(server);
     runtime.block_on(async {
         client.create_bucket().bucket(bucket).send().await.unwrap();
@@ -537,7 +537,7 @@ fn fill(server: &S3Server, bucket: &str, objects: &[(impl AsRef<str>, Vec<u8>)])
 }
 
 /// `assay scan ARGS --format json` against the server; the report.
-fn scan_json(server: &S3Server, args: &[&str]) -> Value {
+pub(crate) fn scan_json(server: &S3Server, args: &[&str]) -> Value {
     let output = assay_s3()
         .arg("scan")
         .args(args)
