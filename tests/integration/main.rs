@@ -7,6 +7,7 @@ mod config;
 mod demo;
 mod documents;
 mod faults;
+mod fleet_docs;
 mod html;
 mod model;
 mod s3;
