@@ -378,17 +378,23 @@ fn shell_lines(text: &str, first_line: usize) -> Vec<(usize, Vec<String>)> {
                 pending.push_str(line);
                 // Prompts in Markdown examples.
                 let body = pending.trim_start().trim_start_matches("$ ");
-                if let Some(words) = shlex::split(body) {
-                    out.push((start, words));
+                match shlex::split(body) {
+                    Some(words) => {
+                        out.push((start, words));
+                        pending.clear();
+                    }
+                    // A quoted string going on over the next lines.
+                    None => pending.push('\n'),
                 }
-                pending.clear();
             }
         }
     }
     out
 }
 
-const OPERATORS: [&str; 4] = ["|", "||", "&&", ";"];
+const OPERATORS: [&str; 5] = ["|", "||", "&&", ";", "&"];
+/// Shell words after which a command starts.
+const KEYWORDS: [&str; 6] = ["do", "then", "else", "!", "{", "exec"];
 
 /// `NAME=value` before a command.
 fn is_assignment(word: &str) -> bool {
@@ -397,8 +403,9 @@ fn is_assignment(word: &str) -> bool {
     })
 }
 
-/// `assay` at a command position: the start of a line (after `NAME=value` assignments, `exec`
-/// or `time`), after `;`, `&&`, `||` or `|`, or right after `$(`.
+/// `assay` at a command position: the start of a line (after `NAME=value` assignments or
+/// `time`), after an operator (`;`, `&&`, `||`, `|`, `&`) or a keyword (`do`, `then`, `exec`,
+/// ...), or right after `$(`.
 fn shell_invocations(path: &Path, text: &str, first_line: usize, out: &mut Vec<Invocation>) {
     for (line, words) in shell_lines(text, first_line) {
         let mut at_command = true;
@@ -432,9 +439,11 @@ fn shell_invocations(path: &Path, text: &str, first_line: usize, out: &mut Vec<I
                 at_command = true;
                 continue;
             }
-            at_command = (at_command && (is_assignment(w) || w == "exec" || w == "time"))
+            at_command = (at_command && (is_assignment(w) || w == "time"))
                 || OPERATORS.contains(&w)
-                || w.ends_with(';');
+                || KEYWORDS.contains(&w)
+                || w.ends_with(';')
+                || w.ends_with('&');
             i += 1;
         }
     }
@@ -750,7 +759,9 @@ fn the_recipe_checker_names_file_line_and_flag() {
         &script,
         "#!/bin/sh\n# assay scan --not-checked-in-a-comment\nASSAY_LOG=info assay scan \"$TARGET\" \\\n  \
          --format json --no-such-flag\nassay scna s3://data-lake\nx=$(assay scan . --format)\n\
-         assay scan . --quiet=yes && assay rules list --format json\n",
+         assay scan . --quiet=yes && assay rules list --format json\n\
+         for i in 0 1; do assay scan . --jobs \"$i\" & done; wait\n\
+         echo '{\n  assay scan --inside-a-quoted-string\n}'\nassay scan . --quiet\n",
     )
     .expect("write");
 
@@ -774,7 +785,7 @@ fn the_recipe_checker_names_file_line_and_flag() {
     let found = invocations(&script).expect("readable");
     assert_eq!(
         found.iter().map(|i| i.line).collect::<Vec<_>>(),
-        [3, 5, 6, 7, 7],
+        [3, 5, 6, 7, 7, 8, 12],
         "{found:#?}"
     );
     let s = script.display();
