@@ -74,12 +74,13 @@ fn parse_help(help: &str) -> (BTreeMap<String, bool>, Vec<String>) {
     static OPTION: OnceLock<Regex> = OnceLock::new();
     static COMMAND: OnceLock<Regex> = OnceLock::new();
     let option = OPTION.get_or_init(|| {
-        Regex::new(r"^ {2,6}(?:-([A-Za-z0-9]))?(?:, )?(?:--([A-Za-z0-9][A-Za-z0-9-]*))?( \[?<|\[?=<)?")
-            .expect("option regex")
+        Regex::new(
+            r"^ {2,6}(?:-([A-Za-z0-9]))?(?:, )?(?:--([A-Za-z0-9][A-Za-z0-9-]*))?( \[?<|\[?=<)?",
+        )
+        .expect("option regex")
     });
-    let command = COMMAND.get_or_init(|| {
-        Regex::new(r"^ {2}([a-z][a-z0-9-]*)(?: {2,}|$)").expect("command regex")
-    });
+    let command = COMMAND
+        .get_or_init(|| Regex::new(r"^ {2}([a-z][a-z0-9-]*)(?: {2,}|$)").expect("command regex"));
     let mut flags = BTreeMap::new();
     let mut commands = Vec::new();
     let mut section = "";
@@ -283,8 +284,17 @@ fn yaml_invocations(path: &Path, text: &str, doc: &Value, from: usize, out: &mut
 }
 
 /// Records a command line found in a YAML or JSON array, at the line of its first words.
-fn push_located(path: &Path, text: &str, from: usize, words: Vec<String>, out: &mut Vec<Invocation>) {
-    let first = words.first().map(|w| format!("\"{w}\"")).unwrap_or_default();
+fn push_located(
+    path: &Path,
+    text: &str,
+    from: usize,
+    words: Vec<String>,
+    out: &mut Vec<Invocation>,
+) {
+    let first = words
+        .first()
+        .map(|w| format!("\"{w}\""))
+        .unwrap_or_default();
     let line = match words.get(1) {
         Some(second) => text
             .lines()
@@ -587,7 +597,12 @@ fn check(inv: &Invocation, root: &CliCommand) -> Vec<String> {
                         "{}: `{}` has no subcommand `{w}` (it has: {})",
                         at(w),
                         path.join(" "),
-                        command.subcommands.keys().cloned().collect::<Vec<_>>().join(", ")
+                        command
+                            .subcommands
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ));
                     return problems;
                 }
@@ -689,7 +704,11 @@ fn all_invocations() -> Vec<Invocation> {
             Err(e) => errors.push(e),
         }
     }
-    assert!(errors.is_empty(), "unreadable recipes:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "unreadable recipes:\n{}",
+        errors.join("\n")
+    );
     out
 }
 
@@ -720,7 +739,10 @@ fn every_assay_command_in_the_recipes_is_one_the_cli_accepts() {
             .map(Invocation::subcommand)
             .collect();
         for sub in ["plan", "scan", "merge"] {
-            assert!(found.contains(sub), "{file}: no `assay {sub}` found (found {found:?})");
+            assert!(
+                found.contains(sub),
+                "{file}: no `assay {sub}` found (found {found:?})"
+            );
         }
     }
     assert!(
@@ -792,8 +814,9 @@ fn the_recipe_checker_names_file_line_and_flag() {
     let mut found = problems(&script);
     let unknown = found.remove(1);
     assert!(
-        unknown.starts_with(&format!("{s}:5: `assay` has no subcommand `scna` (it has: "))
-            && unknown.contains("scan, "),
+        unknown.starts_with(&format!(
+            "{s}:5: `assay` has no subcommand `scna` (it has: "
+        )) && unknown.contains("scan, "),
         "{unknown}"
     );
     assert_eq!(
@@ -837,16 +860,35 @@ fn kubernetes_shards_fail_the_index_on_exit_2_and_retry_the_rest() {
         }
     }
     docs.iter().for_each(|d| job_specs(d, &mut specs));
-    assert_eq!(specs.len(), 1, "one Indexed Job spec expected in {}", path.display());
+    assert_eq!(
+        specs.len(),
+        1,
+        "one Indexed Job spec expected in {}",
+        path.display()
+    );
     let spec = specs[0];
-    assert_eq!(spec["completionMode"], "Indexed", "JOB_COMPLETION_INDEX needs Indexed");
+    assert_eq!(
+        spec["completionMode"], "Indexed",
+        "JOB_COMPLETION_INDEX needs Indexed"
+    );
     let n = spec["completions"].as_u64().expect("completions");
-    assert_eq!(spec["parallelism"].as_u64(), Some(n), "parallelism = completions");
-    assert!(spec["backoffLimitPerIndex"].as_u64().is_some_and(|b| b >= 1));
+    assert_eq!(
+        spec["parallelism"].as_u64(),
+        Some(n),
+        "parallelism = completions"
+    );
+    assert!(
+        spec["backoffLimitPerIndex"]
+            .as_u64()
+            .is_some_and(|b| b >= 1)
+    );
     assert!(spec["maxFailedIndexes"].as_u64().is_some());
     assert_eq!(spec["podReplacementPolicy"], "Failed");
     let pod = &spec["template"]["spec"];
-    assert_eq!(pod["restartPolicy"], "Never", "needed by backoffLimitPerIndex");
+    assert_eq!(
+        pod["restartPolicy"], "Never",
+        "needed by backoffLimitPerIndex"
+    );
 
     let scan_container = pod["containers"]
         .as_array()
@@ -884,7 +926,11 @@ fn kubernetes_shards_fail_the_index_on_exit_2_and_retry_the_rest() {
             })
             .and_then(|r| r["action"].as_str())
     };
-    assert_eq!(action_for_exit(2), Some("FailIndex"), "exit 2 must not be retried");
+    assert_eq!(
+        action_for_exit(2),
+        Some("FailIndex"),
+        "exit 2 must not be retried"
+    );
     for code in [1, 3, 101, 137] {
         assert!(
             matches!(action_for_exit(code), None | Some("Count")),
@@ -926,7 +972,9 @@ fn batch_exits_on_2_and_retries_other_failures() {
     let path = recipe_dir().join("aws/batch-job-definitions.json");
     let all = invocations(&path).expect("readable");
     for def in defs {
-        let name = def["jobDefinitionName"].as_str().expect("jobDefinitionName");
+        let name = def["jobDefinitionName"]
+            .as_str()
+            .expect("jobDefinitionName");
         let rules = def["retryStrategy"]["evaluateOnExit"]
             .as_array()
             .unwrap_or_else(|| panic!("{name}: no retryStrategy.evaluateOnExit"));
@@ -949,7 +997,11 @@ fn batch_exits_on_2_and_retries_other_failures() {
                 .and_then(|r| r["action"].as_str())
                 .map(str::to_uppercase)
         };
-        assert_eq!(action_for_exit(2).as_deref(), Some("EXIT"), "{name}: exit 2");
+        assert_eq!(
+            action_for_exit(2).as_deref(),
+            Some("EXIT"),
+            "{name}: exit 2"
+        );
         let command = &def["containerProperties"]["command"];
         if command[0] == "scan" {
             assert!(attempts >= 2, "{name}: a shard must be retried");
@@ -967,8 +1019,15 @@ fn batch_exits_on_2_and_retries_other_failures() {
         .and_then(|s| s.strip_prefix("auto/"))
         .expect("the scan job definition runs --shard auto/N");
     let plan = all.iter().find(|i| i.subcommand() == "plan").expect("plan");
-    let merge = all.iter().find(|i| i.subcommand() == "merge").expect("merge");
-    assert_eq!(plan.value("--shards"), Some(n), "default N of plan and scan");
+    let merge = all
+        .iter()
+        .find(|i| i.subcommand() == "merge")
+        .expect("merge");
+    assert_eq!(
+        plan.value("--shards"),
+        Some(n),
+        "default N of plan and scan"
+    );
     let run = plan.value("--run").expect("plan --run");
     assert_eq!(scan.value("--plan"), Some(run));
     assert_eq!(merge.positionals(), [run]);
@@ -991,9 +1050,9 @@ fn submit_script_and_state_machine_use_the_registered_job_definitions() {
             .to_string()
     };
     let check_parameters = |origin: &str, name: &str, keys: &[String]| {
-        let def = defs
-            .get(name)
-            .unwrap_or_else(|| panic!("{origin}: job definition {name} is not in batch-job-definitions.json"));
+        let def = defs.get(name).unwrap_or_else(|| {
+            panic!("{origin}: job definition {name} is not in batch-job-definitions.json")
+        });
         for key in keys {
             assert!(
                 def["parameters"].get(key).is_some(),
@@ -1007,18 +1066,28 @@ fn submit_script_and_state_machine_use_the_registered_job_definitions() {
     let states = asl["States"].as_object().expect("States");
     let mut scan_state = None;
     for (state, body) in states {
-        if !body["Resource"].as_str().is_some_and(|r| r.contains(":batch:submitJob")) {
+        if !body["Resource"]
+            .as_str()
+            .is_some_and(|r| r.contains(":batch:submitJob"))
+        {
             continue;
         }
         let p = &body["Parameters"];
         let name = p["JobDefinition"].as_str().expect("JobDefinition");
         let keys: Vec<String> = p["Parameters"]
             .as_object()
-            .map(|m| m.keys().map(|k| k.trim_end_matches(".$").to_string()).collect())
+            .map(|m| {
+                m.keys()
+                    .map(|k| k.trim_end_matches(".$").to_string())
+                    .collect()
+            })
             .unwrap_or_default();
         check_parameters(&format!("state {state}"), name, &keys);
         if runs(name) == "scan" {
-            assert!(p["ArrayProperties"].is_object(), "state {state}: shards must be an array job");
+            assert!(
+                p["ArrayProperties"].is_object(),
+                "state {state}: shards must be an array job"
+            );
             scan_state = Some(body);
         }
     }
@@ -1028,10 +1097,13 @@ fn submit_script_and_state_machine_use_the_registered_job_definitions() {
         .and_then(|c| c.iter().find(|c| c["ErrorEquals"][0] == "States.ALL"))
         .expect("the scan state catches failures");
     let partial = &states[catch["Next"].as_str().expect("Next")];
-    let partial_def = partial["Parameters"]["JobDefinition"].as_str().expect("JobDefinition");
+    let partial_def = partial["Parameters"]["JobDefinition"]
+        .as_str()
+        .expect("JobDefinition");
     assert_eq!(runs(partial_def), "merge");
     assert!(
-        strings(&defs[partial_def]["containerProperties"]["command"]).contains(&"--allow-partial".to_string()),
+        strings(&defs[partial_def]["containerProperties"]["command"])
+            .contains(&"--allow-partial".to_string()),
         "after failed shards the state machine merges with --allow-partial"
     );
 
@@ -1039,25 +1111,47 @@ fn submit_script_and_state_machine_use_the_registered_job_definitions() {
     let path = recipe_dir().join("aws/batch-submit.sh");
     let mut submitted = Vec::new();
     for (line, words) in shell_lines(&read(&path), 1) {
-        let Some(at) = words.windows(3).position(|w| w[1] == "batch" && w[2] == "submit-job") else {
+        let Some(at) = words
+            .windows(3)
+            .position(|w| w[1] == "batch" && w[2] == "submit-job")
+        else {
             continue;
         };
         let words = &words[at..];
-        let value = |flag: &str| words.iter().position(|w| w == flag).map(|i| words[i + 1].clone());
+        let value = |flag: &str| {
+            words
+                .iter()
+                .position(|w| w == flag)
+                .map(|i| words[i + 1].clone())
+        };
         let name = value("--job-definition").expect("--job-definition");
         let keys: Vec<String> = value("--parameters")
-            .map(|p| p.split(',').map(|kv| kv.split('=').next().unwrap_or("").to_string()).collect())
+            .map(|p| {
+                p.split(',')
+                    .map(|kv| kv.split('=').next().unwrap_or("").to_string())
+                    .collect()
+            })
             .unwrap_or_default();
         let origin = format!("{}:{line}", path.display());
         check_parameters(&origin, &name, &keys);
         if runs(&name) == "scan" {
-            assert!(value("--array-properties").is_some(), "{origin}: shards must be an array job");
+            assert!(
+                value("--array-properties").is_some(),
+                "{origin}: shards must be an array job"
+            );
         }
         submitted.push((runs(&name), value("--depends-on")));
     }
     let order: Vec<&str> = submitted.iter().map(|(s, _)| s.as_str()).collect();
-    assert_eq!(order, ["plan", "scan", "merge"], "the script submits plan, scan, merge");
-    assert!(submitted[1].1.is_some() && submitted[2].1.is_some(), "scan and merge have dependencies");
+    assert_eq!(
+        order,
+        ["plan", "scan", "merge"],
+        "the script submits plan, scan, merge"
+    );
+    assert!(
+        submitted[1].1.is_some() && submitted[2].1.is_some(),
+        "scan and merge have dependencies"
+    );
 }
 
 /// Shard indexes come only from the variables `--shard auto/N` reads.
@@ -1082,7 +1176,10 @@ fn shard_index_variables_are_the_ones_assay_reads() {
     }
     let docs = read(&repo().join("docs/fleet.md"));
     for v in INDEX_VARIABLES {
-        assert!(docs.contains(v), "docs/fleet.md does not say that auto/N reads {v}");
+        assert!(
+            docs.contains(v),
+            "docs/fleet.md does not say that auto/N reads {v}"
+        );
     }
     assert!(!named.is_empty());
 }
@@ -1100,8 +1197,10 @@ fn dockerfile_builds_the_locked_binary_and_runs_it_as_non_root() {
     let stages: Vec<&str> = text.split("\nFROM ").collect();
     let builds = &stages[1..stages.len() - 1];
     assert!(
-        builds.iter().any(|build| build.contains("cargo build --release --locked")
-            && build.contains(&format!("--bin {bin}"))),
+        builds
+            .iter()
+            .any(|build| build.contains("cargo build --release --locked")
+                && build.contains(&format!("--bin {bin}"))),
         "the build stage runs cargo build --release --locked --bin {bin}"
     );
     assert!(
@@ -1140,11 +1239,16 @@ fn dockerfile_builds_the_locked_binary_and_runs_it_as_non_root() {
 fn recipe_files_parse() {
     let mut kinds = BTreeSet::new();
     for file in recipe_files() {
-        let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("").to_string();
+        let ext = file
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_string();
         let text = read(&file);
         match ext.as_str() {
             "yaml" | "yml" => {
-                let docs = yaml_documents(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+                let docs =
+                    yaml_documents(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
                 for doc in &docs {
                     assert!(
                         doc["apiVersion"].is_string() && doc["kind"].is_string(),
@@ -1154,7 +1258,8 @@ fn recipe_files_parse() {
                 }
             }
             "json" => {
-                serde_json::from_str::<Value>(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+                serde_json::from_str::<Value>(&text)
+                    .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
             }
             "sh" => {
                 let status = std::process::Command::new("sh")
@@ -1162,7 +1267,11 @@ fn recipe_files_parse() {
                     .arg(&file)
                     .status()
                     .expect("sh runs");
-                assert!(status.success(), "{}: sh -n finds a syntax error", file.display());
+                assert!(
+                    status.success(),
+                    "{}: sh -n finds a syntax error",
+                    file.display()
+                );
             }
             _ => {}
         }
@@ -1171,4 +1280,157 @@ fn recipe_files_parse() {
     for ext in ["yaml", "json", "sh", "md"] {
         assert!(kinds.contains(ext), "no .{ext} recipe found");
     }
+}
+
+/// `*` and `?` wildcards, as IAM matches actions and resources.
+fn wildcard(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    // Classic two-pointer match with backtracking to the last `*`.
+    let (mut i, mut j, mut star, mut mark) = (0, 0, None, 0);
+    while j < t.len() {
+        if i < p.len() && (p[i] == '?' || p[i] == t[j]) {
+            i += 1;
+            j += 1;
+        } else if i < p.len() && p[i] == '*' {
+            star = Some(i);
+            mark = j;
+            i += 1;
+        } else if let Some(s) = star {
+            i = s + 1;
+            mark += 1;
+            j = mark;
+        } else {
+            return false;
+        }
+    }
+    p[i..].iter().all(|c| *c == '*')
+}
+
+/// The IAM policy grants every S3 location the recipes name the actions its command needs:
+/// listing and reading the scanned buckets, the inventory reports and the access logs,
+/// reading and writing the run location, writing the report.
+#[test]
+fn iam_policy_covers_every_location_in_the_recipes() {
+    let policy = json_file("docs/fleet/aws/iam-policy.json");
+    let statements = policy["Statement"].as_array().expect("Statement");
+    let list = |v: &Value| -> Vec<String> {
+        match v {
+            Value::String(s) => vec![s.clone()],
+            other => strings(other),
+        }
+    };
+    let allowed = |action: &str, arn: &str| {
+        statements.iter().any(|s| {
+            s["Effect"] == "Allow"
+                && list(&s["Action"]).iter().any(|a| wildcard(a, action))
+                && list(&s["Resource"]).iter().any(|r| wildcard(r, arn))
+        })
+    };
+    assert!(wildcard("arn:aws:s3:::b/p/*", "arn:aws:s3:::b/p/x"));
+    assert!(!wildcard("arn:aws:s3:::b/p/*", "arn:aws:s3:::b/q/x"));
+
+    // (bucket, key prefix) of an s3:// URI.
+    let split = |uri: &str| -> Option<(String, String)> {
+        let rest = uri.strip_prefix("s3://")?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        Some((bucket.to_string(), prefix.trim_end_matches('/').to_string()))
+    };
+    let object = |bucket: &str, prefix: &str| match prefix {
+        "" => format!("arn:aws:s3:::{bucket}/any-key"),
+        p => format!("arn:aws:s3:::{bucket}/{p}/any-key"),
+    };
+    let mut needs: Vec<(String, &str, String)> = Vec::new();
+    let mut need = |uri: &str, actions: &[&'static str], on_objects: bool, why: String| {
+        let Some((bucket, prefix)) = split(uri) else {
+            return;
+        };
+        for action in actions {
+            let arn = if action.starts_with("s3:List") || *action == "s3:GetBucketLocation" {
+                format!("arn:aws:s3:::{bucket}")
+            } else if on_objects {
+                object(&bucket, &prefix)
+            } else {
+                format!("arn:aws:s3:::{bucket}/{prefix}")
+            };
+            needs.push((why.clone(), action, arn));
+        }
+    };
+    let mut seen = 0;
+    for file in recipe_files()
+        .iter()
+        .filter(|f| f.starts_with(recipe_dir()))
+    {
+        for inv in invocations(file).expect("readable") {
+            let why = format!(
+                "{}:{} `assay {}`",
+                file.display(),
+                inv.line,
+                inv.subcommand()
+            );
+            seen += 1;
+            match inv.subcommand() {
+                "plan" => {
+                    for target in inv.positionals() {
+                        need(
+                            target,
+                            &["s3:ListBucket", "s3:GetBucketLocation", "s3:GetObject"],
+                            true,
+                            why.clone(),
+                        );
+                    }
+                    for uri in inv.values("--inventory") {
+                        need(uri, &["s3:ListBucket", "s3:GetObject"], true, why.clone());
+                    }
+                    for uri in inv.values("--run") {
+                        need(
+                            uri,
+                            &["s3:ListBucket", "s3:GetObject", "s3:PutObject"],
+                            true,
+                            why.clone(),
+                        );
+                    }
+                }
+                "scan" => {
+                    for uri in inv.values("--plan") {
+                        need(
+                            uri,
+                            &["s3:ListBucket", "s3:GetObject", "s3:PutObject"],
+                            true,
+                            why.clone(),
+                        );
+                    }
+                }
+                "merge" => {
+                    for uri in inv.positionals() {
+                        need(
+                            uri,
+                            &["s3:ListBucket", "s3:GetObject", "s3:PutObject"],
+                            true,
+                            why.clone(),
+                        );
+                    }
+                    for uri in inv.values("--output") {
+                        need(uri, &["s3:PutObject"], false, why.clone());
+                    }
+                    for flag in ["--cloudtrail", "--access-logs"] {
+                        for uri in inv.values(flag) {
+                            need(uri, &["s3:ListBucket", "s3:GetObject"], true, why.clone());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(seen >= 6, "too few command lines found in docs/fleet/");
+    let missing: Vec<String> = needs
+        .iter()
+        .filter(|(_, action, arn)| !allowed(action, arn))
+        .map(|(why, action, arn)| format!("{why}: {action} on {arn}"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/fleet/aws/iam-policy.json does not allow:\n{}",
+        missing.join("\n")
+    );
 }
