@@ -279,23 +279,22 @@ fn yaml_invocations(path: &Path, text: &str, doc: &Value, from: usize, out: &mut
             None if is_assay_image(image) => args,
             None => continue,
         };
-        push_located(path, text, from, words, out);
+        push_located(path, text, from, &words.clone(), words, out);
     }
 }
 
-/// Records a command line found in a YAML or JSON array, at the line of its first words.
+/// Records a command line found in a YAML or JSON array, at the first line from `from` on
+/// that holds its first two words as written (`raw`: before any substitution).
 fn push_located(
     path: &Path,
     text: &str,
     from: usize,
+    raw: &[String],
     words: Vec<String>,
     out: &mut Vec<Invocation>,
 ) {
-    let first = words
-        .first()
-        .map(|w| format!("\"{w}\""))
-        .unwrap_or_default();
-    let line = match words.get(1) {
+    let first = raw.first().map(|w| format!("\"{w}\"")).unwrap_or_default();
+    let line = match raw.get(1) {
         Some(second) => text
             .lines()
             .enumerate()
@@ -312,8 +311,8 @@ fn push_located(
     });
 }
 
-/// Batch job definitions (`containerProperties.command`, `Ref::name` replaced by the
-/// definition's default `parameters`) and containers of other JSON (ECS-like) documents.
+/// Batch job definitions: `containerProperties.command`, `Ref::name` replaced by the
+/// definition's default `parameters`.
 fn json_invocations(
     path: &Path,
     text: &str,
@@ -326,8 +325,13 @@ fn json_invocations(
             continue;
         }
         let defaults = &def["parameters"];
+        let from = def["jobDefinitionName"]
+            .as_str()
+            .map(|name| line_of(text, &format!("\"{name}\""), 1))
+            .unwrap_or(1);
+        let raw = strings(&props["command"]);
         let mut words = Vec::new();
-        for w in strings(&props["command"]) {
+        for w in raw.iter().cloned() {
             match w.strip_prefix("Ref::") {
                 Some(name) => match defaults[name].as_str() {
                     Some(v) => words.push(v.to_string()),
@@ -336,14 +340,14 @@ fn json_invocations(
                             "{}:{}: `{w}` has no default in the job definition's parameters, \
                              so Batch would pass it as it is",
                             path.display(),
-                            line_of(text, &w, 1)
+                            line_of(text, &w, from)
                         ));
                     }
                 },
                 None => words.push(w),
             }
         }
-        push_located(path, text, 1, words, out);
+        push_located(path, text, from, &raw, words, out);
     }
     Ok(())
 }
