@@ -1323,13 +1323,29 @@ fn iam_policy_covers_every_location_in_the_recipes() {
             other => strings(other),
         }
     };
-    let allowed = |action: &str, arn: &str| {
+    // A listing asks for `prefix/`; a statement limited by an `s3:prefix` condition must
+    // let that through.
+    let allowed = |action: &str, arn: &str, listed: &str| {
         statements.iter().any(|s| {
+            let prefixes = &s["Condition"]["StringLike"]["s3:prefix"];
             s["Effect"] == "Allow"
                 && list(&s["Action"]).iter().any(|a| wildcard(a, action))
                 && list(&s["Resource"]).iter().any(|r| wildcard(r, arn))
+                && (prefixes.is_null() || list(prefixes).iter().any(|p| wildcard(p, listed)))
         })
     };
+    // Only listings carry s3:prefix: any other action under such a condition is denied.
+    for s in statements {
+        if !s["Condition"]["StringLike"]["s3:prefix"].is_null() {
+            for action in list(&s["Action"]) {
+                assert!(
+                    action.starts_with("s3:ListBucket"),
+                    "statement {}: {action} never matches an s3:prefix condition",
+                    s["Sid"]
+                );
+            }
+        }
+    }
     assert!(wildcard("arn:aws:s3:::b/p/*", "arn:aws:s3:::b/p/x"));
     assert!(!wildcard("arn:aws:s3:::b/p/*", "arn:aws:s3:::b/q/x"));
 
@@ -1343,7 +1359,7 @@ fn iam_policy_covers_every_location_in_the_recipes() {
         "" => format!("arn:aws:s3:::{bucket}/any-key"),
         p => format!("arn:aws:s3:::{bucket}/{p}/any-key"),
     };
-    let mut needs: Vec<(String, &str, String)> = Vec::new();
+    let mut needs: Vec<(String, &str, String, String)> = Vec::new();
     let mut need = |uri: &str, actions: &[&'static str], on_objects: bool, why: String| {
         let Some((bucket, prefix)) = split(uri) else {
             return;
@@ -1356,7 +1372,12 @@ fn iam_policy_covers_every_location_in_the_recipes() {
             } else {
                 format!("arn:aws:s3:::{bucket}/{prefix}")
             };
-            needs.push((why.clone(), action, arn));
+            let listed = if prefix.is_empty() {
+                String::new()
+            } else {
+                format!("{prefix}/")
+            };
+            needs.push((why.clone(), action, arn, listed));
         }
     };
     let mut seen = 0;
@@ -1429,8 +1450,8 @@ fn iam_policy_covers_every_location_in_the_recipes() {
     assert!(seen >= 6, "too few command lines found in docs/fleet/");
     let missing: Vec<String> = needs
         .iter()
-        .filter(|(_, action, arn)| !allowed(action, arn))
-        .map(|(why, action, arn)| format!("{why}: {action} on {arn}"))
+        .filter(|(_, action, arn, listed)| !allowed(action, arn, listed))
+        .map(|(why, action, arn, listed)| format!("{why}: {action} on {arn} (prefix {listed:?})"))
         .collect();
     assert!(
         missing.is_empty(),
