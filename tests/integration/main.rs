@@ -8,6 +8,7 @@ mod demo;
 mod documents;
 mod faults;
 mod fleet;
+mod fleet_docs;
 mod html;
 mod model;
 mod s3;
