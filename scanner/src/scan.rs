@@ -340,11 +340,28 @@ impl Serialize for IdentityRecord {
 pub struct Assembler<'a> {
     stats: Option<&'a AccessStats>,
     baseline: Option<&'a Baseline>,
-    /// The riskiest content risk per (bucket, key): archive members share
-    /// their archive's key, which holds the riskiest of them.
-    sensitive: HashMap<(String, String), u8>,
+    /// Per bucket, its keys (a 64-bit hash each, to count them in little
+    /// memory) and its riskiest content.
+    buckets: HashMap<String, BucketTally>,
+    /// The riskiest content risk of each key the access logs name (for
+    /// identity scores): archive members share their archive's key, which
+    /// holds the riskiest of them.
+    touched: HashMap<(String, String), u8>,
     summary: Summary,
     issues: Vec<ScanIssue>,
+}
+
+#[derive(Default)]
+struct BucketTally {
+    keys: std::collections::HashSet<u64>,
+    max: u8,
+}
+
+fn key_hash(key: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut hasher);
+    hasher.finish()
 }
 
 impl<'a> Assembler<'a> {
@@ -352,7 +369,8 @@ impl<'a> Assembler<'a> {
         Self {
             stats: evidence.stats.as_ref(),
             baseline,
-            sensitive: HashMap::new(),
+            buckets: HashMap::new(),
+            touched: HashMap::new(),
             summary: Summary::default(),
             issues: Vec::new(),
         }
@@ -365,9 +383,20 @@ impl<'a> Assembler<'a> {
             self.summary.baselined_findings += baseline.apply(record);
         }
         if self.stats.is_some() || record.uri.starts_with("s3://") {
-            if let Some(id) = &record.bucket_key {
-                let risk = self.sensitive.entry(id.clone()).or_insert(record.risk);
-                *risk = (*risk).max(record.risk);
+            if let Some((bucket, key)) = &record.bucket_key {
+                let tally = match self.buckets.get_mut(bucket) {
+                    Some(tally) => tally,
+                    None => self.buckets.entry(bucket.clone()).or_default(),
+                };
+                tally.keys.insert(key_hash(key));
+                tally.max = tally.max.max(record.risk);
+                if self.stats.is_some_and(|s| s.object(bucket, key).is_some()) {
+                    let risk = self
+                        .touched
+                        .entry((bucket.clone(), key.clone()))
+                        .or_insert(record.risk);
+                    *risk = (*risk).max(record.risk);
+                }
             }
         }
         if let Some(stats) = self.stats {
@@ -409,10 +438,10 @@ impl<'a> Assembler<'a> {
         });
         self.issues.extend(evidence.issues.iter().cloned());
         let identities = match self.stats {
-            Some(stats) => identity_records(stats, &self.sensitive),
+            Some(stats) => identity_records(stats, &self.touched),
             None => Vec::new(),
         };
-        let buckets = bucket_records(self.stats, &self.sensitive, postures);
+        let buckets = bucket_records(self.stats, &self.buckets, postures);
         Report {
             schema_version: crate::report::SCHEMA_VERSION,
             scan,
@@ -507,15 +536,13 @@ fn identity_records(
 
 fn bucket_records(
     stats: Option<&AccessStats>,
-    scanned: &HashMap<(String, String), u8>,
+    scanned: &HashMap<String, BucketTally>,
     postures: &HashMap<String, BucketPosture>,
 ) -> Vec<BucketRecord> {
-    let mut per_bucket: HashMap<&str, (usize, u8)> = HashMap::new();
-    for ((bucket, _), &risk) in scanned {
-        let entry = per_bucket.entry(bucket).or_insert((0, 1));
-        entry.0 += 1;
-        entry.1 = entry.1.max(risk);
-    }
+    let per_bucket: HashMap<&str, (usize, u8)> = scanned
+        .iter()
+        .map(|(bucket, tally)| (bucket.as_str(), (tally.keys.len(), tally.max.max(1))))
+        .collect();
     let mut names: Vec<&str> = per_bucket
         .keys()
         .copied()
