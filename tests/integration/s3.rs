@@ -1225,18 +1225,13 @@ fn archives_in_a_bucket_are_opened_as_in_a_local_tree() {
     )
     .unwrap();
     // Over the 4 MiB a zip is spooled in memory: this one goes to a temp file.
-    let status = Command::new("sh")
-        .args([
-            "-euc",
-            "head -c 9000000 /dev/urandom > app/noise.bin
-             mkdir bucket
-             zip -qr bucket/bundle.zip app
-             tar czf bucket/bundle.tgz app",
-        ])
-        .current_dir(work.path())
-        .status()
-        .unwrap();
-    assert!(status.success());
+    sh(
+        work.path(),
+        "head -c 9000000 /dev/urandom > app/noise.bin
+         mkdir bucket
+         zip -qr bucket/bundle.zip app
+         tar czf bucket/bundle.tgz app",
+    );
     let tree = work.path().join("bucket");
     upload(&server, "archives", &tree);
     let remote = assay_s3()
