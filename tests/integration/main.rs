@@ -2,6 +2,7 @@
 
 mod access;
 mod archives;
+mod cli;
 mod clean_code;
 mod config;
 mod demo;

@@ -1,5 +1,7 @@
 //! One module per subcommand.
 
+pub mod completions;
+pub mod man;
 pub mod model;
 pub mod rules;
 pub mod scan;
