@@ -407,7 +407,7 @@ fn unlistable(error: &s3::Unlistable, s3: &crate::args::S3Args) -> anyhow::Error
         ),
         s3::Refusal::Denied => format!(
             "access denied ({}; bucket in {region}): these credentials need s3:ListBucket and \
-             s3:GetObject on it (docs/guide.md, "S3 permissions"), or use --profile for others",
+             s3:GetObject on it (docs/guide.md, S3 permissions), or use --profile for others",
             error.message
         ),
         s3::Refusal::NoSuchBucket => format!(
