@@ -15,7 +15,7 @@
 # target/test-python, put first on PATH here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PATH="$PWD/${CARGO_TARGET_DIR:-target}/test-python/bin:$PATH"
+PATH="$(realpath "${CARGO_TARGET_DIR:-target}")/test-python/bin:$PATH"
 ROWS=${ROWS:-100000}
 RUNS=${RUNS:-3}
 cargo build --release --locked -j2 -q
