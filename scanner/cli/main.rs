@@ -47,7 +47,11 @@ fn main() -> ExitCode {
             // One line, whatever a library's message holds (a TOML parse
             // error spans two), so it reads well in logs too.
             let text = format!("{error:#}");
-            let text: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+            let text: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
             eprintln!("assay: error: {}", text.join("; "));
             ExitCode::from(EXIT_FATAL)
         }

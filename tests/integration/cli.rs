@@ -162,8 +162,14 @@ fn progress_and_quiet_on_a_terminal_and_off_it() {
     // The progress line's rate and estimate ("12 KiB/s, ~0s left").
     assert!(shown.contains("/s, ~"), "no progress line: {shown:?}");
     assert!(shown.contains("WARN"), "{shown:?}");
-    assert!(shown.contains("assay: 20 objects ("), "no summary: {shown:?}");
-    assert_eq!(std::fs::read_to_string(&stdout).unwrap().lines().count(), 20);
+    assert!(
+        shown.contains("assay: 20 objects ("),
+        "no summary: {shown:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&stdout).unwrap().lines().count(),
+        20
+    );
 
     // --quiet: the terminal shows nothing at all; the report is whole.
     let (shown, code) = on_terminal(
@@ -173,7 +179,10 @@ fn progress_and_quiet_on_a_terminal_and_off_it() {
     );
     assert_eq!(code, 0, "{shown}");
     assert_eq!(shown, "", "--quiet printed something");
-    assert_eq!(std::fs::read_to_string(&stdout).unwrap().lines().count(), 20);
+    assert_eq!(
+        std::fs::read_to_string(&stdout).unwrap().lines().count(),
+        20
+    );
 
     // stderr not a terminal: no progress line, but the warning and summary.
     let output = assay()
@@ -183,7 +192,10 @@ fn progress_and_quiet_on_a_terminal_and_off_it() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("/s, ~"), "{stderr:?}");
     assert!(!stderr.contains('\r'), "{stderr:?}");
-    assert!(stderr.contains("WARN") && stderr.contains("assay: 20 objects ("), "{stderr}");
+    assert!(
+        stderr.contains("WARN") && stderr.contains("assay: 20 objects ("),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -192,7 +204,15 @@ fn completions_and_the_man_page_come_from_the_binary() {
         let output = run(&["completions", shell]);
         assert!(output.status.success(), "{shell}");
         let script = String::from_utf8_lossy(&output.stdout);
-        for name in ["scan", "rules", "trail", "train", "eval", "completions", "man"] {
+        for name in [
+            "scan",
+            "rules",
+            "trail",
+            "train",
+            "eval",
+            "completions",
+            "man",
+        ] {
             assert!(script.contains(name), "{shell}: no {name}");
         }
     }
@@ -229,18 +249,38 @@ fn local_mistakes_are_one_line_each_and_leave_no_output() {
     one_line_error(&wrong_flag, &["--fromat", "--format", "assay scan --help"]);
 
     let missing = run(&["scan", "/nonexistent/assay-target", "--output", out]);
-    one_line_error(&missing, &["/nonexistent/assay-target", "does not exist", "give a"]);
+    one_line_error(
+        &missing,
+        &["/nonexistent/assay-target", "does not exist", "give a"],
+    );
 
     let config = work.path().join("assay.toml");
     std::fs::write(&config, "[scan\nformat = ").unwrap();
-    let broken = run(&["scan", demo, "--config", config.to_str().unwrap(), "--output", out]);
+    let broken = run(&[
+        "scan",
+        demo,
+        "--config",
+        config.to_str().unwrap(),
+        "--output",
+        out,
+    ]);
     one_line_error(&broken, &["assay.toml", "--config"]);
-    let absent = run(&["scan", demo, "--config", "/nonexistent/assay.toml", "--output", out]);
+    let absent = run(&[
+        "scan",
+        demo,
+        "--config",
+        "/nonexistent/assay.toml",
+        "--output",
+        out,
+    ]);
     let line = one_line_error(&absent, &["/nonexistent/assay.toml", "--config"]);
     assert_eq!(line.matches("No such file").count(), 1, "{line}");
 
     let nowhere = run(&["scan", demo, "--output", "/nonexistent/dir/report.json"]);
-    one_line_error(&nowhere, &["/nonexistent/dir/report.json", "writable directory"]);
+    one_line_error(
+        &nowhere,
+        &["/nonexistent/dir/report.json", "writable directory"],
+    );
 
     assert!(!report.exists(), "a failed scan wrote {out}");
     assert_eq!(

@@ -18,10 +18,7 @@ fn documents() -> &'static Path {
     let (_, path) = MADE.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("docs");
-        python(
-            &repo().join("tests/documents/make.py"),
-            &[out.as_os_str()],
-        );
+        python(&repo().join("tests/documents/make.py"), &[out.as_os_str()]);
         (dir, out)
     });
     path

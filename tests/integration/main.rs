@@ -2,8 +2,8 @@
 
 mod access;
 mod archives;
-mod cli;
 mod clean_code;
+mod cli;
 mod config;
 mod demo;
 mod documents;

@@ -12,7 +12,14 @@ fn generate(out: &Path, docs: u32, seed: u32) {
     let (docs, seed) = (docs.to_string(), seed.to_string());
     python(
         &repo().join("corpus/generate.py"),
-        &["--out".as_ref(), out.as_os_str(), "--docs".as_ref(), docs.as_ref(), "--seed".as_ref(), seed.as_ref()],
+        &[
+            "--out".as_ref(),
+            out.as_os_str(),
+            "--docs".as_ref(),
+            docs.as_ref(),
+            "--seed".as_ref(),
+            seed.as_ref(),
+        ],
     );
 }
 

@@ -1530,7 +1530,10 @@ fn a_bucket_that_cannot_be_listed_stops_the_scan_in_one_line_with_what_to_do() {
     fill(
         &server,
         "faraway",
-        &[("a.env", b"GITHUB_TOKEN=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n".to_vec())],
+        &[(
+            "a.env",
+            b"GITHUB_TOKEN=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n".to_vec(),
+        )],
     );
     let work = tempfile::tempdir().unwrap();
     let report = work.path().join("report.json");
@@ -1557,15 +1560,25 @@ fn a_bucket_that_cannot_be_listed_stops_the_scan_in_one_line_with_what_to_do() {
     };
     let endpoint = server.endpoint.as_str();
 
-    let unknown_key = scan("s3://faraway", &[("AWS_ACCESS_KEY_ID", "AKIAUNKNOWN")], endpoint);
-    assert!(unknown_key.contains("credentials were refused"), "{unknown_key}");
+    let unknown_key = scan(
+        "s3://faraway",
+        &[("AWS_ACCESS_KEY_ID", "AKIAUNKNOWN")],
+        endpoint,
+    );
+    assert!(
+        unknown_key.contains("credentials were refused"),
+        "{unknown_key}"
+    );
     assert!(unknown_key.contains("AWS_ACCESS_KEY_ID"), "{unknown_key}");
     let wrong_secret = scan(
         "s3://faraway",
         &[("AWS_SECRET_ACCESS_KEY", "not-the-secret")],
         endpoint,
     );
-    assert!(wrong_secret.contains("SignatureDoesNotMatch"), "{wrong_secret}");
+    assert!(
+        wrong_secret.contains("SignatureDoesNotMatch"),
+        "{wrong_secret}"
+    );
     assert!(!wrong_secret.contains("not-the-secret"), "{wrong_secret}");
 
     let nobody = scan(
@@ -1578,7 +1591,8 @@ fn a_bucket_that_cannot_be_listed_stops_the_scan_in_one_line_with_what_to_do() {
 
     let unreachable = scan("s3://faraway", &[], "http://127.0.0.1:9");
     assert!(
-        unreachable.contains("cannot reach http://127.0.0.1:9") && unreachable.contains("--endpoint-url"),
+        unreachable.contains("cannot reach http://127.0.0.1:9")
+            && unreachable.contains("--endpoint-url"),
         "{unreachable}"
     );
 
@@ -1593,6 +1607,12 @@ fn a_bucket_that_cannot_be_listed_stops_the_scan_in_one_line_with_what_to_do() {
             .plan(path, &[Fault::Status(403, "AccessDenied"); 4]);
     }
     let denied = scan("s3://faraway/keys/", &[], endpoint);
-    assert!(denied.contains("s3://faraway/keys/: access denied"), "{denied}");
-    assert!(denied.contains("eu-west-2") && denied.contains("s3:ListBucket"), "{denied}");
+    assert!(
+        denied.contains("s3://faraway/keys/: access denied"),
+        "{denied}"
+    );
+    assert!(
+        denied.contains("eu-west-2") && denied.contains("s3:ListBucket"),
+        "{denied}"
+    );
 }

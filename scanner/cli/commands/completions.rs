@@ -23,9 +23,7 @@ mod tests {
     pub(crate) fn subcommands(command: &clap::Command) -> Vec<String> {
         command
             .get_subcommands()
-            .flat_map(|sub| {
-                std::iter::once(sub.get_name().to_string()).chain(subcommands(sub))
-            })
+            .flat_map(|sub| std::iter::once(sub.get_name().to_string()).chain(subcommands(sub)))
             .collect()
     }
 
@@ -39,7 +37,10 @@ mod tests {
             let script = String::from_utf8(script).unwrap();
             assert!(script.len() > 1000, "{shell}: {script}");
             for name in &names {
-                assert!(script.contains(name.as_str()), "{shell} script lacks {name}");
+                assert!(
+                    script.contains(name.as_str()),
+                    "{shell} script lacks {name}"
+                );
             }
             // Flags of a subcommand are completed too.
             assert!(script.contains("max-archive-depth"), "{shell}");

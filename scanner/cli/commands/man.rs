@@ -56,7 +56,7 @@ mod tests {
         let mut page = Vec::new();
         run(&mut page).unwrap();
         let page = String::from_utf8(page).unwrap();
-        assert!(page.starts_with(".ie") || page.contains(".TH assay"), "{page}");
+        assert!(page.contains(".TH assay"), "{page}");
         let mut command = Cli::command();
         command.build();
         let mut stack: Vec<&clap::Command> = command.get_subcommands().collect();
@@ -64,7 +64,10 @@ mod tests {
         while let Some(sub) = stack.pop() {
             stack.extend(sub.get_subcommands());
             let full = sub.get_bin_name().unwrap_or(sub.get_name()).to_uppercase();
-            assert!(page.contains(&format!(".SH \"{full}\"")), "no section {full}");
+            assert!(
+                page.contains(&format!(".SH \"{full}\"")),
+                "no section {full}"
+            );
             for arg in sub.get_arguments().filter(|a| !a.is_hide_set()) {
                 if let Some(long) = arg.get_long() {
                     // roff escapes the dashes of `--flag`.

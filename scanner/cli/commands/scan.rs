@@ -378,7 +378,10 @@ fn missing_target(target: &str, error: &std::io::Error) -> anyhow::Error {
             "{target} cannot be read (permission denied): check its permissions, or scan as a \
              user who may read it"
         ),
-        _ => anyhow::anyhow!("{target} cannot be read ({}): check the path", io_reason(error)),
+        _ => anyhow::anyhow!(
+            "{target} cannot be read ({}): check the path",
+            io_reason(error)
+        ),
     }
 }
 

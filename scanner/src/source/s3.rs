@@ -99,8 +99,13 @@ where
     match (error.code(), status) {
         (
             Some(
-                "InvalidAccessKeyId" | "SignatureDoesNotMatch" | "ExpiredToken" | "InvalidToken"
-                | "TokenRefreshRequired" | "NotSignedUp" | "InvalidSecurity",
+                "InvalidAccessKeyId"
+                | "SignatureDoesNotMatch"
+                | "ExpiredToken"
+                | "InvalidToken"
+                | "TokenRefreshRequired"
+                | "NotSignedUp"
+                | "InvalidSecurity",
             ),
             _,
         ) => Refusal::BadCredentials,
@@ -348,7 +353,12 @@ impl S3Client {
             let head = self.client.head_bucket().bucket(bucket);
             // Few attempts: only the region is asked, and a store that does
             // not answer is said by the listing.
-            match head.customize().config_override(probe_config()).send().await {
+            match head
+                .customize()
+                .config_override(probe_config())
+                .send()
+                .await
+            {
                 Ok(out) => out.bucket_region().map(str::to_string),
                 Err(e) => e
                     .raw_response()
