@@ -59,7 +59,7 @@ fn main() -> ExitCode {
 }
 
 /// Whether writing to standard output failed because its reader closed it.
-pub fn broken_pipe(error: &anyhow::Error) -> bool {
+fn broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
         cause
             .downcast_ref::<std::io::Error>()
@@ -118,6 +118,17 @@ fn withhold_panic_messages() {
         return;
     }
     std::panic::set_hook(Box::new(|info| {
+        // `println!` to a reader that went away (`assay eval ... | head`):
+        // as quiet as a report write that meets a closed pipe.
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(i32::from(EXIT_OK));
+        }
         let at = info
             .location()
             .map(|l| format!("{}:{}", l.file(), l.line()))
@@ -145,6 +156,6 @@ fn init_logging(quiet: bool) {
 }
 
 /// NO_COLOR is set to something (https://no-color.org).
-pub fn no_color() -> bool {
+fn no_color() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
 }

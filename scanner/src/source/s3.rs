@@ -86,7 +86,7 @@ pub struct Unlistable {
 
 /// Attempts of the requests that check a bucket can be listed: enough for
 /// a dropped connection, few enough that a wrong endpoint is said at once.
-const PROBE_ATTEMPTS: u32 = 2;
+const PROBE_ATTEMPTS: u32 = 3;
 
 /// What a failed request says about the credentials, the endpoint or the
 /// bucket.
