@@ -26,9 +26,16 @@ fn many_files(dir: &Path, files: usize) {
 fn a_reader_that_stops_early_ends_the_scan_quietly_with_exit_0() {
     let dir = tempfile::tempdir().unwrap();
     many_files(dir.path(), 1500);
-    for format in ["jsonl", "table"] {
+    let target = dir.path().to_str().unwrap();
+    let runs: [&[&str]; 3] = [
+        &["scan", target, "--format", "jsonl"],
+        &["scan", target, "--format", "table"],
+        &["rules", "list", "--format", "json"],
+    ];
+    for args in runs {
+        let format = args.join(" ");
         let mut child = assay()
-            .args(["scan", dir.path().to_str().unwrap(), "--format", format])
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
