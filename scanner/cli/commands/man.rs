@@ -12,7 +12,18 @@ pub fn run(out: &mut impl Write) -> anyhow::Result<()> {
     let mut command = Cli::command();
     // Gives each subcommand its full name (`assay rules list`) for its synopsis.
     command.build();
-    clap_mangen::Man::new(command.clone()).render(out)?;
+    let mut page = Vec::new();
+    clap_mangen::Man::new(command.clone()).render(&mut page)?;
+    // The subcommands are sections of this page, not pages of their own.
+    let mut page = String::from_utf8_lossy(&page).into_owned();
+    for sub in command.get_subcommands() {
+        let name = sub.get_name();
+        page = page.replace(
+            &format!("assay\\-{name}(1)"),
+            &format!("assay {name} (below)"),
+        );
+    }
+    out.write_all(page.as_bytes())?;
     for sub in command.get_subcommands() {
         subcommand(sub, out)?;
     }
@@ -57,6 +68,10 @@ mod tests {
         run(&mut page).unwrap();
         let page = String::from_utf8(page).unwrap();
         assert!(page.contains(".TH assay"), "{page}");
+        assert!(
+            !page.contains("(1)\n"),
+            "a page of its own is named: {page}"
+        );
         let mut command = Cli::command();
         command.build();
         let mut stack: Vec<&clap::Command> = command.get_subcommands().collect();
