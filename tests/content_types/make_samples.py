@@ -151,7 +151,10 @@ if run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "demo", "-f", path("
     add("id_ed25519.pub", "text/x-ssh-public-key")
 gnupg = path("gnupg")
 os.makedirs(gnupg, mode=0o700, exist_ok=True)
-if run("gpg", "--homedir", gnupg, "--batch", "--passphrase", "", "--quick-gen-key", "demo@example.com", "ed25519", "sign", "1d"):
+# A signing key with an encryption subkey: the encrypted sample needs one
+# (an ed25519 "sign" key cannot be encrypted to; this went unnoticed while
+# a failing tool was skipped).
+if run("gpg", "--homedir", gnupg, "--batch", "--passphrase", "", "--quick-gen-key", "demo@example.com", "future-default", "default", "1d"):
     with open(path("public.asc"), "wb") as f:
         subprocess.run(["gpg", "--homedir", gnupg, "--armor", "--export", "demo@example.com"], stdout=f, stderr=subprocess.DEVNULL)
     add("public.asc", "application/pgp-keys")
