@@ -60,10 +60,17 @@ fn main() -> ExitCode {
 
 /// Whether writing to standard output failed because its reader closed it.
 fn broken_pipe(error: &anyhow::Error) -> bool {
+    // serde_json's own error hides the io error from the chain.
     error.chain().any(|cause| {
         cause
             .downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            .map(std::io::Error::kind)
+            .or_else(|| {
+                cause
+                    .downcast_ref::<serde_json::Error>()
+                    .and_then(serde_json::Error::io_error_kind)
+            })
+            == Some(std::io::ErrorKind::BrokenPipe)
     })
 }
 
