@@ -11,9 +11,11 @@
 # baseline run in the same invocation: the same rows as a plain text file
 # (`people.txt`, five people to a line), whose cost is classification alone. Best of RUNS runs
 # (default 3); peak RSS of the best run. Needs GNU time, and the tools
-# .ci/run installs.
+# tests/run installs (run it once; its Python libraries are in
+# target/test-python, put first on PATH here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+PATH="$(realpath "${CARGO_TARGET_DIR:-target}")/test-python/bin:$PATH"
 ROWS=${ROWS:-100000}
 RUNS=${RUNS:-3}
 cargo build --release --locked -j2 -q

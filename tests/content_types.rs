@@ -292,12 +292,17 @@ fn real_files() -> Vec<Real> {
 #[test]
 fn content_types_of_real_files() {
     let samples = tempfile::tempdir().unwrap();
+    // A missing tool fails here, with the command that installs it.
     let made = Command::new("python3")
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/content_types/make_samples.py"))
         .arg(samples.path())
-        .status()
-        .expect("python3 runs the sample maker");
-    assert!(made.success());
+        .output()
+        .expect("python3 is installed (tests/run checks it)");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
     let mut expected: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for line in std::fs::read_to_string(samples.path().join("manifest.tsv"))
         .unwrap()

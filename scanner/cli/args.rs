@@ -26,7 +26,9 @@ impl Cli {
             | Command::Rules { .. }
             | Command::Trail { .. }
             | Command::Train(_)
-            | Command::Eval(_) => false,
+            | Command::Eval(_)
+            | Command::Completions { .. }
+            | Command::Man => false,
         }
     }
 }
@@ -57,6 +59,13 @@ pub enum Command {
     Train(TrainArgs),
     /// Per-category precision, recall, F1 and the confusion matrix of a model on a corpus.
     Eval(EvalArgs),
+    /// Print a shell completion script (e.g. `assay completions bash > ~/.local/share/bash-completion/completions/assay`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page, roff (e.g. `assay man | man -l -`).
+    Man,
 }
 
 #[derive(Debug, Args)]

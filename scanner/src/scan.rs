@@ -55,6 +55,8 @@ pub enum ScanSetupError {
     TempDir(std::io::Error),
     #[error("target {0} does not exist or cannot be read: {1}")]
     Target(String, std::io::Error),
+    #[error("{0}")]
+    Unlistable(s3::Unlistable),
     #[error("{0}: expected s3://bucket[/prefix] or s3:// for every bucket")]
     BadS3Target(String),
     #[error("listing the buckets these credentials can see: {0}")]
@@ -616,11 +618,13 @@ impl ScanRun {
 impl ScanRequest {
     /// Lists and classifies every target, handing each event to `sink` as
     /// it is ready (on a worker thread, under a lock); `listed` hears of
-    /// each object as the listing yields it, for progress.
+    /// each object as the listing yields it, for progress; listing ends
+    /// early once `stop` is set (the report's reader has gone).
     pub fn run<S>(
         &self,
         classifiers: &assay_classifiers::Classifiers,
         listed: &(dyn Fn(u64) + Sync),
+        stop: &std::sync::atomic::AtomicBool,
         sink: S,
     ) -> Result<ScanRun, ScanSetupError>
     where
@@ -638,7 +642,15 @@ impl ScanRequest {
                     )),
                 };
                 match s3::parse_uri(target) {
-                    Some(bucket_prefix) => buckets.push(bucket_prefix),
+                    Some((bucket, prefix)) => {
+                        // A bucket that cannot be listed at all is a mistake
+                        // to fix (credentials, endpoint, permission), not a
+                        // finding.
+                        client
+                            .check_listable(&bucket, &prefix)
+                            .map_err(ScanSetupError::Unlistable)?;
+                        buckets.push((bucket, prefix));
+                    }
                     None if target == "s3://" => buckets.extend(
                         client
                             .buckets()
@@ -686,6 +698,7 @@ impl ScanRequest {
             },
         )
         .chain(remote)
+        .take_while(|_| !stop.load(std::sync::atomic::Ordering::Relaxed))
         .filter_map(|discovered| scope.apply(discovered))
         .inspect(|discovered| {
             if let Discovered::Object(object) = discovered {

@@ -5,7 +5,8 @@ Usage: make_samples.py OUT_DIR
 Every file is produced by a standard tool (Python's standard library,
 openssl, ssh-keygen, gpg, gcc, javac/jar, diff, cpio, zstd, pydoc, sqlite3);
 the project only supplies the tools' input. A tool missing from the machine
-is skipped. Writes OUT_DIR/manifest.tsv: path, then the accepted media types
+stops it with the command that installs it (tests/run installs them all),
+so no format is left out quietly. Writes OUT_DIR/manifest.tsv: path, then the accepted media types
 separated by '|'.
 """
 import bz2, csv, email.message, gzip, io, json, lzma, mailbox, os, py_compile, shutil, sqlite3, subprocess, sys, tarfile, wave, zipfile
@@ -21,13 +22,23 @@ def add(name, *mimes):
 def path(name):
     return os.path.join(out, name)
 
+# The programs used below and the Debian packages that have them.
+TOOLS = {"openssl": "openssl", "ssh-keygen": "openssh-client", "gpg": "gnupg", "gcc": "gcc",
+         "ar": "binutils", "javac": "default-jdk-headless", "jar": "default-jdk-headless",
+         "zstd": "zstd", "cpio": "cpio", "diff": "diffutils"}
+missing = sorted({pkg for tool, pkg in TOOLS.items() if shutil.which(tool) is None})
+if missing:
+    sys.exit("make_samples.py: missing programs; run tests/run, which installs what the tests "
+             "need, or: sudo apt-get install " + " ".join(missing))
+
 def run(*cmd, **kw):
+    """Runs a tool; its failure fails the test (naming the command, not its output)."""
     kw.setdefault("stdout", subprocess.DEVNULL)
     try:
         subprocess.run(cmd, check=True, stderr=subprocess.DEVNULL, timeout=120, **kw)
-        return True
-    except (OSError, subprocess.SubprocessError):
-        return False
+    except (OSError, subprocess.SubprocessError) as e:
+        sys.exit(f"make_samples.py: {cmd[0]} failed: {e}")
+    return True
 
 text = ("Quarterly notes\n" * 40).encode()
 with zipfile.ZipFile(path("archive.zip"), "w", zipfile.ZIP_DEFLATED) as z:
@@ -140,7 +151,10 @@ if run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "demo", "-f", path("
     add("id_ed25519.pub", "text/x-ssh-public-key")
 gnupg = path("gnupg")
 os.makedirs(gnupg, mode=0o700, exist_ok=True)
-if run("gpg", "--homedir", gnupg, "--batch", "--passphrase", "", "--quick-gen-key", "demo@example.com", "ed25519", "sign", "1d"):
+# A signing key with an encryption subkey: the encrypted sample needs one
+# (an ed25519 "sign" key cannot be encrypted to; this went unnoticed while
+# a failing tool was skipped).
+if run("gpg", "--homedir", gnupg, "--batch", "--passphrase", "", "--quick-gen-key", "demo@example.com", "future-default", "default", "1d"):
     with open(path("public.asc"), "wb") as f:
         subprocess.run(["gpg", "--homedir", gnupg, "--armor", "--export", "demo@example.com"], stdout=f, stderr=subprocess.DEVNULL)
     add("public.asc", "application/pgp-keys")

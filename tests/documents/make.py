@@ -308,8 +308,39 @@ def csv_file(out):
         f.write(f"2,Omar Castellanos,{SSN_BARE},\"moved\nto Lyon\"\n")
 
 
+# What the documents are made with: programs (Debian packages) and Python
+# libraries (pip names).
+PROGRAMS = {"soffice": "libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui",
+            "msoffcrypto-tool": None}
+MODULES = {"docx": "python-docx", "openpyxl": "openpyxl", "pptx": "python-pptx",
+           "pyarrow": "pyarrow", "fastavro": "fastavro", "msoffcrypto": "msoffcrypto-tool",
+           "reportlab": "reportlab"}
+
+
+def check_tools():
+    """Stops with the commands that install what is missing (tests/run does it all)."""
+    import importlib.util
+
+    packages = [pkg for tool, pkg in PROGRAMS.items() if pkg and shutil.which(tool) is None]
+    if not any(shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome")):
+        packages.append("chromium")
+    pips = sorted({pip for module, pip in MODULES.items() if importlib.util.find_spec(module) is None})
+    if shutil.which("msoffcrypto-tool") is None and "msoffcrypto-tool" not in pips:
+        pips.append("msoffcrypto-tool")
+    if not packages and not pips:
+        return
+    how = []
+    if packages:
+        how.append("sudo apt-get install " + " ".join(packages))
+    if pips:
+        how.append("python3 -m pip install " + " ".join(pips))
+    sys.exit("make.py: the document tests need more tools; run tests/run, which installs "
+             "them, or: " + "; ".join(how))
+
+
 def main():
     out = sys.argv[1]
+    check_tools()
     os.makedirs(out, exist_ok=True)
     for make in (docx, xlsx, pptx, libreoffice, pdf_pages, protected, chrome_pdf, reportlab_pdf,
                  parquet, avro,

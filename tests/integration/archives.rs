@@ -3,7 +3,6 @@
 //! and reported, and broken archives lose nothing already found.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -11,16 +10,6 @@ use crate::util::*;
 
 const TOKEN: &str = "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789";
 const SECOND_TOKEN: &str = "ghp_ZyXwVuTsRqPoNmLkJiHgFeDcBa9876543210";
-
-/// Runs a shell command in `dir`; the archive tools are real programs.
-fn sh(dir: &Path, script: &str) {
-    let status = Command::new("sh")
-        .args(["-euc", script])
-        .current_dir(dir)
-        .status()
-        .expect("sh runs");
-    assert!(status.success(), "{script}");
-}
 
 /// A small tree: a token on line 2 of `app/.env`, and plain notes.
 fn tree(dir: &Path) {

@@ -3,14 +3,12 @@
 //! URLs (with their tests) must yield no credential finding of risk 7 or
 //! above. Paths a machine lacks are left out.
 
-use std::process::Command;
-
 use crate::util::*;
 
 #[test]
 fn clean_code_raises_no_high_risk_credential() {
     let stdlib = String::from_utf8(
-        Command::new("python3")
+        tool("python3")
             .args([
                 "-c",
                 "import sysconfig; print(sysconfig.get_paths()['stdlib'])",

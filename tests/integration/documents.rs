@@ -6,7 +6,6 @@
 //! cut and fake documents are reported without losing anything.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 use serde_json::{Value, json};
@@ -19,12 +18,7 @@ fn documents() -> &'static Path {
     let (_, path) = MADE.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("docs");
-        let status = Command::new("python3")
-            .arg(repo().join("tests/documents/make.py"))
-            .arg(&out)
-            .status()
-            .expect("python3 runs");
-        assert!(status.success(), "tests/documents/make.py failed");
+        python(&repo().join("tests/documents/make.py"), &[out.as_os_str()]);
         (dir, out)
     });
     path
@@ -333,7 +327,7 @@ fn encrypted_cut_and_fake_documents_are_reported() {
 #[test]
 fn documents_inside_archives_and_over_the_size_limit() {
     let work = tempfile::tempdir().unwrap();
-    let status = Command::new("tar")
+    let status = tool("tar")
         .arg("czf")
         .arg(work.path().join("bundle.tgz"))
         .arg("-C")

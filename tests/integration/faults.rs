@@ -137,7 +137,7 @@ fn fifo_symlink_loop_and_device_never_hang_the_scan() {
     )
     .unwrap();
     assert!(
-        std::process::Command::new("mkfifo")
+        tool("mkfifo")
             .arg(dir.path().join("pipe"))
             .status()
             .unwrap()
@@ -237,13 +237,13 @@ fn unreadable_file_in_the_middle_of_a_tree() {
     )
     .unwrap();
     let target = dir.path().to_str().unwrap();
-    let is_root = std::process::Command::new("id")
+    let is_root = tool("id")
         .arg("-u")
         .output()
         .map(|o| o.stdout.starts_with(b"0\n"))
         .unwrap_or(false);
     let output = if is_root {
-        std::process::Command::new("setpriv")
+        tool("setpriv")
             .args([
                 "--reuid=65534",
                 "--regid=65534",

@@ -1,5 +1,5 @@
 //! `--format html`, opened in a real headless browser (Chromium, which
-//! `.ci/run` installs): it loads without console messages, the auditor's
+//! `tests/run` installs): it loads without console messages, the auditor's
 //! sections and figures are in the DOM, scanned names stay text, and a
 //! screenshot is kept at `target/assay-report.png` to look at.
 
@@ -19,7 +19,12 @@ fn chromium() -> Command {
                 .output()
                 .is_ok_and(|o| o.status.success())
         })
-        .expect("Chromium is installed (.ci/run installs it)");
+        .unwrap_or_else(|| {
+            panic!(
+                "headless Chromium is not installed: run tests/run, which installs what the \
+                 tests need (or: sudo apt-get install chromium)"
+            )
+        });
     let mut command = Command::new(binary);
     command.args([
         "--headless",

@@ -3,6 +3,7 @@
 mod access;
 mod archives;
 mod clean_code;
+mod cli;
 mod config;
 mod demo;
 mod documents;

@@ -3,20 +3,24 @@
 //! scan records (SPEC "Object record").
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
 use crate::util::*;
 
 fn generate(out: &Path, docs: u32, seed: u32) {
-    let status = Command::new("python3")
-        .arg(repo().join("corpus/generate.py"))
-        .args(["--out", out.to_str().unwrap()])
-        .args(["--docs", &docs.to_string(), "--seed", &seed.to_string()])
-        .status()
-        .expect("python3 runs");
-    assert!(status.success());
+    let (docs, seed) = (docs.to_string(), seed.to_string());
+    python(
+        &repo().join("corpus/generate.py"),
+        &[
+            "--out".as_ref(),
+            out.as_os_str(),
+            "--docs".as_ref(),
+            docs.as_ref(),
+            "--seed".as_ref(),
+            seed.as_ref(),
+        ],
+    );
 }
 
 #[test]

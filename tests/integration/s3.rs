@@ -1225,18 +1225,13 @@ fn archives_in_a_bucket_are_opened_as_in_a_local_tree() {
     )
     .unwrap();
     // Over the 4 MiB a zip is spooled in memory: this one goes to a temp file.
-    let status = Command::new("sh")
-        .args([
-            "-euc",
-            "head -c 9000000 /dev/urandom > app/noise.bin
-             mkdir bucket
-             zip -qr bucket/bundle.zip app
-             tar czf bucket/bundle.tgz app",
-        ])
-        .current_dir(work.path())
-        .status()
-        .unwrap();
-    assert!(status.success());
+    sh(
+        work.path(),
+        "head -c 9000000 /dev/urandom > app/noise.bin
+         mkdir bucket
+         zip -qr bucket/bundle.zip app
+         tar czf bucket/bundle.tgz app",
+    );
     let tree = work.path().join("bucket");
     upload(&server, "archives", &tree);
     let remote = assay_s3()
@@ -1526,5 +1521,98 @@ fn bodies_download_ahead_of_classification_up_to_jobs_at_once() {
     assert!(
         most > cores && most <= (8 * cores).min(24),
         "{most} bodies in flight by default on {cores} cores"
+    );
+}
+
+#[test]
+fn a_bucket_that_cannot_be_listed_stops_the_scan_in_one_line_with_what_to_do() {
+    let server = start_server();
+    fill(
+        &server,
+        "faraway",
+        &[(
+            "a.env",
+            b"GITHUB_TOKEN=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n".to_vec(),
+        )],
+    );
+    let work = tempfile::tempdir().unwrap();
+    let report = work.path().join("report.json");
+    let out = report.to_str().unwrap();
+    let scan = |target: &str, env: &[(&str, &str)], endpoint: &str| {
+        let mut command = assay_s3();
+        command
+            .args(["scan", target, "--format", "json", "--output", out])
+            .args(["--endpoint-url", endpoint]);
+        for (name, value) in env {
+            match value {
+                &"" => command.env_remove(name),
+                _ => command.env(name, value),
+            };
+        }
+        let output = command.output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert_eq!(output.status.code(), Some(2), "{target} {env:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.starts_with("assay: error: s3://"), "{stderr}");
+        assert!(!report.exists(), "{target} {env:?} left a report");
+        assert_eq!(std::fs::read_dir(work.path()).unwrap().count(), 0);
+        stderr
+    };
+    let endpoint = server.endpoint.as_str();
+
+    let unknown_key = scan(
+        "s3://faraway",
+        &[("AWS_ACCESS_KEY_ID", "AKIAUNKNOWN")],
+        endpoint,
+    );
+    assert!(
+        unknown_key.contains("credentials were refused"),
+        "{unknown_key}"
+    );
+    assert!(unknown_key.contains("AWS_ACCESS_KEY_ID"), "{unknown_key}");
+    let wrong_secret = scan(
+        "s3://faraway",
+        &[("AWS_SECRET_ACCESS_KEY", "not-the-secret")],
+        endpoint,
+    );
+    assert!(
+        wrong_secret.contains("SignatureDoesNotMatch"),
+        "{wrong_secret}"
+    );
+    assert!(!wrong_secret.contains("not-the-secret"), "{wrong_secret}");
+
+    let nobody = scan(
+        "s3://faraway",
+        &[("AWS_ACCESS_KEY_ID", ""), ("AWS_SECRET_ACCESS_KEY", "")],
+        endpoint,
+    );
+    assert!(nobody.contains("no AWS credentials were found"), "{nobody}");
+    assert!(nobody.contains("--profile"), "{nobody}");
+
+    let unreachable = scan("s3://faraway", &[], "http://127.0.0.1:9");
+    assert!(
+        unreachable.contains("cannot reach http://127.0.0.1:9")
+            && unreachable.contains("--endpoint-url"),
+        "{unreachable}"
+    );
+
+    let missing = scan("s3://no-such-bucket", &[], endpoint);
+    assert!(missing.contains("no such bucket"), "{missing}");
+
+    // In another region, and these credentials may not list it.
+    server.faults.place_bucket("faraway", "eu-west-2");
+    for path in ["/faraway", "/faraway/"] {
+        server
+            .faults
+            .plan(path, &[Fault::Status(403, "AccessDenied"); 4]);
+    }
+    let denied = scan("s3://faraway/keys/", &[], endpoint);
+    assert!(
+        denied.contains("s3://faraway/keys/: access denied"),
+        "{denied}"
+    );
+    assert!(
+        denied.contains("eu-west-2") && denied.contains("s3:ListBucket"),
+        "{denied}"
     );
 }

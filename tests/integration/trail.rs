@@ -5,7 +5,6 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use md5::Digest as _;
 
@@ -25,7 +24,7 @@ fn gzip(path: &Path, bytes: &[u8]) {
 }
 
 fn openssl(args: &[&str]) {
-    let status = Command::new("openssl")
+    let status = tool("openssl")
         .args(args)
         .stderr(std::process::Stdio::null())
         .status()

@@ -11,6 +11,80 @@ pub fn assay() -> Command {
     command
 }
 
+/// The Debian package with each program the tests run (tests/run installs
+/// them all).
+const PACKAGES: &[(&str, &str)] = &[
+    ("sh", "dash"),
+    ("tar", "tar"),
+    ("gzip", "gzip"),
+    ("head", "coreutils"),
+    ("mkfifo", "coreutils"),
+    ("id", "coreutils"),
+    ("setpriv", "util-linux"),
+    ("zip", "zip"),
+    ("bzip2", "bzip2"),
+    ("xz", "xz-utils"),
+    ("zstd", "zstd"),
+    ("openssl", "openssl"),
+    ("python3", "python3"),
+    ("chromium", "chromium"),
+];
+
+/// Fails the test, naming the command that installs `program`, unless it
+/// is on PATH: a missing tool never skips a test quietly.
+pub fn require(program: &str) {
+    let installed = std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()));
+    if !installed {
+        let package = PACKAGES
+            .iter()
+            .find(|(name, _)| *name == program)
+            .map_or(program, |(_, package)| package);
+        panic!(
+            "{program} is not installed: run tests/run, which installs what the tests need \
+             (or: sudo apt-get install {package})"
+        );
+    }
+}
+
+/// A command for a program the tests drive (see [`require`]).
+pub fn tool(program: &str) -> Command {
+    require(program);
+    Command::new(program)
+}
+
+/// Runs `sh -euc script` in `dir` after checking the programs it names
+/// are installed.
+pub fn sh(dir: &Path, script: &str) {
+    for word in script.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
+        if PACKAGES.iter().any(|(name, _)| *name == word) {
+            require(word);
+        }
+    }
+    let status = tool("sh")
+        .args(["-euc", script])
+        .current_dir(dir)
+        .status()
+        .expect("sh runs");
+    assert!(status.success(), "{script}");
+}
+
+/// Runs a Python script of the project's; when it fails (a missing
+/// library, say) the test fails with what it printed.
+pub fn python(script: &Path, args: &[&std::ffi::OsStr]) {
+    let output = tool("python3")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "{} failed: {}",
+        script.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

@@ -256,7 +256,11 @@ fn fail(error: FleetError) -> anyhow::Result<u8> {
 /// to a temporary file, uploaded whole at the end).
 enum Output {
     Stdout(std::io::BufWriter<std::io::Stdout>),
-    File(std::io::BufWriter<std::fs::File>),
+    /// A temporary file beside the report's path, renamed to it once whole.
+    File {
+        temp: std::io::BufWriter<tempfile::NamedTempFile>,
+        path: std::path::PathBuf,
+    },
     S3 {
         file: std::io::BufWriter<tempfile::NamedTempFile>,
         client: Arc<S3Client>,
@@ -278,16 +282,17 @@ impl Output {
                     uri: uri.to_string(),
                 }
             }
-            Some(path) => Self::File(std::io::BufWriter::new(
-                std::fs::File::create(path).with_context(|| format!("cannot create {path}"))?,
-            )),
+            Some(path) => Self::File {
+                temp: std::io::BufWriter::new(super::scan::pending_output(path.as_ref())?),
+                path: path.into(),
+            },
         })
     }
 
     fn writer(&mut self) -> &mut dyn Write {
         match self {
             Self::Stdout(out) => out,
-            Self::File(out) => out,
+            Self::File { temp, .. } => temp,
             Self::S3 { file, .. } => file,
         }
     }
@@ -295,7 +300,12 @@ impl Output {
     fn finish(self) -> anyhow::Result<()> {
         match self {
             Self::Stdout(mut out) => out.flush().context("writing the report"),
-            Self::File(mut out) => out.flush().context("writing the report"),
+            Self::File { temp, path } => temp
+                .into_inner()
+                .context("writing the report")?
+                .persist(&path)
+                .map(|_| ())
+                .with_context(|| format!("cannot write the report to {}", path.display())),
             Self::S3 { file, client, uri } => {
                 let file = file.into_inner().context("writing the report")?;
                 let Some((bucket, key)) = s3::parse_uri(&uri) else {

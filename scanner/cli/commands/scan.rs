@@ -8,7 +8,7 @@ use assay_classifiers::{Catalog, Classifiers};
 use assay_scanner::config::Config;
 use assay_scanner::pipeline::Event;
 use assay_scanner::report::{self, Format};
-use assay_scanner::scan::{self, Assembler, Evidence, ScanRequest};
+use assay_scanner::scan::{self, Assembler, Evidence, ScanRequest, ScanSetupError};
 use assay_scanner::source::s3;
 
 use crate::args::{ScanArgs, ScanFormat};
@@ -16,7 +16,9 @@ use crate::{EXIT_OK, EXIT_THRESHOLD};
 
 pub fn run(mut args: ScanArgs) -> anyhow::Result<u8> {
     let started = SystemTime::now();
-    let config = Config::find(args.config.as_deref())?;
+    let config = Config::find(args.config.as_deref()).map_err(|e| {
+        anyhow::anyhow!("{e}; fix it, or name another with --config (see docs/configuration.md)")
+    })?;
     if let Some(config) = &config {
         apply_defaults(&mut args, config)?;
     }
@@ -25,10 +27,18 @@ pub fn run(mut args: ScanArgs) -> anyhow::Result<u8> {
     let scope = args.scope.scope().context("reading the scan scope")?;
     let (classifiers, catalog_version) = load_classifiers(config.as_ref(), args.model.as_deref())?;
 
-    let mut out: Box<dyn Write + Send> = match &args.output {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path)
-                .with_context(|| format!("cannot create {}", path.display()))?,
+    // `--output` is written to a temporary file beside it and renamed into
+    // place once the report is whole: a scan that fails leaves no
+    // half-written report (and an earlier one stays as it was).
+    let pending = match &args.output {
+        Some(path) => Some(pending_output(path)?),
+        None => None,
+    };
+    let mut out: Box<dyn Write + Send> = match &pending {
+        Some(temp) => Box::new(std::io::BufWriter::new(
+            temp.as_file()
+                .try_clone()
+                .context("opening the report's temporary file")?,
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout())),
     };
@@ -58,30 +68,46 @@ pub fn run(mut args: ScanArgs) -> anyhow::Result<u8> {
     let mut write_error = None;
     let listed = crate::progress::Listed::default();
     let counted = listed.clone();
+    // Set when the report's reader has gone (`| head`): listing stops, and
+    // what is in flight finishes.
+    let reader_gone = std::sync::atomic::AtomicBool::new(false);
     let mut progress = crate::progress::Progress::new(args.quiet, listed);
-    let run = request.run(
-        &classifiers,
-        &|size| counted.add(size),
-        |event| match event {
-            Event::Object(mut record) => {
-                progress.record(&record);
-                assembler.record(&mut record);
-                if format == Format::Jsonl {
-                    if write_error.is_none() {
-                        write_error = report::write_jsonl_record(&mut out, &record).err();
+    let run = request
+        .run(
+            &classifiers,
+            &|size| counted.add(size),
+            &reader_gone,
+            |event| match event {
+                Event::Object(mut record) => {
+                    progress.record(&record);
+                    assembler.record(&mut record);
+                    if format == Format::Jsonl {
+                        if write_error.is_none() {
+                            write_error = report::write_jsonl_record(&mut out, &record).err();
+                            if write_error
+                                .as_ref()
+                                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+                            {
+                                reader_gone.store(true, std::sync::atomic::Ordering::Relaxed);
+                            }
+                        }
+                    } else {
+                        objects.push(*record);
                     }
-                } else {
-                    objects.push(*record);
                 }
-            }
-            Event::Issue(issue) => {
-                if !args.quiet && format == Format::Jsonl {
-                    tracing::warn!("{} {}: {}", issue.kind, issue.location, issue.message);
+                Event::Issue(issue) => {
+                    if !args.quiet && format == Format::Jsonl {
+                        tracing::warn!("{} {}: {}", issue.kind, issue.location, issue.message);
+                    }
+                    assembler.issue(issue);
                 }
-                assembler.issue(issue);
-            }
-        },
-    )?;
+            },
+        )
+        .map_err(|error| match error {
+            ScanSetupError::Target(target, error) => missing_target(&target, &error),
+            ScanSetupError::Unlistable(error) => unlistable(&error, &args.s3),
+            other => other.into(),
+        })?;
     progress.finish();
     if let Some(error) = write_error {
         return Err(error).context("writing the report");
@@ -113,6 +139,11 @@ pub fn run(mut args: ScanArgs) -> anyhow::Result<u8> {
     written
         .and_then(|()| out.flush())
         .context("writing the report")?;
+    drop(out);
+    if let (Some(temp), Some(path)) = (pending, &args.output) {
+        temp.persist(path)
+            .with_context(|| format!("cannot write the report to {}", path.display()))?;
+    }
     if !args.quiet && format != Format::Table {
         eprintln!("assay: {}", report.summary);
     }
@@ -145,6 +176,87 @@ pub fn load_classifiers(
         );
     }
     Ok((classifiers, catalog_version))
+}
+
+/// A temporary file in `--output`'s directory, to be renamed to it.
+pub fn pending_output(path: &std::path::Path) -> anyhow::Result<tempfile::NamedTempFile> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => std::path::Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(".assay-report-")
+        .tempfile_in(dir)
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot write the report to {} ({}): choose a writable directory for --output",
+                path.display(),
+                io_reason(&e)
+            )
+        })
+}
+
+/// An io error's reason without the "(os error N)" tail.
+fn io_reason(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    match text.find(" (os error") {
+        Some(cut) => text[..cut].to_lowercase(),
+        None => text,
+    }
+}
+
+/// A target that is not there or cannot be read, and what to do.
+fn missing_target(target: &str, error: &std::io::Error) -> anyhow::Error {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => anyhow::anyhow!(
+            "{target} does not exist: give a file, a directory, s3://bucket[/prefix] or s3://"
+        ),
+        std::io::ErrorKind::PermissionDenied => anyhow::anyhow!(
+            "{target} cannot be read (permission denied): check its permissions, or scan as a \
+             user who may read it"
+        ),
+        _ => anyhow::anyhow!(
+            "{target} cannot be read ({}): check the path",
+            io_reason(error)
+        ),
+    }
+}
+
+/// A bucket target that cannot be listed, in one line with what to do.
+fn unlistable(error: &s3::Unlistable, s3: &crate::args::S3Args) -> anyhow::Error {
+    let place = format!("s3://{}/{}", error.bucket, error.prefix);
+    let region = error.region.as_deref().unwrap_or("its region");
+    let endpoint = s3
+        .endpoint_url
+        .clone()
+        .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
+        .unwrap_or_else(|| "S3".into());
+    let advice = match error.refusal {
+        s3::Refusal::NoCredentials => "no AWS credentials were found: set AWS_ACCESS_KEY_ID and \
+             AWS_SECRET_ACCESS_KEY, or name a profile with --profile (aws configure sets one up)"
+            .to_string(),
+        s3::Refusal::BadCredentials => format!(
+            "the credentials were refused ({}): check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY \
+             and AWS_SESSION_TOKEN or --profile, and that they are for {endpoint}",
+            error.message
+        ),
+        s3::Refusal::Unreachable => format!(
+            "cannot reach {endpoint} ({}): check --endpoint-url (or AWS_ENDPOINT_URL), the \
+             network and any proxy",
+            error.message
+        ),
+        s3::Refusal::Denied => format!(
+            "access denied ({}; bucket in {region}): these credentials need s3:ListBucket and \
+             s3:GetObject on it (docs/guide.md, S3 permissions), or use --profile for others",
+            error.message
+        ),
+        s3::Refusal::NoSuchBucket => format!(
+            "no such bucket ({}): check the name, and --endpoint-url for S3-compatible stores",
+            error.message
+        ),
+        s3::Refusal::Other => format!("cannot list it: {}", error.message),
+    };
+    anyhow::anyhow!("{place}: {advice}")
 }
 
 /// `assay.toml`'s `[scan]` defaults fill what the command line left unset.

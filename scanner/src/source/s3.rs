@@ -53,6 +53,93 @@ pub enum S3Error {
     Local(String, std::io::Error),
 }
 
+/// Why a bucket named as a target cannot be listed at all, by what would
+/// set it right (the command line turns each into advice).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// No credentials were found (environment, profile, instance role...).
+    NoCredentials,
+    /// The store does not accept the credentials (unknown key, wrong
+    /// secret, expired token).
+    BadCredentials,
+    /// Nothing answered at the endpoint (refused, unresolvable, timed out).
+    Unreachable,
+    /// The credentials are good but may not list this bucket.
+    Denied,
+    /// There is no such bucket.
+    NoSuchBucket,
+    /// Anything else the store answered.
+    Other,
+}
+
+/// A bucket target that cannot be listed: why, the bucket's region when
+/// the store named one, and the store's or the SDK's own words.
+#[derive(Debug, thiserror::Error)]
+#[error("s3://{bucket}/{prefix}: {message}")]
+pub struct Unlistable {
+    pub bucket: String,
+    pub prefix: String,
+    pub refusal: Refusal,
+    pub region: Option<String>,
+    pub message: String,
+}
+
+/// Attempts of the requests that check a bucket can be listed: enough for
+/// a dropped connection, few enough that a wrong endpoint is said at once.
+const PROBE_ATTEMPTS: u32 = 3;
+
+/// What a failed request says about the credentials, the endpoint or the
+/// bucket.
+fn refusal<E>(error: &aws_sdk_s3::error::SdkError<E>) -> Refusal
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    use aws_sdk_s3::error::SdkError;
+    let status = error.raw_response().map(|r| r.status().as_u16());
+    match (error.code(), status) {
+        (
+            Some(
+                "InvalidAccessKeyId"
+                | "SignatureDoesNotMatch"
+                | "ExpiredToken"
+                | "InvalidToken"
+                | "TokenRefreshRequired"
+                | "NotSignedUp"
+                | "InvalidSecurity",
+            ),
+            _,
+        ) => Refusal::BadCredentials,
+        (Some("AccessDenied" | "AllAccessDisabled" | "AccountProblem"), _) | (None, Some(403)) => {
+            Refusal::Denied
+        }
+        (Some("NoSuchBucket"), _) | (None, Some(404)) => Refusal::NoSuchBucket,
+        (Some(_), _) => Refusal::Other,
+        (None, _) => match error {
+            SdkError::DispatchFailure(failure) if failure.is_io() || failure.is_timeout() => {
+                Refusal::Unreachable
+            }
+            SdkError::TimeoutError(_) => Refusal::Unreachable,
+            // The credential chain found nothing: the SDK says so before
+            // any request is sent.
+            _ if DisplayErrorContext(error)
+                .to_string()
+                .contains("provided credentials") =>
+            {
+                Refusal::NoCredentials
+            }
+            SdkError::DispatchFailure(_) => Refusal::Unreachable,
+            _ => Refusal::Other,
+        },
+    }
+}
+
+/// A request override with [`PROBE_ATTEMPTS`] attempts.
+fn probe_config() -> aws_sdk_s3::config::Builder {
+    aws_sdk_s3::config::Builder::default().retry_config(
+        aws_sdk_s3::config::retry::RetryConfig::standard().with_max_attempts(PROBE_ATTEMPTS),
+    )
+}
+
 /// `s3://bucket/prefix` → (bucket, prefix).
 ///
 /// ```
@@ -314,7 +401,15 @@ impl S3Client {
             .region()
             .map(|r| r.as_ref().to_string());
         let theirs = self.runtime.block_on(async {
-            match self.client.head_bucket().bucket(bucket).send().await {
+            let head = self.client.head_bucket().bucket(bucket);
+            // Few attempts: only the region is asked, and a store that does
+            // not answer is said by the listing.
+            match head
+                .customize()
+                .config_override(probe_config())
+                .send()
+                .await
+            {
                 Ok(out) => out.bucket_region().map(str::to_string),
                 Err(e) => e
                     .raw_response()
@@ -344,6 +439,38 @@ impl S3Client {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(bucket.to_string(), client.clone());
         client.unwrap_or_else(|| Arc::clone(self))
+    }
+
+    /// Whether `s3://bucket/prefix` can be listed (one key of it, through a
+    /// client for the bucket's region), so a target that cannot be read at
+    /// all stops a scan with the reason before anything is written.
+    pub fn check_listable(self: &Arc<Self>, bucket: &str, prefix: &str) -> Result<(), Unlistable> {
+        let client = self.for_bucket(bucket);
+        let region = client
+            .client
+            .config()
+            .region()
+            .map(|r| r.as_ref().to_string());
+        client.runtime.block_on(async {
+            client
+                .client
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(prefix)
+                .max_keys(1)
+                .customize()
+                .config_override(probe_config())
+                .send()
+                .await
+                .map(drop)
+                .map_err(|error| Unlistable {
+                    bucket: bucket.to_string(),
+                    prefix: prefix.to_string(),
+                    refusal: refusal(&error),
+                    region,
+                    message: brief(&error),
+                })
+        })
     }
 
     /// Reads a bucket's configuration (six calls). A call that is denied,
