@@ -417,14 +417,14 @@ impl<'a> Assembler<'a> {
         &self.summary
     }
 
-    /// The report: `objects` must be in URI order; `removed` are the
+    /// The report: `objects` are in URI order; `removed` are the
     /// objects gone since the last scan (with state); postures are the
     /// scanned buckets' configurations.
     pub fn finish(
         mut self,
         scan: ScanInfo,
         evidence: &Evidence,
-        objects: Vec<ObjectRecord>,
+        objects: crate::report::objects::Objects,
         removed: Vec<String>,
         postures: &HashMap<String, BucketPosture>,
     ) -> Report {

@@ -64,7 +64,7 @@ pub fn run(mut args: ScanArgs) -> anyhow::Result<u8> {
         catalog_version: catalog_version.clone(),
     };
     let mut assembler = Assembler::new(&evidence, baseline.as_ref());
-    let mut objects = Vec::new();
+    let mut objects = assay_scanner::report::objects::ObjectSorter::default();
     let mut write_error = None;
     let listed = crate::progress::Listed::default();
     let counted = listed.clone();
@@ -91,8 +91,8 @@ pub fn run(mut args: ScanArgs) -> anyhow::Result<u8> {
                                 reader_gone.store(true, std::sync::atomic::Ordering::Relaxed);
                             }
                         }
-                    } else {
-                        objects.push(*record);
+                    } else if write_error.is_none() {
+                        write_error = objects.push(*record).err();
                     }
                 }
                 Event::Issue(issue) => {
@@ -112,7 +112,7 @@ pub fn run(mut args: ScanArgs) -> anyhow::Result<u8> {
     if let Some(error) = write_error {
         return Err(error).context("writing the report");
     }
-    objects.sort_by(|a, b| a.uri.cmp(&b.uri));
+    let objects = objects.finish().context("spooling the report's records")?;
     let info = scan::scan_info(
         args.targets.clone(),
         started,

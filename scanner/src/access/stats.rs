@@ -82,7 +82,7 @@ impl ApiCatalog {
 }
 
 /// What the logs say about one object (SPEC `access`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ObjectAccess {
     pub reads: u64,
     pub writes: u64,

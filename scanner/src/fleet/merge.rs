@@ -186,7 +186,7 @@ impl MergeRequest<'_> {
             }
             heads.push(head);
         }
-        let mut objects = Vec::new();
+        let mut objects = crate::report::objects::ObjectSorter::default();
         while let Some(Reverse((_, i))) = heap.pop() {
             let Some(mut record) = heads[i].take() else {
                 continue;
@@ -202,7 +202,10 @@ impl MergeRequest<'_> {
                 source: e,
             })?;
             if keep {
-                objects.push(record);
+                objects.push(record).map_err(|e| FleetError::Local {
+                    what: "spooling the report's records".into(),
+                    source: e,
+                })?;
             }
         }
         removed.sort();
@@ -225,6 +228,10 @@ impl MergeRequest<'_> {
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
+        let objects = objects.finish().map_err(|e| FleetError::Local {
+            what: "spooling the report's records".into(),
+            source: e,
+        })?;
         let report = assembler.finish(info, self.evidence, objects, removed, &postures);
 
         // A complete incremental run becomes the state the next run starts

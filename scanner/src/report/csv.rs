@@ -16,7 +16,8 @@ pub fn write_csv(out: &mut dyn std::io::Write, report: &Report) -> std::io::Resu
         "risk_factors",
         "errors",
     ])?;
-    for record in &report.objects {
+    for record in report.objects.iter() {
+        let record = record?;
         let regexes: Vec<String> = record
             .regexes
             .iter()

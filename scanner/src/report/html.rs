@@ -214,13 +214,25 @@ pub fn write_html(out: &mut dyn std::io::Write, report: &Report) -> std::io::Res
     }
 
     // Riskiest objects.
-    let mut objects: Vec<&ObjectRecord> = report.objects.iter().collect();
-    objects.sort_by(|a, b| b.risk.cmp(&a.risk).then_with(|| a.uri.cmp(&b.uri)));
+    // The riskiest few, kept while reading (a report may hold millions).
+    let riskiest = |a: &std::borrow::Cow<'_, ObjectRecord>,
+                    b: &std::borrow::Cow<'_, ObjectRecord>| {
+        b.risk.cmp(&a.risk).then_with(|| a.uri.cmp(&b.uri))
+    };
+    let mut objects = Vec::new();
+    for object in report.objects.iter() {
+        objects.push(object?);
+        if objects.len() >= 2 * RISKIEST {
+            objects.sort_by(riskiest);
+            objects.truncate(RISKIEST);
+        }
+    }
+    objects.sort_by(riskiest);
     let _ = write!(
         h,
         "<section id=\"objects\"><h2>Riskiest objects</h2><p class=\"muted\">The {} riskiest of {} objects; every object is in the JSON report.</p><table><thead><tr><th>Risk</th><th>Object</th><th>Evidence</th><th>Risk factors</th></tr></thead><tbody>",
         objects.len().min(RISKIEST),
-        objects.len()
+        report.objects.len()
     );
     for object in objects.iter().take(RISKIEST) {
         let mut evidence = Vec::new();
@@ -295,11 +307,13 @@ pub fn write_html(out: &mut dyn std::io::Write, report: &Report) -> std::io::Res
 
     // Errors.
     h.push_str("<section id=\"errors\"><h2>Errors and blind spots</h2>");
-    let unread: Vec<&ObjectRecord> = report
-        .objects
-        .iter()
-        .filter(|o| !o.errors.is_empty())
-        .collect();
+    let mut unread = Vec::new();
+    for object in report.objects.iter() {
+        let object = object?;
+        if !object.errors.is_empty() {
+            unread.push(object);
+        }
+    }
     if unread.is_empty() && report.errors.is_empty() {
         h.push_str("<p class=\"ok\">Every object was read in full.</p>");
     } else {

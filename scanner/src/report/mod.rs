@@ -4,6 +4,7 @@
 mod csv;
 mod html;
 mod json;
+pub mod objects;
 mod sarif;
 mod table;
 
@@ -60,14 +61,15 @@ pub struct Tool {
 }
 
 /// A whole scan, as `--format json|table|csv` render it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Serialize)]
 pub struct Report {
     pub schema_version: &'static str,
     pub scan: ScanInfo,
     pub summary: Summary,
     /// Bucket records (S3 targets); empty for local trees.
     pub buckets: Vec<crate::scan::BucketRecord>,
-    pub objects: Vec<ObjectRecord>,
+    /// In URI order; spooled to disk when there are many.
+    pub objects: objects::Objects,
     /// Identity records (from access logs); empty when none were given.
     pub identities: Vec<crate::scan::IdentityRecord>,
     /// Requests per source IP address (from access logs), most denials first.

@@ -40,17 +40,20 @@ pub fn write_sarif(
         .map(|d| (d.id.as_str(), d))
         .collect();
     // Rules: every detector that found something, in id order.
-    let mut used: Vec<&str> = report
-        .objects
+    let mut used: Vec<String> = Vec::new();
+    for object in report.objects.iter() {
+        used.extend(object?.regexes.iter().map(|r| r.id.clone()));
+        used.sort_unstable();
+        used.dedup();
+    }
+    let index: BTreeMap<&str, usize> = used
         .iter()
-        .flat_map(|o| o.regexes.iter().map(|r| r.id.as_str()))
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
         .collect();
-    used.sort_unstable();
-    used.dedup();
-    let index: BTreeMap<&str, usize> = used.iter().enumerate().map(|(i, id)| (*id, i)).collect();
     let rules: Vec<Value> = used
         .iter()
-        .map(|id| match detectors.get(id) {
+        .map(|id| match detectors.get(id.as_str()) {
             Some(d) => json!({
                 "id": d.id,
                 "name": rule_name(&d.id),
@@ -71,22 +74,21 @@ pub fn write_sarif(
             None => json!({"id": id, "shortDescription": {"text": id}}),
         })
         .collect();
-    let results: Vec<Value> = report
-        .objects
-        .iter()
-        .flat_map(|object| results_of(object, &index))
-        .collect();
-    let notifications: Vec<Value> = report
-        .objects
-        .iter()
-        .flat_map(|o| o.errors.iter().map(move |e| (o.uri.as_str(), e)))
-        .map(|(uri, e)| {
+    let mut results: Vec<Value> = Vec::new();
+    let mut unread: Vec<Value> = Vec::new();
+    for object in report.objects.iter() {
+        let object = object?;
+        results.extend(results_of(&object, &index));
+        unread.extend(object.errors.iter().map(|e| {
             json!({
                 "level": "warning",
                 "message": {"text": format!("{}: {}", e.kind, e.message)},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}}}],
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": object.uri}}}],
             })
-        })
+        }));
+    }
+    let notifications: Vec<Value> = unread
+        .into_iter()
         .chain(report.errors.iter().map(|issue| {
             json!({
                 "level": "warning",

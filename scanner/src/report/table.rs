@@ -13,7 +13,7 @@ pub fn write_table(
     report: &Report,
     width: Option<u16>,
 ) -> std::io::Result<()> {
-    let mut objects: Vec<_> = report.objects.iter().collect();
+    let mut objects = report.objects.iter().collect::<std::io::Result<Vec<_>>>()?;
     objects.sort_by(|a, b| b.risk.cmp(&a.risk).then_with(|| a.uri.cmp(&b.uri)));
     let mut table = Table::new();
     table
