@@ -8,6 +8,7 @@ pub mod baseline;
 pub mod config;
 pub mod document;
 pub mod error;
+pub mod inventory;
 pub mod pipeline;
 pub mod posture;
 pub mod record;
