@@ -770,8 +770,8 @@ fn latest_s3_manifest(
         .list_prefixes(bucket, &prefix)?
         .into_iter()
         .filter(|p| {
-            let name = p[prefix.len()..].trim_end_matches('/');
-            p.starts_with(&prefix) && is_report_timestamp(name)
+            p.strip_prefix(prefix.as_str())
+                .is_some_and(|name| is_report_timestamp(name.trim_end_matches('/')))
         })
         .collect();
     reports.sort();

@@ -44,7 +44,6 @@ fn sample_rows() -> Vec<GenRow> {
     );
     // Written before versioning was enabled: the null version.
     object("legacy/old.cfg", None, false);
-    let mut rows = rows;
     // A newer version was deleted: a delete marker on top.
     let mut marker = GenRow::object("legacy/old.cfg", b"");
     marker.version_id = Some("Wm1xY2Fh5k1f0zJ3uGv2dQ9pL7sT4eRb".into());
