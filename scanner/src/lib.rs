@@ -9,6 +9,7 @@ pub mod config;
 pub mod document;
 pub mod error;
 pub mod fleet;
+pub mod inventory;
 pub mod pipeline;
 pub mod posture;
 pub mod record;

@@ -706,6 +706,31 @@ impl S3Client {
         })
     }
 
+    /// The "folders" directly below a prefix: ListObjectsV2 with the
+    /// delimiter `/`, every page's common prefixes (`prefix/name/`).
+    pub fn list_prefixes(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, S3Error> {
+        self.runtime.block_on(async {
+            let mut prefixes = Vec::new();
+            let mut pages = self
+                .client
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(prefix)
+                .delimiter("/")
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| Self::failed(bucket, prefix, e))?;
+                prefixes.extend(
+                    page.common_prefixes()
+                        .iter()
+                        .filter_map(|p| p.prefix().map(str::to_string)),
+                );
+            }
+            Ok(prefixes)
+        })
+    }
+
     /// Downloads one object to `path`; returns its user metadata.
     pub fn download(
         &self,
