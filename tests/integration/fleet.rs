@@ -460,3 +460,159 @@ fn walk_files(root: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+/// The bucket's objects as an S3 Inventory lists them: from a real
+/// listing of the server (keys, sizes, ETags, times), plus what listings
+/// of versions hold (an older version, a key deleted under a delete
+/// marker) and an archived object the inventory marks GLACIER.
+fn inventory_rows(
+    server: &S3Server,
+    bucket: &str,
+    bodies: &[(String, Vec<u8>)],
+) -> Vec<assay_scanner::inventory::generate::GenRow> {
+    use assay_scanner::inventory::generate::GenRow;
+    let (runtime, s3) = client(server);
+    let listed = runtime.block_on(async {
+        s3.list_objects_v2()
+            .bucket(bucket)
+            .send()
+            .await
+            .unwrap()
+            .contents()
+            .to_vec()
+    });
+    let mut rows: Vec<GenRow> = listed
+        .iter()
+        .map(|o| {
+            let key = o.key().unwrap();
+            // The ETag of a single-part upload is its body's MD5 (the test
+            // server lists none).
+            let body = &bodies.iter().find(|(k, _)| k == key).unwrap().1;
+            let mut row = GenRow::object(key, body);
+            assert_eq!(row.size, o.size().unwrap() as u64);
+            row.last_modified =
+                std::time::SystemTime::try_from(*o.last_modified().unwrap()).unwrap();
+            row.version_id = Some(format!("v-{}", key.len()));
+            if key.starts_with("cold/") {
+                row.storage_class = "GLACIER".into();
+            }
+            row
+        })
+        .collect();
+    let mut older = rows[0].clone();
+    older.version_id = Some("v-old".into());
+    older.is_latest = false;
+    rows.push(older);
+    let mut gone = GenRow::object("deleted/under-a-marker.txt", b"old body");
+    gone.is_latest = false;
+    rows.push(gone.clone());
+    gone.is_delete_marker = true;
+    gone.is_latest = true;
+    gone.version_id = Some("v-marker".into());
+    rows.push(gone);
+    rows
+}
+
+#[test]
+fn a_plan_from_s3_inventory_scans_what_a_listing_would() {
+    use assay_scanner::inventory::InventoryFormat;
+    use assay_scanner::inventory::generate::{GenOptions, write_inventory_with};
+    let server = start_server();
+    let mut objects = fleet_objects();
+    objects.push(("cold/archive.txt".into(), b"archived long ago\n".to_vec()));
+    fill(&server, "inv", &objects);
+    let rows = inventory_rows(&server, "inv", &objects);
+    let single = scan_json(&server, &["s3://inv", "--exclude", "cold/*"]);
+    for (n, format) in [InventoryFormat::Csv, InventoryFormat::Parquet]
+        .into_iter()
+        .enumerate()
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let options = GenOptions::new("inv", format, true).with_unknown_column();
+        write_inventory_with(dir.path(), &options, rows.clone()).unwrap();
+        let destination = format!("inventory-{n}");
+        upload(&server, &destination, dir.path());
+        let run = format!("s3://{destination}/run");
+        let inventory = format!("s3://{destination}/{}", options.config_prefix());
+        let planned = fleet(
+            &server,
+            &[
+                "plan",
+                "s3://inv",
+                "--inventory",
+                &inventory,
+                "--shards",
+                "2",
+                "--run",
+                &run,
+            ],
+        )
+        .output()
+        .unwrap();
+        let said = succeeded(&planned);
+        assert!(said.contains("42 objects"), "{format:?}: {said}");
+        for shard in ["0/2", "1/2"] {
+            succeeded(
+                &fleet(&server, &["scan", "--plan", &run, "--shard", shard])
+                    .output()
+                    .unwrap(),
+            );
+        }
+        let (output, merged) = merged_json(&server, &run, &[]);
+        succeeded(&output);
+        // The inventory knows each object's ETag; this test server's
+        // listings give none.
+        let without_etags = |report: &Value| -> Vec<Value> {
+            let mut objects = report["objects"].as_array().unwrap().clone();
+            for object in &mut objects {
+                object.as_object_mut().unwrap().remove("etag");
+            }
+            objects
+        };
+        assert_eq!(without_etags(&merged), without_etags(&single), "{format:?}");
+        assert_eq!(
+            merged["objects"][0]["etag"].as_str().map(str::len),
+            Some(32)
+        );
+        assert_eq!(merged["buckets"], single["buckets"], "{format:?}");
+        let errors = merged["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0]["location"], "s3://inv/cold/archive.txt");
+        assert_eq!(errors[0]["kind"], "skipped");
+        assert!(errors[0]["message"].as_str().unwrap().contains("GLACIER"));
+        let used = &merged["scan"]["inventories"][0];
+        assert!(
+            used["manifest"]
+                .as_str()
+                .unwrap()
+                .ends_with("manifest.json")
+        );
+    }
+
+    // A manifest whose checksum does not match is refused, in one line.
+    let dir = tempfile::tempdir().unwrap();
+    let options = GenOptions::new("inv", InventoryFormat::Csv, false);
+    let manifest = write_inventory_with(dir.path(), &options, rows.clone()).unwrap();
+    let checksum = manifest.with_file_name("manifest.checksum");
+    std::fs::write(&checksum, "0123456789abcdef0123456789abcdef\n").unwrap();
+    upload(&server, "inventory-bad", dir.path());
+    let refused = fleet(
+        &server,
+        &[
+            "plan",
+            "s3://inv",
+            "--inventory",
+            &format!("s3://inventory-bad/{}", options.config_prefix()),
+            "--shards",
+            "2",
+            "--run",
+            "s3://inventory-bad/run",
+        ],
+    )
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("checksum"), "{stderr}");
+}

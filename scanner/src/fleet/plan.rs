@@ -357,6 +357,7 @@ impl PlanRequest {
                                     &bucket,
                                     &prefix,
                                     self.versions,
+                                    &self.scope,
                                     &mut take,
                                 )?;
                                 inventories.push(used);
