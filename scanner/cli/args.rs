@@ -125,6 +125,11 @@ pub struct PlanArgs {
     /// Key ranges listed side by side per bucket without an inventory.
     #[arg(long, value_name = "K", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub list_ranges: u16,
+    /// The bytes a unit aims at: a bucket is cut into a power of two of
+    /// partitions of about this size (and at most 100,000 objects each), and
+    /// into enough for four units per shard.
+    #[arg(long, value_name = "BYTES", default_value_t = assay_scanner::fleet::unit::UNIT_BYTES)]
+    pub unit_size: u64,
     #[command(flatten)]
     pub scope: ScopeArgs,
     /// In buckets, plan every version of each object, not only the current one.

@@ -44,6 +44,7 @@ pub fn plan(args: PlanArgs) -> anyhow::Result<u8> {
         shards: args.shards,
         incremental: args.incremental,
         list_ranges: usize::from(args.list_ranges),
+        unit_bytes: args.unit_size,
         inventories: args.inventory.clone(),
     };
     match request.run(&store, client.as_ref()) {

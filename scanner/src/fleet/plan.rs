@@ -255,6 +255,8 @@ pub struct PlanRequest {
     pub incremental: bool,
     /// Key ranges listed side by side per bucket without an inventory.
     pub list_ranges: usize,
+    /// The bytes a unit aims at.
+    pub unit_bytes: u64,
     /// S3 Inventory manifests (or their configuration prefixes) to list
     /// buckets from instead of ListObjectsV2.
     pub inventories: Vec<String>,
@@ -416,7 +418,8 @@ impl PlanRequest {
             bytes += size;
             let spread = per_bucket.min(count.max(1)).next_power_of_two();
             let of = known.get(&bucket).copied().unwrap_or_else(|| {
-                unit::partitions(size, count).max(u32::try_from(spread).unwrap_or(1 << 16))
+                unit::partitions(size, count, self.unit_bytes)
+                    .max(u32::try_from(spread).unwrap_or(1 << 16))
             });
             let mut writers: HashMap<u32, (GzEncoder<Vec<u8>>, u64, u64)> = HashMap::new();
             let reader = BufReader::new(std::fs::File::open(&path).map_err(spool_error)?);

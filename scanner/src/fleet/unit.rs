@@ -40,10 +40,11 @@ pub fn key_hash(bucket: &str, key: &str) -> u64 {
 }
 
 /// Partitions for a bucket of this size: a power of two that keeps each
-/// unit near [`UNIT_BYTES`] and [`UNIT_OBJECTS`].
-pub fn partitions(bytes: u64, objects: u64) -> u32 {
+/// unit near `unit_bytes` (by default [`UNIT_BYTES`]) and at most
+/// [`UNIT_OBJECTS`].
+pub fn partitions(bytes: u64, objects: u64, unit_bytes: u64) -> u32 {
     let want = bytes
-        .div_ceil(UNIT_BYTES)
+        .div_ceil(unit_bytes.max(1))
         .max(objects.div_ceil(UNIT_OBJECTS))
         .max(1);
     let want = u32::try_from(want).unwrap_or(u32::MAX / 2 + 1);
@@ -130,10 +131,11 @@ mod tests {
 
     #[test]
     fn partitions_grow_with_bytes_and_objects() {
-        assert_eq!(partitions(0, 0), 1);
-        assert_eq!(partitions(UNIT_BYTES, 10), 1);
-        assert_eq!(partitions(UNIT_BYTES + 1, 10), 2);
-        assert_eq!(partitions(10, UNIT_OBJECTS * 5), 8);
+        assert_eq!(partitions(0, 0, UNIT_BYTES), 1);
+        assert_eq!(partitions(UNIT_BYTES, 10, UNIT_BYTES), 1);
+        assert_eq!(partitions(UNIT_BYTES + 1, 10, UNIT_BYTES), 2);
+        assert_eq!(partitions(10, UNIT_OBJECTS * 5, UNIT_BYTES), 8);
+        assert_eq!(partitions(1000, 10, 100), 16);
     }
 
     #[test]
