@@ -209,6 +209,60 @@ fn a_sharded_run_killed_and_duplicated_merges_to_the_one_machine_report() {
         })
         .collect();
     assert_eq!(streamed, uris);
+
+    // Reports written to S3, by merge and by a one-machine scan.
+    succeeded(
+        &fleet(
+            &server,
+            &[
+                "merge",
+                run,
+                "--format",
+                "json",
+                "--quiet",
+                "--output",
+                "s3://runs/reports/merged.json",
+            ],
+        )
+        .output()
+        .unwrap(),
+    );
+    succeeded(
+        &fleet(
+            &server,
+            &[
+                "scan",
+                "s3://fleet",
+                "--format",
+                "csv",
+                "--quiet",
+                "--output",
+                "s3://runs/reports/scan.csv",
+            ],
+        )
+        .output()
+        .unwrap(),
+    );
+    let (runtime, s3) = client(&server);
+    let read = |key: &str| -> Vec<u8> {
+        runtime.block_on(async {
+            let object = s3
+                .get_object()
+                .bucket("runs")
+                .key(key)
+                .send()
+                .await
+                .unwrap();
+            object.body.collect().await.unwrap().into_bytes().to_vec()
+        })
+    };
+    let uploaded: Value = serde_json::from_slice(&read("reports/merged.json")).unwrap();
+    assert_eq!(uploaded["objects"].as_array().unwrap().len(), 68);
+    let csv = String::from_utf8(read("reports/scan.csv")).unwrap();
+    assert_eq!(
+        csv.lines().filter(|l| l.starts_with("s3://fleet/")).count(),
+        68
+    );
 }
 
 #[test]

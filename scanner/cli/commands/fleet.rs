@@ -309,17 +309,26 @@ impl Output {
                 .with_context(|| format!("cannot write the report to {}", path.display())),
             Self::S3 { file, client, uri } => {
                 let file = file.into_inner().context("writing the report")?;
-                let Some((bucket, key)) = s3::parse_uri(&uri) else {
-                    anyhow::bail!("{uri}: expected s3://bucket/key");
-                };
-                let (dir, name) = match key.rsplit_once('/') {
-                    Some((dir, name)) => (dir.to_string(), name.to_string()),
-                    None => (String::new(), key.clone()),
-                };
-                RunStore::on_s3(client, bucket, &dir)
-                    .put_file(&name, file.path())
-                    .with_context(|| format!("uploading the report to {uri}"))
+                upload_report(file.path(), &uri, &client)
             }
         }
     }
+}
+
+/// Uploads a finished report to `s3://bucket/key`.
+pub fn upload_report(
+    path: &std::path::Path,
+    uri: &str,
+    client: &Arc<S3Client>,
+) -> anyhow::Result<()> {
+    let Some((bucket, key)) = s3::parse_uri(uri).filter(|(_, key)| !key.is_empty()) else {
+        anyhow::bail!("--output {uri}: expected s3://bucket/key");
+    };
+    let (dir, name) = match key.rsplit_once('/') {
+        Some((dir, name)) => (dir.to_string(), name.to_string()),
+        None => (String::new(), key.clone()),
+    };
+    RunStore::on_s3(Arc::clone(client), bucket, &dir)
+        .put_file(&name, path)
+        .with_context(|| format!("uploading the report to {uri}"))
 }

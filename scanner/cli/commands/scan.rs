@@ -30,9 +30,19 @@ pub fn run(mut args: ScanArgs) -> anyhow::Result<u8> {
     // `--output` is written to a temporary file beside it and renamed into
     // place once the report is whole: a scan that fails leaves no
     // half-written report (and an earlier one stays as it was).
-    let pending = match &args.output {
-        Some(path) => Some(pending_output(path)?),
-        None => None,
+    // An s3:// report is written to a temporary file and uploaded whole.
+    let s3_output = args
+        .output
+        .as_deref()
+        .and_then(|p| p.to_str())
+        .filter(|p| p.starts_with("s3://"))
+        .map(str::to_string);
+    let pending = match (&args.output, &s3_output) {
+        (Some(_), Some(_)) => {
+            Some(tempfile::NamedTempFile::new().context("creating a temporary report")?)
+        }
+        (Some(path), None) => Some(pending_output(path)?),
+        (None, _) => None,
     };
     let mut out: Box<dyn Write + Send> = match &pending {
         Some(temp) => Box::new(std::io::BufWriter::new(
@@ -140,9 +150,18 @@ pub fn run(mut args: ScanArgs) -> anyhow::Result<u8> {
         .and_then(|()| out.flush())
         .context("writing the report")?;
     drop(out);
-    if let (Some(temp), Some(path)) = (pending, &args.output) {
-        temp.persist(path)
-            .with_context(|| format!("cannot write the report to {}", path.display()))?;
+    match (pending, &args.output, &s3_output) {
+        (Some(temp), _, Some(uri)) => {
+            let client = std::sync::Arc::new(
+                s3::S3Client::new(&args.s3.options()).context("starting the S3 client")?,
+            );
+            super::fleet::upload_report(temp.path(), uri, &client)?;
+        }
+        (Some(temp), Some(path), None) => {
+            temp.persist(path)
+                .with_context(|| format!("cannot write the report to {}", path.display()))?;
+        }
+        _ => {}
     }
     if !args.quiet && format != Format::Table {
         eprintln!("assay: {}", report.summary);
