@@ -11,6 +11,7 @@ mod faults;
 mod fleet;
 mod fleet_docs;
 mod html;
+mod inventory;
 mod model;
 mod s3;
 mod sarif;

@@ -10,8 +10,8 @@ use serde_json::Value;
 
 use crate::util::*;
 
-const ACCESS_KEY: &str = "assay-test";
-const SECRET_KEY: &str = "assay-test-secret-key";
+pub(crate) const ACCESS_KEY: &str = "assay-test";
+pub(crate) const SECRET_KEY: &str = "assay-test-secret-key";
 
 /// An S3 server on 127.0.0.1 serving a temporary directory (one
 /// subdirectory per bucket). It runs until the test process ends.

@@ -109,23 +109,9 @@ impl RunStore {
                     Err(e) => Err(self.local(&path, e)),
                 }
             }
-            Self::S3 {
-                client,
-                bucket,
-                prefix,
-            } => client.block_on(async {
-                let full = format!("{prefix}{key}");
-                let answer = client
-                    .sdk()
-                    .get_object()
-                    .bucket(bucket)
-                    .key(&full)
-                    .send()
-                    .await;
-                let object = match answer {
-                    Ok(object) => object,
-                    Err(e) if status(&e) == Some(404) => return Ok(None),
-                    Err(e) => return Err(self.remote(key, s3::brief(&e))),
+            Self::S3 { client, .. } => client.block_on(async {
+                let Some(object) = self.get_object(key).await? else {
+                    return Ok(None);
                 };
                 let bytes = object
                     .body
@@ -149,23 +135,9 @@ impl RunStore {
                     Err(e) => Err(self.local(&from, e)),
                 }
             }
-            Self::S3 {
-                client,
-                bucket,
-                prefix,
-            } => client.block_on(async {
-                let full = format!("{prefix}{key}");
-                let answer = client
-                    .sdk()
-                    .get_object()
-                    .bucket(bucket)
-                    .key(&full)
-                    .send()
-                    .await;
-                let object = match answer {
-                    Ok(object) => object,
-                    Err(e) if status(&e) == Some(404) => return Ok(false),
-                    Err(e) => return Err(self.remote(key, s3::brief(&e))),
+            Self::S3 { client, .. } => client.block_on(async {
+                let Some(object) = self.get_object(key).await? else {
+                    return Ok(false);
                 };
                 let mut file = tokio::fs::File::create(path)
                     .await
@@ -176,6 +148,35 @@ impl RunStore {
                     .map_err(|e| self.remote(key, format!("reading the body: {e}")))?;
                 Ok(true)
             }),
+        }
+    }
+
+    /// GetObject of `key` in the run location's bucket; `None` when there
+    /// is no such key.
+    async fn get_object(
+        &self,
+        key: &str,
+    ) -> Result<Option<aws_sdk_s3::operation::get_object::GetObjectOutput>, StoreError> {
+        let Self::S3 {
+            client,
+            bucket,
+            prefix,
+        } = self
+        else {
+            return Ok(None);
+        };
+        let full = format!("{prefix}{key}");
+        match client
+            .sdk()
+            .get_object()
+            .bucket(bucket)
+            .key(&full)
+            .send()
+            .await
+        {
+            Ok(object) => Ok(Some(object)),
+            Err(e) if status(&e) == Some(404) => Ok(None),
+            Err(e) => Err(self.remote(key, s3::brief(&e))),
         }
     }
 

@@ -1,60 +1,25 @@
 //! Inventories read from S3: the real `aws-sdk-s3` client behind
-//! `S3Client` against an `s3s-fs` server on loopback serving a generated
-//! report from a temporary directory (one subdirectory per bucket).
-
-use std::path::Path;
+//! `S3Client` against the loopback S3 server of `s3.rs` serving a generated
+//! report (one subdirectory of its root per bucket).
 
 use assay_scanner::inventory::generate::{GenOptions, GenRow, write_inventory_with};
 use assay_scanner::inventory::{Inventory, InventoryError, InventoryFormat, InventoryRow};
 use assay_scanner::source::s3::S3Client;
 
-const ACCESS_KEY: &str = "assay-test";
-const SECRET_KEY: &str = "assay-test-secret-key";
+use crate::s3::{S3Server, start_server};
 
-/// Serves `root` over S3 on 127.0.0.1 until the test process ends; returns
-/// the endpoint.
-fn start_server(root: &Path) -> String {
-    let served = root.to_path_buf();
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let fs = s3s_fs::FileSystem::new(&served).unwrap();
-            let mut builder = s3s::service::S3ServiceBuilder::new(fs);
-            builder.set_auth(s3s::auth::SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
-            let service = builder.build();
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            sender.send(listener.local_addr().unwrap()).unwrap();
-            let http =
-                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
-            loop {
-                let Ok((socket, _)) = listener.accept().await else {
-                    continue;
-                };
-                let connection = http
-                    .serve_connection(hyper_util::rt::TokioIo::new(socket), service.clone())
-                    .into_owned();
-                tokio::spawn(async move {
-                    let _ = connection.await;
-                });
-            }
-        });
-    });
-    format!("http://{}", receiver.recv().unwrap())
-}
-
-fn client(endpoint: &str) -> S3Client {
+fn client(server: &S3Server) -> S3Client {
     let config = aws_sdk_s3::Config::builder()
         .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
         .region(aws_sdk_s3::config::Region::new("us-east-1"))
-        .endpoint_url(endpoint)
+        .endpoint_url(&server.endpoint)
         .force_path_style(true)
         .credentials_provider(aws_sdk_s3::config::Credentials::new(
-            ACCESS_KEY, SECRET_KEY, None, None, "tests",
+            crate::s3::ACCESS_KEY,
+            crate::s3::SECRET_KEY,
+            None,
+            None,
+            "tests",
         ))
         .build();
     S3Client::from_sdk_config(config).unwrap()
@@ -84,11 +49,10 @@ fn read(inventory: &Inventory<'_>) -> Result<Vec<InventoryRow>, InventoryError> 
 
 #[test]
 fn an_inventory_in_s3_reads_like_its_local_copy() {
-    let root = tempfile::tempdir().unwrap();
-    let bucket = root.path().join("inventory-destination");
+    let server = start_server();
+    let bucket = server.root.path().join("inventory-destination");
     std::fs::create_dir(&bucket).unwrap();
-    let endpoint = start_server(root.path());
-    let client = client(&endpoint);
+    let client = client(&server);
     for format in [InventoryFormat::Csv, InventoryFormat::Parquet] {
         let mut options = GenOptions::new("source-bucket", format, true).with_unknown_column();
         options.destination_prefix = format!("reports/{}/", format.name());
@@ -121,11 +85,10 @@ fn an_inventory_in_s3_reads_like_its_local_copy() {
 
 #[test]
 fn a_damaged_data_file_in_s3_is_named_by_its_uri() {
-    let root = tempfile::tempdir().unwrap();
-    let bucket = root.path().join("inventory-destination");
+    let server = start_server();
+    let bucket = server.root.path().join("inventory-destination");
     std::fs::create_dir(&bucket).unwrap();
-    let endpoint = start_server(root.path());
-    let client = client(&endpoint);
+    let client = client(&server);
     let options = GenOptions::new("source-bucket", InventoryFormat::Csv, false);
     let manifest = write_inventory_with(&bucket, &options, rows()).unwrap();
     let key = manifest
