@@ -421,16 +421,27 @@ impl PlanRequest {
                 unit::partitions(size, count, self.unit_bytes)
                     .max(u32::try_from(spread).unwrap_or(1 << 16))
             });
-            let mut writers: HashMap<u32, (GzEncoder<Vec<u8>>, u64, u64)> = HashMap::new();
+            // Each unit's items go to a temporary file of their own, so a
+            // bucket of any size is split in bounded memory.
+            type UnitFile = GzEncoder<BufWriter<tempfile::NamedTempFile>>;
+            let mut writers: HashMap<u32, (UnitFile, u64, u64)> = HashMap::new();
             let reader = BufReader::new(std::fs::File::open(&path).map_err(spool_error)?);
             for line in reader.lines() {
                 let line = line.map_err(spool_error)?;
                 let item: Item = serde_json::from_str(&line)
                     .map_err(|e| spool_error(std::io::Error::other(e)))?;
                 let id = UnitId::of_key(&bucket, &item.key, of);
-                let (writer, n, b) = writers
-                    .entry(id.partition)
-                    .or_insert_with(|| (GzEncoder::new(Vec::new(), Compression::fast()), 0, 0));
+                let (writer, n, b) = match writers.entry(id.partition) {
+                    std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(entry) => {
+                        let file = tempfile::NamedTempFile::new().map_err(spool_error)?;
+                        entry.insert((
+                            GzEncoder::new(BufWriter::new(file), Compression::fast()),
+                            0,
+                            0,
+                        ))
+                    }
+                };
                 *n += 1;
                 *b += item.size;
                 writer
@@ -450,7 +461,11 @@ impl PlanRequest {
                     of,
                 };
                 let key = format!("runs/{run_id}/{}/items.jsonl.gz", id.path());
-                store.put(&key, &writer.finish().map_err(spool_error)?)?;
+                let file = writer
+                    .finish()
+                    .and_then(|out| out.into_inner().map_err(|e| e.into_error()))
+                    .map_err(spool_error)?;
+                store.put_file(&key, file.path())?;
                 units.push(UnitPlan {
                     id,
                     objects: n,
