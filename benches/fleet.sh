@@ -11,6 +11,102 @@
 #    10,000,000) in UNITS committed units (default 256), written by a
 #    generator below from a real record of the demo scan; `assay merge
 #    --format jsonl` is timed, with its peak RSS, and its output counted.
+# 3. Planning at scale: PLAN_ROWS inventory rows (default 10,000,000) in a
+#    generated S3 Inventory (CSV gzip, the delivered layout) planned into
+#    64 shards; time and peak RSS.
+# Each figure is the best of RUNS runs (default 1 for 2 and 3, 3 for 1).
+# Needs GNU time and python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TREE=${1:-/usr/include}
+RUNS=${RUNS:-3}
+MERGE_RECORDS=${MERGE_RECORDS:-10000000}
+UNITS=${UNITS:-256}
+PLAN_ROWS=${PLAN_ROWS:-10000000}
+cargo build --release --locked -j2 -q
+ASSAY=$PWD/target/release/assay
+TIME=/usr/bin/time
+[ -x "$TIME" ] || { echo "needs GNU time at /usr/bin/time (apt-get install time)" >&2; exit 2; }
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+best() { sort -g | head -1; }
+cpu_of() { # runs "$@" and prints user+sys seconds
+  "$TIME" -f '%U %S' -o "$WORK/time" "$@" > /dev/null 2>&1 || true
+  awk '{print $1 + $2}' "$WORK/time"
+}
+
+# 1. Sharding overhead.
+bytes=$(find "$TREE" -type f -print0 | du -cb --files0-from=- | tail -1 | cut -f1)
+find "$TREE" -type f -print0 | xargs -0 cat > /dev/null   # warm the page cache
+sharded() {
+  rm -rf "$WORK/run"
+  "$ASSAY" plan "$TREE" --shards 4 --run "$WORK/run" 2>/dev/null
+  for i in 0 1 2 3; do "$ASSAY" scan --plan "$WORK/run" --shard "$i/4" --jobs 1 --quiet; done
+  "$ASSAY" merge "$WORK/run" --format json --quiet > "$WORK/merged.json"
+}
+export -f sharded
+export ASSAY TREE WORK
+single_cpu=$(for _ in $(seq "$RUNS"); do cpu_of sh -c '"$ASSAY" scan "$TREE" --jobs 1 --format json --quiet > "$WORK/single.json"'; done | best)
+sharded_cpu=$(for _ in $(seq "$RUNS"); do cpu_of bash -c sharded; done | best)
+python3 - "$WORK/single.json" "$WORK/merged.json" <<'EOF'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for r in (a, b):
+    r["scan"].pop("started"); r["scan"].pop("finished")
+print("reports equal:", a == b)
+EOF
+awk -v b="$bytes" -v s="$single_cpu" -v f="$sharded_cpu" -v t="$TREE" 'BEGIN {
+  mb = b / 1e6
+  printf "tree %s: %.1f MB\n", t, mb
+  printf "one process (--jobs 1):          %6.2f s CPU  %6.1f MB/s per core\n", s, mb / s
+  printf "plan + 4 shards + merge:         %6.2f s CPU  %6.1f MB/s per core  (overhead %+.1f%%)\n", f, mb / f, (f / s - 1) * 100
+}'
+
+# 2. Merge at scale.
+"$ASSAY" scan demo/bucket --format jsonl --quiet > "$WORK/demo.jsonl"
+python3 - "$WORK/merge-run" "$MERGE_RECORDS" "$UNITS" "$("$ASSAY" --version | cut -d' ' -f2)" "$WORK/demo.jsonl" <<'EOF'
+# Writes a committed fleet run: plan.json, and per unit a part of sorted
+# records and a COMMIT naming it with its SHA-256.
+import gzip, hashlib, json, os, sys
+root, total, units, version, sample = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+records = [json.loads(l) for l in open(sample)]
+template = next(r for r in records if r["regexes"])
+template.pop("access", None)
+catalog = "bench"; model = "bench"
+run = "bench-run"
+plan_units = []
+per_unit = total // units
+os.makedirs(root, exist_ok=True)
+for u in range(units):
+    n = per_unit + (1 if u < total % units else 0)
+    unit = {"bucket": "bench", "partition": u, "of": units}
+    base = f"runs/{run}/units/bench/{u:x}-of-{units}"
+    os.makedirs(f"{root}/{base}/attempt-1", exist_ok=True)
+    part = f"{base}/attempt-1/records.jsonl.gz"
+    with gzip.open(f"{root}/{part}", "wt", compresslevel=1) as out:
+        for i in sorted(range(n), key=lambda i: f"{u:04x}/{i:08d}"):
+            key = f"{u:04x}/{i:08d}.env"
+            template["uri"] = f"s3://bench/{key}"
+            out.write('{"record":{"bucket_key":["bench","%s"],"record":%s}}\n' % (key, json.dumps(template, separators=(",", ":"))))
+    digest = hashlib.sha256(open(f"{root}/{part}", "rb").read()).hexdigest()
+    commit = {"unit": f"bench/{u:x}-of-{units}", "attempt": "attempt-1", "part": part, "sha256": digest,
+              "records": n, "objects": n, "issues": 0, "assay_version": version,
+              "catalog_version": catalog, "model_version": model}
+    json.dump(commit, open(f"{root}/{base}/COMMIT", "w"))
+    plan_units.append({"id": unit, "objects": n, "bytes": n * template["size"], "shard": u % 64})
+plan = {"format": 1, "assay_version": version, "run_id": run, "created": "2026-12-06T00:00:00Z",
+        "targets": ["s3://bench"], "all_versions": False, "incremental": False,
+        "scope_is_everything": True, "scheme": "assay/unit/v1", "shards": 64,
+        "units": plan_units, "issues": [], "postures": {}}
+json.dump(plan, open(f"{root}/plan.json", "w"))
+EOF
+"$TIME" -f '%e %U %S %M' -o "$WORK/merge-time" "$ASSAY" merge "$WORK/merge-run" --format jsonl --quiet | wc -l > "$WORK/merge-count"
+read -r wall user sys rss < "$WORK/merge-time"
+printf "merge of %d records in %d units (jsonl): %d records out, %.1f s wall, %.1f s CPU, peak RSS %.0f MiB\n" \
+  "$MERGE_RECORDS" "$UNITS" "$(cat "$WORK/merge-count")" "$wall" "$(awk -v u="$user" -v s="$sys" 'BEGIN{print u+s}')" "$(awk -v r="$rss" 'BEGIN{print r/1024}')"
+rm -rf "$WORK/merge-run"
+
 # 3. Planning at scale: a generated S3 Inventory (CSV gzip, all versions,
 #    the delivered layout; examples/inventory.rs) read from a local copy.
 #    No store is reachable (the endpoint refuses at once), so the plan's
