@@ -73,6 +73,9 @@ root, total, units, version, sample = sys.argv[1], int(sys.argv[2]), int(sys.arg
 records = [json.loads(l) for l in open(sample)]
 template = next(r for r in records if r["regexes"])
 template.pop("access", None)
+template["uri"] = "@URI@"
+# The record's text around its URI, so each line is one string format.
+head, tail = json.dumps(template, separators=(",", ":")).split('"@URI@"')
 catalog = "bench"; model = "bench"
 run = "bench-run"
 plan_units = []
@@ -85,16 +88,16 @@ for u in range(units):
     os.makedirs(f"{root}/{base}/attempt-1", exist_ok=True)
     part = f"{base}/attempt-1/records.jsonl.gz"
     with gzip.open(f"{root}/{part}", "wt", compresslevel=1) as out:
-        for i in sorted(range(n), key=lambda i: f"{u:04x}/{i:08d}"):
-            key = f"{u:04x}/{i:08d}.env"
-            template["uri"] = f"s3://bench/{key}"
-            out.write('{"record":{"bucket_key":["bench","%s"],"record":%s}}\n' % (key, json.dumps(template, separators=(",", ":"))))
+        out.writelines(
+            f'{{"record":{{"bucket_key":["bench","{u:04x}/{i:08d}.env"],"record":{head}"s3://bench/{u:04x}/{i:08d}.env"{tail}}}}}\n'
+            for i in range(n)
+        )
     digest = hashlib.sha256(open(f"{root}/{part}", "rb").read()).hexdigest()
     commit = {"unit": f"bench/{u:x}-of-{units}", "attempt": "attempt-1", "part": part, "sha256": digest,
               "records": n, "objects": n, "issues": 0, "assay_version": version,
               "catalog_version": catalog, "model_version": model}
     json.dump(commit, open(f"{root}/{base}/COMMIT", "w"))
-    plan_units.append({"id": unit, "objects": n, "bytes": n * template["size"], "shard": u % 64})
+    plan_units.append({"id": unit, "objects": n, "bytes": n * 1000, "shard": u % 64})
 plan = {"format": 1, "assay_version": version, "run_id": run, "created": "2026-12-06T00:00:00Z",
         "targets": ["s3://bench"], "all_versions": False, "incremental": False,
         "scope_is_everything": True, "scheme": "assay/unit/v1", "shards": 64,
