@@ -325,6 +325,10 @@ const WEAK_WORDS: &[&str] = &[
     "baz",
     "foobar",
     "keyboard cat",
+    "cisco",
+    "vagrant",
+    "raspberry",
+    "ubnt",
 ];
 
 /// One run of the same byte, or of bytes rising or falling by one
