@@ -374,11 +374,25 @@ fn password_like(s: &[u8]) -> bool {
     {
         return false;
     }
-    // Identifiers and attribute paths (DB_PASSWORD, settings.db.password).
-    if b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'.')
-        && b[0].is_ascii_alphabetic()
-        && (b.contains(&b'_') || b.contains(&b'.'))
-        && !b.iter().any(u8::is_ascii_digit)
+    // Identifiers, constants and attribute paths (DB_PASSWORD, _S_token_x,
+    // P11_KIT_URI_FOR_TOKEN, settings.db.password), C++ scopes (::Kind),
+    // markup and URL-encoded prose.
+    let word_chars = b
+        .iter()
+        .all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'.');
+    let separated = b.contains(&b'_') || b.contains(&b'.');
+    let constant = b
+        .iter()
+        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_');
+    if (word_chars
+        && (b[0].is_ascii_alphabetic() || b[0] == b'_')
+        && separated
+        && (constant || !b.iter().any(u8::is_ascii_digit)))
+        || b[0] == b':'
+        || b.contains(&b'<')
+        || lower.contains("%20")
+        || lower.contains("password")
+        || lower.contains("passwd")
     {
         return false;
     }
@@ -533,6 +547,12 @@ mod tests {
             b"abc1",
             b"keyboard cat",
             b"your_password_here",
+            b"_S_token_ord_char",
+            b"P11_KIT_URI_FOR_OBJECT",
+            b":_Stop_state_ref",
+            b"sample</code>",
+            b"Root%20CA%20Certificates",
+            b"ownerPassword@entry=0x1165830",
         ] {
             assert!(!password_like(bad), "{}", String::from_utf8_lossy(bad));
         }
