@@ -359,7 +359,8 @@ fn password_like(s: &[u8]) -> bool {
         || (b[0] == b'$' && b.get(1).is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_'))
         || (b[0] == b'%' && b[b.len() - 1] == b'%')
         || lower.starts_with("enc(")
-        || (b[b.len() - 1] == b')' && b.contains(&b'('));
+        || (b[b.len() - 1] == b')' && b.contains(&b'('))
+        || (b[b.len() - 1] == b']' && b.contains(&b'['));
     if reference {
         return false;
     }
@@ -540,6 +541,7 @@ mod tests {
             b"DB_PASSWORD",
             b"settings.db.password",
             b"get_password(user)",
+            b"sim_auth[0]",
             b"ENC(G6N718UuyPE5bHyWKyuLQSm02auQPUtm)",
             b"/run/secrets/db_password",
             b"https://vault.internal/v1/secret",
