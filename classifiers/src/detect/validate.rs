@@ -353,10 +353,24 @@ fn password_like(s: &[u8]) -> bool {
     }
     let lower = t.to_ascii_lowercase();
     // References and expressions: ${X}, $X, %X%, {{x}}, ENC(...), calls.
-    let reference = ["${", "{{", "$(", "%(", "<%", "#{", "%{", "process.env", "os.environ", "getenv", "env("]
-        .iter()
-        .any(|p| lower.contains(p))
-        || (b[0] == b'$' && b.get(1).is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_'))
+    let reference = [
+        "${",
+        "{{",
+        "$(",
+        "%(",
+        "<%",
+        "#{",
+        "%{",
+        "process.env",
+        "os.environ",
+        "getenv",
+        "env(",
+    ]
+    .iter()
+    .any(|p| lower.contains(p))
+        || (b[0] == b'$'
+            && b.get(1)
+                .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_'))
         || (b[0] == b'%' && b[b.len() - 1] == b'%')
         || lower.starts_with("enc(")
         || (b[b.len() - 1] == b')' && b.contains(&b'('))
