@@ -65,7 +65,7 @@ fn demo_scan_finds_planted_secrets_with_locations_and_scores() {
     for id in [
         "aws_access_key",
         "stripe_secret_key",
-        "password_in_url",
+        "postgres_url_password",
         "slack_webhook_url",
     ] {
         assert!(

@@ -23,6 +23,10 @@ pub enum Validator {
     /// Looks like a literal secret rather than code: no call or template
     /// syntax, more than one character class, some entropy.
     SecretLike,
+    /// A value a person or tool would set as a password: at least six
+    /// characters, not a placeholder, reference, path or piece of code, not
+    /// one repeated or sequential run, not a dictionary-like word alone.
+    PasswordLike,
     /// One of the named check-digit or structure checks in
     /// [`super::checksums`] and [`super::structure`].
     Named(NamedCheck),
@@ -142,6 +146,7 @@ impl Validator {
                     "us_ssn" => Validator::UsSsn,
                     "not_placeholder" => Validator::NotPlaceholder,
                     "secret_like" => Validator::SecretLike,
+                    "password_like" => Validator::PasswordLike,
                     other => match (
                         NamedCheck::named(other),
                         other
@@ -172,6 +177,7 @@ impl Validator {
             Validator::Entropy(bits) => shannon_entropy(secret) >= *bits,
             Validator::NotPlaceholder => !is_placeholder(secret),
             Validator::SecretLike => secret_like(secret),
+            Validator::PasswordLike => password_like(secret),
             Validator::Named(check) => check.check(secret),
         }
     }
@@ -267,6 +273,164 @@ fn is_placeholder(s: &[u8]) -> bool {
         .any(|p| t.contains(p))
 }
 
+/// Weak words that, alone or with digits and punctuation around them, are
+/// defaults and documentation values rather than chosen passwords.
+const WEAK_WORDS: &[&str] = &[
+    "admin",
+    "administrator",
+    "root",
+    "toor",
+    "guest",
+    "default",
+    "letmein",
+    "welcome",
+    "qwerty",
+    "qwertyuiop",
+    "asdf",
+    "asdfgh",
+    "zxcvbn",
+    "abc",
+    "abcd",
+    "abcdef",
+    "login",
+    "master",
+    "hello",
+    "iloveyou",
+    "monkey",
+    "dragon",
+    "tiger",
+    "scott",
+    "postgres",
+    "mysql",
+    "oracle",
+    "mypass",
+    "mysecret",
+    "mysecretpassword",
+    "supersecret",
+    "topsecret",
+    "secretkey",
+    "secretpassword",
+    "somepassword",
+    "yourpassword",
+    "newpassword",
+    "oldpassword",
+    "p@ssw0rd",
+    "p@ssword",
+    "passw0rd",
+    "pa55word",
+    "pa$$word",
+    "hunter",
+    "foo",
+    "bar",
+    "baz",
+    "foobar",
+    "keyboard cat",
+    "cisco",
+    "vagrant",
+    "raspberry",
+    "ubnt",
+];
+
+/// One run of the same byte, or of bytes rising or falling by one
+/// (`aaaaaa`, `123456`, `fedcba`).
+fn one_run(s: &[u8]) -> bool {
+    s.windows(2).all(|w| w[0] == w[1])
+        || s.windows(2).all(|w| w[1] == w[0].wrapping_add(1))
+        || s.windows(2).all(|w| w[1] == w[0].wrapping_sub(1))
+}
+
+/// At most two such runs back to back (`abc123`, `aaaa1111`, `123456abcdef`).
+fn two_runs(s: &[u8]) -> bool {
+    (1..s.len()).any(|cut| one_run(&s[..cut]) && one_run(&s[cut..]))
+}
+
+fn password_like(s: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(s);
+    let t = text.trim_matches(|c| matches!(c, '"' | '\'' | '`'));
+    let b = t.as_bytes();
+    if b.len() < 6 || is_placeholder(b) || one_run(b) || two_runs(b) {
+        return false;
+    }
+    let lower = t.to_ascii_lowercase();
+    // References and expressions: ${X}, $X, %X%, {{x}}, ENC(...), calls.
+    let reference = [
+        "${",
+        "{{",
+        "$(",
+        "%(",
+        "<%",
+        "#{",
+        "%{",
+        "process.env",
+        "os.environ",
+        "getenv",
+        "env(",
+    ]
+    .iter()
+    .any(|p| lower.contains(p))
+        || (b[0] == b'$'
+            && b.get(1)
+                .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_'))
+        || (b[0] == b'%' && b[b.len() - 1] == b'%')
+        || lower.starts_with("enc(")
+        || (b[b.len() - 1] == b')' && b.contains(&b'('))
+        || (b[b.len() - 1] == b']' && b.contains(&b'['));
+    if reference {
+        return false;
+    }
+    // Paths and URLs are where a secret is kept, not the secret.
+    if t.starts_with('/')
+        || t.starts_with("./")
+        || t.starts_with("~/")
+        || lower.starts_with("http://")
+        || lower.starts_with("https://")
+        || lower.starts_with("file:")
+        || (b.len() > 2 && b[1] == b':' && b[2] == b'\\')
+    {
+        return false;
+    }
+    // Identifiers, constants and attribute paths (DB_PASSWORD, _S_token_x,
+    // P11_KIT_URI_FOR_TOKEN, settings.db.password), C++ scopes (::Kind),
+    // markup and URL-encoded prose.
+    let word_chars = b
+        .iter()
+        .all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'.');
+    let separated = b.contains(&b'_') || b.contains(&b'.');
+    let constant = b
+        .iter()
+        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_');
+    if (word_chars
+        && (b[0].is_ascii_alphabetic() || b[0] == b'_')
+        && separated
+        && (constant || !b.iter().any(u8::is_ascii_digit)))
+        || b[0] == b':'
+        || b.contains(&b'<')
+        || lower.contains("%20")
+        || lower.contains("password")
+        || lower.contains("passwd")
+    {
+        return false;
+    }
+    if b.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    // A weak word alone, or wrapped in digits and punctuation (Welcome1!).
+    let core = lower.trim_matches(|c: char| !c.is_ascii_alphabetic());
+    if WEAK_WORDS.contains(&core) || PLACEHOLDERS.contains(&core) {
+        return false;
+    }
+    // Letters alone: a word or words unless the case is mixed throughout
+    // and vowels are as rare as in random text.
+    if b.iter().all(u8::is_ascii_alphabetic) {
+        let upper = b.iter().filter(|c| c.is_ascii_uppercase()).count();
+        let vowels = lower.bytes().filter(|c| b"aeiou".contains(c)).count();
+        if upper < 2 || upper == b.len() || vowels * 10 >= b.len() * 3 {
+            return false;
+        }
+    }
+    shannon_entropy(b) >= 2.3
+}
+
 fn secret_like(s: &[u8]) -> bool {
     if s.len() < 8 || s.iter().any(|b| b"(){}[]<>$`\\".contains(b)) {
         return false;
@@ -351,6 +515,63 @@ mod tests {
         assert!(!secret_like(b"self.password"));
         assert!(!secret_like(b"/etc/app/secret.key"));
         assert!(!secret_like(b"12345678"));
+    }
+
+    #[test]
+    fn password_like_accepts_chosen_passwords() {
+        for good in [
+            &b"Tr0ub4dor&3x"[..],
+            b"xK9#mQ2v",
+            b"s3cr3t-Rotat10n",
+            b"P4$$w0rd!2024zq",
+            b"kXqTbzPwRmLd",
+            b"8f3a9c1e77d2",
+        ] {
+            assert!(password_like(good), "{}", String::from_utf8_lossy(good));
+        }
+    }
+
+    #[test]
+    fn password_like_rejects_placeholders_and_references() {
+        for bad in [
+            &b"changeme"[..],
+            b"${DB_PASSWORD}",
+            b"$DB_PASSWORD",
+            b"%DB_PASSWORD%",
+            b"{{ vault_db_password }}",
+            b"<password>",
+            b"xxxxxxxx",
+            b"000000",
+            b"123456789",
+            b"abcdef",
+            b"abc123",
+            b"aaaa1111",
+            b"fedcba",
+            b"sunshine",
+            b"Welcome1!",
+            b"admin123",
+            b"mysecretpassword",
+            b"Password",
+            b"DB_PASSWORD",
+            b"settings.db.password",
+            b"get_password(user)",
+            b"sim_auth[0]",
+            b"ENC(G6N718UuyPE5bHyWKyuLQSm02auQPUtm)",
+            b"/run/secrets/db_password",
+            b"https://vault.internal/v1/secret",
+            b"84736291",
+            b"abc1",
+            b"keyboard cat",
+            b"your_password_here",
+            b"_S_token_ord_char",
+            b"P11_KIT_URI_FOR_OBJECT",
+            b":_Stop_state_ref",
+            b"sample</code>",
+            b"Root%20CA%20Certificates",
+            b"ownerPassword@entry=0x1165830",
+        ] {
+            assert!(!password_like(bad), "{}", String::from_utf8_lossy(bad));
+        }
     }
 
     #[test]
