@@ -10,7 +10,7 @@
 //! units' files once the bucket's size (and so its partition count) is
 //! known.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -421,58 +421,31 @@ impl PlanRequest {
                 unit::partitions(size, count, self.unit_bytes)
                     .max(u32::try_from(spread).unwrap_or(1 << 16))
             });
-            // Each unit's items go to a temporary file of their own, so a
-            // bucket of any size is split in bounded memory.
-            type UnitFile = GzEncoder<BufWriter<tempfile::NamedTempFile>>;
-            let mut writers: HashMap<u32, (UnitFile, u64, u64)> = HashMap::new();
             let reader = BufReader::new(std::fs::File::open(&path).map_err(spool_error)?);
+            let mut splitter = UnitSplitter::default();
             for line in reader.lines() {
                 let line = line.map_err(spool_error)?;
                 let item: Item = serde_json::from_str(&line)
                     .map_err(|e| spool_error(std::io::Error::other(e)))?;
-                let id = UnitId::of_key(&bucket, &item.key, of);
-                let (writer, n, b) = match writers.entry(id.partition) {
-                    std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
-                    std::collections::hash_map::Entry::Vacant(entry) => {
-                        let file = tempfile::NamedTempFile::new().map_err(spool_error)?;
-                        entry.insert((
-                            GzEncoder::new(BufWriter::new(file), Compression::fast()),
-                            0,
-                            0,
-                        ))
-                    }
-                };
-                *n += 1;
-                *b += item.size;
-                writer
-                    .write_all(line.as_bytes())
-                    .and_then(|()| writer.write_all(b"\n"))
-                    .map_err(spool_error)?;
+                let partition = UnitId::of_key(&bucket, &item.key, of).partition;
+                splitter.push(partition, item.size, line)?;
             }
-            let mut partitions: Vec<u32> = writers.keys().copied().collect();
-            partitions.sort_unstable();
-            for partition in partitions {
-                let Some((writer, n, b)) = writers.remove(&partition) else {
-                    continue;
-                };
+            splitter.finish(|partition, items, objects, bytes| {
                 let id = UnitId {
                     bucket: bucket.clone(),
                     partition,
                     of,
                 };
                 let key = format!("runs/{run_id}/{}/items.jsonl.gz", id.path());
-                let file = writer
-                    .finish()
-                    .and_then(|out| out.into_inner().map_err(|e| e.into_error()))
-                    .map_err(spool_error)?;
-                store.put_file(&key, file.path())?;
+                store.put_file(&key, items)?;
                 units.push(UnitPlan {
                     id,
-                    objects: n,
-                    bytes: b,
+                    objects,
+                    bytes,
                     shard: 0,
                 });
-            }
+                Ok(())
+            })?;
         }
         // Per-object cost matters as much as bytes for small files.
         const OBJECT_COST: u64 = 64 * 1024;
@@ -580,6 +553,149 @@ impl PlanRequest {
     }
 }
 
+/// Splits a bucket's items into their units in bounded memory and with a
+/// bounded number of open files, whatever the number of partitions: items
+/// are sorted by partition in runs of [`UnitSplitter::RUN_ITEMS`] on disk,
+/// then the runs are merged and each unit's file is written whole, one at
+/// a time.
+struct UnitSplitter {
+    chunk: Vec<(u32, u64, String)>,
+    runs: Vec<tempfile::TempPath>,
+    run_items: usize,
+}
+
+impl Default for UnitSplitter {
+    fn default() -> Self {
+        Self {
+            chunk: Vec::new(),
+            runs: Vec::new(),
+            run_items: Self::RUN_ITEMS,
+        }
+    }
+}
+
+impl UnitSplitter {
+    const RUN_ITEMS: usize = 200_000;
+
+    fn push(&mut self, partition: u32, size: u64, line: String) -> Result<(), FleetError> {
+        self.chunk.push((partition, size, line));
+        if self.chunk.len() >= self.run_items {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
+    fn spill(&mut self) -> Result<(), FleetError> {
+        self.chunk.sort_by_key(|(partition, _, _)| *partition);
+        let (file, path) = tempfile::NamedTempFile::new()
+            .map_err(spool_error)?
+            .into_parts();
+        let mut out = BufWriter::new(file);
+        for (partition, size, line) in self.chunk.drain(..) {
+            writeln!(out, "{partition}\t{size}\t{line}").map_err(spool_error)?;
+        }
+        out.flush().map_err(spool_error)?;
+        self.runs.push(path);
+        Ok(())
+    }
+
+    /// Hands each unit's items (a gzip file), object count and bytes to
+    /// `unit`, in partition order.
+    fn finish(
+        mut self,
+        mut unit: impl FnMut(u32, &std::path::Path, u64, u64) -> Result<(), FleetError>,
+    ) -> Result<(), FleetError> {
+        if !self.chunk.is_empty() {
+            self.spill()?;
+        }
+        type Head = Option<(u32, u64, String)>;
+        fn next(lines: &mut std::io::Lines<BufReader<std::fs::File>>) -> Result<Head, FleetError> {
+            let Some(line) = lines.next() else {
+                return Ok(None);
+            };
+            let line = line.map_err(spool_error)?;
+            let mut fields = line.splitn(3, '\t');
+            let (Some(partition), Some(size), Some(item)) =
+                (fields.next(), fields.next(), fields.next())
+            else {
+                return Err(spool_error(std::io::Error::other(
+                    "a spooled item lost its fields",
+                )));
+            };
+            let number = |text: &str| {
+                text.parse::<u64>()
+                    .map_err(|e| spool_error(std::io::Error::other(e)))
+            };
+            Ok(Some((
+                number(partition)? as u32,
+                number(size)?,
+                item.to_string(),
+            )))
+        }
+        let mut readers = Vec::new();
+        let mut heads: Vec<Head> = Vec::new();
+        let mut heap = std::collections::BinaryHeap::new();
+        for (i, run) in self.runs.iter().enumerate() {
+            let mut lines = BufReader::new(std::fs::File::open(run).map_err(spool_error)?).lines();
+            let head = next(&mut lines)?;
+            if let Some((partition, _, _)) = &head {
+                heap.push(std::cmp::Reverse((*partition, i)));
+            }
+            heads.push(head);
+            readers.push(lines);
+        }
+        type Open = (u32, GzEncoder<BufWriter<tempfile::NamedTempFile>>, u64, u64);
+        let mut current: Option<Open> = None;
+        let mut close = |open: Open| -> Result<(), FleetError> {
+            let (partition, writer, objects, bytes) = open;
+            let file = writer
+                .finish()
+                .and_then(|out| out.into_inner().map_err(|e| e.into_error()))
+                .map_err(spool_error)?;
+            unit(partition, file.path(), objects, bytes)
+        };
+        while let Some(std::cmp::Reverse((partition, i))) = heap.pop() {
+            let Some((_, size, item)) = heads[i].take() else {
+                continue;
+            };
+            heads[i] = next(&mut readers[i])?;
+            if let Some((next_partition, _, _)) = &heads[i] {
+                heap.push(std::cmp::Reverse((*next_partition, i)));
+            }
+            if current
+                .as_ref()
+                .is_some_and(|(open, ..)| *open != partition)
+            {
+                if let Some(open) = current.take() {
+                    close(open)?;
+                }
+            }
+            let open = match &mut current {
+                Some(open) => open,
+                None => {
+                    let file = tempfile::NamedTempFile::new().map_err(spool_error)?;
+                    current.insert((
+                        partition,
+                        GzEncoder::new(BufWriter::new(file), Compression::fast()),
+                        0,
+                        0,
+                    ))
+                }
+            };
+            open.1
+                .write_all(item.as_bytes())
+                .and_then(|()| open.1.write_all(b"\n"))
+                .map_err(spool_error)?;
+            open.2 += 1;
+            open.3 += size;
+        }
+        if let Some(open) = current.take() {
+            close(open)?;
+        }
+        Ok(())
+    }
+}
+
 fn spool_error(source: std::io::Error) -> FleetError {
     FleetError::Local {
         what: "spooling the listing".into(),
@@ -606,6 +722,47 @@ pub fn new_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn units_are_split_through_sorted_runs_one_file_at_a_time() {
+        use std::io::Read;
+        let mut splitter = UnitSplitter {
+            run_items: 7,
+            ..UnitSplitter::default()
+        };
+        for i in 0..1000u64 {
+            let partition = ((i * 7919) % 300) as u32;
+            splitter
+                .push(partition, i, format!("item {i} of {partition}"))
+                .unwrap();
+        }
+        assert!(splitter.runs.len() > 100);
+        let mut seen = Vec::new();
+        let mut total = (0, 0);
+        splitter
+            .finish(|partition, path, objects, bytes| {
+                let mut text = String::new();
+                MultiGzDecoder::new(std::fs::File::open(path).unwrap())
+                    .read_to_string(&mut text)
+                    .unwrap();
+                assert_eq!(text.lines().count() as u64, objects);
+                assert!(
+                    text.lines()
+                        .all(|l| l.ends_with(&format!(" of {partition}")))
+                );
+                seen.push(partition);
+                total.0 += objects;
+                total.1 += bytes;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(
+            seen,
+            (0..300).collect::<Vec<u32>>(),
+            "each unit once, in order"
+        );
+        assert_eq!(total, (1000, (0..1000).sum()));
+    }
 
     #[test]
     fn split_points_are_sorted_and_distinct() {
