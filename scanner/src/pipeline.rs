@@ -77,11 +77,7 @@ where
     S: FnMut(Event) + Send,
 {
     let workers = concurrency.workers.max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(workers)
-        .thread_name(|i| format!("assay-worker-{i}"))
-        .build()
-        .map_err(|e| ScanError::Threads(workers, e.to_string()))?;
+    let pool = worker_pool(workers)?;
     let sink = Mutex::new(sink);
     let deliver = |event: Event| {
         // A sink that panicked already took the scan down; keep going.
@@ -140,6 +136,31 @@ where
         });
     });
     Ok(())
+}
+
+/// The process's pool of `workers` classifying threads, made on first use
+/// and kept: a fleet shard runs the pipeline once per unit, and fresh
+/// threads for each would start from cold per-thread caches (the regex
+/// engines' lazy DFAs) every time.
+fn worker_pool(workers: usize) -> Result<std::sync::Arc<rayon::ThreadPool>, ScanError> {
+    type Pools = Mutex<std::collections::HashMap<usize, std::sync::Arc<rayon::ThreadPool>>>;
+    static POOLS: std::sync::OnceLock<Pools> = std::sync::OnceLock::new();
+    let mut pools = POOLS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(pool) = pools.get(&workers) {
+        return Ok(std::sync::Arc::clone(pool));
+    }
+    let pool = std::sync::Arc::new(
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(workers)
+            .thread_name(|i| format!("assay-worker-{i}"))
+            .build()
+            .map_err(|e| ScanError::Threads(workers, e.to_string()))?,
+    );
+    pools.insert(workers, std::sync::Arc::clone(&pool));
+    Ok(pool)
 }
 
 /// What a worker takes from the queue.
