@@ -373,6 +373,7 @@ fn password_like(s: &[u8]) -> bool {
                 .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_'))
         || (b[0] == b'%' && b[b.len() - 1] == b'%')
         || lower.starts_with("enc(")
+        || (b[0] == b'{' && b[b.len() - 1] == b'}')
         || (b[b.len() - 1] == b')' && b.contains(&b'('))
         || (b[b.len() - 1] == b']' && b.contains(&b'['));
     if reference {
@@ -556,6 +557,7 @@ mod tests {
             b"settings.db.password",
             b"get_password(user)",
             b"sim_auth[0]",
+            b"{auth_token}",
             b"ENC(G6N718UuyPE5bHyWKyuLQSm02auQPUtm)",
             b"/run/secrets/db_password",
             b"https://vault.internal/v1/secret",
