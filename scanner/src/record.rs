@@ -52,8 +52,10 @@ pub struct ObjectError {
 }
 
 /// A problem with the scan itself rather than one object: a directory that
-/// cannot be listed, a symlink loop, a special file skipped.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// cannot be listed, a symlink loop, a special file skipped. Reports list
+/// them in this type's order (location, kind, message), whatever the order
+/// workers or shards met them in.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ScanIssue {
     pub location: String,
     #[serde(deserialize_with = "assay_classifiers::intern::deserialize")]

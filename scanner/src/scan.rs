@@ -435,9 +435,7 @@ impl<'a> Assembler<'a> {
         }
         // Issues arrive in completion order; a report lists them in one
         // order whatever the number of workers or shards.
-        self.issues.sort_by(|a, b| {
-            (&a.location, a.kind, &a.message).cmp(&(&b.location, b.kind, &b.message))
-        });
+        self.issues.sort();
         self.issues.extend(evidence.issues.iter().cloned());
         let identities = match self.stats {
             Some(stats) => identity_records(stats, &self.touched),

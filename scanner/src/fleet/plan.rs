@@ -465,9 +465,7 @@ impl PlanRequest {
                 .collect(),
             None => BTreeMap::new(),
         };
-        issues.sort_by(|a, b| {
-            (&a.location, a.kind, &a.message).cmp(&(&b.location, b.kind, &b.message))
-        });
+        issues.sort();
         let summary = PlanSummary {
             run_id: run_id.clone(),
             objects,

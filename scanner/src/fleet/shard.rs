@@ -252,9 +252,7 @@ impl ShardRequest<'_> {
         };
         drop(state);
         records.sort_by(|a, b| a.uri.cmp(&b.uri));
-        issues.sort_by(|a, b| {
-            (&a.location, a.kind, &a.message).cmp(&(&b.location, b.kind, &b.message))
-        });
+        issues.sort();
         let mut part = GzEncoder::new(Vec::new(), Compression::fast());
         let (record_count, issue_count) = (records.len() as u64, issues.len() as u64);
         let lines = records

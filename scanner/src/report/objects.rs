@@ -131,10 +131,17 @@ impl Objects {
                             break;
                         }
                     };
-                    let head = next_record(&mut lines);
-                    if let Some(Ok(record)) = &head {
-                        heap.push(Reverse((record.uri.clone(), i)));
-                    }
+                    let head = match next_record(&mut lines) {
+                        Some(Err(e)) => {
+                            failed = Some(e);
+                            break;
+                        }
+                        Some(Ok(record)) => {
+                            heap.push(Reverse((record.uri.clone(), i)));
+                            Some(record)
+                        }
+                        None => None,
+                    };
                     heads.push(head);
                     readers.push(lines);
                 }
@@ -172,8 +179,10 @@ pub enum ObjectsIter<'a> {
     Memory(std::slice::Iter<'a, ObjectRecord>),
     Spooled {
         readers: Vec<Lines>,
-        heads: Vec<Option<io::Result<ObjectRecord>>>,
+        /// Each run's next record.
+        heads: Vec<Option<ObjectRecord>>,
         heap: BinaryHeap<Reverse<(String, usize)>>,
+        /// A run that could not be read: the next item, then the end.
         failed: Option<io::Error>,
     },
 }
@@ -191,22 +200,21 @@ impl<'a> Iterator for ObjectsIter<'a> {
                 failed,
             } => {
                 if let Some(error) = failed.take() {
-                    return Some(Err(error));
-                }
-                if let Some(error) = heads.iter_mut().find_map(|h| match h {
-                    Some(Err(_)) => h.take().and_then(Result::err),
-                    _ => None,
-                }) {
+                    heap.clear();
                     return Some(Err(error));
                 }
                 let Reverse((_, i)) = heap.pop()?;
                 let record = heads[i].take()?;
-                let next = next_record(&mut readers[i]);
-                if let Some(Ok(next)) = &next {
-                    heap.push(Reverse((next.uri.clone(), i)));
+                match next_record(&mut readers[i]) {
+                    Some(Ok(next)) => {
+                        heap.push(Reverse((next.uri.clone(), i)));
+                        heads[i] = Some(next);
+                    }
+                    // Reported after this record, which was read whole.
+                    Some(Err(error)) => *failed = Some(error),
+                    None => {}
                 }
-                heads[i] = next;
-                Some(record.map(Cow::Owned))
+                Some(Ok(Cow::Owned(record)))
             }
         }
     }
@@ -264,6 +272,26 @@ mod tests {
         // Serialized like the vector it stands for.
         let json = serde_json::to_value(&objects).unwrap();
         assert_eq!(json.as_array().unwrap().len(), total);
+    }
+
+    #[test]
+    fn a_damaged_run_ends_the_records_with_its_error() {
+        let mut sorter = ObjectSorter::default();
+        for i in 0..IN_MEMORY + 5 {
+            sorter.push(record(&format!("s3://b/{i:06}"))).unwrap();
+        }
+        let objects = sorter.finish().unwrap();
+        let Objects::Spooled { runs, .. } = &objects else {
+            panic!("spooled");
+        };
+        let text = std::fs::read_to_string(&runs[0]).unwrap();
+        let cut: Vec<&str> = text.lines().take(10).chain(["{not json"]).collect();
+        std::fs::write(&runs[0], cut.join("\n")).unwrap();
+        let read: Vec<io::Result<Cow<'_, ObjectRecord>>> = objects.iter().collect();
+        let errors = read.iter().filter(|r| r.is_err()).count();
+        assert_eq!(errors, 1, "one error, then the end");
+        assert!(read.last().unwrap().is_err());
+        assert!(serde_json::to_string(&objects).is_err());
     }
 
     #[test]
