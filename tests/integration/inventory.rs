@@ -6,23 +6,10 @@ use assay_scanner::inventory::generate::{GenOptions, GenRow, write_inventory_wit
 use assay_scanner::inventory::{Inventory, InventoryError, InventoryFormat, InventoryRow};
 use assay_scanner::source::s3::S3Client;
 
-use crate::s3::{S3Server, start_server};
+use crate::s3::{S3Server, sdk_config, start_server};
 
 fn client(server: &S3Server) -> S3Client {
-    let config = aws_sdk_s3::Config::builder()
-        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-        .region(aws_sdk_s3::config::Region::new("us-east-1"))
-        .endpoint_url(&server.endpoint)
-        .force_path_style(true)
-        .credentials_provider(aws_sdk_s3::config::Credentials::new(
-            crate::s3::ACCESS_KEY,
-            crate::s3::SECRET_KEY,
-            None,
-            None,
-            "tests",
-        ))
-        .build();
-    S3Client::from_sdk_config(config).unwrap()
+    S3Client::from_sdk_config(sdk_config(server)).unwrap()
 }
 
 fn rows() -> Vec<GenRow> {

@@ -10,8 +10,8 @@ use serde_json::Value;
 
 use crate::util::*;
 
-pub(crate) const ACCESS_KEY: &str = "assay-test";
-pub(crate) const SECRET_KEY: &str = "assay-test-secret-key";
+const ACCESS_KEY: &str = "assay-test";
+const SECRET_KEY: &str = "assay-test-secret-key";
 
 /// An S3 server on 127.0.0.1 serving a temporary directory (one
 /// subdirectory per bucket). It runs until the test process ends.
@@ -321,7 +321,12 @@ pub(crate) fn client(server: &S3Server) -> (tokio::runtime::Runtime, aws_sdk_s3:
         .enable_all()
         .build()
         .unwrap();
-    let config = aws_sdk_s3::Config::builder()
+    (runtime, aws_sdk_s3::Client::from_conf(sdk_config(server)))
+}
+
+/// The SDK configuration that reaches the test server with its credentials.
+pub(crate) fn sdk_config(server: &S3Server) -> aws_sdk_s3::Config {
+    aws_sdk_s3::Config::builder()
         .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
         .region(aws_sdk_s3::config::Region::new("us-east-1"))
         .endpoint_url(&server.endpoint)
@@ -329,8 +334,7 @@ pub(crate) fn client(server: &S3Server) -> (tokio::runtime::Runtime, aws_sdk_s3:
         .credentials_provider(aws_sdk_s3::config::Credentials::new(
             ACCESS_KEY, SECRET_KEY, None, None, "tests",
         ))
-        .build();
-    (runtime, aws_sdk_s3::Client::from_conf(config))
+        .build()
 }
 
 /// Uploads a local tree as a bucket; `<file>.sig` sidecars become the
