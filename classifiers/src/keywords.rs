@@ -10,12 +10,15 @@
 //! state, and keeps only matches that end inside it, which gives exactly
 //! the matches of one walk over the whole buffer, in the same order.
 //!
-//! aho-corasick builds the DFA; [`Table`] then lays it out again so that
-//! each step is one class lookup, one add and one load (with the DFA's own
-//! lookups, the lanes' states did not fit in registers).
+//! aho-corasick builds the trie and its failure links (a noncontiguous
+//! NFA); [`Table`] turns it into a DFA laid out so that each step is one
+//! class lookup, one add and one load (with aho-corasick's own DFA
+//! lookups, the lanes' states did not fit in registers). Building the
+//! table straight from the NFA, rather than from aho-corasick's DFA, halves
+//! the start-up every process pays.
 
 use aho_corasick::automaton::{Automaton, StateID};
-use aho_corasick::dfa::DFA;
+use aho_corasick::nfa::noncontiguous::NFA;
 use aho_corasick::{Anchored, MatchKind, PatternID};
 
 use crate::detect::{DetectorSet, MAX_SPAN};
@@ -61,18 +64,17 @@ impl KeywordPass {
         let table = if texts.is_empty() {
             None
         } else {
-            let dfa = DFA::builder()
+            let nfa = NFA::builder()
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::Standard)
-                // The walk below has no use for one; without it only
-                // match states are special.
+                // The walk below has no use for one.
                 .prefilter(false)
                 .build(&texts)
                 .map_err(|e| CatalogError::Automaton {
                     what: "keywords and anchors",
                     message: e.to_string(),
                 })?;
-            Some(Table::new(&dfa, &texts))
+            Some(Table::new(&nfa, &texts))
         };
         Ok(Self { table, roles })
     }
@@ -160,9 +162,11 @@ struct Table {
 }
 
 impl Table {
-    /// Re-lays `dfa`, built case-insensitively from `patterns`, by walking
-    /// every state it can reach on one byte of each class.
-    fn new(dfa: &DFA, patterns: &[String]) -> Self {
+    /// Builds the DFA of `nfa`, built case-insensitively from `patterns`:
+    /// breadth first, each state's row is its failure state's row with the
+    /// state's own trie transitions written over it (the failure state is
+    /// shallower, so its row is complete by then).
+    fn new(nfa: &NFA, patterns: &[String]) -> Self {
         let mut classes = [0u16; 256];
         let mut representatives = vec![None];
         for &b in patterns.iter().flat_map(|p| p.as_bytes()) {
@@ -175,44 +179,62 @@ impl Table {
         for b in 0..=255u8 {
             classes[usize::from(b)] = classes[usize::from(b.to_ascii_lowercase())];
         }
-        // Class 0 stands for the bytes no pattern holds, if there are any.
-        representatives[0] = (0..=255u8).find(|&b| classes[usize::from(b)] == 0);
         let width = representatives.len();
         let stride = width.next_power_of_two();
 
-        // Every reachable state, breadth first, and its next states by class.
-        let Ok(start) = dfa.start_state(Anchored::No) else {
-            unreachable!("an unanchored DFA has an unanchored start state")
+        let Ok(start) = nfa.start_state(Anchored::No) else {
+            unreachable!("an unanchored automaton has an unanchored start state")
         };
-        // Ids are offsets into the DFA's own table, which its memory
-        // usage bounds: one allocation holds them all.
-        let mut index_of: Vec<u32> = vec![u32::MAX; dfa.memory_usage() / 4 + 1];
-        let mut states = Vec::new();
-        let mut rows: Vec<u32> = Vec::new();
-        let mut seen = |sid: StateID, states: &mut Vec<StateID>| -> u32 {
+        // Our index of each NFA state id seen (ids index the NFA's own
+        // state list).
+        let mut index_of: Vec<u32> = Vec::new();
+        let mut number = |sid: StateID, states: &mut Vec<StateID>| -> (u32, bool) {
             let at = sid.as_usize();
             if at >= index_of.len() {
                 index_of.resize(at + 1, u32::MAX);
             }
-            if index_of[at] == u32::MAX {
+            let new = index_of[at] == u32::MAX;
+            if new {
                 index_of[at] = states.len() as u32;
                 states.push(sid);
             }
-            index_of[at]
+            (index_of[at], new)
         };
-        seen(start, &mut states);
+        let mut states = Vec::new();
+        number(start, &mut states);
+        let mut fail: Vec<u32> = vec![0];
+        let mut rows: Vec<u32> = Vec::new();
         let mut next = 0;
         while next < states.len() {
             let sid = states[next];
-            for representative in &representatives {
-                let to = representative.map_or(start, |b| dfa.next_state(Anchored::No, sid, b));
-                rows.push(seen(to, &mut states));
+            let fail_row = fail[next] as usize * width;
+            for (class, representative) in representatives.iter().enumerate() {
+                // An anchored step takes only the state's own transitions
+                // (the start state's include its loop to itself).
+                let own = representative
+                    .map(|b| nfa.next_state(Anchored::Yes, sid, b))
+                    .filter(|&to| !nfa.is_dead(to));
+                let to = match own {
+                    Some(to) => {
+                        let (index, new) = number(to, &mut states);
+                        if new {
+                            // A child of the start state fails to it; any
+                            // other to where its parent's failure state
+                            // goes on the same byte.
+                            fail.push(if next == 0 { 0 } else { rows[fail_row + class] });
+                        }
+                        index
+                    }
+                    None if next == 0 => 0,
+                    None => rows[fail_row + class],
+                };
+                rows.push(to);
             }
             next += 1;
         }
 
         // Number the match states last, keeping the order otherwise.
-        let is_match = |sid: StateID| dfa.is_special(sid) && dfa.is_match(sid);
+        let is_match = |sid: StateID| nfa.is_match(sid);
         let mut order: Vec<u32> = (0..states.len() as u32).collect();
         order.sort_by_key(|&i| is_match(states[i as usize]));
         let mut renumbered = vec![0u32; states.len()];
@@ -235,8 +257,8 @@ impl Table {
             .iter()
             .map(|&i| {
                 let sid = states[i as usize];
-                (0..dfa.match_len(sid))
-                    .map(|k| dfa.match_pattern(sid, k))
+                (0..nfa.match_len(sid))
+                    .map(|k| nfa.match_pattern(sid, k))
                     .collect()
             })
             .collect();
@@ -347,14 +369,14 @@ mod tests {
             "C",
             "@",
         ];
-        let dfa = DFA::builder()
+        let nfa = NFA::builder()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
             .prefilter(false)
             .build(patterns)
             .unwrap();
         let texts: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
-        let table = Table::new(&dfa, &texts);
+        let table = Table::new(&nfa, &texts);
         let reference = aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .build(patterns)

@@ -425,7 +425,7 @@ fn bad_plans_shards_and_parts_are_one_line_errors() {
     // A tampered part is refused with its location.
     let part = walk_files(run_dir.path())
         .into_iter()
-        .find(|p| p.ends_with("records.jsonl.gz"))
+        .find(|p| p.ends_with("records.jsonl.zst"))
         .unwrap();
     let mut bytes = std::fs::read(&part).unwrap();
     let last = bytes.len() - 1;

@@ -17,10 +17,42 @@ use crate::error::CatalogError;
 /// How much of the text the cues are tried on.
 const CUE_SPAN: usize = 4096;
 
+/// A set of cue patterns, compiled on first use: most scans meet few of
+/// the languages that share an extension, and compiling every set up front
+/// was a sixth of the start-up every process (every shard) pays. The
+/// catalog's tests compile them all ([`LanguageSniffer::compile_all`]).
+struct Cues {
+    patterns: Vec<String>,
+    id: String,
+    cache: usize,
+    set: std::sync::OnceLock<Option<RegexSet>>,
+}
+
+impl Cues {
+    fn new(patterns: Vec<String>, id: &str, cache: usize) -> Self {
+        Self {
+            patterns,
+            id: id.to_string(),
+            cache,
+            set: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn compile(&self) -> Result<RegexSet, CatalogError> {
+        cue_set(&self.patterns, &self.id, self.cache)
+    }
+
+    /// The compiled set; `None` only if the built-in catalog held a bad
+    /// cue, which its tests rule out.
+    fn get(&self) -> Option<&RegexSet> {
+        self.set.get_or_init(|| self.compile().ok()).as_ref()
+    }
+}
+
 struct Language {
     mime: &'static str,
     min_score: u32,
-    cues: Option<RegexSet>,
+    cues: Option<Cues>,
     weights: Vec<u32>,
     hints: Vec<memchr::memmem::Finder<'static>>,
 }
@@ -32,7 +64,7 @@ pub struct LanguageSniffer {
     by_extension: HashMap<String, Vec<usize>>,
     by_filename: HashMap<String, usize>,
     /// Every cue of every language in one set, and per cue its (language, weight).
-    all_cues: RegexSet,
+    all_cues: Cues,
     all_owners: Vec<(usize, u32)>,
 }
 
@@ -80,7 +112,7 @@ impl LanguageSniffer {
                 cues: if patterns.is_empty() {
                     None
                 } else {
-                    Some(cue_set(&patterns, &item.mime, 16 << 20)?)
+                    Some(Cues::new(patterns, &item.mime, 16 << 20))
                 },
                 weights: item.cues.iter().map(|c| c.weight).collect(),
                 hints: item
@@ -90,7 +122,7 @@ impl LanguageSniffer {
                     .collect(),
             });
         }
-        let all_cues = cue_set(&all_patterns, "all cues", 32 << 20)?;
+        let all_cues = Cues::new(all_patterns, "all cues", 32 << 20);
         Ok(Self {
             languages,
             interpreters,
@@ -99,6 +131,15 @@ impl LanguageSniffer {
             all_cues,
             all_owners,
         })
+    }
+
+    /// Compiles every cue set now, for the catalog's tests: a bad cue is
+    /// otherwise only met (and ignored) on first use.
+    pub fn compile_all(&self) -> Result<(), CatalogError> {
+        for cues in self.languages.iter().filter_map(|l| l.cues.as_ref()) {
+            cues.compile()?;
+        }
+        self.all_cues.compile().map(drop)
     }
 
     /// The language named by a `#!` line, if the interpreter is known.
@@ -138,7 +179,9 @@ impl LanguageSniffer {
         // cues tried (`.h` is C unless C++ cues say otherwise).
         for &index in &candidates[1..] {
             let language = &self.languages[index];
-            let Some(cues) = &language.cues else { continue };
+            let Some(cues) = language.cues.as_ref().and_then(Cues::get) else {
+                continue;
+            };
             if !language.hints.is_empty()
                 && !language.hints.iter().any(|hint| hint.find(text).is_some())
             {
@@ -161,7 +204,8 @@ impl LanguageSniffer {
     pub fn from_cues(&self, text: &[u8]) -> Option<&'static str> {
         let text = &text[..text.len().min(CUE_SPAN)];
         let mut scores = vec![0u32; self.languages.len()];
-        for cue in self.all_cues.matches(text).iter() {
+        let all_cues = self.all_cues.get()?;
+        for cue in all_cues.matches(text).iter() {
             let (language, weight) = self.all_owners[cue];
             scores[language] += weight;
         }
@@ -181,6 +225,16 @@ mod tests {
 
     fn sniffer() -> LanguageSniffer {
         LanguageSniffer::new(&Catalog::builtin().unwrap().languages).unwrap()
+    }
+
+    #[test]
+    fn every_cue_set_of_the_catalog_compiles() {
+        sniffer().compile_all().unwrap();
+        let mut items = Catalog::builtin().unwrap().languages;
+        let with_cues = items.iter_mut().find(|item| !item.cues.is_empty()).unwrap();
+        with_cues.cues[0].re = "(unclosed".into();
+        let bad = LanguageSniffer::new(&items).unwrap();
+        assert!(bad.compile_all().is_err());
     }
 
     #[test]

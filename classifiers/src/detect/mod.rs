@@ -25,7 +25,7 @@ use regex_automata::meta::Regex;
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input};
 
-use crate::catalog::{Catalog, DetectorItem};
+use crate::catalog::{Catalog, DetectorItem, Origin};
 use crate::error::CatalogError;
 use crate::keywords::AnchorHit;
 
@@ -169,13 +169,18 @@ fn compile(item: &DetectorItem) -> Result<Detector, CatalogError> {
         id: item.id.clone(),
         message,
     };
-    // Check the syntax now, so a bad pattern is reported when the catalog
-    // loads; the automaton is built on first use.
-    syntax::parse_with(
-        &item.pattern,
-        &syntax::Config::new().unicode(false).utf8(false),
-    )
-    .map_err(|e| pattern_error(e.to_string()))?;
+    // A user's pattern is checked now, so a bad one is reported when the
+    // catalog loads; the automaton is built on first use. The built-in
+    // patterns are compiled whole by the catalog's tests (every detector's
+    // examples run), and parsing all of them here was a fifth of the
+    // start-up, paid again by every shard of a fleet run.
+    if item.source == Origin::Custom {
+        syntax::parse_with(
+            &item.pattern,
+            &syntax::Config::new().unicode(false).utf8(false),
+        )
+        .map_err(|e| pattern_error(e.to_string()))?;
+    }
     let keywords = if item.keywords.is_empty() {
         None
     } else {
@@ -224,6 +229,8 @@ impl DetectorSet {
             .collect::<Result<Vec<_>, _>>()?;
         let mut anchors: Vec<String> = Vec::new();
         let mut anchor_owners: Vec<Vec<AnchorOwner>> = Vec::new();
+        let mut anchor_index: std::collections::HashMap<String, usize> =
+            std::collections::HashMap::new();
         let mut digit_runs = Vec::new();
         let mut full_scan = Vec::new();
         for (index, detector) in detectors.iter().enumerate() {
@@ -247,10 +254,13 @@ impl DetectorSet {
                         .then(|| anchor.as_bytes().to_vec()),
                     is_keyword,
                 );
-                match anchors.iter().position(|a| *a == lower) {
-                    Some(existing) => anchor_owners[existing].push(owner),
-                    None => {
-                        anchors.push(lower);
+                match anchor_index.entry(lower) {
+                    std::collections::hash_map::Entry::Occupied(existing) => {
+                        anchor_owners[*existing.get()].push(owner)
+                    }
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        anchors.push(slot.key().clone());
+                        slot.insert(anchor_owners.len());
                         anchor_owners.push(vec![owner]);
                     }
                 }

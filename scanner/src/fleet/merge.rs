@@ -7,10 +7,9 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, Read};
 use std::time::SystemTime;
 
-use flate2::read::MultiGzDecoder;
 use sha2::{Digest, Sha256};
 
 use super::FleetError;
@@ -43,7 +42,7 @@ pub struct MergeRequest<'a> {
 
 /// One unit's records, read a line at a time.
 struct Part {
-    lines: std::io::Lines<BufReader<MultiGzDecoder<std::fs::File>>>,
+    lines: std::io::Lines<Box<dyn BufRead>>,
     location: String,
 }
 
@@ -120,7 +119,7 @@ impl MergeRequest<'_> {
         })?;
         let mut parts = Vec::new();
         for (i, commit) in commits.iter().enumerate() {
-            let path = downloads.path().join(format!("{i}.jsonl.gz"));
+            let path = downloads.path().join(format!("{i}.part"));
             if !store.get_to_file(&commit.part, &path)? {
                 return Err(FleetError::Corrupt {
                     location: store.uri(&commit.part),
@@ -147,8 +146,13 @@ impl MergeRequest<'_> {
                 what: format!("reading {}", path.display()),
                 source: e,
             })?;
+            let lines =
+                super::lines::reader(&commit.part, file).map_err(|e| FleetError::Corrupt {
+                    location: store.uri(&commit.part),
+                    message: e.to_string(),
+                })?;
             parts.push(Part {
-                lines: BufReader::new(MultiGzDecoder::new(file)).lines(),
+                lines: lines.lines(),
                 location: store.uri(&commit.part),
             });
         }

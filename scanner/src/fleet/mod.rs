@@ -10,6 +10,7 @@
 //! carries over between runs whatever the number of shards.
 
 pub mod inventory;
+pub mod lines;
 pub mod merge;
 pub mod plan;
 pub mod shard;

@@ -2,7 +2,7 @@
 //! over key ranges side by side, or a local walk), applies the scope once,
 //! splits what is in scope into units and packs the units into N shards.
 //! The plan (`plan.json`) and each unit's items
-//! (`runs/<run>/units/<unit>/items.jsonl.gz`) are the frozen object set
+//! (`runs/<run>/units/<unit>/items.jsonl.zst`) are the frozen object set
 //! that shards scan and `merge` reports on.
 //!
 //! Memory stays bounded whatever the number of objects: items are spooled
@@ -16,9 +16,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use flate2::Compression;
-use flate2::read::MultiGzDecoder;
-use flate2::write::GzEncoder;
 use serde::{Deserialize, Serialize};
 
 use super::FleetError;
@@ -116,16 +113,17 @@ impl Plan {
 
     /// Reads a unit's items.
     pub fn items(&self, store: &RunStore, unit: &UnitId) -> Result<Vec<Item>, FleetError> {
-        let key = self.unit_key(unit, "items.jsonl.gz");
+        let key = self.unit_key(unit, &format!("items.{}", super::lines::EXTENSION));
         let bytes = store.get(&key)?.ok_or_else(|| FleetError::Corrupt {
             location: store.uri(&key),
             message: "the plan names this unit but its item list is missing".into(),
         })?;
         let mut items = Vec::new();
-        for (n, line) in BufReader::new(MultiGzDecoder::new(&bytes[..]))
-            .lines()
-            .enumerate()
-        {
+        let lines = super::lines::reader(&key, &bytes[..]).map_err(|e| FleetError::Corrupt {
+            location: store.uri(&key),
+            message: e.to_string(),
+        })?;
+        for (n, line) in lines.lines().enumerate() {
             let line = line.map_err(|e| FleetError::Corrupt {
                 location: store.uri(&key),
                 message: format!("line {}: {e}", n + 1),
@@ -436,7 +434,11 @@ impl PlanRequest {
                     partition,
                     of,
                 };
-                let key = format!("runs/{run_id}/{}/items.jsonl.gz", id.path());
+                let key = format!(
+                    "runs/{run_id}/{}/items.{}",
+                    id.path(),
+                    super::lines::EXTENSION
+                );
                 store.put_file(&key, items)?;
                 units.push(UnitPlan {
                     id,
@@ -642,7 +644,12 @@ impl UnitSplitter {
             heads.push(head);
             readers.push(lines);
         }
-        type Open = (u32, GzEncoder<BufWriter<tempfile::NamedTempFile>>, u64, u64);
+        type Open = (
+            u32,
+            zstd::stream::write::Encoder<'static, BufWriter<tempfile::NamedTempFile>>,
+            u64,
+            u64,
+        );
         let mut current: Option<Open> = None;
         let mut close = |open: Open| -> Result<(), FleetError> {
             let (partition, writer, objects, bytes) = open;
@@ -672,12 +679,8 @@ impl UnitSplitter {
                 Some(open) => open,
                 None => {
                     let file = tempfile::NamedTempFile::new().map_err(spool_error)?;
-                    current.insert((
-                        partition,
-                        GzEncoder::new(BufWriter::new(file), Compression::fast()),
-                        0,
-                        0,
-                    ))
+                    let writer = super::lines::writer(BufWriter::new(file)).map_err(spool_error)?;
+                    current.insert((partition, writer, 0, 0))
                 }
             };
             open.1
@@ -740,7 +743,8 @@ mod tests {
         splitter
             .finish(|partition, path, objects, bytes| {
                 let mut text = String::new();
-                MultiGzDecoder::new(std::fs::File::open(path).unwrap())
+                super::super::lines::reader("items.jsonl.zst", std::fs::File::open(path).unwrap())
+                    .unwrap()
                     .read_to_string(&mut text)
                     .unwrap();
                 assert_eq!(text.lines().count() as u64, objects);

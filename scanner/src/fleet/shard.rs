@@ -8,8 +8,6 @@ use std::io::Write;
 use std::sync::Arc;
 
 use assay_classifiers::Classifiers;
-use flate2::Compression;
-use flate2::write::GzEncoder;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -253,7 +251,10 @@ impl ShardRequest<'_> {
         drop(state);
         records.sort_by(|a, b| a.uri.cmp(&b.uri));
         issues.sort();
-        let mut part = GzEncoder::new(Vec::new(), Compression::fast());
+        let mut part = super::lines::writer(Vec::new()).map_err(|e| FleetError::Local {
+            what: "writing a unit's records".into(),
+            source: e,
+        })?;
         let (record_count, issue_count) = (records.len() as u64, issues.len() as u64);
         let lines = records
             .into_iter()
@@ -278,7 +279,10 @@ impl ShardRequest<'_> {
             what: "writing a unit's records".into(),
             source: e,
         })?;
-        let part_key = plan.unit_key(&unit.id, &format!("{attempt}/records.jsonl.gz"));
+        let part_key = plan.unit_key(
+            &unit.id,
+            &format!("{attempt}/records.{}", super::lines::EXTENSION),
+        );
         self.store.put(&part_key, &part)?;
         let state_key = match &snapshot {
             Some(file) => {
