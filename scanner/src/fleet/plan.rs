@@ -644,19 +644,11 @@ impl UnitSplitter {
             heads.push(head);
             readers.push(lines);
         }
-        type Open = (
-            u32,
-            zstd::stream::write::Encoder<'static, BufWriter<tempfile::NamedTempFile>>,
-            u64,
-            u64,
-        );
+        type Open = (u32, super::lines::Writer<tempfile::NamedTempFile>, u64, u64);
         let mut current: Option<Open> = None;
         let mut close = |open: Open| -> Result<(), FleetError> {
             let (partition, writer, objects, bytes) = open;
-            let file = writer
-                .finish()
-                .and_then(|out| out.into_inner().map_err(|e| e.into_error()))
-                .map_err(spool_error)?;
+            let file = writer.finish().map_err(spool_error)?;
             unit(partition, file.path(), objects, bytes)
         };
         while let Some(std::cmp::Reverse((partition, i))) = heap.pop() {
@@ -679,7 +671,7 @@ impl UnitSplitter {
                 Some(open) => open,
                 None => {
                     let file = tempfile::NamedTempFile::new().map_err(spool_error)?;
-                    let writer = super::lines::writer(BufWriter::new(file)).map_err(spool_error)?;
+                    let writer = super::lines::writer(file).map_err(spool_error)?;
                     current.insert((partition, writer, 0, 0))
                 }
             };
