@@ -333,8 +333,14 @@ impl PlanRequest {
                         };
                         spool.objects += 1;
                         spool.bytes += item.size;
-                        serde_json::to_writer(&mut spool.file, &item)
-                            .map_err(std::io::Error::from)
+                        // The key's hash and size go first, so splitting
+                        // into units reads them without parsing the item.
+                        let hash = unit::key_hash(&item.bucket, &item.key);
+                        write!(spool.file, "{hash:016x}\t{}\t", item.size)
+                            .and_then(|()| {
+                                serde_json::to_writer(&mut spool.file, &item)
+                                    .map_err(std::io::Error::from)
+                            })
                             .and_then(|()| spool.file.write_all(b"\n"))
                             .map_err(spool_error)?;
                     }
@@ -422,11 +428,19 @@ impl PlanRequest {
             let reader = BufReader::new(std::fs::File::open(&path).map_err(spool_error)?);
             let mut splitter = UnitSplitter::default();
             for line in reader.lines() {
-                let line = line.map_err(spool_error)?;
-                let item: Item = serde_json::from_str(&line)
-                    .map_err(|e| spool_error(std::io::Error::other(e)))?;
-                let partition = UnitId::of_key(&bucket, &item.key, of).partition;
-                splitter.push(partition, item.size, line)?;
+                let mut line = line.map_err(spool_error)?;
+                let damaged = || spool_error(std::io::Error::other("a damaged spool line"));
+                let (hash, size, item_at) = {
+                    let (hash, rest) = line.split_once('\t').ok_or_else(damaged)?;
+                    let (size, item) = rest.split_once('\t').ok_or_else(damaged)?;
+                    (
+                        u64::from_str_radix(hash, 16).map_err(|_| damaged())?,
+                        size.parse::<u64>().map_err(|_| damaged())?,
+                        line.len() - item.len(),
+                    )
+                };
+                line.drain(..item_at);
+                splitter.push(unit::partition(hash, of), size, line)?;
             }
             splitter.finish(|partition, items, objects, bytes| {
                 let id = UnitId {

@@ -39,6 +39,11 @@ pub fn key_hash(bucket: &str, key: &str) -> u64 {
     u64::from_be_bytes(first)
 }
 
+/// The partition of `of` a key with this [`key_hash`] falls in.
+pub fn partition(hash: u64, of: u32) -> u32 {
+    (hash & u64::from(of.max(1).next_power_of_two() - 1)) as u32
+}
+
 /// Partitions for a bucket of this size: a power of two that keeps each
 /// unit near `unit_bytes` (by default [`UNIT_BYTES`]) and at most
 /// [`UNIT_OBJECTS`].
@@ -61,10 +66,9 @@ pub struct UnitId {
 
 impl UnitId {
     pub fn of_key(bucket: &str, key: &str, of: u32) -> Self {
-        let mask = u64::from(of.max(1).next_power_of_two() - 1);
         Self {
             bucket: bucket.to_string(),
-            partition: (key_hash(bucket, key) & mask) as u32,
+            partition: partition(key_hash(bucket, key), of),
             of,
         }
     }
