@@ -115,7 +115,9 @@ pub struct PlanArgs {
     pub run: String,
     /// List from this S3 Inventory report instead of ListObjectsV2:
     /// s3://dest/[prefix/]SRC/CONFIG/ (the newest report) or a
-    /// .../manifest.json (repeatable, one per bucket).
+    /// .../manifest.json (repeatable, one per bucket); or `auto`: each
+    /// bucket's own inventory configuration, where one serves (CSV or
+    /// Parquet, covering the prefix), and a listing elsewhere.
     #[arg(long, value_name = "URI")]
     pub inventory: Vec<String>,
     /// Keep per-unit state under RUN/state/ so the next run against the same

@@ -567,6 +567,144 @@ fn inventory_rows(
     rows
 }
 
+/// One `<InventoryConfiguration>` of a ListBucketInventoryConfigurations
+/// answer, in the documented XML.
+fn inventory_configuration(
+    id: &str,
+    enabled: bool,
+    format: &str,
+    destination: &str,
+    filter: Option<&str>,
+    frequency: &str,
+) -> String {
+    let filter = filter
+        .map(|p| format!("<Filter><Prefix>{p}</Prefix></Filter>"))
+        .unwrap_or_default();
+    format!(
+        "<InventoryConfiguration><Id>{id}</Id><IsEnabled>{enabled}</IsEnabled>\
+         <Destination><S3BucketDestination><AccountId>123456789012</AccountId>\
+         <Bucket>arn:aws:s3:::{destination}</Bucket><Format>{format}</Format>\
+         <Prefix>reports</Prefix></S3BucketDestination></Destination>{filter}\
+         <IncludedObjectVersions>All</IncludedObjectVersions>\
+         <OptionalFields><Field>Size</Field><Field>LastModifiedDate</Field><Field>ETag</Field>\
+         <Field>StorageClass</Field></OptionalFields>\
+         <Schedule><Frequency>{frequency}</Frequency></Schedule></InventoryConfiguration>"
+    )
+}
+
+#[test]
+fn inventory_auto_uses_the_buckets_own_configuration_and_lists_the_others() {
+    use assay_scanner::inventory::InventoryFormat;
+    use assay_scanner::inventory::generate::{GenOptions, write_inventory_with};
+    let server = start_server();
+    let objects = fleet_objects();
+    fill(&server, "auto-inv", &objects);
+    fill(&server, "auto-plain", &objects[..5]);
+    let rows = inventory_rows(&server, "auto-inv", &objects);
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = GenOptions::new("auto-inv", InventoryFormat::Parquet, true);
+    options.destination_bucket = "auto-dest".into();
+    options.destination_prefix = "reports/".into();
+    options.config_id = "nightly".into();
+    write_inventory_with(dir.path(), &options, rows).unwrap();
+    upload(&server, "auto-dest", dir.path());
+    // Only "nightly" can serve: the others are disabled, ORC, for another
+    // prefix, or weekly (and point where no report is, so choosing one of
+    // them fails the plan).
+    let configurations = [
+        inventory_configuration("a-disabled", false, "CSV", "auto-dest", None, "Daily"),
+        inventory_configuration("b-orc", true, "ORC", "auto-dest", None, "Daily"),
+        inventory_configuration("c-logs", true, "CSV", "auto-dest", Some("logs/"), "Daily"),
+        inventory_configuration("d-weekly", true, "CSV", "auto-dest", None, "Weekly"),
+        inventory_configuration("nightly", true, "Parquet", "auto-dest", None, "Daily"),
+    ]
+    .concat();
+    let answer = |configurations: &str| {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListInventoryConfigurationsResult \
+             xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">{configurations}\
+             <IsTruncated>false</IsTruncated></ListInventoryConfigurationsResult>"
+        )
+    };
+    server
+        .faults
+        .answer("/auto-inv/", "inventory", 200, &answer(&configurations));
+    server
+        .faults
+        .answer("/auto-plain/", "inventory", 200, &answer(""));
+
+    let run = "s3://auto-dest/run";
+    let planned = fleet(
+        &server,
+        &[
+            "plan",
+            "s3://auto-inv",
+            "s3://auto-plain",
+            "--inventory",
+            "auto",
+            "--shards",
+            "2",
+            "--run",
+            run,
+        ],
+    )
+    .output()
+    .unwrap();
+    let said = succeeded(&planned);
+    let expected = format!("{} objects", objects.len() + 5);
+    assert!(said.contains(&expected), "{said}");
+    for shard in ["0/2", "1/2"] {
+        succeeded(
+            &fleet(&server, &["scan", "--plan", run, "--shard", shard])
+                .output()
+                .unwrap(),
+        );
+    }
+    let (output, merged) = merged_json(&server, run, &[]);
+    succeeded(&output);
+    let used = merged["scan"]["inventories"].as_array();
+    assert_eq!(used.map(Vec::len), Some(1), "{said}");
+    let used = used.unwrap();
+    let manifest = used[0]["manifest"].as_str().unwrap();
+    assert!(
+        manifest.starts_with("s3://auto-dest/reports/auto-inv/nightly/")
+            && manifest.ends_with("manifest.json"),
+        "{manifest}"
+    );
+    let single = scan_json(&server, &["s3://auto-inv", "s3://auto-plain"]);
+    let keys = |report: &Value| -> Vec<String> {
+        report["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["uri"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(keys(&merged), keys(&single));
+    assert_eq!(merged["buckets"], single["buckets"]);
+
+    // `auto` with named inventories is a usage error.
+    let mixed = fleet(
+        &server,
+        &[
+            "plan",
+            "s3://auto-inv",
+            "--inventory",
+            "auto",
+            "--inventory",
+            "s3://auto-dest/reports/auto-inv/nightly/",
+            "--shards",
+            "2",
+            "--run",
+            "s3://auto-dest/run-mixed",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(mixed.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&mixed.stderr).contains("give it alone"));
+}
+
 #[test]
 fn a_plan_from_s3_inventory_scans_what_a_listing_would() {
     use assay_scanner::inventory::InventoryFormat;

@@ -102,3 +102,89 @@ fn created(milliseconds: u64) -> String {
     let time = std::time::UNIX_EPOCH + std::time::Duration::from_millis(milliseconds);
     humantime::format_rfc3339_seconds(time).to_string()
 }
+
+/// `--inventory auto`: the folder of the bucket's own S3 Inventory
+/// configuration that can stand in for listing `prefix`, if it has one:
+/// enabled, delivered as CSV or Parquet (ORC is not read), covering the
+/// prefix, and listing every version when every version is asked for.
+/// Daily reports are preferred to weekly ones. A bucket whose
+/// configurations cannot be read (no permission, a store without the API)
+/// is listed instead, and the reason logged.
+pub fn discover(
+    client: &Arc<S3Client>,
+    bucket: &str,
+    prefix: &str,
+    versions: Versions,
+) -> Result<Option<String>, FleetError> {
+    use aws_sdk_s3::types::{InventoryFormat, InventoryFrequency, InventoryIncludedObjectVersions};
+    let regional = client.for_bucket(bucket);
+    let mut configurations = Vec::new();
+    let mut token = None;
+    loop {
+        let page = regional.block_on(
+            regional
+                .sdk()
+                .list_bucket_inventory_configurations()
+                .bucket(bucket)
+                .set_continuation_token(token.take())
+                .send(),
+        );
+        let page = match page {
+            Ok(page) => page,
+            Err(e) => {
+                use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata};
+                let reason = e
+                    .code()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| DisplayErrorContext(&e).to_string());
+                tracing::warn!(
+                    "s3://{bucket}: its inventory configurations cannot be read ({reason}); listing it instead"
+                );
+                return Ok(None);
+            }
+        };
+        configurations.extend(page.inventory_configuration_list().iter().cloned());
+        match page.next_continuation_token() {
+            Some(next) if page.is_truncated() == Some(true) => token = Some(next.to_string()),
+            _ => break,
+        }
+    }
+    let usable = configurations.iter().filter_map(|config| {
+        let destination = config.destination()?.s3_bucket_destination()?;
+        let readable = matches!(
+            destination.format(),
+            InventoryFormat::Csv | InventoryFormat::Parquet
+        );
+        let covers = config
+            .filter()
+            .is_none_or(|filter| prefix.starts_with(filter.prefix()));
+        let has_versions = versions == Versions::Current
+            || *config.included_object_versions() == InventoryIncludedObjectVersions::All;
+        if !(config.is_enabled() && readable && covers && has_versions) {
+            return None;
+        }
+        let daily = config
+            .schedule()
+            .is_some_and(|s| *s.frequency() == InventoryFrequency::Daily);
+        // The destination is named by its ARN, `arn:aws:s3:::bucket`.
+        let to = destination.bucket();
+        let to = to.rsplit(':').next().unwrap_or(to);
+        let folder = match destination.prefix().filter(|p| !p.is_empty()) {
+            Some(p) => format!(
+                "s3://{to}/{}/{bucket}/{}/",
+                p.trim_end_matches('/'),
+                config.id()
+            ),
+            None => format!("s3://{to}/{bucket}/{}/", config.id()),
+        };
+        Some((!daily, config.id().to_string(), folder))
+    });
+    let chosen = usable.min().map(|(_, _, folder)| folder);
+    match &chosen {
+        Some(folder) => tracing::info!("s3://{bucket}: listing from its inventory at {folder}"),
+        None => tracing::info!(
+            "s3://{bucket}: no inventory configuration serves this listing; listing it instead"
+        ),
+    }
+    Ok(chosen)
+}

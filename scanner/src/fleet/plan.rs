@@ -302,6 +302,11 @@ impl PlanRequest {
                 message: "--shards must be at least 1".into(),
             });
         }
+        if self.inventories.len() > 1 && self.inventories.iter().any(|i| i == "auto") {
+            return Err(FleetError::Usage {
+                message: "--inventory auto finds every bucket's inventory: give it alone".into(),
+            });
+        }
         let run_id = new_id();
         let mut spools: BTreeMap<String, Spool> = BTreeMap::new();
         let mut issues = Vec::new();
@@ -354,7 +359,18 @@ impl PlanRequest {
                             message: "S3 targets need an S3 client".into(),
                         })?;
                         buckets.push(bucket.clone());
-                        let inventory = self.inventory_for(&bucket);
+                        let discovered;
+                        let inventory = if self.inventories == ["auto"] {
+                            discovered = super::inventory::discover(
+                                client,
+                                &bucket,
+                                &prefix,
+                                self.versions,
+                            )?;
+                            discovered.as_deref()
+                        } else {
+                            self.inventory_for(&bucket)
+                        };
                         match inventory {
                             Some(location) => {
                                 let used = super::inventory::list(
