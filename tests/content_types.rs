@@ -239,7 +239,7 @@ fn real_files() -> Vec<Real> {
             "/etc/ssl/certs",
             "/ca-certificates.crt",
             0,
-            &["application/x-pem-file"],
+            &["application/x-x509-ca-cert", "application/x-pem-file"],
         ),
         real(
             "/usr/share/mime/packages",

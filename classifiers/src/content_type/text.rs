@@ -184,9 +184,57 @@ fn whole_lines(text: &str) -> impl Iterator<Item = &str> {
     text[..end].lines()
 }
 
+/// The text after any leading `#` comment lines and blank lines.
+fn skip_comment_lines(text: &str) -> &str {
+    let mut rest = text;
+    loop {
+        let line_end = rest.find('\n').map_or(rest.len(), |i| i + 1);
+        let line = rest[..line_end].trim();
+        if line.is_empty() && line_end < rest.len() || line.starts_with('#') {
+            rest = &rest[line_end..];
+        } else {
+            return rest;
+        }
+    }
+}
+
+/// Whether every PEM block that starts in `text` is a certificate or a
+/// revocation list: public material, published by design.
+fn only_certificates(text: &str) -> bool {
+    let mut labels = text
+        .match_indices("-----BEGIN ")
+        .map(|(i, m)| &text[i + m.len()..])
+        .peekable();
+    labels.peek().is_some()
+        && labels.all(|label| {
+            // A label cut off by the end of the head is not judged.
+            let Some(end) = label.find("-----") else {
+                return true;
+            };
+            matches!(
+                &label[..end],
+                "CERTIFICATE" | "TRUSTED CERTIFICATE" | "X509 CERTIFICATE" | "X509 CRL"
+            )
+        })
+}
+
 /// PEM, PGP armour, PuTTY and OpenSSH key files.
 fn key_material(start: &str) -> Option<&'static str> {
-    if let Some(label) = start.strip_prefix("-----BEGIN ") {
+    // CA bundles (certifi's `cacert.pem`, curl's) open with `#` comment
+    // lines naming each certificate; the armour comes after them.
+    let armour = skip_comment_lines(start);
+    if armour.starts_with("-----BEGIN ") && only_certificates(armour) {
+        return Some("application/x-x509-ca-cert");
+    }
+    // `openssl x509 -text` writes the decoded certificate before its PEM.
+    if start.starts_with("Certificate:\n") && start[12..].trim_start().starts_with("Data:") {
+        return Some(if only_certificates(start) {
+            "application/x-x509-ca-cert"
+        } else {
+            "application/x-pem-file"
+        });
+    }
+    if let Some(label) = armour.strip_prefix("-----BEGIN ") {
         return Some(
             if label.starts_with("PGP PRIVATE KEY BLOCK")
                 || label.starts_with("PGP PUBLIC KEY BLOCK")
@@ -745,6 +793,33 @@ mod tests {
     fn keys_mail_markup_logs() {
         assert_eq!(
             sniff_str("-----BEGIN CERTIFICATE-----\nMIIB\n"),
+            "application/x-x509-ca-cert"
+        );
+        // A CA bundle whose certificates are preceded by `#` comments.
+        assert_eq!(
+            sniff_str(
+                "\n# Issuer: CN=Harbour Root R2 O=Harbour Trust\n# Label: \"Harbour Root R2\"\n\
+                 -----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n\n\
+                 # Issuer: CN=Quay ECC Root\n-----BEGIN CERTIFICATE-----\nMIIC\n"
+            ),
+            "application/x-x509-ca-cert"
+        );
+        // A certificate with its key is key material, whatever comes first;
+        // a label cut by the end of the head is not judged.
+        assert_eq!(
+            sniff_str("# web\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nMIIE\n"),
+            "application/x-pem-file"
+        );
+        assert_eq!(
+            sniff_str("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN CER"),
+            "application/x-x509-ca-cert"
+        );
+        assert_eq!(
+            sniff_str("Certificate:\n    Data:\n        Version: 3 (0x2)\n-----BEGIN CERTIFICATE-----\nMIIB\n"),
+            "application/x-x509-ca-cert"
+        );
+        assert_eq!(
+            sniff_str("# not a key\n-----BEGIN PUBLIC KEY-----\nMFww\n"),
             "application/x-pem-file"
         );
         assert_eq!(
