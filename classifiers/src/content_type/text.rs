@@ -807,15 +807,21 @@ mod tests {
         // A certificate with its key is key material, whatever comes first;
         // a label cut by the end of the head is not judged.
         assert_eq!(
-            sniff_str("# web\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nMIIE\n"),
+            sniff_str(
+                "# web\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nMIIE\n"
+            ),
             "application/x-pem-file"
         );
         assert_eq!(
-            sniff_str("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN CER"),
+            sniff_str(
+                "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN CER"
+            ),
             "application/x-x509-ca-cert"
         );
         assert_eq!(
-            sniff_str("Certificate:\n    Data:\n        Version: 3 (0x2)\n-----BEGIN CERTIFICATE-----\nMIIB\n"),
+            sniff_str(
+                "Certificate:\n    Data:\n        Version: 3 (0x2)\n-----BEGIN CERTIFICATE-----\nMIIB\n"
+            ),
             "application/x-x509-ca-cert"
         );
         assert_eq!(
