@@ -597,6 +597,37 @@ fn delimited(lines: &[&str]) -> Option<&'static str> {
     None
 }
 
+/// How many lines start inside a bracket or a triple-quoted string opened
+/// on an earlier line (quoted text is skipped when counting brackets).
+fn continuation_lines(lines: &[&str]) -> usize {
+    let (mut depth, mut in_string, mut continued) = (0usize, false, 0);
+    for line in lines {
+        if depth > 0 || in_string {
+            continued += 1;
+        }
+        if line.matches("\"\"\"").count() % 2 == 1 || line.matches("'''").count() % 2 == 1 {
+            in_string = !in_string;
+            continue;
+        }
+        if in_string {
+            continue;
+        }
+        let mut quote = None;
+        for c in line.chars() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '#') => break,
+                (None, '[' | '{') => depth += 1,
+                (None, ']' | '}') => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+    }
+    continued
+}
+
 /// YAML, TOML and INI-style configuration.
 fn config(lines: &[&str]) -> Option<&'static str> {
     let significant: Vec<&str> = lines
@@ -651,7 +682,10 @@ fn config(lines: &[&str]) -> Option<&'static str> {
     };
     let sections = significant.iter().filter(|l| section(l)).count();
     let pairs = significant.iter().filter(|l| pair(l)).count();
-    if pairs >= 2 && (sections + pairs) * 10 >= n * 8 && statement_ends * 10 < n {
+    // Lines inside a value that spans lines (TOML's `classifiers = [` ...
+    // `]`, inline tables, `"""` strings) belong to the pair above them.
+    let continued = continuation_lines(&significant);
+    if pairs >= 2 && (sections + pairs) * 10 >= (n - continued) * 8 && statement_ends * 10 < n {
         let toml_value = |l: &str| {
             let v = l.split_once('=').map_or("", |(_, v)| v.trim());
             v.starts_with('"')
@@ -764,6 +798,18 @@ mod tests {
         assert_eq!(
             sniff_str("[mysqld]\nuser=mysql\ndatadir=/var/lib/mysql\n"),
             "text/x-ini"
+        );
+        // Tables first, and arrays that span lines (pyproject.toml).
+        assert_eq!(
+            sniff_str(
+                "# build settings\n\n[build-system]\nrequires = [\"flit_core>=3.9\"]\n\
+                 build-backend = \"flit_core.buildapi\"\n\n[project]\nname = \"harbour\"\n\
+                 authors = [\n  {name = \"Ana Lima\", email = \"ana@example.org\"},\n]\n\
+                 classifiers = [\n  \"Programming Language :: Python :: 3\",\n  \
+                 \"License :: OSI Approved :: MIT License\",\n  \"Operating System :: OS Independent\",\n]\n\
+                 description = \"\"\"\nTide tables\nfor harbours\n\"\"\"\n"
+            ),
+            "application/toml"
         );
         assert_eq!(
             sniff_str("name,email,ssn\nAna,ana@example.com,1\nBo,bo@example.com,2\n"),
