@@ -167,6 +167,19 @@ fn real_files() -> Vec<Real> {
             0,
             &["application/x-pem-file"],
         ),
+        // TOML whose tables come first and whose arrays span lines.
+        real(
+            "/usr/lib/node_modules/npm/node_modules/node-gyp/gyp",
+            "pyproject.toml",
+            0,
+            &["application/toml"],
+        ),
+        real(
+            "/usr/share/nodejs/node-gyp/gyp",
+            "pyproject.toml",
+            0,
+            &["application/toml"],
+        ),
         // A public CA bundle opening with `#` comment lines.
         real(
             format!("{purelib}/pip/_vendor/certifi"),

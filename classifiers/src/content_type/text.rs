@@ -394,6 +394,8 @@ fn json(start: &str, lines: &[&str]) -> Option<&'static str> {
 fn email(lines: &[&str]) -> Option<&'static str> {
     let mut known = 0;
     let mut headers = 0;
+    let mut mime_version = false;
+    let mut multipart = false;
     let mbox = lines
         .first()
         .is_some_and(|l| l.starts_with("From ") && l.split_whitespace().count() >= 3);
@@ -404,12 +406,18 @@ fn email(lines: &[&str]) -> Option<&'static str> {
         if line.starts_with(' ') || line.starts_with('\t') {
             continue;
         }
-        let (name, _) = line.split_once(": ")?;
+        let (name, value) = line.split_once(": ")?;
         if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
             return None;
         }
         headers += 1;
         let name = name.to_ascii_lowercase();
+        mime_version |= name == "mime-version";
+        multipart |= name == "content-type"
+            && value
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/");
         if matches!(
             name.as_str(),
             "from"
@@ -431,7 +439,10 @@ fn email(lines: &[&str]) -> Option<&'static str> {
             known += 1;
         }
     }
-    (headers >= 3 && known >= 3).then_some(if mbox {
+    // A web archive (MHTML, RFC 2557) saved by Word or a browser may carry
+    // no more than its MIME headers; it is read as a MIME message.
+    let mime_archive = mime_version && multipart && headers >= 2;
+    (headers >= 3 && known >= 3 || mime_archive).then_some(if mbox {
         "application/mbox"
     } else {
         "message/rfc822"
@@ -832,6 +843,22 @@ mod tests {
         assert_eq!(
             sniff_str("CREATE TABLE users (\n  id serial\n);\nINSERT INTO users VALUES (1);\n"),
             "text/x-sql"
+        );
+    }
+
+    #[test]
+    fn web_archives_are_mime_messages() {
+        assert_eq!(
+            sniff_str(
+                "MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=\"----=_Part_7\"\r\n\r\n\
+                 This document is a Single File Web Page.\r\n\r\n------=_Part_7\r\n"
+            ),
+            "message/rfc822"
+        );
+        // MIME headers of a single part are not a message.
+        assert_ne!(
+            sniff_str("MIME-Version: 1.0\nContent-Type: text/plain\n\nhello\n"),
+            "message/rfc822"
         );
     }
 
