@@ -183,7 +183,9 @@ impl Validator {
             Validator::SecretLike => secret_like(secret),
             Validator::PasswordLike => password_like(secret),
             Validator::UrlPassword => {
-                password_like(&percent_encoding::percent_decode(secret).collect::<Vec<u8>>())
+                let decoded: Vec<u8> = percent_encoding::percent_decode(secret).collect();
+                // Encoded spaces are URL-encoded prose, not a password.
+                !decoded.iter().any(u8::is_ascii_whitespace) && password_like(&decoded)
             }
             Validator::Named(check) => check.check(secret),
         }
@@ -626,6 +628,7 @@ mod tests {
         assert!(!url_password[0].check(b"he%2F%2Fo"));
         assert!(url_password[0].check(b"Vq7%40mZk2%2Fr"));
         assert!(!url_password[0].check(b"%24%7BDB_PASS%7D"));
+        assert!(!url_password[0].check(b"Root%20CA%20Certificates"));
     }
 
     #[test]
