@@ -68,6 +68,20 @@ fn real_files() -> Vec<Real> {
     .unwrap_or_default()
     .trim()
     .to_string();
+    // The site-packages of the same Python: pip vendors certifi's CA bundle.
+    let purelib = String::from_utf8(
+        Command::new("python3")
+            .args([
+                "-c",
+                "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+            ])
+            .output()
+            .map(|o| o.stdout)
+            .unwrap_or_default(),
+    )
+    .unwrap_or_default()
+    .trim()
+    .to_string();
     let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
     let cargo_home = std::env::var("CARGO_HOME").unwrap_or_else(|_| format!("{home}/.cargo"));
     let rust_doc = find(
@@ -152,6 +166,26 @@ fn real_files() -> Vec<Real> {
             "allsans.pem",
             0,
             &["application/x-pem-file"],
+        ),
+        // TOML whose tables come first and whose arrays span lines.
+        real(
+            "/usr/lib/node_modules/npm/node_modules/node-gyp/gyp",
+            "pyproject.toml",
+            0,
+            &["application/toml"],
+        ),
+        real(
+            "/usr/share/nodejs/node-gyp/gyp",
+            "pyproject.toml",
+            0,
+            &["application/toml"],
+        ),
+        // A public CA bundle opening with `#` comment lines.
+        real(
+            format!("{purelib}/pip/_vendor/certifi"),
+            "cacert.pem",
+            0,
+            &["application/x-x509-ca-cert"],
         ),
         real(
             format!("{py}/test/test_email/data"),
@@ -239,7 +273,7 @@ fn real_files() -> Vec<Real> {
             "/etc/ssl/certs",
             "/ca-certificates.crt",
             0,
-            &["application/x-pem-file"],
+            &["application/x-x509-ca-cert", "application/x-pem-file"],
         ),
         real(
             "/usr/share/mime/packages",

@@ -106,6 +106,22 @@ msg.set_content("See you on Friday.\n")
 with open(path("message.eml"), "wb") as f:
     f.write(bytes(msg))
 add("message.eml", "message/rfc822")
+# A web archive (MHTML, RFC 2557) as Word and browsers save one: MIME
+# headers only, then the page and its image as related parts.
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.mime.image import MIMEImage
+page = MIMEMultipart("related", type="text/html")
+page.preamble = "This document is a Single File Web Page, also known as a Web Archive file."
+html = MIMEText("<html><body><h1>Tide tables</h1><img src=\"cid:logo\"></body></html>", "html")
+html["Content-Location"] = "file:///C:/tides.htm"
+page.attach(html)
+logo = MIMEImage(b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;", "gif")
+logo["Content-ID"] = "<logo>"
+page.attach(logo)
+with open(path("tides.mht"), "wb") as f:
+    f.write(bytes(page))
+add("tides.mht", "message/rfc822", "multipart/related")
 box = mailbox.mbox(path("inbox.mbox"))
 box.add(msg); box.add(msg); box.flush(); box.close()
 add("inbox.mbox", "application/mbox")
@@ -140,6 +156,17 @@ if run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", pa
     add("server.crt", "application/x-pem-file", "application/x-x509-ca-cert", "application/pkix-cert")
     if run("openssl", "x509", "-in", path("server.crt"), "-outform", "DER", "-out", path("server.der")):
         add("server.der", "application/x-x509-ca-cert", "application/pkix-cert")
+    # A CA bundle as certifi and curl ship one: `#` lines naming each
+    # certificate (openssl's own words), then the certificate.
+    if run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", path("root2.key"), "-out", path("root2.crt"), "-subj", "/CN=Harbour Root R2/O=Harbour Trust", "-days", "30"):
+        with open(path("cacert.pem"), "w") as bundle:
+            for cert in ("server.crt", "root2.crt"):
+                for field in ("-issuer", "-subject", "-serial", "-fingerprint"):
+                    line = subprocess.run(["openssl", "x509", "-in", path(cert), "-noout", field], check=True, capture_output=True, text=True).stdout.strip()
+                    bundle.write(f"# {line}\n")
+                with open(path(cert)) as pem:
+                    bundle.write(pem.read() + "\n")
+        add("cacert.pem", "application/x-x509-ca-cert")
     if run("openssl", "pkcs12", "-export", "-in", path("server.crt"), "-inkey", path("server.key"), "-out", path("bundle.p12"), "-passout", "pass:demo"):
         add("bundle.p12", "application/x-pkcs12")
     if run("openssl", "pkcs8", "-topk8", "-nocrypt", "-in", path("server.key"), "-outform", "DER", "-out", path("server.pk8")):

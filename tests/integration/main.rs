@@ -13,6 +13,7 @@ mod fleet_docs;
 mod html;
 mod inventory;
 mod model;
+mod precision;
 mod s3;
 mod sarif;
 mod schema;

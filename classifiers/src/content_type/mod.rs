@@ -93,7 +93,15 @@ impl ContentTypeClassifier {
             // infer names any "-----BEGIN" text a certificate; the text
             // sniffer tells keys, certificates and PGP armour apart.
             let armoured_text = mime == "application/x-x509-ca-cert" && head.starts_with(b"-----");
-            if !mime.starts_with("text/") && mime != "application/octet-stream" && !armoured_text {
+            // infer names text that opens with "SQLite" (a README) a
+            // database; the file header is the whole "SQLite format 3\0".
+            let loose_sqlite =
+                mime == "application/vnd.sqlite3" && !head.starts_with(b"SQLite format 3\0");
+            if !mime.starts_with("text/")
+                && mime != "application/octet-stream"
+                && !armoured_text
+                && !loose_sqlite
+            {
                 return Sniffed {
                     mime: binary::refine(normalise(mime), head, name),
                     encoding: TextEncoding::Binary,
@@ -135,5 +143,22 @@ fn normalise(mime: &'static str) -> &'static str {
         "application/font-woff" => "font/woff",
         "application/font-sfnt" => "font/ttf",
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Catalog;
+
+    #[test]
+    fn only_a_whole_sqlite_header_is_a_database() {
+        let sniffer = ContentTypeClassifier::new(&Catalog::builtin().unwrap()).unwrap();
+        let mut database = b"SQLite format 3\0".to_vec();
+        database.extend_from_slice(&[0x10, 0x00, 0x01, 0x01, 0x00, 0x40, 0x20, 0x20]);
+        assert_eq!(sniffer.sniff(&database).mime, "application/vnd.sqlite3");
+        let readme =
+            b"SQLite for Debian\n-----------------\n\nThe library is split in four packages.\n";
+        assert_eq!(sniffer.sniff(readme).mime, "text/plain");
     }
 }

@@ -184,9 +184,57 @@ fn whole_lines(text: &str) -> impl Iterator<Item = &str> {
     text[..end].lines()
 }
 
+/// The text after any leading `#` comment lines and blank lines.
+fn skip_comment_lines(text: &str) -> &str {
+    let mut rest = text;
+    loop {
+        let line_end = rest.find('\n').map_or(rest.len(), |i| i + 1);
+        let line = rest[..line_end].trim();
+        if line.is_empty() && line_end < rest.len() || line.starts_with('#') {
+            rest = &rest[line_end..];
+        } else {
+            return rest;
+        }
+    }
+}
+
+/// Whether every PEM block that starts in `text` is a certificate or a
+/// revocation list: public material, published by design.
+fn only_certificates(text: &str) -> bool {
+    let mut labels = text
+        .match_indices("-----BEGIN ")
+        .map(|(i, m)| &text[i + m.len()..])
+        .peekable();
+    labels.peek().is_some()
+        && labels.all(|label| {
+            // A label cut off by the end of the head is not judged.
+            let Some(end) = label.find("-----") else {
+                return true;
+            };
+            matches!(
+                &label[..end],
+                "CERTIFICATE" | "TRUSTED CERTIFICATE" | "X509 CERTIFICATE" | "X509 CRL"
+            )
+        })
+}
+
 /// PEM, PGP armour, PuTTY and OpenSSH key files.
 fn key_material(start: &str) -> Option<&'static str> {
-    if let Some(label) = start.strip_prefix("-----BEGIN ") {
+    // CA bundles (certifi's `cacert.pem`, curl's) open with `#` comment
+    // lines naming each certificate; the armour comes after them.
+    let armour = skip_comment_lines(start);
+    if armour.starts_with("-----BEGIN ") && only_certificates(armour) {
+        return Some("application/x-x509-ca-cert");
+    }
+    // `openssl x509 -text` writes the decoded certificate before its PEM.
+    if start.starts_with("Certificate:\n") && start[12..].trim_start().starts_with("Data:") {
+        return Some(if only_certificates(start) {
+            "application/x-x509-ca-cert"
+        } else {
+            "application/x-pem-file"
+        });
+    }
+    if let Some(label) = armour.strip_prefix("-----BEGIN ") {
         return Some(
             if label.starts_with("PGP PRIVATE KEY BLOCK")
                 || label.starts_with("PGP PUBLIC KEY BLOCK")
@@ -346,6 +394,8 @@ fn json(start: &str, lines: &[&str]) -> Option<&'static str> {
 fn email(lines: &[&str]) -> Option<&'static str> {
     let mut known = 0;
     let mut headers = 0;
+    let mut mime_version = false;
+    let mut multipart = false;
     let mbox = lines
         .first()
         .is_some_and(|l| l.starts_with("From ") && l.split_whitespace().count() >= 3);
@@ -356,12 +406,18 @@ fn email(lines: &[&str]) -> Option<&'static str> {
         if line.starts_with(' ') || line.starts_with('\t') {
             continue;
         }
-        let (name, _) = line.split_once(": ")?;
+        let (name, value) = line.split_once(": ")?;
         if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
             return None;
         }
         headers += 1;
         let name = name.to_ascii_lowercase();
+        mime_version |= name == "mime-version";
+        multipart |= name == "content-type"
+            && value
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/");
         if matches!(
             name.as_str(),
             "from"
@@ -383,7 +439,10 @@ fn email(lines: &[&str]) -> Option<&'static str> {
             known += 1;
         }
     }
-    (headers >= 3 && known >= 3).then_some(if mbox {
+    // A web archive (MHTML, RFC 2557) saved by Word or a browser may carry
+    // no more than its MIME headers; it is read as a MIME message.
+    let mime_archive = mime_version && multipart && headers >= 2;
+    (headers >= 3 && known >= 3 || mime_archive).then_some(if mbox {
         "application/mbox"
     } else {
         "message/rfc822"
@@ -549,6 +608,37 @@ fn delimited(lines: &[&str]) -> Option<&'static str> {
     None
 }
 
+/// How many lines start inside a bracket or a triple-quoted string opened
+/// on an earlier line (quoted text is skipped when counting brackets).
+fn continuation_lines(lines: &[&str]) -> usize {
+    let (mut depth, mut in_string, mut continued) = (0usize, false, 0);
+    for line in lines {
+        if depth > 0 || in_string {
+            continued += 1;
+        }
+        if line.matches("\"\"\"").count() % 2 == 1 || line.matches("'''").count() % 2 == 1 {
+            in_string = !in_string;
+            continue;
+        }
+        if in_string {
+            continue;
+        }
+        let mut quote = None;
+        for c in line.chars() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '#') => break,
+                (None, '[' | '{') => depth += 1,
+                (None, ']' | '}') => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+    }
+    continued
+}
+
 /// YAML, TOML and INI-style configuration.
 fn config(lines: &[&str]) -> Option<&'static str> {
     let significant: Vec<&str> = lines
@@ -603,7 +693,10 @@ fn config(lines: &[&str]) -> Option<&'static str> {
     };
     let sections = significant.iter().filter(|l| section(l)).count();
     let pairs = significant.iter().filter(|l| pair(l)).count();
-    if pairs >= 2 && (sections + pairs) * 10 >= n * 8 && statement_ends * 10 < n {
+    // Lines inside a value that spans lines (TOML's `classifiers = [` ...
+    // `]`, inline tables, `"""` strings) belong to the pair above them.
+    let continued = continuation_lines(&significant);
+    if pairs >= 2 && (sections + pairs) * 10 >= (n - continued) * 8 && statement_ends * 10 < n {
         let toml_value = |l: &str| {
             let v = l.split_once('=').map_or("", |(_, v)| v.trim());
             v.starts_with('"')
@@ -717,6 +810,18 @@ mod tests {
             sniff_str("[mysqld]\nuser=mysql\ndatadir=/var/lib/mysql\n"),
             "text/x-ini"
         );
+        // Tables first, and arrays that span lines (pyproject.toml).
+        assert_eq!(
+            sniff_str(
+                "# build settings\n\n[build-system]\nrequires = [\"flit_core>=3.9\"]\n\
+                 build-backend = \"flit_core.buildapi\"\n\n[project]\nname = \"harbour\"\n\
+                 authors = [\n  {name = \"Ana Lima\", email = \"ana@example.org\"},\n]\n\
+                 classifiers = [\n  \"Programming Language :: Python :: 3\",\n  \
+                 \"License :: OSI Approved :: MIT License\",\n  \"Operating System :: OS Independent\",\n]\n\
+                 description = \"\"\"\nTide tables\nfor harbours\n\"\"\"\n"
+            ),
+            "application/toml"
+        );
         assert_eq!(
             sniff_str("name,email,ssn\nAna,ana@example.com,1\nBo,bo@example.com,2\n"),
             "text/csv"
@@ -742,9 +847,58 @@ mod tests {
     }
 
     #[test]
+    fn web_archives_are_mime_messages() {
+        assert_eq!(
+            sniff_str(
+                "MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=\"----=_Part_7\"\r\n\r\n\
+                 This document is a Single File Web Page.\r\n\r\n------=_Part_7\r\n"
+            ),
+            "message/rfc822"
+        );
+        // MIME headers of a single part are not a message.
+        assert_ne!(
+            sniff_str("MIME-Version: 1.0\nContent-Type: text/plain\n\nhello\n"),
+            "message/rfc822"
+        );
+    }
+
+    #[test]
     fn keys_mail_markup_logs() {
         assert_eq!(
             sniff_str("-----BEGIN CERTIFICATE-----\nMIIB\n"),
+            "application/x-x509-ca-cert"
+        );
+        // A CA bundle whose certificates are preceded by `#` comments.
+        assert_eq!(
+            sniff_str(
+                "\n# Issuer: CN=Harbour Root R2 O=Harbour Trust\n# Label: \"Harbour Root R2\"\n\
+                 -----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n\n\
+                 # Issuer: CN=Quay ECC Root\n-----BEGIN CERTIFICATE-----\nMIIC\n"
+            ),
+            "application/x-x509-ca-cert"
+        );
+        // A certificate with its key is key material, whatever comes first;
+        // a label cut by the end of the head is not judged.
+        assert_eq!(
+            sniff_str(
+                "# web\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nMIIE\n"
+            ),
+            "application/x-pem-file"
+        );
+        assert_eq!(
+            sniff_str(
+                "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN CER"
+            ),
+            "application/x-x509-ca-cert"
+        );
+        assert_eq!(
+            sniff_str(
+                "Certificate:\n    Data:\n        Version: 3 (0x2)\n-----BEGIN CERTIFICATE-----\nMIIB\n"
+            ),
+            "application/x-x509-ca-cert"
+        );
+        assert_eq!(
+            sniff_str("# not a key\n-----BEGIN PUBLIC KEY-----\nMFww\n"),
             "application/x-pem-file"
         );
         assert_eq!(

@@ -27,6 +27,9 @@ pub enum Validator {
     /// characters, not a placeholder, reference, path or piece of code, not
     /// one repeated or sequential run, not a dictionary-like word alone.
     PasswordLike,
+    /// The password of a URL's user information: percent-decoded (RFC 3986
+    /// 3.2.1 encodes reserved characters there), then [`Validator::PasswordLike`].
+    UrlPassword,
     /// One of the named check-digit or structure checks in
     /// [`super::checksums`] and [`super::structure`].
     Named(NamedCheck),
@@ -147,6 +150,7 @@ impl Validator {
                     "not_placeholder" => Validator::NotPlaceholder,
                     "secret_like" => Validator::SecretLike,
                     "password_like" => Validator::PasswordLike,
+                    "url_password" => Validator::UrlPassword,
                     other => match (
                         NamedCheck::named(other),
                         other
@@ -178,6 +182,11 @@ impl Validator {
             Validator::NotPlaceholder => !is_placeholder(secret),
             Validator::SecretLike => secret_like(secret),
             Validator::PasswordLike => password_like(secret),
+            Validator::UrlPassword => {
+                let decoded: Vec<u8> = percent_encoding::percent_decode(secret).collect();
+                // Encoded spaces are URL-encoded prose, not a password.
+                !decoded.iter().any(u8::is_ascii_whitespace) && password_like(&decoded)
+            }
             Validator::Named(check) => check.check(secret),
         }
     }
@@ -345,7 +354,14 @@ fn two_runs(s: &[u8]) -> bool {
 }
 
 fn password_like(s: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(s);
+    // Passwords are typed text: control bytes or broken UTF-8 mean the
+    // match ran into binary data (compiled code, databases).
+    let Ok(text) = std::str::from_utf8(s) else {
+        return false;
+    };
+    if s.iter().any(|&b| b < 0x20 || b == 0x7F) {
+        return false;
+    }
     let t = text.trim_matches(|c| matches!(c, '"' | '\'' | '`'));
     let b = t.as_bytes();
     if b.len() < 6 || is_placeholder(b) || one_run(b) || two_runs(b) {
@@ -414,6 +430,30 @@ fn password_like(s: &[u8]) -> bool {
     }
     if b.iter().all(u8::is_ascii_digit) {
         return false;
+    }
+    // An e-mail address of plain words is what anonymous FTP asks for as a
+    // password (RFC 1635) and what documentation writes (`user@site`).
+    if let Some((user, host)) = lower.split_once('@') {
+        let words = |s: &str| {
+            !s.is_empty()
+                && s.split('.')
+                    .all(|w| !w.is_empty() && w.bytes().all(|c| c.is_ascii_lowercase()))
+        };
+        if words(user) && words(host) {
+            return false;
+        }
+    }
+    // Synopsis notation: an optional part in brackets (`[path/]file`).
+    if let Some((_, rest)) = t.split_once('[') {
+        if let Some((inside, _)) = rest.split_once(']') {
+            if inside.bytes().filter(u8::is_ascii_lowercase).count() >= 2
+                && inside
+                    .bytes()
+                    .all(|c| c.is_ascii_lowercase() || b"/_.-".contains(&c))
+            {
+                return false;
+            }
+        }
     }
     // A weak word alone, or wrapped in digits and punctuation (Welcome1!).
     let core = lower.trim_matches(|c: char| !c.is_ascii_alphabetic());
@@ -571,9 +611,24 @@ mod tests {
             b"sample</code>",
             b"Root%20CA%20Certificates",
             b"ownerPassword@entry=0x1165830",
+            b"guest@mirror",
+            b"ftpuser@host.domain",
+            b"[dir/]archive.tgz",
+            b"\xe9\x02\0\0\0z\x07macdef",
+            b"Qz8\x01vLp2Wm",
         ] {
             assert!(!password_like(bad), "{}", String::from_utf8_lossy(bad));
         }
+    }
+
+    #[test]
+    fn url_passwords_are_judged_decoded() {
+        let url_password = Validator::parse_list("x", "url_password").unwrap();
+        // `he%2F%2Fo` is `he//o`: five characters, too short to be chosen.
+        assert!(!url_password[0].check(b"he%2F%2Fo"));
+        assert!(url_password[0].check(b"Vq7%40mZk2%2Fr"));
+        assert!(!url_password[0].check(b"%24%7BDB_PASS%7D"));
+        assert!(!url_password[0].check(b"Root%20CA%20Certificates"));
     }
 
     #[test]

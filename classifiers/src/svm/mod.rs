@@ -308,6 +308,10 @@ struct SubtypeRule {
     cues: Vec<String>,
     #[serde(default)]
     mimes: Vec<String>,
+    /// Replaces the category's risk for this subtype: a file of public
+    /// certificates is not rated as a private key.
+    #[serde(default)]
+    risk: Option<u8>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -336,7 +340,13 @@ impl DocumentClassifier {
         let catalog: CategoryCatalog =
             toml::from_str(CATALOG).map_err(|e| SvmError::Catalog(e.to_string()))?;
         let ids: Vec<&str> = catalog.category.iter().map(|c| c.id.as_str()).collect();
-        if ids != CATEGORIES || catalog.category.iter().any(|c| !(1..=10).contains(&c.risk)) {
+        let risks_in_range = catalog.category.iter().all(|c| {
+            (1..=10).contains(&c.risk)
+                && c.subtypes
+                    .iter()
+                    .all(|s| s.risk.is_none_or(|r| (1..=10).contains(&r)))
+        });
+        if ids != CATEGORIES || !risks_in_range {
             return Err(SvmError::Catalog(
                 "categories must be SPEC's twelve, in order, with risks 1-10".into(),
             ));
@@ -376,21 +386,23 @@ impl DocumentClassifier {
         let x = features::extract(text, name, size, encoding);
         let (category, confidence) = self.model.predict(&x);
         let head = &text[..text.len().min(features::HEAD)];
+        let (subtype, subtype_risk) = self.subtype(category, head, name, mime);
         SvmResult {
             category: CATEGORIES[category].to_string(),
-            subtype: self.subtype(category, head, name, mime),
+            subtype,
             confidence: (confidence * 1000.0).round() / 1000.0,
-            risk: self.risk(category),
+            risk: subtype_risk.unwrap_or_else(|| self.risk(category)),
         }
     }
 
+    /// The subtype, and its own risk where the catalog gives one.
     fn subtype(
         &self,
         category: usize,
         head: &[u8],
         name: &str,
         mime: Option<&str>,
-    ) -> Option<String> {
+    ) -> (Option<String>, Option<u8>) {
         if CATEGORIES[category] == "source_code" {
             let languages = &self.catalog.languages;
             let by_mime = mime.and_then(|m| languages.mimes.get(m));
@@ -398,7 +410,7 @@ impl DocumentClassifier {
             let by_ext = file
                 .rsplit_once('.')
                 .and_then(|(_, ext)| languages.extensions.get(ext));
-            return by_mime.or(by_ext).cloned();
+            return (by_mime.or(by_ext).cloned(), None);
         }
         let text = std::str::from_utf8(head).map_or_else(
             |_| String::from_utf8_lossy(head),
@@ -412,7 +424,7 @@ impl DocumentClassifier {
                 let typed = mime.is_some_and(|m| rule.mimes.iter().any(|r| r == m));
                 cued || typed || (rule.cues.is_empty() && rule.mimes.is_empty())
             })
-            .map(|rule| rule.id.clone())
+            .map_or((None, None), |rule| (Some(rule.id.clone()), rule.risk))
     }
 }
 
@@ -426,6 +438,35 @@ mod tests {
         assert_eq!(documents.model().categories, CATEGORIES);
         assert!(documents.version().starts_with("svm-linear-v2-"));
         assert_eq!(documents.risk(11), 1);
+    }
+
+    #[test]
+    fn public_key_material_is_rated_below_private_keys() {
+        let documents = DocumentClassifier::builtin().unwrap();
+        let keys = CATEGORIES
+            .iter()
+            .position(|c| *c == "encryption_keys")
+            .unwrap();
+        let rated = |head: &str| documents.subtype(keys, head.as_bytes(), "x.pem", None);
+        let bundle = "# Issuer: CN=Harbour Root\n-----BEGIN CERTIFICATE-----\nMIIB\n";
+        assert_eq!(rated(bundle), (Some("certificate".into()), Some(3)));
+        assert_eq!(
+            rated("-----BEGIN PUBLIC KEY-----\nMFww\n"),
+            (Some("public_key".into()), Some(1))
+        );
+        assert_eq!(
+            rated("-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQ\n"),
+            (Some("pgp".into()), Some(2))
+        );
+        // A key beside certificates keeps the category's risk.
+        let chain_and_key = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n\
+                             -----BEGIN EC PRIVATE KEY-----\nMHcC\n";
+        assert_eq!(rated(chain_and_key), (Some("pem".into()), None));
+        assert_eq!(
+            rated("-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQ\n"),
+            (Some("pgp".into()), None)
+        );
+        assert_eq!(documents.risk(keys), 7);
     }
 
     #[test]
