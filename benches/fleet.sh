@@ -19,6 +19,7 @@
 #    generated S3 Inventory (CSV gzip, the delivered layout) planned into
 #    64 shards; time and peak RSS.
 # Each figure is the best of RUNS runs (default 1 for 2 and 3, 3 for 1).
+# ONLY_OVERHEAD=1 stops after 1.
 # Needs GNU time and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,6 +75,8 @@ awk -v b="$bytes" -v s="$single_cpu" -v p="$plan_cpu" -v h="$shards_cpu" -v m="$
   printf "4 shards (--jobs 1 each):        %6.2f s CPU  %6.1f MB/s per core  (overhead %+.1f%%)\n", h, mb / h, (h / s - 1) * 100
   printf "plan + 4 shards + merge:         %6.2f s CPU  %6.1f MB/s per core  (overhead %+.1f%%; plan %.2f s, merge %.2f s)\n", f, mb / f, (f / s - 1) * 100, p, m
 }'
+
+[ -n "${ONLY_OVERHEAD:-}" ] && exit 0
 
 # 2. Merge at scale.
 "$ASSAY" scan demo/bucket --format jsonl --quiet > "$WORK/demo.jsonl"

@@ -188,6 +188,10 @@ fn compile(item: &DetectorItem) -> Result<Detector, CatalogError> {
             AhoCorasick::builder()
                 .ascii_case_insensitive(true)
                 .match_kind(aho_corasick::MatchKind::Standard)
+                // A few words searched in small windows: a DFA per
+                // detector (aho-corasick's choice for so few) cost more to
+                // build at start-up than it ever saved.
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
                 .build(&item.keywords)
                 .map_err(|e| CatalogError::Automaton {
                     what: "detector keywords",
