@@ -206,3 +206,33 @@ fn test_data_matches_the_reference_when_present() {
         "tests/data/macie_classic_items.tsv has drifted from the reference"
     );
 }
+
+/// The README's table of detectors by category says what the catalog holds.
+#[test]
+fn the_readme_counts_the_detectors_the_catalog_has() {
+    let catalog = assay_classifiers::Catalog::builtin().unwrap();
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let enabled: Vec<_> = catalog.detectors.iter().filter(|d| d.enabled).collect();
+    assert!(
+        readme.contains(&format!("{} detectors in six categories", enabled.len())),
+        "the README should say {} detectors",
+        enabled.len()
+    );
+    let mut by_category: HashMap<&str, usize> = HashMap::new();
+    for detector in &enabled {
+        *by_category.entry(detector.category.as_str()).or_default() += 1;
+    }
+    assert_eq!(by_category.len(), 6);
+    for (category, count) in by_category {
+        let label = category.replace('_', " ");
+        let row = readme
+            .lines()
+            .find(|line| line.trim_start().starts_with(&format!("| {label} ")))
+            .unwrap_or_else(|| panic!("no README row for {label}"));
+        assert!(
+            row.trim_end().ends_with(&format!("| {count} |")),
+            "{label}: the catalog has {count}, the README says {row}"
+        );
+    }
+}
