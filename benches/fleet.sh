@@ -42,7 +42,8 @@ cpu_of() { # runs "$@" and prints user+sys seconds
 }
 
 # 1. Sharding overhead.
-bytes=$(find "$TREE" -type f -print0 | du -cb --files0-from=- | tail -1 | cut -f1)
+# Every file's size, hard links (the copies above) included.
+bytes=$(find "$TREE" -type f -printf '%s\n' | awk '{s += $1} END {print s}')
 find "$TREE" -type f -print0 | xargs -0 cat > /dev/null   # warm the page cache
 # Each step of the sharded run timed by itself: the figure is the
 # shards against the one process; plan and merge are reported beside it.
