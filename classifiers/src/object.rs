@@ -30,6 +30,8 @@ thread_local! {
 pub const CHUNK: usize = 1 << 20;
 /// Locations kept per detector and object (the count covers all matches).
 pub const MAX_LOCATIONS: usize = 16;
+/// Column names and paths whose keyword detectors an object remembers.
+const MAX_CONTEXTS: usize = 4096;
 
 /// The content-type classification of one object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -290,7 +292,11 @@ impl<'c> ObjectClassifier<'c> {
             self.sniff();
         }
         // Cached by the column name or path as written: a table marks the
-        // same few names over and over.
+        // same few names over and over. A JSON document may mark as many
+        // paths as values, so the cache is bounded.
+        if self.contexts.len() >= MAX_CONTEXTS {
+            self.contexts.clear();
+        }
         let raw = place.column_name.as_deref().or(place.path.as_deref());
         let keyed = match raw {
             None => None,
