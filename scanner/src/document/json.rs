@@ -157,19 +157,25 @@ impl Walker {
         } else {
             (self.values, &self.stack[..])
         };
-        let mut path = String::from("$");
+        use std::fmt::Write as _;
+        // One allocation per value where it can be: values are many.
+        let mut path = String::with_capacity(64);
+        path.push('$');
         for frame in frames {
             match frame {
-                Frame::Array { index } => path.push_str(&format!("[{index}]")),
+                Frame::Array { index } => {
+                    let _ = write!(path, "[{index}]");
+                }
                 Frame::Object { key, .. } => {
-                    let key = String::from_utf8_lossy(key);
                     if !key.is_empty()
-                        && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                        && key.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
                     {
                         path.push('.');
-                        path.push_str(&key);
+                        // ASCII alphanumerics only: valid UTF-8.
+                        path.push_str(std::str::from_utf8(key).unwrap_or_default());
                     } else {
-                        path.push_str(&format!("[{}]", serde_json::Value::from(key.as_ref())));
+                        let key = String::from_utf8_lossy(key);
+                        let _ = write!(path, "[{}]", serde_json::Value::from(key.as_ref()));
                     }
                 }
             }
