@@ -164,8 +164,11 @@ impl EncodedScan {
                 .map_or(start.saturating_sub(CONTEXT), |nl| {
                     start.saturating_sub(CONTEXT) + nl + 1
                 });
+            // On a line of its own after the context, so that patterns of
+            // whole lines (htpasswd, pgpass, shadow) still match what it holds.
             self.text.clear();
             self.text.extend_from_slice(&buf[line_start..start]);
+            self.text.push(b'\n');
             let context = self.text.len();
             if engine
                 .decode_vec(trim_to_decodable(&self.compact), &mut self.text)
@@ -356,8 +359,8 @@ impl EncodedScan {
 }
 
 /// The byte a `%XX` escape at `at` stands for, when it stands for text (a
-/// printable character or part of a UTF-8 one): `%02x` in a format string
-/// is not an escape.
+/// printable character, a tab or line break, or part of a UTF-8 one):
+/// `%02x` in a format string is not an escape.
 fn escape_at(buf: &[u8], at: usize) -> Option<u8> {
     let hex = |b: u8| match b {
         b'0'..=b'9' => Some(b - b'0'),
@@ -369,7 +372,7 @@ fn escape_at(buf: &[u8], at: usize) -> Option<u8> {
         return None;
     }
     let byte = hex(*buf.get(at + 1)?)? << 4 | hex(*buf.get(at + 2)?)?;
-    (byte >= 0x20 && byte != 0x7f).then_some(byte)
+    (byte >= 0x20 && byte != 0x7f || matches!(byte, b'\t' | b'\n' | b'\r')).then_some(byte)
 }
 
 /// Drops a last character that cannot end a base64 text (a length of 4n+1)
@@ -444,6 +447,7 @@ mod tests {
         assert_eq!(escape_at(b"a%2Fb", 1), Some(b'/'));
         assert_eq!(escape_at(b"%5f", 0), Some(b'_'));
         assert_eq!(escape_at(b"%02x", 0), None);
+        assert_eq!(escape_at(b"%0A", 0), Some(b'\n'));
         assert_eq!(escape_at(b"%zz", 0), None);
         assert_eq!(escape_at(b"%2", 0), None);
     }
