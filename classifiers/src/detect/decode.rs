@@ -64,6 +64,12 @@ impl Encoding {
     }
 }
 
+impl std::fmt::Display for Encoding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A finding inside decoded content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EncodedHit {
