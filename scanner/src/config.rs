@@ -1,6 +1,7 @@
 //! `assay.toml` (`--config`, or found in the working directory): custom
 //! data identifiers with Macie's semantics, allow lists, overrides of any
-//! catalog item, scan scope and output defaults. Every problem is reported
+//! catalog item (and of a detector's confidence), the low-confidence risk
+//! step, scan scope and output defaults. Every problem is reported
 //! with the file, the line and what is wrong.
 //!
 //! ```toml
