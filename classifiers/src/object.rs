@@ -25,6 +25,8 @@ use crate::theme::{ThemeCounts, ThemeResult};
 thread_local! {
     /// Each worker's detector scratch space, handed from object to object.
     static SCRATCH: std::cell::RefCell<Option<Scratch>> = const { std::cell::RefCell::new(None) };
+    /// Each worker's decoding space, likewise.
+    static ENCODED: std::cell::RefCell<Option<EncodedScan>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Bytes gathered before a buffer is classified.
@@ -204,8 +206,8 @@ pub struct ObjectClassifier<'c> {
     anchor_hits: Vec<AnchorHit>,
     tallies: Vec<DetectorTally>,
     scratch: Scratch,
-    /// Decoding of base64 and percent-encoded runs; made on first use.
-    encoded: Option<Box<EncodedScan>>,
+    /// Decoding of base64 and percent-encoded runs.
+    encoded: EncodedScan,
     bytes: u64,
     /// The start of the decoded text, for the SVM.
     svm_head: Option<Vec<u8>>,
@@ -249,7 +251,9 @@ impl<'c> ObjectClassifier<'c> {
             scratch: SCRATCH
                 .with(|pool| pool.borrow_mut().take())
                 .unwrap_or_default(),
-            encoded: None,
+            encoded: ENCODED
+                .with(|pool| pool.borrow_mut().take())
+                .unwrap_or_default(),
             bytes: 0,
             svm_head: None,
             marks: std::collections::VecDeque::new(),
@@ -492,26 +496,21 @@ impl<'c> ObjectClassifier<'c> {
                 },
                 &mut self.scratch,
             );
-            let encoded = self
-                .encoded
-                .get_or_insert_with(Default::default)
-                .scan(
-                    &classifiers.keywords,
-                    &classifiers.detectors,
-                    buf,
-                    owned.clone(),
-                    hits,
-                );
+            let encoded = self.encoded.scan(
+                &classifiers.keywords,
+                &classifiers.detectors,
+                buf,
+                owned.clone(),
+                hits,
+            );
             // Plain and encoded findings, in the order of their positions
             // (lines are counted forwards).
             let mut plain = hits.iter().peekable();
             let mut decoded = encoded.iter().peekable();
-            let next = std::iter::from_fn(|| {
-                match (plain.peek(), decoded.peek()) {
-                    (Some(p), Some(d)) if d.at < p.secret_start => decoded.next().map(Found::Encoded),
-                    (Some(_), _) => plain.next().map(Found::Plain),
-                    (None, _) => decoded.next().map(Found::Encoded),
-                }
+            let next = std::iter::from_fn(|| match (plain.peek(), decoded.peek()) {
+                (Some(p), Some(d)) if d.at < p.secret_start => decoded.next().map(Found::Encoded),
+                (Some(_), _) => plain.next().map(Found::Plain),
+                (None, _) => decoded.next().map(Found::Encoded),
             });
             for found in next {
                 let (position, detector, encoding) = match found {
@@ -628,6 +627,7 @@ impl<'c> ObjectClassifier<'c> {
             )
         });
         SCRATCH.with(|pool| *pool.borrow_mut() = Some(std::mem::take(&mut self.scratch)));
+        ENCODED.with(|pool| *pool.borrow_mut() = Some(std::mem::take(&mut self.encoded)));
         self.tallies.sort_unstable_by_key(|t| t.detector);
         let detectors = classifiers.detectors.detectors();
         let regexes = self

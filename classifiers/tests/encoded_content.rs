@@ -134,7 +134,10 @@ fn every_detector_stays_quiet_on_its_near_misses_decoded() {
     let classifiers = Classifiers::new(catalog).unwrap();
     let forms = |text: &str| {
         [
-            (Encoding::Base64, format!("blob: {}\n", STANDARD.encode(text))),
+            (
+                Encoding::Base64,
+                format!("blob: {}\n", STANDARD.encode(text)),
+            ),
             (
                 Encoding::Base64,
                 format!("blob: {}\n", URL_SAFE_NO_PAD.encode(text)),
@@ -172,7 +175,9 @@ fn every_detector_stays_quiet_on_its_near_misses_decoded() {
                 examples_found += 1;
             } else if !found.iter().any(|r| {
                 !r.locations.is_empty()
-                    && r.locations.iter().all(|l| l.encoding.is_none() && l.line == 1)
+                    && r.locations
+                        .iter()
+                        .all(|l| l.encoding.is_none() && l.line == 1)
             }) {
                 // Not decoded only when a detector of the encoded form
                 // (base64 PEM keys) already flagged the run as it stands.

@@ -336,14 +336,10 @@ impl Config {
                 .iter_mut()
                 .find(|t| &t.id == id)
                 .map(|t| item.set(&mut t.enabled, &mut t.risk, Some(&mut t.min_count))),
-            "regexes" => catalog
-                .detectors
-                .iter_mut()
-                .find(|d| &d.id == id)
-                .map(|d| {
-                    d.confidence = item.confidence.or(d.confidence);
-                    item.set(&mut d.enabled, &mut d.risk, Some(&mut d.min_count))
-                }),
+            "regexes" => catalog.detectors.iter_mut().find(|d| &d.id == id).map(|d| {
+                d.confidence = item.confidence.or(d.confidence);
+                item.set(&mut d.enabled, &mut d.risk, Some(&mut d.min_count))
+            }),
             other => {
                 return Err(self.invalid(
                     item.classifier.span().start,
@@ -469,7 +465,10 @@ mod tests {
         let error = apply("[risk]\nlow_confidence_step = 12\n")
             .unwrap_err()
             .to_string();
-        assert!(error.starts_with("assay.toml:2: low_confidence_step 12"), "{error}");
+        assert!(
+            error.starts_with("assay.toml:2: low_confidence_step 12"),
+            "{error}"
+        );
         let error = apply(
             "[[override]]\nclassifier = \"themes\"\nid = \"banking_keywords\"\nconfidence = \"high\"\n",
         )
@@ -481,6 +480,9 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(error.starts_with("assay.toml:4: unknown variant"), "{error}");
+        assert!(
+            error.starts_with("assay.toml:4: unknown variant"),
+            "{error}"
+        );
     }
 }

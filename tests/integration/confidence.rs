@@ -55,7 +55,9 @@ fn tree(work: &std::path::Path) -> std::path::PathBuf {
     .unwrap();
     std::fs::write(
         tree.join("secret.yaml"),
-        format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: ci\ndata:\n  config: {ENCODED}\n"),
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: ci\ndata:\n  config: {ENCODED}\n"
+        ),
     )
     .unwrap();
     tree
@@ -155,8 +157,16 @@ fn a_token_inside_base64_is_reported_where_the_base64_starts() {
         .unwrap();
     // Risk 6 counts as 4: a note, ranked 40.
     assert_eq!(
-        (&generic["level"], &generic["rank"], &generic["properties"]["confidence"]),
-        (&Value::from("note"), &Value::from(40.0), &Value::from("low"))
+        (
+            &generic["level"],
+            &generic["rank"],
+            &generic["properties"]["confidence"]
+        ),
+        (
+            &Value::from("note"),
+            &Value::from(40.0),
+            &Value::from("low")
+        )
     );
     let csv = run(&["scan", target, "--format", "csv", "--quiet"]);
     let csv = String::from_utf8_lossy(&csv.stdout);

@@ -25,7 +25,7 @@ use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde::{Deserialize, Serialize};
 
-use super::{DetectorSet, Hit, Scratch, Structure, redact};
+use super::{DetectorSet, Hit, MAX_SPAN, Scratch, Structure, redact};
 use crate::keywords::{AnchorHit, KeywordPass};
 
 /// The shortest base64 run decoded (24 bytes of text: the shortest
@@ -124,13 +124,16 @@ impl EncodedScan {
         plain: &[Hit],
     ) -> &[EncodedHit] {
         self.hits.clear();
-        // Runs a specific detector already flagged as they stand.
+        // Runs a specific detector already flagged as they stand. Plain
+        // hits are sorted by where their secret starts, and no secret is
+        // longer than MAX_SPAN.
         let flagged = |start: usize, end: usize| {
-            plain.iter().any(|h| {
-                !detectors.detectors()[h.detector].item.generic
-                    && h.secret_start < end
-                    && start < h.secret_end
-            })
+            let before_end = plain.partition_point(|h| h.secret_start < end);
+            plain[..before_end]
+                .iter()
+                .rev()
+                .take_while(|h| h.secret_start + MAX_SPAN > start)
+                .any(|h| start < h.secret_end && !detectors.detectors()[h.detector].item.generic)
         };
         self.base64_runs(keywords, detectors, buf, owned.clone(), &flagged);
         self.percent_stretches(keywords, detectors, buf, owned, &flagged);
@@ -443,7 +446,9 @@ mod tests {
     fn text_and_binary_are_told_apart() {
         assert!(is_text(b"AWS_SECRET=abc\n"));
         assert!(is_text("clé: valeur".as_bytes()));
-        assert!(!is_text(b"\x30\x82\x04\xa4\x02\x01\x00\x02\x82\x01\x01\x00"));
+        assert!(!is_text(
+            b"\x30\x82\x04\xa4\x02\x01\x00\x02\x82\x01\x01\x00"
+        ));
         assert!(!is_text(b""));
         assert!(!is_text(&[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a]));
     }
@@ -487,7 +492,10 @@ mod tests {
             .map(|c| std::str::from_utf8(c).unwrap())
             .collect();
         assert!(wrapped.len() >= 3);
-        let text = format!("Content-Transfer-Encoding: base64\n\n{}\n", wrapped.join("\r\n"));
+        let text = format!(
+            "Content-Transfer-Encoding: base64\n\n{}\n",
+            wrapped.join("\r\n")
+        );
         assert_eq!(
             found(&text),
             vec![("github_key".into(), 3, 1, Some(Encoding::Base64))]
@@ -496,7 +504,8 @@ mod tests {
 
     #[test]
     fn a_percent_encoded_token_is_found() {
-        let text = "see https://ci.example.com/hook?t=ghp%5FZq3Lr8Tz0WbXe4YcV1uNs8Hd3Jm6Pa5Ro2Qi&x=1";
+        let text =
+            "see https://ci.example.com/hook?t=ghp%5FZq3Lr8Tz0WbXe4YcV1uNs8Hd3Jm6Pa5Ro2Qi&x=1";
         assert_eq!(
             found(text),
             vec![("github_key".into(), 1, 5, Some(Encoding::Percent))]
