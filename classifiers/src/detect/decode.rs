@@ -156,13 +156,33 @@ impl EncodedScan {
                 at += MIN_BASE64;
                 continue;
             }
+            // Most samples land in a word or identifier: measure the run
+            // first and drop short ones before anything else (a wrapped
+            // block's first line is at least MIN_BASE64 long).
             let mut start = at;
             while start > 0 && BASE64_BYTE[usize::from(buf[start - 1])] {
                 start -= 1;
             }
-            let end = self.run_segments(buf, start);
+            let mut end = at + 1;
+            while end < buf.len() && BASE64_BYTE[usize::from(buf[end])] {
+                end += 1;
+            }
             at = end.next_multiple_of(MIN_BASE64).max(at + MIN_BASE64);
-            if !owned.contains(&start) || flagged(start, end) {
+            // Padding counts towards the length, as in the run itself.
+            let padding = buf[end..]
+                .iter()
+                .take(2)
+                .take_while(|&&b| b == b'=')
+                .count();
+            if end + padding - start < MIN_BASE64
+                || !owned.contains(&start)
+                || !mixed(&buf[start..end])
+            {
+                continue;
+            }
+            let end = self.run_segments(buf, start);
+            at = end.next_multiple_of(MIN_BASE64).max(at);
+            if flagged(start, end) {
                 continue;
             }
             let Some(engine) = self.base64_text() else {
@@ -237,8 +257,8 @@ impl EncodedScan {
     }
 
     /// Whether the run in `self.compact` looks like base64 of text: the
-    /// right size, one alphabet, mixed characters, and a first
-    /// [`PROBE`] characters that decode to text. Returns its engine.
+    /// right size, one alphabet, and a first [`PROBE`] characters that
+    /// decode to text. Returns its engine.
     fn base64_text(&self) -> Option<&'static GeneralPurpose> {
         let run = &self.compact;
         let length: usize = self.segments.iter().map(|(s, e)| e - s).sum();
@@ -246,19 +266,15 @@ impl EncodedScan {
             return None;
         }
         let head = &run[..run.len().min(PROBE)];
-        let (mut upper, mut lower, mut digit, mut standard, mut url) =
-            (false, false, false, false, false);
+        let (mut standard, mut url) = (false, false);
         for &b in run.iter() {
             match b {
-                b'A'..=b'Z' => upper = true,
-                b'a'..=b'z' => lower = true,
-                b'0'..=b'9' => digit = true,
                 b'+' | b'/' => standard = true,
                 b'-' | b'_' => url = true,
                 _ => {}
             }
         }
-        if !(upper && lower && digit) || (standard && url) {
+        if standard && url {
             return None;
         }
         let engine = if url { &URL_SAFE } else { &STANDARD };
@@ -365,6 +381,21 @@ impl EncodedScan {
             }
         }
     }
+}
+
+/// Whether a run mixes upper case, lower case and digits, as base64 of
+/// text all but always does (hex digests, identifiers and words do not).
+fn mixed(run: &[u8]) -> bool {
+    let (mut upper, mut lower, mut digit) = (false, false, false);
+    for &b in run {
+        upper |= b.is_ascii_uppercase();
+        lower |= b.is_ascii_lowercase();
+        digit |= b.is_ascii_digit();
+        if upper && lower && digit {
+            return true;
+        }
+    }
+    false
 }
 
 /// The byte a `%XX` escape at `at` stands for, when it stands for text (a
