@@ -159,14 +159,12 @@ impl EncodedScan {
             // Most samples land in a word or identifier: measure the run
             // first and drop short ones before anything else (a wrapped
             // block's first line is at least MIN_BASE64 long).
-            let mut start = at;
-            while start > 0 && BASE64_BYTE[usize::from(buf[start - 1])] {
-                start -= 1;
-            }
-            let mut end = at + 1;
-            while end < buf.len() && BASE64_BYTE[usize::from(buf[end])] {
-                end += 1;
-            }
+            let outside = |b: &u8| !BASE64_BYTE[usize::from(*b)];
+            let start = buf[..at].iter().rposition(outside).map_or(0, |i| i + 1);
+            let end = buf[at..]
+                .iter()
+                .position(outside)
+                .map_or(buf.len(), |i| at + i);
             at = end.next_multiple_of(MIN_BASE64).max(at + MIN_BASE64);
             // Padding counts towards the length, as in the run itself.
             let padding = buf[end..]
@@ -180,14 +178,17 @@ impl EncodedScan {
             {
                 continue;
             }
-            let end = self.run_segments(buf, start);
-            at = end.next_multiple_of(MIN_BASE64).max(at);
-            if flagged(start, end) {
-                continue;
-            }
-            let Some(engine) = self.base64_text() else {
+            // Binary (images, DER keys, compressed data) stops at the probe,
+            // before the run is walked again or copied.
+            let Some(engines) = probe(&buf[start..end]) else {
                 continue;
             };
+            let end = self.run_segments(buf, start);
+            at = end.next_multiple_of(MIN_BASE64).max(at);
+            let length: usize = self.segments.iter().map(|(s, e)| e - s).sum();
+            if length > MAX_BASE64 || flagged(start, end) {
+                continue;
+            }
             // Context: the line's text before the run.
             let line_start = memchr::memrchr(b'\n', &buf[start.saturating_sub(CONTEXT)..start])
                 .map_or(start.saturating_sub(CONTEXT), |nl| {
@@ -199,11 +200,13 @@ impl EncodedScan {
             self.text.extend_from_slice(&buf[line_start..start]);
             self.text.push(b'\n');
             let context = self.text.len();
-            if engine
-                .decode_vec(trim_to_decodable(&self.compact), &mut self.text)
-                .is_err()
-                || !is_text(&self.text[context..])
-            {
+            let decoded = engines.iter().any(|engine| {
+                self.text.truncate(context);
+                engine
+                    .decode_vec(trim_to_decodable(&self.compact), &mut self.text)
+                    .is_ok()
+            });
+            if !decoded || !is_text(&self.text[context..]) {
                 continue;
             }
             self.detect(keywords, detectors, start, Encoding::Base64, |s, _| {
@@ -254,32 +257,6 @@ impl EncodedScan {
             }
             return padded;
         }
-    }
-
-    /// Whether the run in `self.compact` looks like base64 of text: the
-    /// right size, one alphabet, and a first [`PROBE`] characters that
-    /// decode to text. Returns its engine.
-    fn base64_text(&self) -> Option<&'static GeneralPurpose> {
-        let run = &self.compact;
-        let length: usize = self.segments.iter().map(|(s, e)| e - s).sum();
-        if !(MIN_BASE64..=MAX_BASE64).contains(&length) {
-            return None;
-        }
-        let head = &run[..run.len().min(PROBE)];
-        let (mut standard, mut url) = (false, false);
-        for &b in run.iter() {
-            match b {
-                b'+' | b'/' => standard = true,
-                b'-' | b'_' => url = true,
-                _ => {}
-            }
-        }
-        if standard && url {
-            return None;
-        }
-        let engine = if url { &URL_SAFE } else { &STANDARD };
-        let probe = engine.decode(trim_to_decodable(head)).ok()?;
-        is_text(&probe).then_some(engine)
     }
 
     fn percent_stretches(
@@ -381,6 +358,24 @@ impl EncodedScan {
             }
         }
     }
+}
+
+/// Whether a run's first [`PROBE`] characters are base64 of text (one
+/// alphabet, decoding to text); if so, the engines to decode it with, in
+/// order (standard first when the head does not tell the alphabets apart).
+fn probe(run: &[u8]) -> Option<&'static [GeneralPurpose]> {
+    static STANDARD_FIRST: [GeneralPurpose; 2] = [STANDARD, URL_SAFE];
+    let head = &run[..run.len().min(PROBE)];
+    let standard = head.iter().any(|b| matches!(b, b'+' | b'/'));
+    let url = head.iter().any(|b| matches!(b, b'-' | b'_'));
+    let engines: &'static [GeneralPurpose] = match (standard, url) {
+        (true, true) => return None,
+        (true, false) => &STANDARD_FIRST[..1],
+        (false, true) => &STANDARD_FIRST[1..],
+        (false, false) => &STANDARD_FIRST,
+    };
+    let decoded = engines[0].decode(trim_to_decodable(head)).ok()?;
+    is_text(&decoded).then_some(engines)
 }
 
 /// Whether a run mixes upper case, lower case and digits, as base64 of
@@ -508,6 +503,20 @@ mod tests {
                 "{encoded}"
             );
         }
+    }
+
+    #[test]
+    fn url_safe_base64_is_told_apart_past_the_probe() {
+        // A URL-safe run whose `-` or `_` come only after the probe: the
+        // standard alphabet is tried first and fails, then the URL-safe one.
+        let token = "ghp_Zq3Lr8Tz0WbXe4YcV1uNs8Hd3Jm6Pa5Ro2Qi";
+        let encoded = URL_SAFE_NO_PAD.encode(format!("token: {token}\nmore ok??? >>>\n"));
+        let (head, tail) = encoded.split_at(PROBE);
+        assert!(!head.contains(['-', '_']) && tail.contains(['-', '_']));
+        assert_eq!(
+            found(&format!("blob = {encoded}\n")),
+            vec![("github_key".into(), 1, 8, Some(Encoding::Base64))]
+        );
     }
 
     #[test]
