@@ -3,7 +3,7 @@
 //! the start of the encoded text. Near misses must stay quiet decoded too.
 
 use assay_classifiers::detect::Encoding;
-use assay_classifiers::detect::decode::MIN_BASE64;
+use assay_classifiers::detect::decode::{MAX_BASE64, MIN_BASE64};
 use assay_classifiers::object::RegexResult;
 use assay_classifiers::{Catalog, Classifiers};
 use base64::Engine;
@@ -113,6 +113,38 @@ fn content_that_decodes_to_binary_yields_nothing() {
     );
     let found = scan(&classifiers, "page.html", text.as_bytes());
     assert!(found.is_empty(), "{found:?}");
+    // A `base64` dump of binary: one block wrapped at 76 columns.
+    let mut dump: Vec<u8> = Vec::new();
+    for _ in 0..40 {
+        dump.extend_from_slice(&noise);
+    }
+    let wrapped: Vec<String> = STANDARD
+        .encode(&dump)
+        .as_bytes()
+        .chunks(76)
+        .map(|line| String::from_utf8_lossy(line).into_owned())
+        .collect();
+    let found = scan(&classifiers, "dump.b64", wrapped.join("\n").as_bytes());
+    assert!(found.is_empty(), "{found:?}");
+}
+
+#[test]
+fn a_wrapped_block_longer_than_the_limit_is_read_in_pieces() {
+    let classifiers = Classifiers::builtin().unwrap();
+    // 100 KiB of text with a token near its end, base64 wrapped at 76.
+    let mut text = "LOG_LEVEL=info\n".repeat(100 * 1024 / 15);
+    text.push_str("GITHUB_TOKEN=ghp_Zq3Lr8Tz0WbXe4YcV1uNs8Hd3Jm6Pa5Ro2Qi\n");
+    let encoded = STANDARD.encode(&text);
+    assert!(encoded.len() > MAX_BASE64 * 2);
+    let wrapped: Vec<&str> = encoded
+        .as_bytes()
+        .chunks(76)
+        .map(|line| std::str::from_utf8(line).unwrap())
+        .collect();
+    let found = scan(&classifiers, "settings.b64", wrapped.join("\n").as_bytes());
+    let github = only(&found, "github_key");
+    assert_eq!(github.locations[0].encoding, Some(Encoding::Base64));
+    assert_eq!(github.locations[0].column, 1);
 }
 
 /// Decoding must not make near misses alarm: every detector's

@@ -180,10 +180,16 @@ impl EncodedScan {
             }
             // Binary (images, DER keys, compressed data) stops at the probe,
             // before the run is walked again or copied.
+            // A rejected wrapped block is skipped whole, not probed line by
+            // line (a `base64` dump of binary is one long block).
             let Some(engines) = probe(&buf[start..end]) else {
+                if WRAP_WIDTHS.contains(&(end - start)) {
+                    let block_end = self.run_segments(buf, start, false);
+                    at = block_end.next_multiple_of(MIN_BASE64).max(at);
+                }
                 continue;
             };
-            let end = self.run_segments(buf, start);
+            let end = self.run_segments(buf, start, true);
             at = end.next_multiple_of(MIN_BASE64).max(at);
             let length: usize = self.segments.iter().map(|(s, e)| e - s).sum();
             if length > MAX_BASE64 || flagged(start, end) {
@@ -216,29 +222,33 @@ impl EncodedScan {
     }
 
     /// Finds the run's segments from `start` (one, or several lines of a
-    /// wrapped block) into `self.segments` and their characters into
-    /// `self.compact`; returns where the run ends.
-    fn run_segments(&mut self, buf: &[u8], start: usize) -> usize {
+    /// wrapped block) into `self.segments` and, if `copy`, their characters
+    /// into `self.compact`; returns where the run ends.
+    fn run_segments(&mut self, buf: &[u8], start: usize, copy: bool) -> usize {
         self.segments.clear();
         self.compact.clear();
         let mut from = start;
+        let mut length = 0;
         loop {
-            let mut end = from;
-            while end < buf.len() && BASE64_BYTE[usize::from(buf[end])] {
-                end += 1;
-            }
+            let end = buf[from..]
+                .iter()
+                .position(|&b| !BASE64_BYTE[usize::from(b)])
+                .map_or(buf.len(), |i| from + i);
             let width = end - from;
+            length += width;
             let mut padded = end;
             while padded < buf.len() && padded - end < 2 && buf[padded] == b'=' {
                 padded += 1;
             }
             self.segments.push((from, padded));
-            if self.compact.len() + (padded - from) <= MAX_BASE64 + 2 * PROBE {
+            if copy && self.compact.len() + (padded - from) <= MAX_BASE64 + 2 * PROBE {
                 self.compact.extend_from_slice(&buf[from..padded]);
             }
             // A full line of a wrapped block goes on after the line break
             // (and any indentation).
-            let continues = padded == end && WRAP_WIDTHS.contains(&width);
+            // Past MAX_BASE64 the walk stops: the next sample starts
+            // again from the following line.
+            let continues = padded == end && WRAP_WIDTHS.contains(&width) && length <= MAX_BASE64;
             let mut next = end;
             if continues {
                 if buf.get(next) == Some(&b'\r') {
