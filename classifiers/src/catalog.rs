@@ -173,6 +173,10 @@ pub struct DetectorItem {
     pub ignore: Vec<String>,
     #[serde(default)]
     pub generic: bool,
+    /// Replaces the derived confidence of this detector's findings where
+    /// the rule ([`crate::detect::confidence::derive`]) is wrong.
+    #[serde(default)]
+    pub confidence: Option<crate::detect::Confidence>,
     /// For validated numbers: once an object holds at least
     /// [`MIN_SHARE_CANDIDATES`] pattern matches, at least this share of
     /// them must pass the validators, or they are taken for random numeric
@@ -269,7 +273,15 @@ pub struct Catalog {
     pub languages: Vec<LanguageItem>,
     /// Matches never reported, whatever the detector (`assay.toml`).
     pub allow: AllowList,
+    /// Risk points a low-confidence finding counts for less in content
+    /// risk, down to 1 ([`crate::risk::finding_risk`]; `assay.toml`
+    /// `[risk] low_confidence_step`).
+    pub low_confidence_step: u8,
 }
+
+/// The default of [`Catalog::low_confidence_step`]: a generic password
+/// assignment (6) counts as 4, below a vendor token of 7 or more.
+pub const DEFAULT_LOW_CONFIDENCE_STEP: u8 = 2;
 
 /// Text that is never a finding (Macie's allow lists): exact matched
 /// values, and patterns a whole matched value matches.
@@ -320,6 +332,7 @@ impl Catalog {
                 .concat(),
             languages: parse::<LanguageFile>("languages.toml", LANGUAGES)?.language,
             allow: AllowList::default(),
+            low_confidence_step: DEFAULT_LOW_CONFIDENCE_STEP,
         };
         catalog.check()?;
         Ok(catalog)

@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use crate::Classifiers;
 use crate::catalog::DetectorCategory;
 use crate::content_type::{HEAD_LEN, Sniffed, TextEncoding};
-use crate::detect::{ContextSpan, MAX_SPAN, Scratch, Structure, redact};
+use crate::detect::decode::{EncodedHit, EncodedScan, Encoding};
+use crate::detect::{Confidence, ContextSpan, Hit, MAX_SPAN, Scratch, Structure, redact};
 use crate::extension::ExtensionResult;
 use crate::keywords::AnchorHit;
 use crate::pii::PiiImpact;
@@ -24,6 +25,8 @@ use crate::theme::{ThemeCounts, ThemeResult};
 thread_local! {
     /// Each worker's detector scratch space, handed from object to object.
     static SCRATCH: std::cell::RefCell<Option<Scratch>> = const { std::cell::RefCell::new(None) };
+    /// Each worker's decoding space, likewise.
+    static ENCODED: std::cell::RefCell<Option<EncodedScan>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Bytes gathered before a buffer is classified.
@@ -49,6 +52,10 @@ pub struct Location {
     pub line: u64,
     pub column: u64,
     pub offset: u64,
+    /// Set when the match was inside encoded content: line, column and
+    /// offset are then those of the start of the encoded run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<Encoding>,
     #[serde(flatten)]
     pub place: Place,
 }
@@ -60,6 +67,9 @@ pub struct RegexResult {
     #[serde(deserialize_with = "crate::intern::deserialize")]
     pub category: crate::intern::StaticName,
     pub risk: u8,
+    /// How sure the finding is ([`crate::detect::confidence::derive`]).
+    #[serde(default)]
+    pub confidence: Confidence,
     pub count: u64,
     pub locations: Vec<Location>,
     /// The first match, redacted: at most four leading characters and the length.
@@ -87,6 +97,10 @@ pub struct Classification {
     /// archive or other format with no readable text).
     #[serde(skip)]
     pub content_scanned: bool,
+    /// The catalog's [`crate::Catalog::low_confidence_step`], for
+    /// [`crate::risk::content_risk`].
+    #[serde(skip)]
+    pub low_confidence_step: u8,
 }
 
 /// Matches of one detector in one object. Only detectors that matched get
@@ -194,6 +208,8 @@ pub struct ObjectClassifier<'c> {
     anchor_hits: Vec<AnchorHit>,
     tallies: Vec<DetectorTally>,
     scratch: Scratch,
+    /// Decoding of base64 and percent-encoded runs.
+    encoded: EncodedScan,
     bytes: u64,
     /// The start of the decoded text, for the SVM.
     svm_head: Option<Vec<u8>>,
@@ -235,6 +251,9 @@ impl<'c> ObjectClassifier<'c> {
             anchor_hits: Vec::new(),
             tallies: Vec::new(),
             scratch: SCRATCH
+                .with(|pool| pool.borrow_mut().take())
+                .unwrap_or_default(),
+            encoded: ENCODED
                 .with(|pool| pool.borrow_mut().take())
                 .unwrap_or_default(),
             bytes: 0,
@@ -483,9 +502,30 @@ impl<'c> ObjectClassifier<'c> {
                 },
                 &mut self.scratch,
             );
-            for hit in hits {
-                // Locations point at the secret itself, not at its keyword.
-                let at = hit.secret_start.max(line_cursor);
+            let encoded = self.encoded.scan(
+                &classifiers.keywords,
+                &classifiers.detectors,
+                buf,
+                owned.clone(),
+                hits,
+            );
+            // Plain and encoded findings, in the order of their positions
+            // (lines are counted forwards).
+            let mut plain = hits.iter().peekable();
+            let mut decoded = encoded.iter().peekable();
+            let next = std::iter::from_fn(|| match (plain.peek(), decoded.peek()) {
+                (Some(p), Some(d)) if d.at < p.secret_start => decoded.next().map(Found::Encoded),
+                (Some(_), _) => plain.next().map(Found::Plain),
+                (None, _) => decoded.next().map(Found::Encoded),
+            });
+            for found in next {
+                let (position, detector, encoding) = match found {
+                    Found::Plain(hit) => (hit.secret_start, hit.detector, None),
+                    Found::Encoded(hit) => (hit.at, hit.detector, Some(hit.encoding)),
+                };
+                // Locations point at the secret itself, not at its keyword
+                // (or at the start of the encoded run holding it).
+                let at = position.max(line_cursor);
                 self.lines_before +=
                     memchr::memchr_iter(b'\n', &buf[line_cursor..at]).count() as u64;
                 if let Some(nl) = memchr::memrchr(b'\n', &buf[line_cursor..at]) {
@@ -494,11 +534,11 @@ impl<'c> ObjectClassifier<'c> {
                 line_cursor = at;
                 let offset = self.buf_offset + at as u64;
                 let column = offset - self.last_newline.map_or(0, |nl| nl + 1) + 1;
-                let at = match self.tallies.iter().position(|t| t.detector == hit.detector) {
+                let at = match self.tallies.iter().position(|t| t.detector == detector) {
                     Some(at) => at,
                     None => {
                         self.tallies.push(DetectorTally {
-                            detector: hit.detector,
+                            detector,
                             count: 0,
                             locations: Vec::new(),
                             first_redacted: None,
@@ -519,11 +559,15 @@ impl<'c> ObjectClassifier<'c> {
                         line: self.lines_before + 1,
                         column,
                         offset,
+                        encoding,
                         place,
                     });
                 }
                 if tally.first_redacted.is_none() {
-                    tally.first_redacted = Some(redact(&buf[hit.secret_start..hit.secret_end]));
+                    tally.first_redacted = Some(match found {
+                        Found::Plain(hit) => redact(&buf[hit.secret_start..hit.secret_end]),
+                        Found::Encoded(hit) => hit.redacted.clone(),
+                    });
                 }
             }
         }
@@ -589,6 +633,7 @@ impl<'c> ObjectClassifier<'c> {
             )
         });
         SCRATCH.with(|pool| *pool.borrow_mut() = Some(std::mem::take(&mut self.scratch)));
+        ENCODED.with(|pool| *pool.borrow_mut() = Some(std::mem::take(&mut self.encoded)));
         self.tallies.sort_unstable_by_key(|t| t.detector);
         let detectors = classifiers.detectors.detectors();
         let regexes = self
@@ -602,6 +647,7 @@ impl<'c> ObjectClassifier<'c> {
                 id: detector.item.id.clone(),
                 category: category_name(detector.item.category),
                 risk: detector.item.risk,
+                confidence: detector.confidence(),
                 count: tally.count,
                 locations: tally.locations,
                 redacted: tally.first_redacted.unwrap_or_default(),
@@ -617,8 +663,16 @@ impl<'c> ObjectClassifier<'c> {
             encoding: sniffed.encoding,
             bytes: self.bytes,
             content_scanned: self.scan_regexes,
+            low_confidence_step: classifiers.catalog.low_confidence_step,
         }
     }
+}
+
+/// A finding of one buffer: as it stands, or inside an encoded run.
+#[derive(Clone, Copy)]
+enum Found<'h> {
+    Plain(&'h Hit),
+    Encoded(&'h EncodedHit),
 }
 
 /// Whether two places are in the same row or record.

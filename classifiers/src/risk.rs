@@ -1,9 +1,11 @@
 //! Content risk: Macie Classic's rule. An object's content risk is the
 //! highest risk among its classifications; every classification is listed as
-//! a risk factor so the score can be traced to the item behind it.
+//! a risk factor so the score can be traced to the item behind it. A
+//! low-confidence regex finding counts for less ([`finding_risk`]).
 
 use serde::{Deserialize, Serialize};
 
+use crate::detect::Confidence;
 use crate::object::Classification;
 
 /// One point of evidence behind a score.
@@ -15,6 +17,24 @@ pub struct RiskFactor {
     /// The classifier and item, e.g. `regexes:aws_secret_key`.
     pub detail: String,
     pub value: u8,
+}
+
+/// What one regex finding adds to content risk: its detector's risk, less
+/// `low_confidence_step` points (down to 1) when its confidence is low.
+/// Medium and high findings count in full: a specific detector's risk is
+/// already set for what it finds.
+///
+/// ```
+/// use assay_classifiers::{detect::Confidence, risk::finding_risk};
+/// assert_eq!(finding_risk(6, Confidence::Low, 2), 4);
+/// assert_eq!(finding_risk(2, Confidence::Low, 2), 1);
+/// assert_eq!(finding_risk(10, Confidence::Medium, 2), 10);
+/// ```
+pub fn finding_risk(risk: u8, confidence: Confidence, low_confidence_step: u8) -> u8 {
+    match confidence {
+        Confidence::Low => risk.saturating_sub(low_confidence_step).max(1),
+        Confidence::Medium | Confidence::High => risk,
+    }
 }
 
 /// The content risk (1 to 10) and its factors, highest first.
@@ -53,7 +73,23 @@ pub fn content_risk(classification: &Classification) -> (u8, Vec<RiskFactor>) {
         add(format!("themes:{}", theme.id), theme.risk);
     }
     for regex in &classification.regexes {
-        add(format!("regexes:{}", regex.id), regex.risk);
+        let value = finding_risk(
+            regex.risk,
+            regex.confidence,
+            classification.low_confidence_step,
+        );
+        // The detail says why a finding counts for less than its risk.
+        let detail = if value < regex.risk {
+            format!(
+                "regexes:{} (low confidence: {} - {})",
+                regex.id,
+                regex.risk,
+                regex.risk - value
+            )
+        } else {
+            format!("regexes:{}", regex.id)
+        };
+        add(detail, value);
     }
     if let Some(svm) = &classification.svm {
         add(format!("svm:{}", svm.category), svm.risk);

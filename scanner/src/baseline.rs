@@ -98,7 +98,15 @@ impl Baseline {
         if dropped.is_empty() {
             return 0;
         }
-        record.risk_factors.retain(|f| !dropped.contains(&f.detail));
+        // A low-confidence finding's detail goes on after its id
+        // ("regexes:x (low confidence: 6 - 2)").
+        record.risk_factors.retain(|f| {
+            !dropped.iter().any(|d| {
+                f.detail
+                    .strip_prefix(d.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+            })
+        });
         record.risk = record
             .risk_factors
             .iter()

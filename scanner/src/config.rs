@@ -1,6 +1,7 @@
 //! `assay.toml` (`--config`, or found in the working directory): custom
 //! data identifiers with Macie's semantics, allow lists, overrides of any
-//! catalog item, scan scope and output defaults. Every problem is reported
+//! catalog item (and of a detector's confidence), the low-confidence risk
+//! step, scan scope and output defaults. Every problem is reported
 //! with the file, the line and what is wrong.
 //!
 //! ```toml
@@ -28,6 +29,7 @@ use std::path::{Path, PathBuf};
 
 use assay_classifiers::Catalog;
 use assay_classifiers::catalog::{DetectorCategory, DetectorItem, Origin};
+use assay_classifiers::detect::Confidence;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -58,6 +60,8 @@ pub struct Config {
     allow_list: AllowListConfig,
     #[serde(default, rename = "override")]
     overrides: Vec<Override>,
+    #[serde(default)]
+    risk: RiskRules,
     /// The file's text, for line numbers and the version hash.
     #[serde(skip)]
     text: String,
@@ -119,6 +123,14 @@ struct AllowListConfig {
     regex: Vec<Spanned<String>>,
 }
 
+/// `[risk]`: how findings weigh in scores.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RiskRules {
+    /// Points a low-confidence finding counts for less (default 2).
+    low_confidence_step: Option<Spanned<u8>>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Override {
@@ -127,6 +139,8 @@ struct Override {
     enabled: Option<bool>,
     risk: Option<Spanned<u8>>,
     min_count: Option<u32>,
+    /// Regex detectors only: the confidence of its findings.
+    confidence: Option<Confidence>,
 }
 
 impl Override {
@@ -240,6 +254,7 @@ impl Config {
                 validator: None,
                 ignore: custom.ignore_words.clone(),
                 generic: false,
+                confidence: None,
                 min_valid_share: None,
                 examples: Vec::new(),
                 counterexamples: Vec::new(),
@@ -265,6 +280,18 @@ impl Config {
         for item in &self.overrides {
             self.apply_override(catalog, item)?;
         }
+        if let Some(step) = &self.risk.low_confidence_step {
+            if *step.get_ref() > 9 {
+                return Err(self.invalid(
+                    step.span().start,
+                    format!(
+                        "low_confidence_step {} takes more than a risk can lose; use 0 to 9",
+                        step.get_ref()
+                    ),
+                ));
+            }
+            catalog.low_confidence_step = *step.get_ref();
+        }
         catalog
             .check()
             .map_err(|e| self.invalid(self.text.len(), e.to_string()))
@@ -287,6 +314,12 @@ impl Config {
                 format!("{classifier} items have no minimum count"),
             )
         };
+        if item.confidence.is_some() && classifier != "regexes" {
+            return Err(self.invalid(
+                item.id.span().start,
+                format!("{classifier} items have no confidence (regexes only)"),
+            ));
+        }
         let found = match classifier {
             "content_types" => catalog
                 .content_types
@@ -303,11 +336,10 @@ impl Config {
                 .iter_mut()
                 .find(|t| &t.id == id)
                 .map(|t| item.set(&mut t.enabled, &mut t.risk, Some(&mut t.min_count))),
-            "regexes" => catalog
-                .detectors
-                .iter_mut()
-                .find(|d| &d.id == id)
-                .map(|d| item.set(&mut d.enabled, &mut d.risk, Some(&mut d.min_count))),
+            "regexes" => catalog.detectors.iter_mut().find(|d| &d.id == id).map(|d| {
+                d.confidence = item.confidence.or(d.confidence);
+                item.set(&mut d.enabled, &mut d.risk, Some(&mut d.min_count))
+            }),
             other => {
                 return Err(self.invalid(
                     item.classifier.span().start,
@@ -410,5 +442,47 @@ mod tests {
             .find(|d| d.id == "employee_id")
             .unwrap();
         assert_eq!((custom.risk, custom.proximity, custom.window), (6, 50, 0));
+    }
+
+    #[test]
+    fn confidence_and_its_risk_step_can_be_overridden() {
+        let catalog = apply(
+            "[risk]\nlow_confidence_step = 3\n\n\
+             [[override]]\nclassifier = \"regexes\"\nid = \"email_address\"\nconfidence = \"low\"\n",
+        )
+        .unwrap();
+        assert_eq!(catalog.low_confidence_step, 3);
+        let email = catalog
+            .detectors
+            .iter()
+            .find(|d| d.id == "email_address")
+            .unwrap();
+        assert_eq!(email.confidence, Some(Confidence::Low));
+        assert_eq!(
+            Catalog::builtin().unwrap().low_confidence_step,
+            assay_classifiers::catalog::DEFAULT_LOW_CONFIDENCE_STEP
+        );
+        let error = apply("[risk]\nlow_confidence_step = 12\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("assay.toml:2: low_confidence_step 12"),
+            "{error}"
+        );
+        let error = apply(
+            "[[override]]\nclassifier = \"themes\"\nid = \"banking_keywords\"\nconfidence = \"high\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("themes items have no confidence"), "{error}");
+        let error = apply(
+            "[[override]]\nclassifier = \"regexes\"\nid = \"email_address\"\nconfidence = \"certain\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.starts_with("assay.toml:4: unknown variant"),
+            "{error}"
+        );
     }
 }

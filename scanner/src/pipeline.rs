@@ -644,6 +644,7 @@ fn unread_record(
         encoding: TextEncoding::Binary,
         bytes: 0,
         content_scanned: false,
+        low_confidence_step: classifiers.catalog().low_confidence_step,
     };
     build_record(object, object.size, classification, vec![error])
 }

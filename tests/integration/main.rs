@@ -4,6 +4,7 @@ mod access;
 mod archives;
 mod clean_code;
 mod cli;
+mod confidence;
 mod config;
 mod demo;
 mod documents;

@@ -12,11 +12,15 @@
 //! specific ones that matched the same span.
 
 pub mod checksums;
+pub mod confidence;
+pub mod decode;
 pub mod digits;
 mod redact;
 pub mod structure;
 pub mod validate;
 
+pub use confidence::Confidence;
+pub use decode::Encoding;
 pub use redact::redact;
 pub use validate::Validator;
 
@@ -45,6 +49,8 @@ pub struct Detector {
     compiled: std::sync::OnceLock<Option<CompiledPattern>>,
     validators: Vec<Validator>,
     keywords: Option<AhoCorasick>,
+    /// Derived on first use, as the pattern ([`confidence::derive`]).
+    confidence: std::sync::OnceLock<Confidence>,
 }
 
 /// A match that passed every check. Holds positions, never the secret text.
@@ -214,6 +220,7 @@ fn compile(item: &DetectorItem) -> Result<Detector, CatalogError> {
         item: item.clone(),
         compiled: std::sync::OnceLock::new(),
         keywords,
+        confidence: std::sync::OnceLock::new(),
     })
 }
 
@@ -628,6 +635,13 @@ impl Detector {
         self.compiled
             .get_or_init(|| build_pattern(&self.item.pattern).ok())
             .as_ref()
+    }
+
+    /// How sure this detector's findings are.
+    pub fn confidence(&self) -> Confidence {
+        *self
+            .confidence
+            .get_or_init(|| confidence::derive(&self.item, &self.validators))
     }
 
     /// Builds the pattern now, reporting why it cannot be built.

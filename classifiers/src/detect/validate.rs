@@ -103,6 +103,20 @@ impl NamedCheck {
             .map(|&(_, check)| check)
     }
 
+    /// Check digits and parsed structures prove; a real country code,
+    /// an issued range or a valid date (BIC, NINO, CPR, ITIN, EIN) only
+    /// narrow.
+    fn proves(self) -> bool {
+        !matches!(
+            self,
+            NamedCheck::Bic
+                | NamedCheck::UkNino
+                | NamedCheck::DkCpr
+                | NamedCheck::UsItin
+                | NamedCheck::UsEin
+        )
+    }
+
     fn check(self, s: &[u8]) -> bool {
         use super::{checksums as c, structure as st};
         match self {
@@ -170,6 +184,23 @@ impl Validator {
                 })
             })
             .collect()
+    }
+
+    /// Whether passing this check proves the match is what its detector
+    /// names (a check digit, a parsed structure), as opposed to a
+    /// heuristic (entropy, placeholders, ranges) any random text can pass.
+    /// Used by [`super::confidence::derive`].
+    pub fn proves(&self) -> bool {
+        match self {
+            Validator::Luhn | Validator::PaymentCard => true,
+            Validator::UsSsn
+            | Validator::Entropy(_)
+            | Validator::NotPlaceholder
+            | Validator::SecretLike
+            | Validator::PasswordLike
+            | Validator::UrlPassword => false,
+            Validator::Named(check) => check.proves(),
+        }
     }
 
     /// Whether a candidate secret passes this check.

@@ -21,7 +21,7 @@ pub fn write_csv(out: &mut dyn std::io::Write, report: &Report) -> std::io::Resu
         let regexes: Vec<String> = record
             .regexes
             .iter()
-            .map(|r| format!("{}x{} {}", r.id, r.count, r.redacted))
+            .map(|r| format!("{}x{} {} ({})", r.id, r.count, r.redacted, r.confidence))
             .collect();
         let themes: Vec<String> = record
             .themes

@@ -254,16 +254,23 @@ pub fn write_html(out: &mut dyn std::io::Write, report: &Report) -> std::io::Res
             let at = regex
                 .locations
                 .first()
-                .map(|l| match l.place.is_empty() {
-                    true => format!(" at line {}, column {}", l.line, l.column),
-                    false => format!(" at {}", esc(&l.place.describe())),
+                .map(|l| {
+                    let at = match l.place.is_empty() {
+                        true => format!(" at line {}, column {}", l.line, l.column),
+                        false => format!(" at {}", esc(&l.place.describe())),
+                    };
+                    match l.encoding {
+                        Some(encoding) => format!("{at}, inside {encoding}"),
+                        None => at,
+                    }
                 })
                 .unwrap_or_default();
             evidence.push(format!(
-                "<b>{}</b> ×{}: <code>{}</code>{at}",
+                "<b>{}</b> ×{}: <code>{}</code>{at} ({} confidence)",
                 esc(&regex.id),
                 regex.count,
-                esc(&regex.redacted)
+                esc(&regex.redacted),
+                regex.confidence
             ));
         }
         for theme in &object.themes {

@@ -1,11 +1,16 @@
 //! `--format sarif`: SARIF 2.1.0 for code-scanning UIs. One result per
 //! located regex finding (up to the record's kept locations), each rule
 //! described from the catalog, objects that could not be read as
-//! notifications. Matches appear only redacted, as everywhere else.
+//! notifications. Matches appear only redacted, as everywhere else. A
+//! result's `level` and `rank` follow what it adds to content risk (a
+//! low-confidence finding counts less); `properties.confidence` says how
+//! sure it is.
 
 use std::collections::BTreeMap;
 
 use assay_classifiers::Catalog;
+use assay_classifiers::detect::Confidence;
+use assay_classifiers::risk::finding_risk;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -18,6 +23,18 @@ fn level(risk: u8) -> &'static str {
         8.. => "error",
         5..=7 => "warning",
         _ => "note",
+    }
+}
+
+/// A result's rank (SARIF's 0 to 100 priority): what the finding adds to
+/// content risk ([`finding_risk`]: a low-confidence one counts less) times
+/// ten, less 5 for medium confidence, so a proved token ranks above an
+/// unproved one of the same risk.
+fn rank(risk: u8, confidence: Confidence, low_confidence_step: u8) -> f64 {
+    let points = f64::from(finding_risk(risk, confidence, low_confidence_step)) * 10.0;
+    match confidence {
+        Confidence::Medium => points - 5.0,
+        Confidence::High | Confidence::Low => points,
     }
 }
 
@@ -78,7 +95,7 @@ pub fn write_sarif(
     let mut unread: Vec<Value> = Vec::new();
     for object in report.objects.iter() {
         let object = object?;
-        results.extend(results_of(&object, &index));
+        results.extend(results_of(&object, &index, catalog.low_confidence_step));
         unread.extend(object.errors.iter().map(|e| {
             json!({
                 "level": "warning",
@@ -139,9 +156,15 @@ fn rule_name(id: &str) -> String {
         .collect()
 }
 
-fn results_of(object: &ObjectRecord, index: &BTreeMap<&str, usize>) -> Vec<Value> {
+fn results_of(
+    object: &ObjectRecord,
+    index: &BTreeMap<&str, usize>,
+    low_confidence_step: u8,
+) -> Vec<Value> {
     let mut results = Vec::new();
     for regex in &object.regexes {
+        // Level and rank weigh the finding as content risk does.
+        let weight = finding_risk(regex.risk, regex.confidence, low_confidence_step);
         let message = format!(
             "{} in {}: {} ({} match{} in the object; object risk {})",
             regex.id,
@@ -162,6 +185,10 @@ fn results_of(object: &ObjectRecord, index: &BTreeMap<&str, usize>) -> Vec<Value
                         "artifactLocation": {"uri": object.uri},
                         "region": {"startLine": l.line, "startColumn": l.column, "byteOffset": l.offset},
                     }});
+                    // Inside encoded text: the region is where that text starts.
+                    if let Some(encoding) = l.encoding {
+                        location["properties"] = json!({"encoding": encoding.as_str()});
+                    }
                     // A cell, page or JSON path: where a reader of the document looks.
                     if !l.place.is_empty() {
                         location["logicalLocations"] = json!([{
@@ -178,7 +205,8 @@ fn results_of(object: &ObjectRecord, index: &BTreeMap<&str, usize>) -> Vec<Value
             results.push(json!({
                 "ruleId": regex.id,
                 "ruleIndex": index.get(regex.id.as_str()).copied().unwrap_or(0),
-                "level": level(regex.risk),
+                "level": level(weight),
+                "rank": rank(regex.risk, regex.confidence, low_confidence_step),
                 "message": {"text": message},
                 "locations": [location],
                 "partialFingerprints": {
@@ -186,6 +214,7 @@ fn results_of(object: &ObjectRecord, index: &BTreeMap<&str, usize>) -> Vec<Value
                 },
                 "properties": {
                     "risk": regex.risk,
+                    "confidence": regex.confidence.as_str(),
                     "category": regex.category,
                     "redacted": regex.redacted,
                     "objectRisk": object.risk,
@@ -215,5 +244,11 @@ mod tests {
             (level(10), level(6), level(2)),
             ("error", "warning", "note")
         );
+        // A proved token outranks an unproved one of the same risk; a
+        // generic hit ranks as the risk it adds.
+        assert_eq!(rank(8, Confidence::High, 2), 80.0);
+        assert_eq!(rank(8, Confidence::Medium, 2), 75.0);
+        assert_eq!(rank(6, Confidence::Low, 2), 40.0);
+        assert_eq!(rank(6, Confidence::Low, 0), 60.0);
     }
 }

@@ -51,12 +51,21 @@ pub fn write_table(
                 let at = r
                     .locations
                     .first()
-                    .map(|l| match l.place.is_empty() {
-                        true => format!(" line {}", l.line),
-                        false => format!(" {}", l.place.describe()),
+                    .map(|l| {
+                        let at = match l.place.is_empty() {
+                            true => format!(" line {}", l.line),
+                            false => format!(" {}", l.place.describe()),
+                        };
+                        match l.encoding {
+                            Some(encoding) => format!("{at} ({encoding})"),
+                            None => at,
+                        }
                     })
                     .unwrap_or_default();
-                format!("{} ×{} {}{} [{}]", r.id, r.count, r.redacted, at, r.risk)
+                format!(
+                    "{} ×{} {}{} [{} {}]",
+                    r.id, r.count, r.redacted, at, r.risk, r.confidence
+                )
             })
             .collect();
         findings.splice(0..0, access);
