@@ -54,34 +54,25 @@ fn find(dir: &Path, suffix: &str, depth: usize) -> Option<PathBuf> {
         .find_map(|p| find(p, suffix, depth - 1))
 }
 
+/// A directory of this machine's `python3` (`stdlib`, `purelib`), or `""`.
+fn python_path(name: &str) -> String {
+    let code = format!("import sysconfig; print(sysconfig.get_paths()['{name}'])");
+    String::from_utf8(
+        Command::new("python3")
+            .args(["-c", &code])
+            .output()
+            .map(|o| o.stdout)
+            .unwrap_or_default(),
+    )
+    .unwrap_or_default()
+    .trim()
+    .to_string()
+}
+
 fn real_files() -> Vec<Real> {
-    let py = String::from_utf8(
-        Command::new("python3")
-            .args([
-                "-c",
-                "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
-            ])
-            .output()
-            .map(|o| o.stdout)
-            .unwrap_or_default(),
-    )
-    .unwrap_or_default()
-    .trim()
-    .to_string();
+    let py = python_path("stdlib");
     // The site-packages of the same Python: pip vendors certifi's CA bundle.
-    let purelib = String::from_utf8(
-        Command::new("python3")
-            .args([
-                "-c",
-                "import sysconfig; print(sysconfig.get_paths()['purelib'])",
-            ])
-            .output()
-            .map(|o| o.stdout)
-            .unwrap_or_default(),
-    )
-    .unwrap_or_default()
-    .trim()
-    .to_string();
+    let purelib = python_path("purelib");
     let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
     let cargo_home = std::env::var("CARGO_HOME").unwrap_or_else(|_| format!("{home}/.cargo"));
     let rust_doc = find(

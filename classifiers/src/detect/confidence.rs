@@ -72,12 +72,7 @@ pub fn derive(item: &DetectorItem, validators: &[Validator]) -> Confidence {
     if validators.iter().any(Validator::proves) {
         return Confidence::High;
     }
-    if validators.iter().any(|v| {
-        matches!(
-            v,
-            Validator::PasswordLike | Validator::SecretLike | Validator::UrlPassword
-        )
-    }) {
+    if validators.iter().any(Validator::judges_free_form) {
         return Confidence::Medium;
     }
     let distinctive = item.anchor_case

@@ -203,6 +203,16 @@ impl Validator {
         }
     }
 
+    /// Whether this check judges a free-form value by heuristics (what a
+    /// password or secret looks like) rather than a vendor's format: the
+    /// match is then as sure as a guess ([`super::confidence::derive`]).
+    pub fn judges_free_form(&self) -> bool {
+        matches!(
+            self,
+            Validator::PasswordLike | Validator::SecretLike | Validator::UrlPassword
+        )
+    }
+
     /// Whether a candidate secret passes this check.
     pub fn check(&self, secret: &[u8]) -> bool {
         match self {
