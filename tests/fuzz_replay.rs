@@ -1,0 +1,68 @@
+//! Replays every fuzz target's committed inputs (`fuzz/corpus/TARGET/`, the
+//! seeds, and `fuzz/crashes/TARGET/`, each crash or hang a fuzzer found,
+//! minimised) through the same target bodies the fuzzer runs
+//! (`fuzz/src/targets.rs`), compiled here without instrumentation: a parser
+//! that panics, breaks an invariant or takes too long on any of them fails
+//! this test, naming the target and the input file.
+
+#[path = "../fuzz/src/targets.rs"]
+mod targets;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+fn inputs(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .map(|e| e.expect("a readable corpus entry").path())
+            .filter(|p| p.is_file())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    files.sort();
+    files
+}
+
+#[test]
+fn every_seed_and_crash_input_passes_its_target() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    // The slowest input a target may take here (debug build); hangs found by
+    // the fuzzer are regression inputs too.
+    let slow = Duration::from_secs(20);
+    let mut failures = Vec::new();
+    let mut replayed = 0;
+    for (name, _) in targets::TARGETS {
+        let run = targets::target(name).expect("every listed target is found by name");
+        let seeds = inputs(&root.join("corpus").join(name));
+        assert!(
+            seeds.len() >= 2,
+            "fuzz/corpus/{name}/ needs seed inputs (it has {})",
+            seeds.len()
+        );
+        let crashes = inputs(&root.join("crashes").join(name));
+        for path in seeds.iter().chain(&crashes) {
+            let data = std::fs::read(path).expect("a readable input");
+            let started = Instant::now();
+            let outcome = std::panic::catch_unwind(|| run(&data));
+            replayed += 1;
+            let shown = path.strip_prefix(&root).unwrap_or(path).display();
+            match outcome {
+                Err(panic) => {
+                    let message = panic
+                        .downcast_ref::<String>()
+                        .map(String::as_str)
+                        .or_else(|| panic.downcast_ref::<&str>().copied())
+                        .unwrap_or("(not a string)");
+                    failures.push(format!("{name}: {shown}: {message}"));
+                }
+                Ok(()) if started.elapsed() > slow => failures.push(format!(
+                    "{name}: {shown}: took {:?} (over {slow:?})",
+                    started.elapsed()
+                )),
+                Ok(()) => {}
+            }
+        }
+    }
+    assert!(failures.is_empty(), "fuzz inputs that fail:\n{}", failures.join("\n"));
+    assert!(replayed >= 2 * targets::TARGETS.len(), "{replayed} inputs replayed");
+}
