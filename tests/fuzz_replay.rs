@@ -3,13 +3,20 @@
 //! minimised) through the same target bodies the fuzzer runs
 //! (`fuzz/src/targets.rs`), compiled here without instrumentation: a parser
 //! that panics, breaks an invariant or takes too long on any of them fails
-//! this test, naming the target and the input file.
+//! this test, naming the target and the input file. A panic counts even
+//! where the scanner catches it (third-party parsers run under
+//! `catch_unwind`, their panics become `corrupt` records): the fuzzer stops
+//! at those too, and a crash input stays fixed only if nothing panics.
 
 #[path = "../fuzz/src/targets.rs"]
 mod targets;
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// Where the last panic happened, caught or not.
+static PANICKED: Mutex<Option<String>> = Mutex::new(None);
 
 fn inputs(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
@@ -31,6 +38,12 @@ fn every_seed_and_crash_input_passes_its_target() {
     let slow = Duration::from_secs(20);
     let mut failures = Vec::new();
     let mut replayed = 0;
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map_or_else(String::new, |l| format!("{}:{}", l.file(), l.line()));
+        *PANICKED.lock().unwrap_or_else(|e| e.into_inner()) = Some(at);
+    }));
     for (name, _) in targets::TARGETS {
         let run = targets::target(name).expect("every listed target is found by name");
         let seeds = inputs(&root.join("corpus").join(name));
@@ -46,14 +59,22 @@ fn every_seed_and_crash_input_passes_its_target() {
             let outcome = std::panic::catch_unwind(|| run(&data));
             replayed += 1;
             let shown = path.strip_prefix(&root).unwrap_or(path).display();
+            let caught = PANICKED.lock().unwrap_or_else(|e| e.into_inner()).take();
             match outcome {
+                Ok(()) if caught.is_some() => failures.push(format!(
+                    "{name}: {shown}: a panic at {} (caught by the scanner)",
+                    caught.unwrap_or_default()
+                )),
                 Err(panic) => {
                     let message = panic
                         .downcast_ref::<String>()
                         .map(String::as_str)
                         .or_else(|| panic.downcast_ref::<&str>().copied())
                         .unwrap_or("(not a string)");
-                    failures.push(format!("{name}: {shown}: {message}"));
+                    failures.push(format!(
+                        "{name}: {shown}: {message} (at {})",
+                        caught.unwrap_or_default()
+                    ));
                 }
                 Ok(()) if started.elapsed() > slow => failures.push(format!(
                     "{name}: {shown}: took {:?} (over {slow:?})",
@@ -63,6 +84,7 @@ fn every_seed_and_crash_input_passes_its_target() {
             }
         }
     }
+    let _ = std::panic::take_hook();
     assert!(failures.is_empty(), "fuzz inputs that fail:\n{}", failures.join("\n"));
     assert!(replayed >= 2 * targets::TARGETS.len(), "{replayed} inputs replayed");
 }

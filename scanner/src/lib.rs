@@ -10,6 +10,7 @@ pub mod document;
 pub mod error;
 pub mod fleet;
 pub mod inventory;
+mod parquet_guard;
 pub mod pipeline;
 pub mod posture;
 pub mod record;

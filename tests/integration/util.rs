@@ -28,6 +28,7 @@ const PACKAGES: &[(&str, &str)] = &[
     ("openssl", "openssl"),
     ("python3", "python3"),
     ("chromium", "chromium"),
+    ("script", "bsdutils"),
 ];
 
 /// Fails the test, naming the command that installs `program`, unless it

@@ -34,6 +34,8 @@ fn parquet_rows<R: parquet::file::reader::ChunkReader + 'static>(
     text: &mut Text<'_, '_>,
 ) -> Result<(), DocumentError> {
     let reader = reader.map_err(parquet_error)?;
+    crate::parquet_guard::check_column_ranges(reader.metadata())
+        .map_err(|message| DocumentError::corrupt(Format::Parquet, message))?;
     let rows = reader.get_row_iter(None).map_err(parquet_error)?;
     let mut path = String::from("$");
     for (index, row) in rows.enumerate() {

@@ -14,6 +14,26 @@ use parquet::schema::types::Type;
 use super::{Column, InventoryError, InventoryRow, RowSink};
 
 pub(super) fn read(path: &Path, name: &str, row: &mut RowSink<'_>) -> Result<u64, InventoryError> {
+    // The `parquet` crate may still panic on malformed data the footer
+    // check cannot see: that is a corrupt file, not the end of the run.
+    let mut rows = 0u64;
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_rows(path, name, row, &mut rows)
+    }))
+    .unwrap_or_else(|_| {
+        Err(InventoryError::Parquet {
+            file: name.to_string(),
+            message: format!("the Parquet reader failed on malformed data after {rows} rows"),
+        })
+    })
+}
+
+fn read_rows(
+    path: &Path,
+    name: &str,
+    row: &mut RowSink<'_>,
+    rows: &mut u64,
+) -> Result<u64, InventoryError> {
     let corrupt = |e: parquet::errors::ParquetError| match e {
         parquet::errors::ParquetError::NYI(message) => InventoryError::UnsupportedFormat {
             file: name.to_string(),
@@ -27,6 +47,12 @@ pub(super) fn read(path: &Path, name: &str, row: &mut RowSink<'_>) -> Result<u64
     };
     let file = std::fs::File::open(path).map_err(|e| InventoryError::io(name, e))?;
     let reader = SerializedFileReader::new(file).map_err(corrupt)?;
+    crate::parquet_guard::check_column_ranges(reader.metadata()).map_err(|message| {
+        InventoryError::Parquet {
+            file: name.to_string(),
+            message,
+        }
+    })?;
     let schema = reader.metadata().file_metadata().schema();
     // Only the columns assay reads are decoded (ACLs and owners are not).
     let (columns, fields): (Vec<Column>, Vec<Arc<Type>>) = schema
@@ -48,12 +74,11 @@ pub(super) fn read(path: &Path, name: &str, row: &mut RowSink<'_>) -> Result<u64
         .build()
         .map_err(corrupt)?;
     let rows_iter = reader.get_row_iter(Some(projection)).map_err(corrupt)?;
-    let mut rows = 0u64;
     for read in rows_iter {
         let record = read.map_err(corrupt)?;
         let malformed = |message: String| InventoryError::MalformedRow {
             file: name.to_string(),
-            row: rows + 1,
+            row: *rows + 1,
             message,
         };
         let mut parsed = InventoryRow {
@@ -78,10 +103,10 @@ pub(super) fn read(path: &Path, name: &str, row: &mut RowSink<'_>) -> Result<u64
         if parsed.key.is_empty() {
             return Err(malformed("key is empty".into()));
         }
-        rows += 1;
+        *rows += 1;
         row(parsed)?;
     }
-    Ok(rows)
+    Ok(*rows)
 }
 
 fn one_line(text: &str) -> String {

@@ -692,3 +692,49 @@ fn a_row_callback_error_stops_the_read() {
     assert_eq!(seen, 3);
     assert_eq!(error.to_string(), "enough");
 }
+
+/// Found by fuzzing (fuzz/crashes/inventory_data/): a Parquet footer whose
+/// column chunk has a negative offset made the `parquet` crate panic while
+/// reading rows; it is a corrupt file naming the row group and column.
+#[test]
+fn a_parquet_column_chunk_at_a_negative_offset_is_a_corrupt_file() {
+    let bytes = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fuzz/crashes/inventory_data/parquet-negative-column-offset"),
+    )
+    .expect("the crash input is committed");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("data.parquet");
+    std::fs::write(&path, &bytes).expect("write");
+    use md5::Digest as _;
+    let manifest = Manifest {
+        source_bucket: "source".into(),
+        destination_bucket: "destination".into(),
+        version: "2016-11-30".into(),
+        creation_timestamp_ms: 0,
+        file_format: InventoryFormat::Parquet,
+        file_schema: vec!["bucket".into(), "key".into()],
+        files: vec![DataFile {
+            key: "data/fuzz.parquet".into(),
+            size: bytes.len() as u64,
+            md5: hex::encode(md5::Md5::digest(&bytes)),
+        }],
+    };
+    let mut rows = 0;
+    let error = read_data_file(&manifest, &manifest.files[0], &path, &mut |_| {
+        rows += 1;
+        Ok(())
+    })
+    .expect_err("the file is corrupt");
+    let message = error.to_string();
+    assert!(
+        matches!(error, InventoryError::Parquet { .. }),
+        "not a Parquet error: {message}"
+    );
+    assert!(
+        message.starts_with("s3://destination/data/fuzz.parquet: corrupt Parquet: row group"),
+        "{message}"
+    );
+    assert!(message.contains("negative offset"), "{message}");
+    assert_eq!(rows, 0);
+}

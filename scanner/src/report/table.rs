@@ -8,6 +8,22 @@ use super::Report;
 /// Findings shown per object before "and N more".
 const SHOWN_FINDINGS: usize = 4;
 
+/// Text from scanned data (object names, archive member paths, sheet names,
+/// principals from logs) as a terminal may show it: control characters
+/// escaped (`\u{1b}`, `\n`), so a file name cannot move the cursor, recolour
+/// the screen or forge table lines.
+fn terminal_safe(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| match c {
+            c if c.is_control() => c.escape_debug().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
 pub fn write_table(
     out: &mut dyn std::io::Write,
     report: &Report,
@@ -64,7 +80,12 @@ pub fn write_table(
                     .unwrap_or_default();
                 format!(
                     "{} ×{} {}{} [{} {}]",
-                    r.id, r.count, r.redacted, at, r.risk, r.confidence
+                    r.id,
+                    r.count,
+                    r.redacted,
+                    terminal_safe(&at),
+                    r.risk,
+                    r.confidence
                 )
             })
             .collect();
@@ -85,7 +106,7 @@ pub fn write_table(
             record
                 .errors
                 .iter()
-                .map(|e| format!("ERROR {}: {}", e.kind, e.message)),
+                .map(|e| format!("ERROR {}: {}", e.kind, terminal_safe(&e.message))),
         );
         if findings.len() > SHOWN_FINDINGS {
             let more = findings.len() - SHOWN_FINDINGS;
@@ -98,7 +119,7 @@ pub fn write_table(
             } else {
                 record.risk.to_string()
             },
-            record.uri.clone(),
+            terminal_safe(&record.uri),
             record
                 .content_type
                 .as_ref()
@@ -114,7 +135,7 @@ pub fn write_table(
             out,
             "identity risk {}: {} ({} calls, {} denied{})",
             identity.risk,
-            identity.stats.principal,
+            terminal_safe(&identity.stats.principal),
             identity.stats.calls,
             identity.stats.access_denied,
             if identity.stats.scraper {
@@ -128,7 +149,9 @@ pub fn write_table(
         writeln!(
             out,
             "  {} {}: {}",
-            issue.kind, issue.location, issue.message
+            issue.kind,
+            terminal_safe(&issue.location),
+            terminal_safe(&issue.message)
         )?;
     }
     if let Some(threshold) = report.scan.fail_at {
