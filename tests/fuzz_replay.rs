@@ -85,6 +85,13 @@ fn every_seed_and_crash_input_passes_its_target() {
         }
     }
     let _ = std::panic::take_hook();
-    assert!(failures.is_empty(), "fuzz inputs that fail:\n{}", failures.join("\n"));
-    assert!(replayed >= 2 * targets::TARGETS.len(), "{replayed} inputs replayed");
+    assert!(
+        failures.is_empty(),
+        "fuzz inputs that fail:\n{}",
+        failures.join("\n")
+    );
+    assert!(
+        replayed >= 2 * targets::TARGETS.len(),
+        "{replayed} inputs replayed"
+    );
 }

@@ -73,7 +73,9 @@ fn scratch() -> &'static Path {
     DIR.get_or_init(|| {
         // /dev/shm keeps the per-input file writes off the disk.
         let shm = Path::new("/dev/shm");
-        let builder = tempfile::Builder::new().prefix("assay-fuzz").tempdir_in(shm);
+        let builder = tempfile::Builder::new()
+            .prefix("assay-fuzz")
+            .tempdir_in(shm);
         builder.unwrap_or_else(|_| tempfile::tempdir().expect("a temporary directory"))
     })
     .path()
@@ -105,7 +107,10 @@ fn check_message(what: &str, message: &str) {
 /// first four characters, a quarter of short secrets, then `…(N chars)`.
 pub fn check_redacted(id: &str, redacted: &str) {
     let Some((prefix, rest)) = redacted.split_once('…') else {
-        panic!("{id}: redacted text without the ellipsis: {} chars", redacted.len());
+        panic!(
+            "{id}: redacted text without the ellipsis: {} chars",
+            redacted.len()
+        );
     };
     let count: usize = rest
         .strip_prefix('(')
@@ -134,7 +139,12 @@ fn check_classification(found: &Classification) {
             regex.id,
             regex.locations.len()
         );
-        assert!((1..=10).contains(&regex.risk), "{}: risk {}", regex.id, regex.risk);
+        assert!(
+            (1..=10).contains(&regex.risk),
+            "{}: risk {}",
+            regex.id,
+            regex.risk
+        );
     }
 }
 
@@ -144,7 +154,12 @@ fn check_record(record: &ObjectRecord) {
         check_redacted(&regex.id, &regex.redacted);
         assert!(regex.locations.len() <= assay_classifiers::object::MAX_LOCATIONS);
     }
-    assert!((1..=10).contains(&record.risk), "{}: risk {}", record.uri, record.risk);
+    assert!(
+        (1..=10).contains(&record.risk),
+        "{}: risk {}",
+        record.uri,
+        record.risk
+    );
     for error in &record.errors {
         check_message(&record.uri, &error.message);
     }
@@ -153,7 +168,7 @@ fn check_record(record: &ObjectRecord) {
 /// Content sniffing: deterministic, and the same whatever follows the head.
 fn content_type(data: &[u8]) {
     let classifiers = classifiers();
-    let head = &data[..data.len().min(archive::HEAD_LEN)];
+    let head = &data[..data.len().min(assay_classifiers::content_type::HEAD_LEN)];
     let sniffed = classifiers.sniff(data, "fuzz.bin");
     assert_eq!(sniffed, classifiers.sniff(head, "fuzz.bin"));
     assert!(!sniffed.mime.is_empty());
@@ -231,7 +246,11 @@ fn walk_level(
     let input = archive::Input::Stream(Box::new(Cursor::new(data)));
     let result = archive::walk(format, input, name, budget, &mut |member| {
         *members += 1;
-        assert!(member.path.len() <= 64 * 1024, "a member path of {} bytes", member.path.len());
+        assert!(
+            member.path.len() <= 64 * 1024,
+            "a member path of {} bytes",
+            member.path.len()
+        );
         if let archive::Content::Stream(stream) = member.content {
             let mut bytes = Vec::new();
             // A member's bytes are metered by the budget; past it the read fails.
@@ -254,8 +273,18 @@ fn walk_level(
 /// notebooks); the rest is the object.
 fn pipeline_object(data: &[u8]) {
     const NAMES: [&str; 12] = [
-        "fuzz.bin", "fuzz.zip", "fuzz.tar.gz", "fuzz.docx", "fuzz.pdf", "fuzz.eml", "fuzz.csv",
-        "fuzz.json", "fuzz.ipynb", "fuzz.xlsx", "fuzz.sqlite", "fuzz.jsonl",
+        "fuzz.bin",
+        "fuzz.zip",
+        "fuzz.tar.gz",
+        "fuzz.docx",
+        "fuzz.pdf",
+        "fuzz.eml",
+        "fuzz.csv",
+        "fuzz.json",
+        "fuzz.ipynb",
+        "fuzz.xlsx",
+        "fuzz.sqlite",
+        "fuzz.jsonl",
     ];
     let (name, body) = match data.split_first() {
         Some((first, rest)) => (NAMES[usize::from(*first) % NAMES.len()], rest),
@@ -282,7 +311,10 @@ fn pipeline_object(data: &[u8]) {
         check_record(&record);
     });
     assert!(records >= 1, "the object itself gets a record");
-    assert!(records <= limits.archives.max_entries + 2, "{records} records");
+    assert!(
+        records <= limits.archives.max_entries + 2,
+        "{records} records"
+    );
 }
 
 fn document_limits() -> document::Limits {
@@ -299,9 +331,7 @@ fn extract(data: &[u8], name: &str, family: &[Format], fallback: (Format, &'stat
     let classifiers = classifiers();
     let sniffed = classifiers.sniff(data, name);
     let (format, mime) = match Format::recognise(sniffed.mime, name) {
-        Some(format) if family.contains(&format) => {
-            (format, format.media_type(sniffed.mime, name))
-        }
+        Some(format) if family.contains(&format) => (format, format.media_type(sniffed.mime, name)),
         _ => fallback,
     };
     let limits = document_limits();
@@ -321,17 +351,28 @@ fn extract(data: &[u8], name: &str, family: &[Format], fallback: (Format, &'stat
     );
     match outcome {
         document::Outcome::Extracted { result, bytes } => {
-            assert!(bytes <= data.len() as u64, "{bytes} bytes read of {}", data.len());
+            assert!(
+                bytes <= data.len() as u64,
+                "{bytes} bytes read of {}",
+                data.len()
+            );
             if let Err(error) = result {
                 check_message(format.name(), &error.to_string());
                 let _ = error.kind();
             }
         }
         document::Outcome::TooLarge(_) => {
-            assert!(data.len() as u64 > limits.max_bytes, "a small document called too large");
+            assert!(
+                data.len() as u64 > limits.max_bytes,
+                "a small document called too large"
+            );
         }
     }
-    assert!(embedded <= data.len() as u64, "{embedded} attachments from {} bytes", data.len());
+    assert!(
+        embedded <= data.len() as u64,
+        "{embedded} attachments from {} bytes",
+        data.len()
+    );
     check_classification(&classifier.finish());
 }
 
@@ -339,7 +380,12 @@ fn office(data: &[u8]) {
     extract(
         data,
         "fuzz",
-        &[Format::Word, Format::Presentation, Format::OpenDocument, Format::Spreadsheet],
+        &[
+            Format::Word,
+            Format::Presentation,
+            Format::OpenDocument,
+            Format::Spreadsheet,
+        ],
         (
             Format::Word,
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -369,7 +415,12 @@ fn mail(data: &[u8]) {
 }
 
 fn parquet(data: &[u8]) {
-    extract(data, "fuzz.parquet", &[], (Format::Parquet, "application/vnd.apache.parquet"));
+    extract(
+        data,
+        "fuzz.parquet",
+        &[],
+        (Format::Parquet, "application/vnd.apache.parquet"),
+    );
 }
 
 fn avro(data: &[u8]) {
@@ -377,11 +428,21 @@ fn avro(data: &[u8]) {
 }
 
 fn sqlite(data: &[u8]) {
-    extract(data, "fuzz.sqlite", &[], (Format::Sqlite, "application/vnd.sqlite3"));
+    extract(
+        data,
+        "fuzz.sqlite",
+        &[],
+        (Format::Sqlite, "application/vnd.sqlite3"),
+    );
 }
 
 fn notebook(data: &[u8]) {
-    extract(data, "fuzz.ipynb", &[], (Format::Notebook, "application/x-ipynb+json"));
+    extract(
+        data,
+        "fuzz.ipynb",
+        &[],
+        (Format::Notebook, "application/x-ipynb+json"),
+    );
 }
 
 fn csv(data: &[u8]) {
@@ -426,7 +487,10 @@ fn s3_access_log(data: &[u8]) {
             "{} problems from {lines} lines",
             report.problems.len()
         );
-        let lines = data.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count() as u64;
+        let lines = data
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .count() as u64;
         assert!(events <= lines, "{events} events from {lines} lines");
     }
 }
@@ -451,7 +515,9 @@ fn digest_files(data: &[u8]) {
     let root = scratch().join("trail");
     let _ = std::fs::remove_dir_all(&root);
     let dir = "AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/01/02";
-    let name = format!("{dir}/111122223333_CloudTrail-Digest_us-east-1_fuzz_us-east-1_20260102T000000Z.json.gz");
+    let name = format!(
+        "{dir}/111122223333_CloudTrail-Digest_us-east-1_fuzz_us-east-1_20260102T000000Z.json.gz"
+    );
     let digest_path = scratch_file(&format!("trail/{name}"), &gzip(digest_json));
     if let Some(signature) = signature {
         let mut sig = digest_path.clone().into_os_string();
@@ -477,7 +543,10 @@ fn split_parts(data: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut rest = Some(data);
     std::iter::from_fn(move || {
         let current = rest?;
-        match current.windows(SEPARATOR.len()).position(|w| w == SEPARATOR) {
+        match current
+            .windows(SEPARATOR.len())
+            .position(|w| w == SEPARATOR)
+        {
             Some(at) => {
                 rest = Some(&current[at + SEPARATOR.len()..]);
                 Some(&current[..at])
@@ -537,12 +606,18 @@ fn baseline(data: &[u8]) {
 
 /// A record with one finding, classified from a made-up token.
 fn sample_record() -> ObjectRecord {
-    let path = scratch_file("sample.env", b"GITHUB_TOKEN=ghp_Qx7vT2mLk9RwZ4bN8cYp3HsD6fJa1Ge5UiOq\n");
+    let path = scratch_file(
+        "sample.env",
+        b"GITHUB_TOKEN=ghp_Qx7vT2mLk9RwZ4bN8cYp3HsD6fJa1Ge5UiOq\n",
+    );
     let object = sample_object(&path);
     let mut records = Vec::new();
-    pipeline::classify_object(classifiers(), &object, &pipeline::Limits::default(), &mut |r| {
-        records.push(r)
-    });
+    pipeline::classify_object(
+        classifiers(),
+        &object,
+        &pipeline::Limits::default(),
+        &mut |r| records.push(r),
+    );
     records.pop().expect("a record")
 }
 
@@ -581,9 +656,12 @@ fn state_db(data: &[u8]) {
     }
     let record = {
         let mut records = Vec::new();
-        pipeline::classify_object(classifiers(), &object, &pipeline::Limits::default(), &mut |r| {
-            records.push(r)
-        });
+        pipeline::classify_object(
+            classifiers(),
+            &object,
+            &pipeline::Limits::default(),
+            &mut |r| records.push(r),
+        );
         records
     };
     if let Err(error) = state.store(&object, &record, "new") {
@@ -630,7 +708,11 @@ fn inventory_data(data: &[u8]) {
         )
     } else {
         (
-            if data.starts_with(&[0x1f, 0x8b]) { data.to_vec() } else { gzip(data) },
+            if data.starts_with(&[0x1f, 0x8b]) {
+                data.to_vec()
+            } else {
+                gzip(data)
+            },
             "data/fuzz.csv.gz",
             InventoryFormat::Csv,
             "Bucket, Key, VersionId, IsLatest, IsDeleteMarker, Size, LastModifiedDate, ETag",

@@ -42,13 +42,19 @@ fn measured(mut command: Command, dir: &Path) -> Measured {
     // SAFETY: pid is our own unreaped child; status and usage are valid
     // pointers for the call's duration.
     let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(reaped, pid, "wait4 failed: {}", std::io::Error::last_os_error());
+    assert_eq!(
+        reaped,
+        pid,
+        "wait4 failed: {}",
+        std::io::Error::last_os_error()
+    );
     // The child is reaped: std's handle must not wait for it again.
     std::mem::forget(child);
     let stdout = std::fs::read(&out_path).expect("stdout");
     let records = String::from_utf8_lossy(&stdout)
         .lines()
-        .filter(|l| l.starts_with('{'))
+        // JSON Lines records; a pretty-printed report's lines are not.
+        .filter(|l| l.starts_with('{') && l.ends_with('}'))
         .map(|l| serde_json::from_str(l).expect("a JSON Lines record"))
         .collect();
     Measured {
@@ -69,6 +75,18 @@ fn scan(dir: &Path, target: &Path, extra: &[&str]) -> Measured {
         .arg(target);
     let run = measured(command, dir);
     assert!(run.success, "scan failed: {}", run.stderr);
+    // The figures docs/reliability.md quotes (`-- --nocapture` shows them).
+    let names: Vec<&str> = run
+        .records
+        .iter()
+        .filter_map(|r| r["uri"].as_str()?.rsplit('/').next())
+        .take(3)
+        .collect();
+    eprintln!(
+        "limits: scan of {names:?}...: {} records, peak RSS {} MB",
+        run.records.len(),
+        run.peak_rss_mb
+    );
     run
 }
 
@@ -108,14 +126,21 @@ fn a_zip_of_100000_members_stops_at_the_entry_limit_in_bounded_memory() {
          with zipfile.ZipFile('tree/many.zip', 'w', zipfile.ZIP_STORED) as z:\n\
          \x20   for i in range(100000): z.writestr('m/%06d.txt' % i, b'x')\n",
     );
-    let run = scan(dir.path(), &dir.path().join("tree"), &["--max-archive-entries", "1000"]);
+    let run = scan(
+        dir.path(),
+        &dir.path().join("tree"),
+        &["--max-archive-entries", "1000"],
+    );
     let zip = record(&run, "many.zip");
     assert!(
         error_kinds(zip).contains(&"archive_limit".to_string()),
         "no archive_limit error: {zip}"
     );
     let message = zip["errors"].to_string();
-    assert!(message.contains("1000"), "the error does not name the limit: {message}");
+    assert!(
+        message.contains("1000"),
+        "the error does not name the limit: {message}"
+    );
     // 1,000 members, the archive, nothing past the limit.
     assert!(run.records.len() <= 1002, "{} records", run.records.len());
     assert!(run.records.len() >= 1000, "{} records", run.records.len());
@@ -148,7 +173,9 @@ open('tree/overlap.zip', 'wb').write(local + central + end)
     let zip = record(&run, "overlap.zip");
     let kinds = error_kinds(zip);
     assert!(
-        kinds.iter().any(|k| k == "archive_limit" || k == "corrupt_archive"),
+        kinds
+            .iter()
+            .any(|k| k == "archive_limit" || k == "corrupt_archive"),
         "overlapping entries neither stopped nor refused: {zip}"
     );
     // Stopped at the ratio floor (64 MiB), far before 16 GB.
@@ -172,7 +199,10 @@ fn a_long_single_line_file_is_scanned_in_bounded_memory() {
     drop(file);
     let run = scan(dir.path(), &dir.path().join("tree"), &[]);
     let line = record(&run, "line.txt");
-    assert!(line["size"].as_u64().is_some_and(|s| s > 64_000_000), "{line}");
+    assert!(
+        line["size"].as_u64().is_some_and(|s| s > 64_000_000),
+        "{line}"
+    );
     assert!(error_kinds(line).is_empty(), "errors: {line}");
     let ids: Vec<&str> = line["regexes"]
         .as_array()
@@ -180,7 +210,10 @@ fn a_long_single_line_file_is_scanned_in_bounded_memory() {
         .flatten()
         .filter_map(|r| r["id"].as_str())
         .collect();
-    assert!(ids.iter().any(|id| id.contains("github")), "the token at the end was missed: {ids:?}");
+    assert!(
+        ids.iter().any(|id| id.contains("github")),
+        "the token at the end was missed: {ids:?}"
+    );
     assert!(run.peak_rss_mb < 300, "peak RSS {} MB", run.peak_rss_mb);
 }
 
@@ -194,8 +227,11 @@ fn json_nested_a_million_deep_is_read_without_exhausting_the_stack() {
     std::fs::write(tree.join("deep.json"), &deep).expect("json");
     std::fs::write(tree.join("objects.json"), &objects).expect("json");
     std::fs::write(tree.join("deep.ipynb"), &objects).expect("notebook");
-    std::fs::write(tree.join("deep.jsonl"), format!("{deep}\n{{\"password\":\"Xk82mQp4LzT7wN1c\"}}\n"))
-        .expect("jsonl");
+    std::fs::write(
+        tree.join("deep.jsonl"),
+        format!("{deep}\n{{\"password\":\"Xk82mQp4LzT7wN1c\"}}\n"),
+    )
+    .expect("jsonl");
     // And as CloudTrail input: a record nested a million deep.
     let trail = dir.path().join("trail.json");
     std::fs::write(&trail, format!("{{\"Records\":[{objects}]}}")).expect("trail");
@@ -203,13 +239,64 @@ fn json_nested_a_million_deep_is_read_without_exhausting_the_stack() {
     let run = scan(dir.path(), &tree, &["--cloudtrail", &trail_arg]);
     for name in ["deep.json", "objects.json", "deep.ipynb", "deep.jsonl"] {
         let found = record(&run, name);
-        assert!(found["size"].as_u64().is_some_and(|s| s >= 2_000_000), "{name}: {found}");
+        assert!(
+            found["size"].as_u64().is_some_and(|s| s >= 2_000_000),
+            "{name}: {found}"
+        );
     }
     // The record after the deep one is still read.
     let jsonl = record(&run, "deep.jsonl");
     assert!(
         jsonl["regexes"].as_array().is_some_and(|r| !r.is_empty()),
         "the line after the deep one was not scanned: {jsonl}"
+    );
+    assert!(run.peak_rss_mb < 400, "peak RSS {} MB", run.peak_rss_mb);
+}
+
+#[test]
+fn a_cloudtrail_file_of_200000_records_is_read_in_bounded_memory() {
+    // JSON Lines, gzip, one object's worth of evidence repeated; the 10
+    // million record run is in benches/limits.sh.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tree = dir.path().join("tree");
+    std::fs::create_dir(&tree).expect("tree");
+    std::fs::write(tree.join("k1"), "hello\n").expect("object");
+    python(
+        dir.path(),
+        r#"import gzip, json
+with gzip.open('trail.json.gz', 'wt', compresslevel=1) as f:
+    for i in range(200000):
+        f.write(json.dumps({"eventVersion": "1.10", "eventTime": "2026-01-02T%02d:%02d:%02dZ" % (i // 3600 % 24, i // 60 % 60, i % 60),
+            "eventSource": "s3.amazonaws.com", "eventName": "GetObject", "eventID": "%032x" % i,
+            "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/u%d" % (i % 50), "accountId": "111122223333"},
+            "sourceIPAddress": "203.0.113.%d" % (i % 250), "requestParameters": {"bucketName": "tree", "key": "k%d" % (i % 1000)}}) + "\n")
+"#,
+    );
+    let trail = dir.path().join("trail.json.gz").display().to_string();
+    let mut command = assay();
+    command
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--jobs",
+            "1",
+            "--cloudtrail",
+            &trail,
+        ])
+        .arg(&tree);
+    let run = measured(command, dir.path());
+    assert!(run.success, "scan failed: {}", run.stderr);
+    let report: Value = serde_json::from_slice(&run.stdout).expect("a JSON report");
+    let input = &report["scan"]["inputs"][0];
+    assert_eq!(input["events"].as_u64(), Some(200_000), "{input}");
+    assert_eq!(input["problems"].as_u64(), Some(0), "{input}");
+    // The object the events name has its statistics.
+    let object = &report["objects"][0];
+    assert!(object["access"].is_object(), "{object}");
+    eprintln!(
+        "limits: 200,000 CloudTrail records: peak RSS {} MB",
+        run.peak_rss_mb
     );
     assert!(run.peak_rss_mb < 400, "peak RSS {} MB", run.peak_rss_mb);
 }
@@ -228,7 +315,10 @@ fn a_pdf_whose_form_xobjects_draw_each_other_ends() {
         "the loop ran into the time limit instead of being cut: {pdf}"
     );
     // The page's own text (a made-up Stripe key) is still found.
-    assert!(pdf["regexes"].as_array().is_some_and(|r| !r.is_empty()), "{pdf}");
+    assert!(
+        pdf["regexes"].as_array().is_some_and(|r| !r.is_empty()),
+        "{pdf}"
+    );
     assert!(run.peak_rss_mb < 300, "peak RSS {} MB", run.peak_rss_mb);
 }
 

@@ -143,9 +143,15 @@ fn no_output_holds_a_detector_examples_secret_whole() {
         findings_seen |= format == "json" && written.windows(9).any(|w| w == b"\"regexes\"");
         check(&format!("--format {format} report"), &written);
         check(&format!("--format {format} stdout"), &output.stdout);
-        check(&format!("--format {format} stderr (ASSAY_LOG=trace)"), &output.stderr);
+        check(
+            &format!("--format {format} stderr (ASSAY_LOG=trace)"),
+            &output.stderr,
+        );
     }
-    assert!(findings_seen, "the json report has no findings: nothing was checked");
+    assert!(
+        findings_seen,
+        "the json report has no findings: nothing was checked"
+    );
 
     // The state database, written and then read back by a second scan.
     let state = dir.path().join("state.db");
@@ -191,7 +197,11 @@ fn no_output_holds_a_detector_examples_secret_whole() {
         "scan on a terminal failed: {}",
         String::from_utf8_lossy(&shown)
     );
-    assert!(shown.len() > 1000, "the terminal showed {} bytes", shown.len());
+    assert!(
+        shown.len() > 1000,
+        "the terminal showed {} bytes",
+        shown.len()
+    );
     check("the terminal (progress line, table, log)", &shown);
 
     assert!(
