@@ -132,12 +132,10 @@ fn id_hash(id: &str) -> u128 {
     // Two 64-bit FNV-1a passes with different bases: collisions between
     // distinct event ids are negligible, and 16 bytes an id keeps months of
     // ids in memory.
-    let fnv = |basis: u64| {
-        id.bytes().fold(basis, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        })
-    };
-    (u128::from(fnv(0xcbf2_9ce4_8422_2325)) << 64) | u128::from(fnv(0x6c62_272e_07bb_0142))
+    use assay_classifiers::hash::{OFFSET_BASIS, fnv1a_continue};
+    let bytes = id.as_bytes();
+    (u128::from(fnv1a_continue(OFFSET_BASIS, bytes)) << 64)
+        | u128::from(fnv1a_continue(0x6c62_272e_07bb_0142, bytes))
 }
 
 /// Whether the text starts a `{"Records": ...}` object.
