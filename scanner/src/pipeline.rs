@@ -319,7 +319,7 @@ impl Expansion<'_> {
             let classifier = self.classifiers.object_sniffed(&object.name, sniffed);
             let mut record = classify_reader_with(classifier, object, &mut rest);
             if let Some(error) = head_error {
-                record.errors.push(self.read_error(0, &error));
+                record.errors.push(ObjectError::read_failed(0, &error));
             }
             self.name_read_errors(&mut record, depth);
             emit(record);
@@ -492,14 +492,6 @@ impl Expansion<'_> {
         }
     }
 
-    fn read_error(&self, read: u64, error: &std::io::Error) -> ObjectError {
-        ObjectError {
-            kind: ErrorKind::Read,
-            message: format!(
-                "read failed after {read} bytes: {error}; findings cover those bytes only"
-            ),
-        }
-    }
 
     /// Names what a failed read inside an archive was: a bomb limit
     /// reached, or data that does not decode.
@@ -592,12 +584,7 @@ fn classify_with_buffer(
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => {
-                errors.push(ObjectError {
-                    kind: ErrorKind::Read,
-                    message: format!(
-                        "read failed after {read} bytes: {e}; findings cover those bytes only"
-                    ),
-                });
+                errors.push(ObjectError::read_failed(read, &e));
                 break;
             }
         }
@@ -627,9 +614,7 @@ fn rate_encrypted(classifiers: &Classifiers, record: &mut ObjectRecord) {
             detail: "encrypted".into(),
             value: risk,
         });
-    record
-        .risk_factors
-        .sort_by(|a, b| b.value.cmp(&a.value).then_with(|| a.detail.cmp(&b.detail)));
+    assay_classifiers::risk::RiskFactor::sort(&mut record.risk_factors);
     record.risk = record.risk.max(risk);
 }
 

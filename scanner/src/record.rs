@@ -150,6 +150,18 @@ pub struct ObjectError {
     pub message: String,
 }
 
+impl ObjectError {
+    /// A read that failed after `read` bytes: what was found in them is kept.
+    pub fn read_failed(read: u64, error: &std::io::Error) -> Self {
+        Self {
+            kind: ErrorKind::Read,
+            message: format!(
+                "read failed after {read} bytes: {error}; findings cover those bytes only"
+            ),
+        }
+    }
+}
+
 /// A problem with the scan itself rather than one object: a directory that
 /// cannot be listed, a symlink loop, a special file skipped. Reports list
 /// them in this type's order (location, kind, message), whatever the order
