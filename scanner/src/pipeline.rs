@@ -388,7 +388,7 @@ impl Expansion<'_> {
         });
         if let Err(error) = walked {
             errors.push(ObjectError {
-                kind: error.kind(),
+                kind: ErrorKind::from(&error),
                 message: format!(
                     "{} archive: {error}; members before it were classified",
                     format.name()
@@ -445,7 +445,7 @@ impl Expansion<'_> {
         let errors = match extracted {
             Ok(()) => Vec::new(),
             Err(error) => vec![ObjectError {
-                kind: error.kind(),
+                kind: ErrorKind::from(&error),
                 message: error.to_string(),
             }],
         };
@@ -491,7 +491,6 @@ impl Expansion<'_> {
             self.classify(&member, embedded.content, depth + 1, None, emit);
         }
     }
-
 
     /// Names what a failed read inside an archive was: a bomb limit
     /// reached, or data that does not decode.
