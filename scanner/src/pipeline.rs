@@ -9,14 +9,14 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use assay_classifiers::content_type::{HEAD_LEN, Sniffed, TextEncoding};
-use assay_classifiers::risk::content_risk;
+use assay_classifiers::risk::{FactorKind, content_risk};
 use assay_classifiers::{Classification, Classifiers, ObjectClassifier};
 use rayon::iter::{ParallelBridge, ParallelIterator};
 
 use crate::archive::{self, Budget};
 use crate::document;
 use crate::error::ScanError;
-use crate::record::{ObjectError, ObjectRecord, ScanIssue};
+use crate::record::{Change, ErrorKind, IssueKind, ObjectError, ObjectRecord, ScanIssue};
 use crate::source::{Discovered, Fetching, Location, ObjectRef, OpenError};
 use crate::state::{Lookup, State, StateError};
 
@@ -114,7 +114,7 @@ where
                     opened,
                     limits,
                     &mut |mut record| {
-                        record.change = Some(change.to_string());
+                        record.change = Some(change);
                         made.push(record.clone());
                         deliver(Event::Object(Box::new(record)));
                     },
@@ -169,7 +169,7 @@ fn worker_pool(workers: usize) -> Result<std::sync::Arc<rayon::ThreadPool>, Scan
 enum Work {
     /// An object to classify, with what the state said of it (the change
     /// its records get, or why the state could not be asked).
-    Object(Fetching, Option<Result<&'static str, StateError>>),
+    Object(Fetching, Option<Result<Change, StateError>>),
     /// An unchanged object's stored records.
     Reuse(Vec<ObjectRecord>),
     Issue(ScanIssue),
@@ -220,7 +220,7 @@ impl<I: Iterator<Item = Discovered>> Iterator for ReadAhead<'_, I> {
 fn state_issue(object: &ObjectRef, error: &crate::state::StateError) -> ScanIssue {
     ScanIssue {
         location: object.uri.clone(),
-        kind: "state",
+        kind: IssueKind::State,
         message: format!("{error}; the object was classified without the state"),
     }
 }
@@ -261,8 +261,8 @@ fn classify_opened(
         }
         Err(error) => {
             let kind = match error {
-                OpenError::NotRegular(_) => "not_regular",
-                OpenError::Io(_) => "unreadable",
+                OpenError::NotRegular(_) => ErrorKind::NotRegular,
+                OpenError::Io(_) => ErrorKind::Unreadable,
                 OpenError::Remote { kind, .. } => kind,
             };
             emit(unread_record(
@@ -319,7 +319,7 @@ impl Expansion<'_> {
             let classifier = self.classifiers.object_sniffed(&object.name, sniffed);
             let mut record = classify_reader_with(classifier, object, &mut rest);
             if let Some(error) = head_error {
-                record.errors.push(self.read_error(0, &error));
+                record.errors.push(ObjectError::read_failed(0, &error));
             }
             self.name_read_errors(&mut record, depth);
             emit(record);
@@ -330,7 +330,7 @@ impl Expansion<'_> {
             let classifier = self.classifiers.object_sniffed(&object.name, sniffed);
             let mut record = classify_reader_with(classifier, object, &mut rest);
             record.errors.push(ObjectError {
-                kind: "archive_limit",
+                kind: ErrorKind::ArchiveLimit,
                 message: format!(
                     "{} archive nested {depth} levels deep: not opened (limit {})",
                     format.name(),
@@ -368,7 +368,7 @@ impl Expansion<'_> {
                         self.classifiers,
                         &member_object,
                         ObjectError {
-                            kind: "encrypted",
+                            kind: ErrorKind::Encrypted,
                             message: "encrypted archive member: its content cannot be classified"
                                 .into(),
                         },
@@ -380,7 +380,7 @@ impl Expansion<'_> {
                     self.classifiers,
                     &member_object,
                     ObjectError {
-                        kind: "unsupported",
+                        kind: ErrorKind::Unsupported,
                         message: format!("archive member not decoded: {why}"),
                     },
                 )),
@@ -388,7 +388,7 @@ impl Expansion<'_> {
         });
         if let Err(error) = walked {
             errors.push(ObjectError {
-                kind: error.kind(),
+                kind: ErrorKind::from(&error),
                 message: format!(
                     "{} archive: {error}; members before it were classified",
                     format.name()
@@ -431,7 +431,7 @@ impl Expansion<'_> {
                 let classifier = self.classifiers.object_sniffed(&object.name, sniffed);
                 let mut record = classify_reader_with(classifier, object, &mut rest);
                 record.errors.push(ObjectError {
-                    kind: "document_limit",
+                    kind: ErrorKind::DocumentLimit,
                     message: document::DocumentError::TooLarge {
                         format: format.name(),
                         limit: self.documents.max_bytes,
@@ -445,7 +445,7 @@ impl Expansion<'_> {
         let errors = match extracted {
             Ok(()) => Vec::new(),
             Err(error) => vec![ObjectError {
-                kind: error.kind(),
+                kind: ErrorKind::from(&error),
                 message: error.to_string(),
             }],
         };
@@ -480,7 +480,7 @@ impl Expansion<'_> {
                 self.classifiers,
                 &member,
                 ObjectError {
-                    kind: "archive_limit",
+                    kind: ErrorKind::ArchiveLimit,
                     message: format!(
                         "embedded file nested {} levels deep: not opened (limit {max_depth})",
                         depth + 1
@@ -492,26 +492,21 @@ impl Expansion<'_> {
         }
     }
 
-    fn read_error(&self, read: u64, error: &std::io::Error) -> ObjectError {
-        ObjectError {
-            kind: "read",
-            message: format!(
-                "read failed after {read} bytes: {error}; findings cover those bytes only"
-            ),
-        }
-    }
-
     /// Names what a failed read inside an archive was: a bomb limit
     /// reached, or data that does not decode.
     fn name_read_errors(&self, record: &mut ObjectRecord, depth: u32) {
         if depth == 0 {
             return;
         }
-        for error in record.errors.iter_mut().filter(|e| e.kind == "read") {
+        for error in record
+            .errors
+            .iter_mut()
+            .filter(|e| e.kind == ErrorKind::Read)
+        {
             error.kind = if self.budget.exceeded().is_some() {
-                "archive_limit"
+                ErrorKind::ArchiveLimit
             } else {
-                "corrupt"
+                ErrorKind::Corrupt
             };
         }
     }
@@ -588,12 +583,7 @@ fn classify_with_buffer(
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => {
-                errors.push(ObjectError {
-                    kind: "read",
-                    message: format!(
-                        "read failed after {read} bytes: {e}; findings cover those bytes only"
-                    ),
-                });
+                errors.push(ObjectError::read_failed(read, &e));
                 break;
             }
         }
@@ -605,7 +595,7 @@ fn classify_with_buffer(
 /// An encrypted document or archive member is rated as Macie rates
 /// encrypted content (the catalog's `application/pgp-encrypted` risk).
 fn rate_encrypted(classifiers: &Classifiers, record: &mut ObjectRecord) {
-    if !record.errors.iter().any(|e| e.kind == "encrypted") {
+    if !record.errors.iter().any(|e| e.kind == ErrorKind::Encrypted) {
         return;
     }
     let Some(risk) = classifiers
@@ -619,13 +609,11 @@ fn rate_encrypted(classifiers: &Classifiers, record: &mut ObjectRecord) {
     record
         .risk_factors
         .push(assay_classifiers::risk::RiskFactor {
-            kind: "content".into(),
+            kind: FactorKind::Content,
             detail: "encrypted".into(),
             value: risk,
         });
-    record
-        .risk_factors
-        .sort_by(|a, b| b.value.cmp(&a.value).then_with(|| a.detail.cmp(&b.detail)));
+    assay_classifiers::risk::RiskFactor::sort(&mut record.risk_factors);
     record.risk = record.risk.max(risk);
 }
 
@@ -714,7 +702,7 @@ mod tests {
         let record = classify_reader(&classifiers, &object, &mut FailsAfter(1));
         assert!(record.regexes.iter().any(|r| r.id == "github_key"));
         assert_eq!(record.errors.len(), 1);
-        assert_eq!(record.errors[0].kind, "read");
+        assert_eq!(record.errors[0].kind, ErrorKind::Read);
         assert!(
             record.errors[0].message.contains("after 47 bytes"),
             "{}",

@@ -13,7 +13,7 @@ use assay_classifiers::risk::RiskFactor;
 
 use super::Report;
 use crate::record::ObjectRecord;
-use crate::scan::Integrity;
+use crate::report::Integrity;
 
 /// Objects shown with their evidence (all are in the JSON report).
 const RISKIEST: usize = 50;
@@ -279,7 +279,7 @@ pub fn write_html(out: &mut dyn std::io::Write, report: &Report) -> std::io::Res
         for error in &object.errors {
             evidence.push(format!(
                 "<span class=\"bad\">{}: {}</span>",
-                esc(error.kind),
+                esc(error.kind.as_str()),
                 esc(&error.message)
             ));
         }
@@ -331,7 +331,7 @@ pub fn write_html(out: &mut dyn std::io::Write, report: &Report) -> std::io::Res
                     h,
                     "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
                     esc(&object.uri),
-                    esc(error.kind),
+                    esc(error.kind.as_str()),
                     esc(&error.message)
                 );
             }
@@ -341,7 +341,7 @@ pub fn write_html(out: &mut dyn std::io::Write, report: &Report) -> std::io::Res
                 h,
                 "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
                 esc(&issue.location),
-                esc(issue.kind),
+                esc(issue.kind.as_str()),
                 esc(&issue.message)
             );
         }
@@ -354,7 +354,7 @@ pub fn write_html(out: &mut dyn std::io::Write, report: &Report) -> std::io::Res
 fn factors(factors: &[RiskFactor]) -> String {
     factors
         .iter()
-        .map(|f| format!("{} {}: {}", esc(&f.kind), esc(&f.detail), f.value))
+        .map(|f| format!("{} {}: {}", esc(f.kind.as_str()), esc(&f.detail), f.value))
         .collect::<Vec<_>>()
         .join("<br>")
 }
