@@ -8,6 +8,7 @@
 
 pub mod archive;
 pub mod document;
+pub mod parquet_guard;
 pub mod spool;
 
 use assay_classifiers::place::Place;

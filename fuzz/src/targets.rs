@@ -22,7 +22,7 @@ use assay_scanner::config::Config;
 use assay_scanner::document::{self, Format};
 use assay_scanner::inventory::{self, DataFile, InventoryFormat, Manifest};
 use assay_scanner::pipeline;
-use assay_scanner::record::ObjectRecord;
+use assay_scanner::record::{Change, ErrorKind, ObjectRecord};
 use assay_scanner::source::{Location, ObjectRef};
 use assay_scanner::state::State;
 
@@ -264,7 +264,7 @@ fn walk_level(
     });
     if let Err(error) = result {
         check_message("archive", &error.to_string());
-        let _ = error.kind();
+        let _ = ErrorKind::from(&error);
     }
 }
 
@@ -358,7 +358,7 @@ fn extract(data: &[u8], name: &str, family: &[Format], fallback: (Format, &'stat
             );
             if let Err(error) = result {
                 check_message(format.name(), &error.to_string());
-                let _ = error.kind();
+                let _ = ErrorKind::from(&error);
             }
         }
         document::Outcome::TooLarge(_) => {
@@ -664,7 +664,7 @@ fn state_db(data: &[u8]) {
         );
         records
     };
-    if let Err(error) = state.store(&object, &record, "new") {
+    if let Err(error) = state.store(&object, &record, Change::New) {
         return check_message("state", &error.to_string());
     }
     if let Err(error) = state.finish(&target) {

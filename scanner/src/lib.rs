@@ -13,7 +13,6 @@ pub mod config;
 pub mod error;
 pub mod fleet;
 pub mod inventory;
-mod parquet_guard;
 pub mod pipeline;
 pub mod posture;
 pub mod record;

@@ -1,7 +1,7 @@
 //! Resource limits under attack (issue 22, point 2): hostile trees that
 //! must end in a record with a clear error (or plain findings), in bounded
 //! memory. Each scan runs as a child whose peak RSS is read from the kernel
-//! (`wait4`); times are not asserted (CI machines vary), the sizes are kept
+//! (`/proc/PID/status`); times are not asserted (CI machines vary), the sizes are kept
 //! small enough for CI, and `benches/limits.sh` runs the full-size ones (a
 //! 1 GiB line, a 10 GiB sparse file, 10 million CloudTrail records).
 
@@ -23,33 +23,34 @@ struct Measured {
     peak_rss_mb: u64,
 }
 
-/// Runs `command` with stdout and stderr in files, reaping it with `wait4`
-/// for its own peak RSS (`getrusage(RUSAGE_CHILDREN)` would mix in every
-/// other test's children).
+/// Runs `command` with stdout and stderr in files, sampling its peak RSS
+/// (`VmHWM`, the kernel's high-water mark) every few milliseconds until it
+/// exits: the last sample is at most one interval short of the peak.
 fn measured(mut command: Command, dir: &Path) -> Measured {
     let out_path = dir.join("stdout");
     let err_path = dir.join("stderr");
-    let child = command
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(File::create(&out_path).expect("stdout file"))
         .stderr(File::create(&err_path).expect("stderr file"))
         .spawn()
         .expect("assay starts");
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is a valid value for wait4 to fill.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: pid is our own unreaped child; status and usage are valid
-    // pointers for the call's duration.
-    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(
-        reaped,
-        pid,
-        "wait4 failed: {}",
-        std::io::Error::last_os_error()
-    );
-    // The child is reaped: std's handle must not wait for it again.
-    std::mem::forget(child);
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_kb = 0u64;
+    let status = loop {
+        if let Ok(text) = std::fs::read_to_string(&status_file) {
+            let hwm = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok());
+            peak_kb = peak_kb.max(hwm.unwrap_or(0));
+        }
+        if let Some(status) = child.try_wait().expect("wait for assay") {
+            break status;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    assert!(peak_kb > 0, "no memory figure read from {status_file}");
     let stdout = std::fs::read(&out_path).expect("stdout");
     let records = String::from_utf8_lossy(&stdout)
         .lines()
@@ -58,12 +59,11 @@ fn measured(mut command: Command, dir: &Path) -> Measured {
         .map(|l| serde_json::from_str(l).expect("a JSON Lines record"))
         .collect();
     Measured {
-        success: libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        success: status.success(),
         records,
         stdout,
         stderr: std::fs::read_to_string(&err_path).unwrap_or_default(),
-        // ru_maxrss is in KiB on Linux.
-        peak_rss_mb: usage.ru_maxrss as u64 / 1024,
+        peak_rss_mb: peak_kb / 1024,
     }
 }
 

@@ -47,7 +47,7 @@ fn read_rows(
     };
     let file = std::fs::File::open(path).map_err(|e| InventoryError::io(name, e))?;
     let reader = SerializedFileReader::new(file).map_err(corrupt)?;
-    crate::parquet_guard::check_column_ranges(reader.metadata()).map_err(|message| {
+    assay_extract::parquet_guard::check_column_ranges(reader.metadata()).map_err(|message| {
         InventoryError::Parquet {
             file: name.to_string(),
             message,
