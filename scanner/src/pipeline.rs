@@ -318,7 +318,10 @@ impl Expansion<'_> {
             let mut rest = std::io::Cursor::new(head).chain(reader);
             let classifier = self.classifiers.object_sniffed(&object.name, sniffed);
             let mut record = classify_reader_with(classifier, object, &mut rest);
-            if let Some(error) = head_error {
+            // The rest of a stream whose head failed usually fails the
+            // same way: the error is said once.
+            let said = record.errors.iter().any(|e| e.kind == ErrorKind::Read);
+            if let Some(error) = head_error.filter(|_| !said) {
                 record.errors.push(ObjectError::read_failed(0, &error));
             }
             self.name_read_errors(&mut record, depth);

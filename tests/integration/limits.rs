@@ -178,6 +178,14 @@ open('tree/overlap.zip', 'wb').write(local + central + end)
             .any(|k| k == "archive_limit" || k == "corrupt_archive"),
         "overlapping entries neither stopped nor refused: {zip}"
     );
+    // Each problem is said once per record (a member whose first read
+    // fails used to get the same error twice).
+    for record in &run.records {
+        let errors = record["errors"].as_array().expect("errors");
+        let distinct: std::collections::HashSet<String> =
+            errors.iter().map(Value::to_string).collect();
+        assert_eq!(distinct.len(), errors.len(), "repeated errors: {record}");
+    }
     // Stopped at the ratio floor (64 MiB), far before 16 GB.
     assert!(run.records.len() < 100, "{} records", run.records.len());
     assert!(run.peak_rss_mb < 400, "peak RSS {} MB", run.peak_rss_mb);
