@@ -310,6 +310,28 @@ with gzip.open('trail.json.gz', 'wt', compresslevel=1) as f:
 }
 
 #[test]
+fn an_avro_header_declaring_a_huge_map_is_a_corrupt_document() {
+    // Found by fuzzing: 500 bytes whose header map claims hundreds of
+    // millions of entries made the Avro reader reserve 43 GB, and the
+    // failed allocation aborted the whole scan.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tree = dir.path().join("tree");
+    std::fs::create_dir(&tree).expect("tree");
+    let crash = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/crashes/avro/map-block-count-reserves-43-gb");
+    std::fs::copy(crash, tree.join("payments.avro")).expect("copy");
+    std::fs::write(tree.join("after.env"), "DB_PASSWORD=Xk82mQp4LzT7wN1c\n").expect("file");
+    let run = scan(dir.path(), &tree, &[]);
+    let avro = record(&run, "payments.avro");
+    assert!(error_kinds(avro).contains(&"corrupt".to_string()), "{avro}");
+    let message = avro["errors"].to_string();
+    assert!(message.contains("allocate"), "{message}");
+    // The scan went on.
+    record(&run, "after.env");
+    assert!(run.peak_rss_mb < 300, "peak RSS {} MB", run.peak_rss_mb);
+}
+
+#[test]
 fn a_pdf_whose_form_xobjects_draw_each_other_ends() {
     let dir = tempfile::tempdir().expect("temp dir");
     let tree = dir.path().join("tree");

@@ -71,7 +71,16 @@ fn avro_error(error: apache_avro::Error) -> DocumentError {
     }
 }
 
+/// The largest allocation `apache-avro` may make for one value: a string,
+/// a block, or (as elements, each tens of bytes) an array or map. Its own
+/// default, 512 Mi, let a 500-byte file's map header reserve 43 GB and
+/// abort the process (found by fuzzing, issue 22); real files' blocks are
+/// tens of kilobytes.
+const AVRO_MAX_ALLOCATION: usize = 16 << 20;
+
 pub(super) fn avro(spool: Spool, text: &mut Text<'_>) -> Result<(), DocumentError> {
+    // Process-wide, fixed by the first call: no Avro is decoded before it.
+    apache_avro::util::max_allocation_bytes(AVRO_MAX_ALLOCATION);
     let reader = apache_avro::Reader::new(std::io::BufReader::new(spool)).map_err(avro_error)?;
     let mut path = String::from("$");
     for (index, value) in reader.enumerate() {
