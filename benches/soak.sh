@@ -200,7 +200,7 @@ for k in $(seq "$KILLS"); do
 done
 "$BIN/assay" scan s3://soak --endpoint-url "$endpoint" --format jsonl --quiet --state "$work/state.db" \
   >"$work/resumed.jsonl" || true
-echo "--state scan killed $kills times (SIGKILL) and resumed; faults injected meanwhile: $(wc -l <"$work/faults.log")"
+echo "--state scan: $KILLS runs, $kills of them killed mid-scan (SIGKILL) and resumed by the next; faults injected meanwhile: $(wc -l <"$work/faults.log")"
 compare "killed and resumed" "$work/resumed.jsonl" || status=1
 stop_server
 exit "$status"

@@ -25,8 +25,14 @@ fn chosen() -> fn(&[u8]) {
     *TARGET.get_or_init(|| {
         let name = std::env::var("FUZZ_TARGET").unwrap_or_default();
         let target = assay_fuzz::targets::target(&name).unwrap_or_else(|| {
-            let names: Vec<&str> = assay_fuzz::targets::TARGETS.iter().map(|(n, _)| *n).collect();
-            eprintln!("FUZZ_TARGET={name:?} is no target; one of: {}", names.join(" "));
+            let names: Vec<&str> = assay_fuzz::targets::TARGETS
+                .iter()
+                .map(|(n, _)| *n)
+                .collect();
+            eprintln!(
+                "FUZZ_TARGET={name:?} is no target; one of: {}",
+                names.join(" ")
+            );
             std::process::exit(2)
         });
         if std::env::var_os("FUZZ_STRICT").is_none() {
