@@ -5,6 +5,7 @@
 # peak RSS of each scan, plus what the record says:
 #
 #   benches/limits.sh            (a release build; about 10 minutes here)
+#   PROFILE=debug benches/limits.sh   (debug builds, no release build)
 #
 #   1. a single-line file of 1 GiB (a made-up token at its end)
 #   2. a sparse file of 10 GiB
@@ -15,8 +16,13 @@
 # Needs GNU time (/usr/bin/time) and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked -j2 -q
-ASSAY=$PWD/target/release/assay
+PROFILE=${PROFILE:-release}
+if [ "$PROFILE" = release ]; then
+  cargo build --release --locked -j2 -q --bin assay
+else
+  cargo build --locked -j2 -q --bin assay
+fi
+ASSAY=$PWD/${CARGO_TARGET_DIR:-target}/$PROFILE/assay
 TIME=/usr/bin/time
 [ -x "$TIME" ] || { echo "needs GNU time at /usr/bin/time (apt-get install time)" >&2; exit 2; }
 work=$(mktemp -d /tmp/assay-bench-limits.XXXXXX)

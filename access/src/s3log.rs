@@ -222,6 +222,23 @@ fn principal_of(requester: Option<String>) -> Principal {
     }
 }
 
+/// The start of a malformed field, for an error message: enough to find it
+/// in the file, escaped, and never the whole of a field that may be
+/// kilobytes long (or hold a key name or signature: found by fuzzing,
+/// issue 22).
+fn excerpt(field: &str) -> String {
+    const SHOWN: usize = 32;
+    let mut shown: String = field
+        .chars()
+        .take(SHOWN)
+        .flat_map(char::escape_debug)
+        .collect();
+    if field.chars().nth(SHOWN).is_some() {
+        shown.push_str(&format!("…({} chars)", field.chars().count()));
+    }
+    shown
+}
+
 /// Parses one access-log line.
 pub fn parse_line(line: &str) -> Result<AccessEvent, String> {
     let tokens = tokens(line)?;
@@ -232,7 +249,7 @@ pub fn parse_line(line: &str) -> Result<AccessEvent, String> {
         ));
     }
     let operation = field(&tokens, 6).ok_or("no operation")?;
-    let time = parse_time(tokens[2]).ok_or_else(|| format!("bad time [{}]", tokens[2]))?;
+    let time = parse_time(tokens[2]).ok_or_else(|| format!("bad time [{}]", excerpt(tokens[2])))?;
     let key = field(&tokens, 7).map(|k| {
         percent_encoding::percent_decode_str(&k.replace('+', " "))
             .decode_utf8_lossy()
@@ -240,7 +257,7 @@ pub fn parse_line(line: &str) -> Result<AccessEvent, String> {
     });
     let status = tokens[9];
     if status != "-" && status.parse::<u16>().is_err() {
-        return Err(format!("bad HTTP status {status:?}"));
+        return Err(format!("bad HTTP status \"{}\"", excerpt(status)));
     }
     let kind = kind_of(&operation);
     Ok(AccessEvent {
@@ -314,6 +331,27 @@ mod tests {
             event.time,
             Some(humantime::parse_rfc3339("2026-02-06T15:00:00Z").unwrap())
         );
+    }
+
+    #[test]
+    fn a_malformed_field_is_quoted_in_part() {
+        // Found by fuzzing (fuzz/crashes/s3log/): a 2 KB time field was
+        // quoted whole in the problem message.
+        let long_time = "02/Nov/2026\u{0}".repeat(200);
+        let line = format!(
+            "{OWNER} b [{long_time}] 192.0.2.1 - 1 REST.GET.OBJECT k \"GET /b/k HTTP/1.1\" 200 - 10 10 1 1 \"-\" \"curl\" -"
+        );
+        let message = parse_line(&line).unwrap_err();
+        assert!(message.starts_with("bad time [02/Nov/2026\\0"), "{message}");
+        assert!(message.ends_with("…(2400 chars)]"), "{message}");
+        assert!(message.len() < 100, "{message}");
+        let status = format!(
+            "{OWNER} b [06/Feb/2026:10:00:00 +0000] 192.0.2.1 - 1 REST.GET.OBJECT k \"GET /b/k HTTP/1.1\" {} - 10 10 1 1 \"-\" \"curl\" -",
+            "9".repeat(5000)
+        );
+        let message = parse_line(&status).unwrap_err();
+        assert!(message.starts_with("bad HTTP status \"99999"), "{message}");
+        assert!(message.len() < 100, "{message}");
     }
 
     #[test]
