@@ -32,6 +32,8 @@ mod notebook;
 #[cfg(feature = "documents")]
 mod office;
 #[cfg(feature = "documents")]
+mod outlook;
+#[cfg(feature = "documents")]
 mod pdf;
 mod rtf;
 #[cfg(feature = "documents")]
@@ -66,6 +68,8 @@ pub enum Format {
     Rtf,
     /// An e-mail message (RFC 5322 / MIME).
     Mail,
+    /// An Outlook item (`.msg`).
+    OutlookItem,
     Parquet,
     Avro,
     Sqlite,
@@ -102,6 +106,7 @@ impl Format {
             "application/pdf" => Self::Pdf,
             "application/rtf" | "text/rtf" => Self::Rtf,
             "message/rfc822" => Self::Mail,
+            "application/vnd.ms-outlook" => Self::OutlookItem,
             "application/vnd.apache.parquet" => Self::Parquet,
             "application/vnd.apache.avro" => Self::Avro,
             "application/vnd.sqlite3" | "application/x-sqlite3" => Self::Sqlite,
@@ -187,6 +192,7 @@ impl Format {
             Self::Pdf => "PDF",
             Self::Rtf => "RTF document",
             Self::Mail => "e-mail message",
+            Self::OutlookItem => "Outlook item",
             Self::Parquet => "Parquet file",
             Self::Avro => "Avro file",
             Self::Sqlite => "SQLite database",
@@ -493,6 +499,8 @@ fn parse(
         Format::Spreadsheet => spreadsheet::extract(mime, spool, text),
         #[cfg(feature = "documents")]
         Format::LegacyWord => legacy::extract(spool, text),
+        #[cfg(feature = "documents")]
+        Format::OutlookItem => outlook::extract(spool, text, embedded),
         #[cfg(feature = "documents")]
         Format::Pdf => spool
             .into_bytes()
