@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Classifiers;
-use crate::catalog::DetectorCategory;
+use crate::catalog::{ContentClass, DetectorCategory};
 use crate::content_type::HEAD_LEN;
 use crate::decode::{EncodedHit, EncodedScan, Encoding};
 use crate::detect::{
@@ -370,17 +370,12 @@ impl<'c> ObjectClassifier<'c> {
             .classifiers
             .catalog
             .content_type(sniffed.mime)
-            .map_or("binary", |c| c.class.as_str());
-        // Compressed, media and font formats have no text to read here
-        // (archives are opened by the scanner, which classifies each member).
-        let readable = !matches!(class, "archive" | "image" | "audio" | "video" | "font")
-            && sniffed.mime != "application/pdf";
+            .map_or(ContentClass::Binary, |c| c.class);
+        // A PDF's raw bytes are compressed streams; its text is extracted.
+        let readable = class.has_text() && sniffed.mime != "application/pdf";
         self.scan_regexes = readable;
         self.scan_themes = readable && sniffed.encoding != TextEncoding::Binary;
-        // People's names are counted in documents, records, mail and logs;
-        // in source code they are authors in licence headers.
-        self.count_names =
-            self.scan_themes && !matches!(class, "source" | "pki" | "executable" | "binary");
+        self.count_names = self.scan_themes && class.names_people();
         self.decoder = Decoder::for_encoding(sniffed.encoding);
         self.sniffed = Some(sniffed);
         let pending = std::mem::take(&mut self.pending);
