@@ -170,6 +170,17 @@ impl ContentClass {
     }
 }
 
+/// The PII a detector's matches are counted as, beyond its category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PiiKind {
+    /// E-mail addresses (counted apart: many are only contact details).
+    Email,
+    /// Payment cards (counted as PII and as cards, which raise the impact
+    /// on their own).
+    Card,
+}
+
 /// The category a regex detector reports under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -289,6 +300,11 @@ pub struct DetectorItem {
     /// 16-digit numbers pass a Luhn check one time in ten.
     #[serde(default)]
     pub min_valid_share: Option<f64>,
+    /// What the detector's matches count as in the PII impact
+    /// ([`crate::pii::PiiImpact`]); other personal, financial and health
+    /// detectors count as other PII.
+    #[serde(default)]
+    pub pii: Option<PiiKind>,
     /// Realistic text the detector must flag (at least two; the catalog
     /// test runs them).
     #[serde(default)]

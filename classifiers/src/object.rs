@@ -599,7 +599,11 @@ impl<'c> ObjectClassifier<'c> {
             candidates < crate::catalog::MIN_SHARE_CANDIDATES
                 || tally.count as f64 >= share * candidates as f64
         });
-        let pii = pii_impact(classifiers, self.names, &self.tallies);
+        let pii = crate::pii::impact(
+            classifiers.detectors.detectors(),
+            self.names,
+            self.tallies.iter().map(|t| (t.detector, t.count)),
+        );
         let svm = self.svm_head.as_ref().map(|head| {
             classifiers.documents.classify(
                 head,
@@ -664,29 +668,6 @@ fn place_at(marks: &std::collections::VecDeque<Mark>, offset: u64) -> Place {
         .checked_sub(1)
         .map(|at| (*marks[at].place).clone())
         .unwrap_or_default()
-}
-
-/// The PII impact from the names counted and every match of the personal,
-/// financial and health detectors (bulk thresholds aside: ten phone numbers
-/// are PII even below Macie's hundred).
-fn pii_impact(classifiers: &Classifiers, names: u64, tallies: &[DetectorTally]) -> PiiImpact {
-    let (mut emails, mut other, mut cards) = (0, 0, 0);
-    for tally in tallies {
-        let item = &classifiers.detectors.detectors()[tally.detector].item;
-        match (item.id.as_str(), item.category) {
-            ("email_address", _) => emails += tally.count,
-            ("credit_card_number" | "credit_card_track_data", _) => {
-                cards += tally.count;
-                other += tally.count;
-            }
-            (
-                _,
-                DetectorCategory::Personal | DetectorCategory::Financial | DetectorCategory::Health,
-            ) => other += tally.count,
-            _ => {}
-        }
-    }
-    PiiImpact::rate(names, emails, other, cards)
 }
 
 #[cfg(test)]

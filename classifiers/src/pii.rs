@@ -231,6 +231,35 @@ impl Default for NameFinder {
     }
 }
 
+/// The PII impact from the names counted and the matches of the personal,
+/// financial and health detectors (`tallies`: detector index and count),
+/// each counted as its catalog `pii` field says (bulk thresholds aside: ten
+/// phone numbers are PII even below Macie's hundred).
+pub(crate) fn impact(
+    detectors: &[crate::detect::Detector],
+    names: u64,
+    tallies: impl Iterator<Item = (usize, u64)>,
+) -> PiiImpact {
+    use crate::catalog::{DetectorCategory, PiiKind};
+    let (mut emails, mut other, mut cards) = (0, 0, 0);
+    for (detector, count) in tallies {
+        let item = &detectors[detector].item;
+        match (item.pii, item.category) {
+            (Some(PiiKind::Email), _) => emails += count,
+            (Some(PiiKind::Card), _) => {
+                cards += count;
+                other += count;
+            }
+            (
+                None,
+                DetectorCategory::Personal | DetectorCategory::Financial | DetectorCategory::Health,
+            ) => other += count,
+            (None, _) => {}
+        }
+    }
+    PiiImpact::rate(names, emails, other, cards)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -278,6 +278,7 @@ impl Config {
                 generic: false,
                 confidence: None,
                 min_valid_share: None,
+                pii: None,
                 examples: Vec::new(),
                 counterexamples: Vec::new(),
                 note: None,
