@@ -29,21 +29,81 @@ use serde::{Deserialize, Serialize};
 
 use crate::content_type::TextEncoding;
 
-/// The categories, in SPEC order; `other` is the fallback.
-pub const CATEGORIES: [&str; 12] = [
-    "ebook",
-    "email",
-    "encryption_keys",
-    "financial",
-    "json",
-    "application_logs",
-    "database",
-    "source_code",
-    "web_languages",
-    "configuration",
-    "personal_records",
-    "other",
-];
+/// A document category (SPEC "SVM categories"); `Other` is the fallback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Ebook,
+    Email,
+    EncryptionKeys,
+    Financial,
+    Json,
+    ApplicationLogs,
+    Database,
+    SourceCode,
+    WebLanguages,
+    Configuration,
+    PersonalRecords,
+    Other,
+}
+
+impl Category {
+    /// Every category, in SPEC order: the order of a model's hyperplanes.
+    pub const ALL: [Category; 12] = [
+        Self::Ebook,
+        Self::Email,
+        Self::EncryptionKeys,
+        Self::Financial,
+        Self::Json,
+        Self::ApplicationLogs,
+        Self::Database,
+        Self::SourceCode,
+        Self::WebLanguages,
+        Self::Configuration,
+        Self::PersonalRecords,
+        Self::Other,
+    ];
+
+    /// The name records, models and the corpus use.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Ebook => "ebook",
+            Self::Email => "email",
+            Self::EncryptionKeys => "encryption_keys",
+            Self::Financial => "financial",
+            Self::Json => "json",
+            Self::ApplicationLogs => "application_logs",
+            Self::Database => "database",
+            Self::SourceCode => "source_code",
+            Self::WebLanguages => "web_languages",
+            Self::Configuration => "configuration",
+            Self::PersonalRecords => "personal_records",
+            Self::Other => "other",
+        }
+    }
+
+    /// Its position in [`Category::ALL`] (a model's row).
+    pub fn index(self) -> usize {
+        Self::ALL.iter().position(|&c| c == self).unwrap_or(OTHER)
+    }
+}
+
+impl std::fmt::Display for Category {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The categories' names, in SPEC order (a model file lists them so).
+pub const CATEGORIES: [&str; 12] = {
+    let mut names = [""; 12];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = Category::ALL[i].as_str();
+        i += 1;
+    }
+    names
+};
 
 const OTHER: usize = 11;
 /// Label smoothing of the confidence calibration.
@@ -58,7 +118,7 @@ pub use crate::error::SvmError;
 /// What the classifier says of one document (SPEC record field `svm`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SvmResult {
-    pub category: String,
+    pub category: Category,
     pub subtype: Option<String>,
     /// Calibrated probability of `category`, 0 to 1.
     pub confidence: f64,
@@ -367,7 +427,7 @@ impl DocumentClassifier {
         let head = &text[..text.len().min(features::HEAD)];
         let (subtype, subtype_risk) = self.subtype(category, head, name, mime);
         SvmResult {
-            category: CATEGORIES[category].to_string(),
+            category: Category::ALL[category],
             subtype,
             confidence: (confidence * 1000.0).round() / 1000.0,
             risk: subtype_risk.unwrap_or_else(|| self.risk(category)),
@@ -382,7 +442,7 @@ impl DocumentClassifier {
         name: &str,
         mime: Option<&str>,
     ) -> (Option<String>, Option<u8>) {
-        if CATEGORIES[category] == "source_code" {
+        if Category::ALL[category] == Category::SourceCode {
             let languages = &self.catalog.languages;
             let by_mime = mime.and_then(|m| languages.mimes.get(m));
             let file = crate::name::basename(name).to_ascii_lowercase();
@@ -410,6 +470,16 @@ impl DocumentClassifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn categories_are_written_and_indexed_as_named() {
+        for (index, category) in Category::ALL.into_iter().enumerate() {
+            assert_eq!(category.index(), index);
+            assert_eq!(CATEGORIES[index], category.as_str());
+            let json = serde_json::to_string(&category).unwrap();
+            assert_eq!(json, format!("\"{category}\""));
+        }
+    }
 
     #[test]
     fn the_shipped_model_and_catalog_load() {
