@@ -9,6 +9,10 @@
 
 use std::collections::HashSet;
 
+use serde::{Deserialize, Serialize};
+
+use crate::bytemask::{Class, masks};
+
 /// A name dictionary: the names (upper case), and a bit per hash of each,
 /// which turns most words away before the set's slower hash is computed.
 struct NameSet {
@@ -44,10 +48,6 @@ impl NameSet {
         self.filter[bit / 64] & (1 << (bit % 64)) != 0 && self.names.contains(upper)
     }
 }
-
-use serde::{Deserialize, Serialize};
-
-use crate::bytemask::{Class, masks};
 
 const UPPER: Class = &[(b'A', b'Z')];
 const ALNUM: Class = &[(b'0', b'9'), (b'A', b'Z'), (b'a', b'z')];

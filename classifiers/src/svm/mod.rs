@@ -290,8 +290,10 @@ impl DocumentModel {
         ((lo + hi) / 2.0).exp()
     }
 
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+    /// The model as JSON (a model holds only numbers and names, which
+    /// always serialise).
+    pub fn to_json(&self) -> Result<String, SvmError> {
+        serde_json::to_string(self).map_err(|e| SvmError::Model(e.to_string()))
     }
 
     pub fn from_json(text: &str) -> Result<Self, SvmError> {
@@ -522,7 +524,7 @@ mod tests {
     fn a_model_for_other_features_is_refused() {
         let mut model = DocumentClassifier::builtin().unwrap().model().clone();
         model.features_version += 1;
-        let error = DocumentModel::from_json(&model.to_json()).unwrap_err();
+        let error = DocumentModel::from_json(&model.to_json().unwrap()).unwrap_err();
         assert!(matches!(error, SvmError::Features { .. }), "{error}");
     }
 
@@ -542,7 +544,7 @@ mod tests {
         let options = TrainOptions::default();
         let model = DocumentModel::train(&samples, options).unwrap();
         let again = DocumentModel::train(&samples, options).unwrap();
-        assert_eq!(model.to_json(), again.to_json());
+        assert_eq!(model.to_json().unwrap(), again.to_json().unwrap());
         let right = samples
             .iter()
             .filter(|(x, label)| model.predict(x).0 == *label)

@@ -89,7 +89,7 @@ pub fn train(args: TrainArgs) -> anyhow::Result<u8> {
         threshold: args.threshold,
     };
     let model = DocumentModel::train(&samples, options).context("training the SVM")?;
-    let json = model.to_json();
+    let json = model.to_json().context("writing the model")?;
     std::fs::write(&args.out, &json).with_context(|| format!("writing {}", args.out.display()))?;
     let right = samples
         .iter()
