@@ -13,12 +13,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// The source roots whose module graphs must be acyclic.
-const ROOTS: &[&str] = &[
-    "access/src",
-    "classifiers/src",
-    "scanner/src",
-    "scanner/cli",
-];
+const ROOTS: &[&str] = &["access/src", "classifiers/src", "scanner/src", "cli"];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<_> = fs::read_dir(dir)

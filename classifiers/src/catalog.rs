@@ -52,9 +52,9 @@ pub enum Origin {
 pub struct ContentTypeItem {
     pub mime: String,
     pub risk: u8,
-    /// Family used for the extension mismatch check and reports
-    /// (archive, document, source, data, pki, ...).
-    pub class: String,
+    /// Family used for the extension mismatch check and for how the
+    /// content is read.
+    pub class: ContentClass,
     pub source: Origin,
     #[serde(default)]
     pub note: Option<String>,
@@ -68,7 +68,7 @@ pub struct ContentTypeItem {
 pub struct ExtensionItem {
     pub ext: String,
     pub risk: u8,
-    pub class: String,
+    pub class: ContentClass,
     /// What the content may be: a content-type class, an exact media type,
     /// or `textual`. Empty: anything goes.
     #[serde(default)]
@@ -94,6 +94,91 @@ pub struct ThemeItem {
     pub note: Option<String>,
     #[serde(default = "enabled")]
     pub enabled: bool,
+}
+
+/// The family of a content type (and of the content an extension names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContentClass {
+    Archive,
+    Audio,
+    Binary,
+    Config,
+    Data,
+    Database,
+    Design,
+    Document,
+    Email,
+    Executable,
+    Font,
+    Image,
+    Log,
+    Pki,
+    Presentation,
+    Source,
+    Spreadsheet,
+    Text,
+    Video,
+    Web,
+}
+
+impl ContentClass {
+    /// The name the catalogs use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Archive => "archive",
+            Self::Audio => "audio",
+            Self::Binary => "binary",
+            Self::Config => "config",
+            Self::Data => "data",
+            Self::Database => "database",
+            Self::Design => "design",
+            Self::Document => "document",
+            Self::Email => "email",
+            Self::Executable => "executable",
+            Self::Font => "font",
+            Self::Image => "image",
+            Self::Log => "log",
+            Self::Pki => "pki",
+            Self::Presentation => "presentation",
+            Self::Source => "source",
+            Self::Spreadsheet => "spreadsheet",
+            Self::Text => "text",
+            Self::Video => "video",
+            Self::Web => "web",
+        }
+    }
+
+    /// Whether the classifiers read the content itself: compressed, media
+    /// and font formats have no text to read (archives are opened by the
+    /// scanner, which classifies each member).
+    pub fn has_text(self) -> bool {
+        !matches!(
+            self,
+            Self::Archive | Self::Image | Self::Audio | Self::Video | Self::Font
+        )
+    }
+
+    /// Whether people's names in it count as personal data: they do in
+    /// documents, records, mail and logs; in source code they are authors
+    /// in licence headers, and keys and programs name no one.
+    pub fn names_people(self) -> bool {
+        !matches!(
+            self,
+            Self::Source | Self::Pki | Self::Executable | Self::Binary
+        )
+    }
+}
+
+/// The PII a detector's matches are counted as, beyond its category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PiiKind {
+    /// E-mail addresses (counted apart: many are only contact details).
+    Email,
+    /// Payment cards (counted as PII and as cards, which raise the impact
+    /// on their own).
+    Card,
 }
 
 /// The category a regex detector reports under.
@@ -215,6 +300,11 @@ pub struct DetectorItem {
     /// 16-digit numbers pass a Luhn check one time in ten.
     #[serde(default)]
     pub min_valid_share: Option<f64>,
+    /// What the detector's matches count as in the PII impact
+    /// ([`crate::pii::PiiImpact`]); other personal, financial and health
+    /// detectors count as other PII.
+    #[serde(default)]
+    pub pii: Option<PiiKind>,
     /// Realistic text the detector must flag (at least two; the catalog
     /// test runs them).
     #[serde(default)]
@@ -325,7 +415,7 @@ pub struct AllowList {
 /// One row of `assay rules list`.
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleInfo {
-    pub classifier: &'static str,
+    pub classifier: RuleKind,
     pub id: String,
     pub name: String,
     pub risk: u8,
@@ -336,6 +426,62 @@ pub struct RuleInfo {
     pub category: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// A detector's findings' confidence ([`crate::Classifiers::rules`]
+    /// fills it in; the catalog alone states only overrides).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<Confidence>,
+}
+
+/// What a catalog item of `assay rules list` is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleKind {
+    ContentType,
+    Extension,
+    Theme,
+    Regex,
+    /// A risky API call in the access logs (the scanner's catalog).
+    ApiEvent,
+    /// An error code in the access logs (the scanner's catalog).
+    ErrorCode,
+}
+
+impl RuleKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ContentType => "content_type",
+            Self::Extension => "extension",
+            Self::Theme => "theme",
+            Self::Regex => "regex",
+            Self::ApiEvent => "api_event",
+            Self::ErrorCode => "error_code",
+        }
+    }
+}
+
+impl std::fmt::Display for RuleKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl RuleInfo {
+    /// A rule with a minimum count of one, from the assay catalog, enabled
+    /// as given, without category, note or confidence (set those after).
+    pub fn new(classifier: RuleKind, id: &str, name: String, risk: u8) -> Self {
+        Self {
+            classifier,
+            id: id.to_string(),
+            name,
+            risk,
+            min_count: 1,
+            enabled: true,
+            source: Origin::Assay,
+            category: None,
+            note: None,
+            confidence: None,
+        }
+    }
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(file: &'static str, text: &str) -> Result<T, CatalogError> {
@@ -385,7 +531,7 @@ impl Catalog {
         let mut seen = std::collections::HashSet::new();
         for rule in self.rules() {
             let invalid = |problem: String| CatalogError::Invalid {
-                classifier: rule.classifier,
+                classifier: rule.classifier.as_str(),
                 id: rule.id.clone(),
                 problem,
             };
@@ -427,48 +573,32 @@ impl Catalog {
     pub fn rules(&self) -> Vec<RuleInfo> {
         let mut rules = Vec::new();
         rules.extend(self.content_types.iter().map(|c| RuleInfo {
-            classifier: "content_type",
-            id: c.mime.clone(),
-            name: c.mime.clone(),
-            risk: c.risk,
-            min_count: 1,
             enabled: c.enabled,
             source: c.source,
-            category: None,
             note: c.note.clone(),
+            ..RuleInfo::new(RuleKind::ContentType, &c.mime, c.mime.clone(), c.risk)
         }));
         rules.extend(self.extensions.iter().map(|e| RuleInfo {
-            classifier: "extension",
-            id: e.ext.clone(),
-            name: format!(".{}", e.ext),
-            risk: e.risk,
-            min_count: 1,
             enabled: e.enabled,
             source: e.source,
-            category: None,
             note: e.note.clone(),
+            ..RuleInfo::new(RuleKind::Extension, &e.ext, format!(".{}", e.ext), e.risk)
         }));
         rules.extend(self.themes.iter().map(|t| RuleInfo {
-            classifier: "theme",
-            id: t.id.clone(),
-            name: t.name.clone(),
-            risk: t.risk,
             min_count: t.min_count,
             enabled: t.enabled,
             source: t.source,
-            category: None,
             note: t.note.clone(),
+            ..RuleInfo::new(RuleKind::Theme, &t.id, t.name.clone(), t.risk)
         }));
         rules.extend(self.detectors.iter().map(|d| RuleInfo {
-            classifier: "regex",
-            id: d.id.clone(),
-            name: d.name.clone(),
-            risk: d.risk,
             min_count: d.min_count,
             enabled: d.enabled,
             source: d.source,
             category: Some(d.category.as_str()),
             note: d.note.clone(),
+            confidence: d.confidence,
+            ..RuleInfo::new(RuleKind::Regex, &d.id, d.name.clone(), d.risk)
         }));
         rules
     }
