@@ -8,6 +8,7 @@
 
 pub mod archive;
 pub mod document;
+#[cfg(feature = "parquet-footer")]
 pub mod parquet_guard;
 pub mod spool;
 
