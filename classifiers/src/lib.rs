@@ -27,6 +27,7 @@ pub mod place;
 pub mod risk;
 pub mod svm;
 pub mod theme;
+pub mod verify;
 
 pub use catalog::Catalog;
 pub use error::CatalogError;
@@ -50,6 +51,9 @@ pub struct Classifiers {
     documents: svm::DocumentClassifier,
     /// Media type -> position in `catalog.content_types`.
     content_index: std::collections::HashMap<String, usize>,
+    /// Raw secrets kept per verifiable detector and object, for
+    /// `--verify`; 0 (the default) keeps none.
+    keep_secrets: usize,
 }
 
 impl Classifiers {
@@ -73,6 +77,7 @@ impl Classifiers {
                 .map(|(i, c)| (c.mime.clone(), i))
                 .collect(),
             catalog,
+            keep_secrets: 0,
         })
     }
 
@@ -88,6 +93,14 @@ impl Classifiers {
     /// Uses another SVM document model (`--model`).
     pub fn with_documents(mut self, documents: svm::DocumentClassifier) -> Self {
         self.documents = documents;
+        self
+    }
+
+    /// Keeps up to `n` distinct raw secrets per object for each detector
+    /// that has a `verify` table ([`object::RegexResult::secrets`]), in
+    /// memory only, for `--verify`.
+    pub fn with_kept_secrets(mut self, n: usize) -> Self {
+        self.keep_secrets = n;
         self
     }
 

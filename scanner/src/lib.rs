@@ -20,5 +20,6 @@ pub mod scope;
 pub mod source;
 mod spool;
 pub mod state;
+pub mod verify;
 
 pub use error::ScanError;
