@@ -196,7 +196,7 @@ pub struct DetectorItem {
     #[serde(default = "enabled")]
     pub enabled: bool,
     /// How `--verify` checks this detector's findings with their provider.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verify: Option<crate::verify::VerifySpec>,
 }
 

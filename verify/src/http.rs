@@ -23,6 +23,15 @@ const MAX_BODY: usize = 256 * 1024;
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
 /// The longest identity kept from an answer.
 const MAX_IDENTITY: usize = 200;
+/// What is percent-encoded when the secret goes in a path or query: all but
+/// unreserved characters and `:` (a Telegram token's separator, valid in a
+/// path segment).
+const IN_URL: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b':');
 
 /// An HTTPS (and, for the test hook only, plain HTTP) client on the
 /// hyper/rustls stack the AWS SDK already uses.
@@ -69,9 +78,7 @@ pub fn url(spec: &VerifySpec, base: Option<&str>, secret: &str) -> Option<String
     let url = spec.url.as_deref()?;
     let origin = spec.origin()?;
     let rest = &url[origin.len()..];
-    let encoded =
-        percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
-            .to_string();
+    let encoded = percent_encoding::utf8_percent_encode(secret, IN_URL).to_string();
     Some(format!(
         "{}{}",
         base.unwrap_or(origin),
@@ -96,8 +103,14 @@ pub fn request(
     let mut builder = http::Request::builder()
         .method(method)
         .uri(&url)
-        .header(http::header::USER_AGENT, concat!("assay/", env!("CARGO_PKG_VERSION"), " (credential verification)"))
-        .header(http::header::ACCEPT, "application/json");
+        .header(
+            http::header::USER_AGENT,
+            concat!("assay/", env!("CARGO_PKG_VERSION"), " (credential verification)"),
+        );
+    // A provider's own Accept (a versioned media type) replaces the default.
+    if !spec.headers.keys().any(|k| k.eq_ignore_ascii_case("accept")) {
+        builder = builder.header(http::header::ACCEPT, "application/json");
+    }
     let mut sensitive = Vec::new();
     for (name, value) in &spec.headers {
         sensitive.push((name.clone(), fill(value)));
@@ -325,8 +338,8 @@ mod tests {
     fn the_override_replaces_only_the_origin_and_the_secret_is_encoded() {
         let s = spec();
         assert_eq!(
-            url(&s, None, "a b/c").unwrap(),
-            "https://api.example.com/v1/check?key=a%20b%2Fc"
+            url(&s, None, "a b/c:d").unwrap(),
+            "https://api.example.com/v1/check?key=a%20b%2Fc:d"
         );
         assert_eq!(
             url(&s, Some("http://127.0.0.1:9"), "k").unwrap(),
