@@ -56,6 +56,28 @@ pub fn score(record: &mut ObjectRecord) {
     }
 }
 
+/// A finding's verdict in a few words for tables, CSV, SARIF messages and
+/// HTML (`verified live as arn:…`, `dead: the provider refused it`); none
+/// when it was not checked.
+pub fn describe(regex: &assay_classifiers::object::RegexResult) -> Option<String> {
+    let verification = regex.verification.as_ref()?;
+    let detail = &verification.provider_detail;
+    Some(match verification.status {
+        VerificationStatus::Live => match (&detail.identity, &detail.account) {
+            (Some(identity), _) => format!("verified live as {identity}"),
+            (None, Some(account)) => format!("verified live in account {account}"),
+            (None, None) => format!("verified live with {}", detail.provider),
+        },
+        VerificationStatus::Dead => format!("dead: {} refused it", detail.provider),
+        VerificationStatus::Unknown => format!("unverified: {} did not say", detail.provider),
+        VerificationStatus::Error => format!(
+            "unverified: {} {}",
+            detail.provider,
+            detail.message.as_deref().unwrap_or("did not answer")
+        ),
+    })
+}
+
 /// Whether a record holds a finding its provider accepted
 /// (`--verify-only-live` keeps only these).
 pub fn has_live(record: &ObjectRecord) -> bool {

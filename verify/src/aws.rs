@@ -23,6 +23,17 @@ const DEAD_CODES: &[&str] = &[
     "AuthFailure",
 ];
 
+/// The `<Code>` of an AWS query-protocol error answer.
+fn error_code(body: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    let start = text.find("<Code>")? + "<Code>".len();
+    let end = start + text[start..].find("</Code>")?;
+    let code = &text[start..end];
+    code.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'.')
+        .then(|| code.to_string())
+}
+
 pub struct StsChecker {
     timeout: Duration,
     attempts: u32,
@@ -99,7 +110,15 @@ impl StsChecker {
                 },
             ),
             Err(error) => {
-                let code = error.code().map(str::to_string);
+                // AWS-compatible servers may wrap the error differently
+                // from STS (`<Errors><Error>`): then the code is read from
+                // the answer itself.
+                let code = error.code().map(str::to_string).or_else(|| {
+                    error
+                        .raw_response()
+                        .and_then(|r| r.body().bytes())
+                        .and_then(error_code)
+                });
                 match code {
                     Some(code) if DEAD_CODES.contains(&code.as_str()) => {
                         Outcome::new(VerificationStatus::Dead, detail(Some(code)))
@@ -121,5 +140,17 @@ impl StsChecker {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_error_code_is_read_from_either_wrapping() {
+        let sts = b"<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code></Error></ErrorResponse>";
+        let wrapped = b"<ErrorResponse><Errors><Error><Code>SignatureDoesNotMatch</Code></Error></Errors></ErrorResponse>";
+        assert_eq!(super::error_code(sts).as_deref(), Some("InvalidClientTokenId"));
+        assert_eq!(super::error_code(wrapped).as_deref(), Some("SignatureDoesNotMatch"));
+        assert_eq!(super::error_code(b"<Code><script></Code>"), None);
     }
 }
