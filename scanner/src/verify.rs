@@ -71,7 +71,7 @@ pub fn describe(regex: &assay_classifiers::object::RegexResult) -> Option<String
         VerificationStatus::Dead => format!("dead: {} refused it", detail.provider),
         VerificationStatus::Unknown => format!("unverified: {} did not say", detail.provider),
         VerificationStatus::Error => format!(
-            "unverified: {} {}",
+            "unverified: {}: {}",
             detail.provider,
             detail.message.as_deref().unwrap_or("did not answer")
         ),

@@ -21,6 +21,8 @@ use crate::{Inner, Outcome, VerifyError, scrub};
 const MAX_BODY: usize = 256 * 1024;
 /// The longest `Retry-After` honoured; longer ones count as the backoff.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
+/// The longest wait between attempts, however many retries are set.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// The longest identity kept from an answer.
 const MAX_IDENTITY: usize = 200;
 /// What is percent-encoded when the secret goes in a path or query: all but
@@ -187,7 +189,10 @@ pub(crate) async fn check(
             let _permit = inner.permits.acquire().await;
             send(inner, spec, base, secret.expose(), settings.timeout).await
         };
-        let mut wait = settings.backoff * 2u32.saturating_pow(attempt);
+        let mut wait = settings
+            .backoff
+            .saturating_mul(2u32.saturating_pow(attempt))
+            .min(MAX_BACKOFF);
         match answer {
             Attempt::Failed(message) => {
                 last = Outcome::new(VerificationStatus::Error, detail(None, Some(message)));

@@ -263,12 +263,10 @@ impl Inner {
             let Some(regex) = regexes.get_mut(at) else {
                 continue;
             };
-            let keep = match &regex.verification {
-                Some(current) => {
-                    current.status.precedence() <= outcome.status.precedence()
-                }
-                None => false,
-            };
+            let keep = regex
+                .verification
+                .as_ref()
+                .is_some_and(|current| current.status.precedence() <= outcome.status.precedence());
             if !keep {
                 regex.verification = Some(outcome.into_verification());
             }

@@ -474,3 +474,28 @@ fn only_the_first_secrets_of_a_finding_are_checked_and_any_live_one_makes_it_liv
     assert_eq!(server.seen().len(), 2);
     assert_eq!(status(&regex), VerificationStatus::Live);
 }
+
+#[test]
+fn docs_verify_md_lists_every_verifier_and_its_call() {
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/verify.md"),
+    )
+    .unwrap();
+    let mut missing = Vec::new();
+    for item in &classifiers().catalog().detectors {
+        let Some(spec) = &item.verify else { continue };
+        if !docs.contains(&format!("`{}`", item.id)) {
+            missing.push(format!("{}: detector not listed", item.id));
+        }
+        if let Some(url) = &spec.url {
+            let call = format!("`{} {url}`", spec.method.as_str());
+            if !docs.contains(&call) {
+                missing.push(format!("{}: call {call} not listed", item.id));
+            }
+            if !docs.contains(&spec.proves) {
+                missing.push(format!("{}: what it proves not said", item.id));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
