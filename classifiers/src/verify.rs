@@ -113,7 +113,10 @@ pub struct Matcher {
 impl Matcher {
     pub fn matches(&self, status: u16, body: &str) -> bool {
         (self.status.is_empty() || self.status.contains(&status))
-            && self.body.iter().all(|needle| body.contains(needle.as_str()))
+            && self
+                .body
+                .iter()
+                .all(|needle| body.contains(needle.as_str()))
     }
 }
 
@@ -146,7 +149,10 @@ impl VerifySpec {
             return Some("verify needs live and dead matchers".into());
         }
         let uses_secret = url.contains(SECRET_PLACEHOLDER)
-            || self.headers.values().any(|v| v.contains(SECRET_PLACEHOLDER))
+            || self
+                .headers
+                .values()
+                .any(|v| v.contains(SECRET_PLACEHOLDER))
             || self.basic.as_ref().is_some_and(|b| {
                 b.user.contains(SECRET_PLACEHOLDER) || b.password.contains(SECRET_PLACEHOLDER)
             })
@@ -175,7 +181,9 @@ impl VerifySpec {
 /// a value is never sent anywhere, whatever the detector's own validators
 /// let through (its `ignore` values, then the `not_placeholder` check).
 pub fn looks_like_example(item: &crate::catalog::DetectorItem, secret: &str) -> bool {
-    item.ignore.iter().any(|value| secret.contains(value.as_str()))
+    item.ignore
+        .iter()
+        .any(|value| secret.contains(value.as_str()))
         || !crate::detect::Validator::NotPlaceholder.check(secret.as_bytes())
 }
 
@@ -261,11 +269,7 @@ impl Secret {
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "Secret({})",
-            crate::detect::redact(self.0.as_bytes())
-        )
+        write!(f, "Secret({})", crate::detect::redact(self.0.as_bytes()))
     }
 }
 
@@ -314,7 +318,11 @@ mod tests {
         );
         assert!(spec("http://api.example.com/v1/me").problem().is_some());
         assert!(spec("https://{secret}.example.com/").problem().is_some());
-        assert!(spec("https://user:{secret}@example.com/").problem().is_some());
+        assert!(
+            spec("https://user:{secret}@example.com/")
+                .problem()
+                .is_some()
+        );
         let mut silent = spec("https://api.example.com/");
         silent.headers.clear();
         assert!(silent.problem().is_some());

@@ -120,10 +120,16 @@ where
         queue.par_bridge().for_each(|work| match work {
             Work::Object(mut object, None) => {
                 let opened = object.open();
-                classify_opened(classifiers, &object.object, opened, limits, &mut |mut record| {
-                    verify(&mut record);
-                    deliver(Event::Object(Box::new(record)));
-                });
+                classify_opened(
+                    classifiers,
+                    &object.object,
+                    opened,
+                    limits,
+                    &mut |mut record| {
+                        verify(&mut record);
+                        deliver(Event::Object(Box::new(record)));
+                    },
+                );
             }
             Work::Reuse(records) => {
                 for record in records {
@@ -154,10 +160,16 @@ where
             Work::Object(mut object, Some(Err(error))) => {
                 deliver(Event::Issue(state_issue(&object.object, &error)));
                 let opened = object.open();
-                classify_opened(classifiers, &object.object, opened, limits, &mut |mut record| {
-                    verify(&mut record);
-                    deliver(Event::Object(Box::new(record)));
-                });
+                classify_opened(
+                    classifiers,
+                    &object.object,
+                    opened,
+                    limits,
+                    &mut |mut record| {
+                        verify(&mut record);
+                        deliver(Event::Object(Box::new(record)));
+                    },
+                );
             }
             Work::Issue(issue) => deliver(Event::Issue(issue)),
         });

@@ -174,7 +174,10 @@ fn aws_keys_are_checked_with_sts_the_live_one_names_its_arn_and_the_deleted_one_
 
     let live = record(&records, "live/credentials");
     let arn = keys["live"]["arn"].as_str().unwrap();
-    assert!(arn.starts_with("arn:aws:iam::") && arn.contains(":user/leaky-"), "{arn}");
+    assert!(
+        arn.starts_with("arn:aws:iam::") && arn.contains(":user/leaky-"),
+        "{arn}"
+    );
     for id in ["aws_access_key", "aws_secret_key"] {
         let verification = &finding(live, id)["verification"];
         assert_eq!(verification["status"], "live", "{live}");
@@ -228,7 +231,8 @@ const GITHUB_LIVE: &str = "ghp_Qm4xT8rLw2VbN6yHc0ZsJp3KfD9aUe7GiR5t";
 const GITHUB_DEAD: &str = "ghp_Wz7nB2kXq5MvT9cLr4HsYd8PfA3gEj6NuK1o";
 const SLACK: &str = "xoxb-48213906571-702938471652-Tq8WmZr3Lx5VbN2cHk7YsDpJ";
 const STRIPE: &str = "sk_live_51Hq7TgK2xWbN8mZr4Lc9VsYd3PfA6jEuG0iTo5Q";
-const OPENAI: &str = "sk-proj-Zq3Wx8Rt5Yv2Nb7Mc4Lk9Jh6Gf1Ds0Ap8Oi5Uy2T3BlbkFJTr6Ew9Qa3Sd8Fg5Hj2Kl7Zx4Cv1Bn0Mq";
+const OPENAI: &str =
+    "sk-proj-Zq3Wx8Rt5Yv2Nb7Mc4Lk9Jh6Gf1Ds0Ap8Oi5Uy2T3BlbkFJTr6Ew9Qa3Sd8Fg5Hj2Kl7Zx4Cv1Bn0Mq";
 
 fn plant(dir: &Path) {
     let files = [
@@ -294,7 +298,11 @@ fn a_scan_without_verify_contacts_no_provider() {
     let (output, records) = scan(dir.path(), &["--quiet"], &env);
     assert!(output.status.success());
     assert!(records.len() >= 3);
-    assert_eq!(connections.load(Ordering::SeqCst), 0, "a provider was contacted");
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        0,
+        "a provider was contacted"
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(!stdout.contains("\"verification\""));
     assert!(String::from_utf8_lossy(&output.stderr).is_empty());
@@ -315,8 +323,17 @@ fn a_scan_without_verify_contacts_no_provider() {
     // github x2, slack, stripe, openai, and the AWS pair.
     assert!(connections.load(Ordering::SeqCst) >= 6);
     let more = record(&records, "more.env");
-    for id in ["slack_api_token", "stripe_secret_key", "openai_api_key", "aws_access_key"] {
-        assert_eq!(finding(more, id)["verification"]["status"], "error", "{id}: {more}");
+    for id in [
+        "slack_api_token",
+        "stripe_secret_key",
+        "openai_api_key",
+        "aws_access_key",
+    ] {
+        assert_eq!(
+            finding(more, id)["verification"]["status"],
+            "error",
+            "{id}: {more}"
+        );
     }
     let stdout = String::from_utf8_lossy(&output.stdout);
     for secret in [GITHUB_LIVE, SLACK, STRIPE, OPENAI] {
@@ -358,8 +375,16 @@ fn github_like() -> String {
 #[test]
 fn live_and_dead_findings_are_marked_in_every_format_and_only_live_filters() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("live.env"), format!("GITHUB_TOKEN={GITHUB_LIVE}\n")).unwrap();
-    std::fs::write(dir.path().join("dead.env"), format!("GITHUB_TOKEN={GITHUB_DEAD}\n")).unwrap();
+    std::fs::write(
+        dir.path().join("live.env"),
+        format!("GITHUB_TOKEN={GITHUB_LIVE}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("dead.env"),
+        format!("GITHUB_TOKEN={GITHUB_DEAD}\n"),
+    )
+    .unwrap();
     std::fs::write(dir.path().join("notes.txt"), "nothing secret here\n").unwrap();
     let env = vec![("ASSAY_VERIFY_ENDPOINT_GITHUB".to_string(), github_like())];
 
@@ -378,7 +403,10 @@ fn live_and_dead_findings_are_marked_in_every_format_and_only_live_filters() {
     assert_eq!(verification["provider_detail"]["http_status"], 200);
     assert_eq!(live["risk"], 10);
     let dead = record(&records, "dead.env");
-    assert_eq!(finding(dead, "github_key")["verification"]["status"], "dead");
+    assert_eq!(
+        finding(dead, "github_key")["verification"]["status"],
+        "dead"
+    );
     // A dead key keeps its content risk.
     assert_eq!(dead["risk"], record(&plain, "dead.env")["risk"]);
     assert!(record(&plain, "live.env")["risk"].as_u64().unwrap() < 10);
@@ -391,7 +419,14 @@ fn live_and_dead_findings_are_marked_in_every_format_and_only_live_filters() {
     let report = |format: &str| {
         let mut command = assay();
         command
-            .args(["scan", dir.path().to_str().unwrap(), "--quiet", "--verify", "--format", format])
+            .args([
+                "scan",
+                dir.path().to_str().unwrap(),
+                "--quiet",
+                "--verify",
+                "--format",
+                format,
+            ])
             .current_dir(dir.path());
         for (key, value) in &env {
             command.env(key, value);

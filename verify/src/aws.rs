@@ -61,7 +61,11 @@ impl StsChecker {
                 aws_config::defaults(aws_config::BehaviorVersion::latest())
                     .region(Region::new(region))
                     .credentials_provider(Credentials::new(
-                        "unused", "unused", None, None, "assay-verify",
+                        "unused",
+                        "unused",
+                        None,
+                        None,
+                        "assay-verify",
                     ))
                     .timeout_config(
                         aws_config::timeout::TimeoutConfig::builder()
@@ -149,8 +153,14 @@ mod tests {
     fn the_error_code_is_read_from_either_wrapping() {
         let sts = b"<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code></Error></ErrorResponse>";
         let wrapped = b"<ErrorResponse><Errors><Error><Code>SignatureDoesNotMatch</Code></Error></Errors></ErrorResponse>";
-        assert_eq!(super::error_code(sts).as_deref(), Some("InvalidClientTokenId"));
-        assert_eq!(super::error_code(wrapped).as_deref(), Some("SignatureDoesNotMatch"));
+        assert_eq!(
+            super::error_code(sts).as_deref(),
+            Some("InvalidClientTokenId")
+        );
+        assert_eq!(
+            super::error_code(wrapped).as_deref(),
+            Some("SignatureDoesNotMatch")
+        );
         assert_eq!(super::error_code(b"<Code><script></Code>"), None);
     }
 }

@@ -102,15 +102,20 @@ pub fn request(
         HttpMethod::Head => http::Method::HEAD,
     };
     let fill = |text: &str| text.replace(SECRET_PLACEHOLDER, secret);
-    let mut builder = http::Request::builder()
-        .method(method)
-        .uri(&url)
-        .header(
-            http::header::USER_AGENT,
-            concat!("assay/", env!("CARGO_PKG_VERSION"), " (credential verification)"),
-        );
+    let mut builder = http::Request::builder().method(method).uri(&url).header(
+        http::header::USER_AGENT,
+        concat!(
+            "assay/",
+            env!("CARGO_PKG_VERSION"),
+            " (credential verification)"
+        ),
+    );
     // A provider's own Accept (a versioned media type) replaces the default.
-    if !spec.headers.keys().any(|k| k.eq_ignore_ascii_case("accept")) {
+    if !spec
+        .headers
+        .keys()
+        .any(|k| k.eq_ignore_ascii_case("accept"))
+    {
         builder = builder.header(http::header::ACCEPT, "application/json");
     }
     let mut sensitive = Vec::new();

@@ -118,8 +118,7 @@ impl Outcome {
     fn new(status: VerificationStatus, detail: ProviderDetail) -> Self {
         Self {
             status,
-            checked_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now())
-                .to_string(),
+            checked_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
             detail,
         }
     }
@@ -289,7 +288,10 @@ impl Inner {
     /// Every access key id found with every secret key found in the same
     /// object (a session token for temporary ASIA keys); a part's verdict
     /// is the best of its pairs.
-    async fn check_aws(&self, parts: &HashMap<AwsPart, Vec<(usize, Secret)>>) -> Vec<(usize, Outcome)> {
+    async fn check_aws(
+        &self,
+        parts: &HashMap<AwsPart, Vec<(usize, Secret)>>,
+    ) -> Vec<(usize, Outcome)> {
         let (Some(ids), Some(keys)) = (
             parts.get(&AwsPart::AccessKeyId),
             parts.get(&AwsPart::SecretAccessKey),
@@ -299,7 +301,9 @@ impl Inner {
         let token = parts
             .get(&AwsPart::SessionToken)
             .and_then(|tokens| tokens.first());
-        let pairs = ids.iter().flat_map(|id| keys.iter().map(move |key| (id, key)));
+        let pairs = ids
+            .iter()
+            .flat_map(|id| keys.iter().map(move |key| (id, key)));
         let checks = pairs.map(|((id_at, id), (key_at, key))| async move {
             let token = token
                 .filter(|_| id.expose().starts_with("ASIA"))
@@ -407,7 +411,10 @@ async fn join_all<F: std::future::Future>(futures: impl IntoIterator<Item = F>) 
 pub(crate) fn scrub(message: &str, secrets: &[&str]) -> String {
     let mut text = message.to_string();
     for secret in secrets.iter().filter(|s| s.len() >= 4) {
-        text = text.replace(secret, &assay_classifiers::detect::redact(secret.as_bytes()));
+        text = text.replace(
+            secret,
+            &assay_classifiers::detect::redact(secret.as_bytes()),
+        );
     }
     text
 }

@@ -258,7 +258,10 @@ fn every_http_verifier_has_documented_answers_and_no_other_answers_are_kept() {
         );
     }
     for provider in answers.keys() {
-        assert!(providers.contains(provider), "{provider}: not in the catalog");
+        assert!(
+            providers.contains(provider),
+            "{provider}: not in the catalog"
+        );
     }
 }
 
@@ -305,7 +308,10 @@ fn every_http_verifier_tells_live_from_dead_as_its_provider_documents() {
             ));
         }
         if !carries(request, &secret) {
-            failures.push(format!("{}: the request does not carry the secret", item.id));
+            failures.push(format!(
+                "{}: the request does not carry the secret",
+                item.id
+            ));
         }
         // Dead.
         let (regex, _, _) = run(
@@ -314,7 +320,11 @@ fn every_http_verifier_tells_live_from_dead_as_its_provider_documents() {
             0,
         );
         if status(&regex) != VerificationStatus::Dead {
-            failures.push(format!("{}: dead answer gave {:?}", item.id, status(&regex)));
+            failures.push(format!(
+                "{}: dead answer gave {:?}",
+                item.id,
+                status(&regex)
+            ));
         }
         // Rate limited, then live: retried.
         let limited = documented
