@@ -121,15 +121,46 @@ impl DetectorCategory {
     }
 }
 
-/// The fingerprint behind version strings (catalog, SVM model, config):
-/// FNV-1a over the texts in order, stable across builds and platforms.
-pub fn fingerprint(texts: &[&str]) -> u64 {
-    texts
-        .iter()
-        .flat_map(|text| text.bytes())
-        .fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
-        })
+impl std::fmt::Display for DetectorCategory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How sure a finding is, lowest first.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// A broad detector (`generic = true`): a password or secret assignment,
+    /// a bearer header, a PEM block of any kind. Often right, often not.
+    Low,
+    /// A specific detector with nothing proved: a vendor's value next to
+    /// its name, a short or case-insensitive prefix, a heuristic check.
+    /// (Records written before confidence existed read as medium.)
+    #[default]
+    Medium,
+    /// A specific detector whose validator proved something (check digits,
+    /// a parsed structure) or whose matches carry a distinctive fixed text
+    /// of at least [`crate::detect::confidence::DISTINCTIVE_PREFIX`] characters in exact case.
+    High,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+        }
+    }
+}
+
+impl std::fmt::Display for Confidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A regex detector (see the header of `catalog/detectors.toml`).
@@ -176,7 +207,7 @@ pub struct DetectorItem {
     /// Replaces the derived confidence of this detector's findings where
     /// the rule ([`crate::detect::confidence::derive`]) is wrong.
     #[serde(default)]
-    pub confidence: Option<crate::detect::Confidence>,
+    pub confidence: Option<Confidence>,
     /// For validated numbers: once an object holds at least
     /// [`MIN_SHARE_CANDIDATES`] pattern matches, at least this share of
     /// them must pass the validators, or they are taken for random numeric
@@ -347,7 +378,7 @@ impl Catalog {
         let mut texts = vec![CONTENT_TYPES, EXTENSIONS, THEMES];
         texts.extend(DETECTORS.iter().map(|(_, text)| *text));
         texts.push(LANGUAGES);
-        let hash = fingerprint(&texts);
+        let hash = crate::hash::fingerprint(&texts);
         format!("{}+{:08x}", env!("CARGO_PKG_VERSION"), hash as u32)
     }
 

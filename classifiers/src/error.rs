@@ -28,8 +28,34 @@ pub enum CatalogError {
     },
     /// The SVM document model or its category catalog does not load.
     #[error(transparent)]
-    Model(#[from] crate::svm::SvmError),
+    Model(#[from] SvmError),
     /// An automaton over keywords or anchors could not be built.
     #[error("keyword automaton for {what}: {message}")]
     Automaton { what: &'static str, message: String },
+}
+
+/// Why a model could not be trained or loaded.
+#[derive(Debug, Error)]
+pub enum SvmError {
+    #[error("SVM model is not valid: {0}")]
+    Model(String),
+    #[error(
+        "SVM model was built for features v{found} ({dim} values); this assay reads v{reads} ({expected} values)"
+    )]
+    Features {
+        found: u32,
+        /// The feature version this build reads.
+        reads: u32,
+        dim: usize,
+        expected: usize,
+    },
+    #[error("SVM category catalog: {0}")]
+    Catalog(String),
+    #[error("training corpus has no {0} documents")]
+    EmptyCategory(&'static str),
+    #[error("training the {category} model failed: {message}")]
+    Training {
+        category: &'static str,
+        message: String,
+    },
 }

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Catalog, ExtensionItem};
-use crate::content_type::{Sniffed, TextEncoding};
+use crate::name::extension_of;
+use crate::sniffed::{Sniffed, TextEncoding};
 
 /// The extension classification of one object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,43 +25,6 @@ pub struct ExtensionResult {
 pub struct ExtensionClassifier {
     items: HashMap<String, ExtensionItem>,
     classes: HashMap<String, String>,
-}
-
-/// The extension of a file name: lower case, compound where the catalog
-/// knows the compound (`tar.gz`), and the name itself for dotfiles
-/// (`.env`, `.htpasswd`).
-///
-/// ```
-/// use assay_classifiers::extension::extension_of;
-/// let known = |e: &str| e == "tar.gz";
-/// assert_eq!(extension_of("backup.TAR.GZ", known).as_deref(), Some("tar.gz"));
-/// assert_eq!(extension_of("notes.txt", known).as_deref(), Some("txt"));
-/// assert_eq!(extension_of("prod/.env.production", known).as_deref(), Some("env"));
-/// assert_eq!(extension_of("Makefile", known), None);
-/// ```
-pub fn extension_of(name: &str, is_known: impl Fn(&str) -> bool) -> Option<String> {
-    let base = name
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or(name)
-        .to_ascii_lowercase();
-    if let Some(dotfile) = base.strip_prefix('.') {
-        let first = dotfile.split('.').next().unwrap_or(dotfile);
-        if first == "env" || !dotfile.contains('.') {
-            return (!first.is_empty()).then(|| first.to_string());
-        }
-    }
-    let parts: Vec<&str> = base.split('.').collect();
-    if parts.len() < 2 || parts.last().is_some_and(|p| p.is_empty()) {
-        return None;
-    }
-    if parts.len() >= 3 {
-        let compound = format!("{}.{}", parts[parts.len() - 2], parts[parts.len() - 1]);
-        if is_known(&compound) {
-            return Some(compound);
-        }
-    }
-    parts.last().map(|p| p.to_string())
 }
 
 impl ExtensionClassifier {

@@ -21,17 +21,9 @@ use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::nfa::noncontiguous::NFA;
 use aho_corasick::{Anchored, MatchKind, PatternID};
 
-use crate::detect::{DetectorSet, MAX_SPAN};
+use crate::detect::{AnchorHit, DetectorSet, MAX_SPAN};
 use crate::error::CatalogError;
 use crate::theme::{ThemeCounts, ThemeMatcher};
-
-/// A detector anchor found in a buffer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AnchorHit {
-    pub anchor: usize,
-    pub start: usize,
-    pub end: usize,
-}
 
 /// What an automaton pattern stands for: a theme keyword, a detector
 /// anchor, or both (the same text can be each).

@@ -12,13 +12,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::Classifiers;
 use crate::catalog::DetectorCategory;
-use crate::content_type::{HEAD_LEN, Sniffed, TextEncoding};
-use crate::detect::decode::{EncodedHit, EncodedScan, Encoding};
-use crate::detect::{Confidence, ContextSpan, Hit, MAX_SPAN, Scratch, Structure, redact};
+use crate::content_type::HEAD_LEN;
+use crate::decode::{EncodedHit, EncodedScan, Encoding};
+use crate::detect::{
+    AnchorHit, Confidence, ContextSpan, Hit, MAX_SPAN, Scratch, Structure, redact,
+};
 use crate::extension::ExtensionResult;
-use crate::keywords::AnchorHit;
 use crate::pii::PiiImpact;
 use crate::place::Place;
+use crate::sniffed::{Sniffed, TextEncoding};
 use crate::svm::SvmResult;
 use crate::theme::{ThemeCounts, ThemeResult};
 
@@ -64,8 +66,7 @@ pub struct Location {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegexResult {
     pub id: String,
-    #[serde(deserialize_with = "crate::intern::deserialize")]
-    pub category: crate::intern::StaticName,
+    pub category: DetectorCategory,
     pub risk: u8,
     /// How sure the finding is ([`crate::detect::confidence::derive`]).
     #[serde(default)]
@@ -76,12 +77,12 @@ pub struct RegexResult {
     pub redacted: String,
     /// With `--verify`: the verdict of the credential's provider.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub verification: Option<crate::verify::Verification>,
+    pub verification: Option<crate::verdict::Verification>,
     /// With [`crate::Classifiers::with_kept_secrets`]: the first distinct
     /// raw secrets, for verification only (never serialized; their `Debug`
     /// is redacted).
     #[serde(skip)]
-    pub secrets: Vec<crate::verify::Secret>,
+    pub secrets: Vec<crate::verdict::Secret>,
 }
 
 /// What the classifiers found in one object.
@@ -118,70 +119,65 @@ struct DetectorTally {
     count: u64,
     locations: Vec<Location>,
     first_redacted: Option<String>,
-    secrets: Vec<crate::verify::Secret>,
+    secrets: Vec<crate::verdict::Secret>,
 }
 
+/// How fed bytes become the UTF-8 the classifiers read: as they are, or
+/// decoded from UTF-16 (a leading byte-order mark dropped; a pair or
+/// surrogate cut between two pieces is carried over to the next).
 enum Decoder {
     Identity,
-    Utf16 {
-        little_endian: bool,
-        odd: Option<u8>,
-        high: Option<u16>,
-        at_start: bool,
-    },
+    Utf16(Box<encoding_rs::Decoder>),
 }
 
 impl Decoder {
+    fn for_encoding(encoding: TextEncoding) -> Self {
+        match encoding {
+            TextEncoding::Utf16Le => Self::Utf16(Box::new(
+                encoding_rs::UTF_16LE.new_decoder_with_bom_removal(),
+            )),
+            TextEncoding::Utf16Be => Self::Utf16(Box::new(
+                encoding_rs::UTF_16BE.new_decoder_with_bom_removal(),
+            )),
+            TextEncoding::Utf8 | TextEncoding::Binary => Self::Identity,
+        }
+    }
+
     fn push(&mut self, data: &[u8], out: &mut Vec<u8>) {
-        let Decoder::Utf16 {
-            little_endian,
-            odd,
-            high,
-            at_start,
-        } = self
-        else {
+        let Decoder::Utf16(decoder) = self else {
             out.extend_from_slice(data);
             return;
         };
-        let mut bytes = data;
-        let mut first_pair = [0u8; 2];
-        if let Some(b) = odd.take() {
-            let Some((&next, rest)) = bytes.split_first() else {
-                *odd = Some(b);
-                return;
-            };
-            first_pair = [b, next];
-            bytes = rest;
-        }
-        let pairs = bytes.chunks_exact(2);
-        *odd = pairs.remainder().first().copied();
-        let lead = (first_pair != [0, 0] || data.len() > bytes.len()).then_some(first_pair);
-        for pair in lead.into_iter().chain(pairs.map(|p| [p[0], p[1]])) {
-            let unit = if *little_endian {
-                u16::from_le_bytes(pair)
-            } else {
-                u16::from_be_bytes(pair)
-            };
-            if *at_start {
-                *at_start = false;
-                if unit == 0xFEFF {
-                    continue;
-                }
-            }
-            let c = match (high.take(), unit) {
-                (None, 0xD800..=0xDBFF) => {
-                    *high = Some(unit);
-                    continue;
-                }
-                (Some(h), 0xDC00..=0xDFFF) => char::from_u32(
-                    0x10000 + ((u32::from(h) - 0xD800) << 10) + (u32::from(unit) - 0xDC00),
-                ),
-                (Some(_), _) | (None, 0xDC00..=0xDFFF) => Some('\u{FFFD}'),
-                (None, u) => char::from_u32(u32::from(u)),
-            };
-            let mut utf8 = [0u8; 4];
-            out.extend_from_slice(c.unwrap_or('\u{FFFD}').encode_utf8(&mut utf8).as_bytes());
-        }
+        // UTF-16 takes at most 3 bytes of UTF-8 per 2 bytes in, plus what a
+        // carried-over half pair completes.
+        let room = decoder
+            .max_utf8_buffer_length(data.len())
+            .unwrap_or(data.len() * 2 + 8);
+        let start = out.len();
+        out.resize(start + room, 0);
+        let (_, _, written, _) = decoder.decode_to_utf8(data, &mut out[start..], false);
+        out.truncate(start + written);
+    }
+}
+
+impl Classifiers {
+    /// Starts classifying one object; `name` is its key or path (for the
+    /// extension classifier).
+    pub fn object(&self, name: &str) -> ObjectClassifier<'_> {
+        ObjectClassifier::new(self, name)
+    }
+
+    /// Starts classifying an object whose first bytes were already sniffed
+    /// (by [`Classifiers::sniff`]): they are not sniffed twice.
+    pub fn object_sniffed(&self, name: &str, sniffed: Sniffed) -> ObjectClassifier<'_> {
+        ObjectClassifier::sniffed(self, name, sniffed)
+    }
+
+    /// Starts classifying the UTF-8 text extracted from a document of a
+    /// known format (`mime`, which sets the content type), with places
+    /// marked as it goes ([`ObjectClassifier::mark`]).
+    pub fn document(&self, name: &str, mime: &'static str) -> ObjectClassifier<'_> {
+        ObjectClassifier::document(self, name, mime)
     }
 }
 
@@ -394,21 +390,7 @@ impl<'c> ObjectClassifier<'c> {
         // in source code they are authors in licence headers.
         self.count_names =
             self.scan_themes && !matches!(class, "source" | "pki" | "executable" | "binary");
-        self.decoder = match sniffed.encoding {
-            TextEncoding::Utf16Le => Decoder::Utf16 {
-                little_endian: true,
-                odd: None,
-                high: None,
-                at_start: true,
-            },
-            TextEncoding::Utf16Be => Decoder::Utf16 {
-                little_endian: false,
-                odd: None,
-                high: None,
-                at_start: true,
-            },
-            _ => Decoder::Identity,
-        };
+        self.decoder = Decoder::for_encoding(sniffed.encoding);
         self.sniffed = Some(sniffed);
         let pending = std::mem::take(&mut self.pending);
         if self.scan_regexes {
@@ -581,7 +563,7 @@ impl<'c> ObjectClassifier<'c> {
                     if verifiable[detector].item.verify.is_some() {
                         let raw = String::from_utf8_lossy(&buf[hit.secret_start..hit.secret_end]);
                         if !tally.secrets.iter().any(|s| s.expose() == raw) {
-                            tally.secrets.push(crate::verify::Secret::new(&raw));
+                            tally.secrets.push(crate::verdict::Secret::new(&raw));
                         }
                     }
                 }
@@ -667,7 +649,7 @@ impl<'c> ObjectClassifier<'c> {
             })
             .map(|(detector, tally)| RegexResult {
                 id: detector.item.id.clone(),
-                category: category_name(detector.item.category),
+                category: detector.item.category,
                 risk: detector.item.risk,
                 confidence: detector.confidence(),
                 count: tally.count,
@@ -734,10 +716,6 @@ fn pii_impact(classifiers: &Classifiers, names: u64, tallies: &[DetectorTally]) 
         }
     }
     PiiImpact::rate(names, emails, other, cards)
-}
-
-fn category_name(category: DetectorCategory) -> &'static str {
-    category.as_str()
 }
 
 #[cfg(test)]

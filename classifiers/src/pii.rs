@@ -35,9 +35,7 @@ impl NameSet {
 
     /// FNV-1a of the (upper-case) word, folded to a filter bit.
     fn bit(upper: &[u8]) -> usize {
-        let hash = upper.iter().fold(0xcbf2_9ce4_8422_2325u64, |hash, &b| {
-            (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-        });
+        let hash = crate::hash::fnv1a(upper);
         (hash % Self::FILTER_BITS) as usize
     }
 

@@ -8,12 +8,57 @@ use serde::{Deserialize, Serialize};
 use crate::detect::Confidence;
 use crate::object::Classification;
 
+/// What kind of evidence a risk factor is. Variants are in the order of
+/// their names, so sorting by kind sorts as the names do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FactorKind {
+    /// What the access logs say of an object (scrapers, denials, exposure).
+    Access,
+    /// A risky API call seen in the logs.
+    ApiEvent,
+    /// A bucket's score from the riskiest content it holds.
+    Bucket,
+    /// What an object holds: a classification of its content or name.
+    Content,
+    /// An error code an identity met.
+    ErrorCode,
+    /// A bucket's configuration exposes it (public, unencrypted).
+    Exposure,
+    /// What an identity did (scraping, reads of sensitive objects).
+    Identity,
+    /// A credential its own provider accepted (`--verify`).
+    Verification,
+}
+
+impl FactorKind {
+    /// The name reports and `docs/risk.md` use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Access => "access",
+            Self::ApiEvent => "api_event",
+            Self::Bucket => "bucket",
+            Self::Content => "content",
+            Self::ErrorCode => "error_code",
+            Self::Exposure => "exposure",
+            Self::Identity => "identity",
+            Self::Verification => "verification",
+        }
+    }
+}
+
+impl std::fmt::Display for FactorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One point of evidence behind a score.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RiskFactor {
-    /// `content` for what an object holds; the scanner adds `access` and
-    /// `exposure` factors.
-    pub kind: String,
+    /// [`FactorKind::Content`] for what an object holds; the scanner adds
+    /// the access, identity and bucket kinds.
+    pub kind: FactorKind,
     /// The classifier and item, e.g. `regexes:aws_secret_key`.
     pub detail: String,
     pub value: u8,
@@ -52,7 +97,7 @@ pub fn content_risk(classification: &Classification) -> (u8, Vec<RiskFactor>) {
     let mut factors = Vec::new();
     let mut add = |detail: String, value: u8| {
         factors.push(RiskFactor {
-            kind: "content".into(),
+            kind: FactorKind::Content,
             detail,
             value,
         })
@@ -97,4 +142,33 @@ pub fn content_risk(classification: &Classification) -> (u8, Vec<RiskFactor>) {
     factors.sort_by(|a, b| b.value.cmp(&a.value).then_with(|| a.detail.cmp(&b.detail)));
     let risk = factors.first().map_or(1, |f| f.value).clamp(1, 10);
     (risk, factors)
+}
+
+#[cfg(test)]
+mod factor_kind_tests {
+    use super::FactorKind;
+
+    #[test]
+    fn factor_kinds_sort_and_serialise_as_their_names() {
+        let all = [
+            FactorKind::Access,
+            FactorKind::ApiEvent,
+            FactorKind::Bucket,
+            FactorKind::Content,
+            FactorKind::ErrorCode,
+            FactorKind::Exposure,
+            FactorKind::Identity,
+        ];
+        let mut by_value = all;
+        by_value.reverse();
+        by_value.sort();
+        let mut by_name = all;
+        by_name.reverse();
+        by_name.sort_by_key(|k| k.as_str());
+        assert_eq!(by_value, by_name, "variants in the order of their names");
+        for kind in all {
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{kind}\""));
+        }
+    }
 }

@@ -1,9 +1,8 @@
-//! Secrets inside encoded content (`detect::decode`): base64 blobs and
+//! Secrets inside encoded content (`decode`): base64 blobs and
 //! percent-encoded URLs are decoded and scanned, and each finding points at
 //! the start of the encoded text. Near misses must stay quiet decoded too.
 
-use assay_classifiers::detect::Encoding;
-use assay_classifiers::detect::decode::{MAX_BASE64, MIN_BASE64};
+use assay_classifiers::decode::{Encoding, MAX_BASE64, MIN_BASE64};
 use assay_classifiers::object::RegexResult;
 use assay_classifiers::{Catalog, Classifiers};
 use base64::Engine;

@@ -1,5 +1,5 @@
 //! `--baseline`: findings accepted earlier, by fingerprint (rule, object,
-//! redacted match: [`crate::report::fingerprint`]), so a pre-release check
+//! redacted match: [`crate::record::fingerprint`]), so a pre-release check
 //! fails only on new ones. A baseline is any earlier `--format sarif` or
 //! `--format json` report.
 
@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use crate::record::ObjectRecord;
-use crate::report::fingerprint;
+use crate::record::fingerprint;
 
 /// Why a baseline could not be read.
 #[derive(Debug, thiserror::Error)]

@@ -233,7 +233,7 @@ impl Config {
 
     /// A version suffix that changes with the file, for reports and state.
     pub fn version(&self) -> String {
-        let hash = assay_classifiers::catalog::fingerprint(&[&self.text]);
+        let hash = assay_classifiers::hash::fingerprint(&[&self.text]);
         format!("config-{:08x}", hash as u32)
     }
 

@@ -1,8 +1,10 @@
 //! assay's scanner: sources (local trees; S3 joins here), the streaming
 //! classification pipeline, scan records and report formats. The `assay`
-//! command line lives in `scanner/cli/` and drives this library.
+//! command line lives in `scanner/cli/` and drives this library. Access
+//! evidence is its own crate, [`assay_access`], re-exported as [`access`].
 
-pub mod access;
+/// Access evidence (CloudTrail, S3 access logs, digests, statistics).
+pub use assay_access as access;
 pub mod archive;
 pub mod baseline;
 pub mod config;

@@ -9,14 +9,14 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use assay_classifiers::content_type::{HEAD_LEN, Sniffed, TextEncoding};
-use assay_classifiers::risk::content_risk;
+use assay_classifiers::risk::{FactorKind, content_risk};
 use assay_classifiers::{Classification, Classifiers, ObjectClassifier};
 use rayon::iter::{ParallelBridge, ParallelIterator};
 
 use crate::archive::{self, Budget};
 use crate::document;
 use crate::error::ScanError;
-use crate::record::{ObjectError, ObjectRecord, ScanIssue};
+use crate::record::{Change, ErrorKind, IssueKind, ObjectError, ObjectRecord, ScanIssue};
 use crate::source::{Discovered, Fetching, Location, ObjectRef, OpenError};
 use crate::state::{Lookup, State, StateError};
 
@@ -146,7 +146,7 @@ where
                     limits,
                     &mut |mut record| {
                         verify(&mut record);
-                        record.change = Some(change.to_string());
+                        record.change = Some(change);
                         made.push(record.clone());
                         deliver(Event::Object(Box::new(record)));
                     },
@@ -208,7 +208,7 @@ fn worker_pool(workers: usize) -> Result<std::sync::Arc<rayon::ThreadPool>, Scan
 enum Work {
     /// An object to classify, with what the state said of it (the change
     /// its records get, or why the state could not be asked).
-    Object(Fetching, Option<Result<&'static str, StateError>>),
+    Object(Fetching, Option<Result<Change, StateError>>),
     /// An unchanged object's stored records.
     Reuse(Vec<ObjectRecord>),
     Issue(ScanIssue),
@@ -259,7 +259,7 @@ impl<I: Iterator<Item = Discovered>> Iterator for ReadAhead<'_, I> {
 fn state_issue(object: &ObjectRef, error: &crate::state::StateError) -> ScanIssue {
     ScanIssue {
         location: object.uri.clone(),
-        kind: "state",
+        kind: IssueKind::State,
         message: format!("{error}; the object was classified without the state"),
     }
 }
@@ -300,8 +300,8 @@ fn classify_opened(
         }
         Err(error) => {
             let kind = match error {
-                OpenError::NotRegular(_) => "not_regular",
-                OpenError::Io(_) => "unreadable",
+                OpenError::NotRegular(_) => ErrorKind::NotRegular,
+                OpenError::Io(_) => ErrorKind::Unreadable,
                 OpenError::Remote { kind, .. } => kind,
             };
             emit(unread_record(
@@ -369,7 +369,7 @@ impl Expansion<'_> {
             let classifier = self.classifiers.object_sniffed(&object.name, sniffed);
             let mut record = classify_reader_with(classifier, object, &mut rest);
             record.errors.push(ObjectError {
-                kind: "archive_limit",
+                kind: ErrorKind::ArchiveLimit,
                 message: format!(
                     "{} archive nested {depth} levels deep: not opened (limit {})",
                     format.name(),
@@ -407,7 +407,7 @@ impl Expansion<'_> {
                         self.classifiers,
                         &member_object,
                         ObjectError {
-                            kind: "encrypted",
+                            kind: ErrorKind::Encrypted,
                             message: "encrypted archive member: its content cannot be classified"
                                 .into(),
                         },
@@ -419,7 +419,7 @@ impl Expansion<'_> {
                     self.classifiers,
                     &member_object,
                     ObjectError {
-                        kind: "unsupported",
+                        kind: ErrorKind::Unsupported,
                         message: format!("archive member not decoded: {why}"),
                     },
                 )),
@@ -470,7 +470,7 @@ impl Expansion<'_> {
                 let classifier = self.classifiers.object_sniffed(&object.name, sniffed);
                 let mut record = classify_reader_with(classifier, object, &mut rest);
                 record.errors.push(ObjectError {
-                    kind: "document_limit",
+                    kind: ErrorKind::DocumentLimit,
                     message: document::DocumentError::TooLarge {
                         format: format.name(),
                         limit: self.documents.max_bytes,
@@ -519,7 +519,7 @@ impl Expansion<'_> {
                 self.classifiers,
                 &member,
                 ObjectError {
-                    kind: "archive_limit",
+                    kind: ErrorKind::ArchiveLimit,
                     message: format!(
                         "embedded file nested {} levels deep: not opened (limit {max_depth})",
                         depth + 1
@@ -533,7 +533,7 @@ impl Expansion<'_> {
 
     fn read_error(&self, read: u64, error: &std::io::Error) -> ObjectError {
         ObjectError {
-            kind: "read",
+            kind: ErrorKind::Read,
             message: format!(
                 "read failed after {read} bytes: {error}; findings cover those bytes only"
             ),
@@ -546,11 +546,15 @@ impl Expansion<'_> {
         if depth == 0 {
             return;
         }
-        for error in record.errors.iter_mut().filter(|e| e.kind == "read") {
+        for error in record
+            .errors
+            .iter_mut()
+            .filter(|e| e.kind == ErrorKind::Read)
+        {
             error.kind = if self.budget.exceeded().is_some() {
-                "archive_limit"
+                ErrorKind::ArchiveLimit
             } else {
-                "corrupt"
+                ErrorKind::Corrupt
             };
         }
     }
@@ -628,7 +632,7 @@ fn classify_with_buffer(
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => {
                 errors.push(ObjectError {
-                    kind: "read",
+                    kind: ErrorKind::Read,
                     message: format!(
                         "read failed after {read} bytes: {e}; findings cover those bytes only"
                     ),
@@ -644,7 +648,7 @@ fn classify_with_buffer(
 /// An encrypted document or archive member is rated as Macie rates
 /// encrypted content (the catalog's `application/pgp-encrypted` risk).
 fn rate_encrypted(classifiers: &Classifiers, record: &mut ObjectRecord) {
-    if !record.errors.iter().any(|e| e.kind == "encrypted") {
+    if !record.errors.iter().any(|e| e.kind == ErrorKind::Encrypted) {
         return;
     }
     let Some(risk) = classifiers
@@ -658,7 +662,7 @@ fn rate_encrypted(classifiers: &Classifiers, record: &mut ObjectRecord) {
     record
         .risk_factors
         .push(assay_classifiers::risk::RiskFactor {
-            kind: "content".into(),
+            kind: FactorKind::Content,
             detail: "encrypted".into(),
             value: risk,
         });
@@ -753,7 +757,7 @@ mod tests {
         let record = classify_reader(&classifiers, &object, &mut FailsAfter(1));
         assert!(record.regexes.iter().any(|r| r.id == "github_key"));
         assert_eq!(record.errors.len(), 1);
-        assert_eq!(record.errors[0].kind, "read");
+        assert_eq!(record.errors[0].kind, ErrorKind::Read);
         assert!(
             record.errors[0].message.contains("after 47 bytes"),
             "{}",

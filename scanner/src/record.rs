@@ -8,6 +8,108 @@ use assay_classifiers::risk::RiskFactor;
 use assay_classifiers::theme::ThemeResult;
 use serde::{Deserialize, Serialize};
 
+/// Defines a vocabulary: a unit enum written as its snake_case name, with
+/// `as_str` and `Display` giving the same name. Variants are listed in the
+/// order of their names, so that sorting by the enum sorts as the names do
+/// (reports order issues and change counts by name).
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $name:ident { $($(#[$doc:meta])* $variant:ident = $text:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl $name {
+            /// Every value, in order.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),*];
+
+            /// The name records and reports carry.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text,)*
+                }
+            }
+
+            /// The value of a name, if it is one.
+            pub fn from_name(name: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|value| value.as_str() == name)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// Why an object could not be (fully) classified.
+    ErrorKind {
+        /// The store refused it (S3 403).
+        AccessDenied = "access_denied",
+        /// An archive bomb limit (size, ratio, members, depth) was reached.
+        ArchiveLimit = "archive_limit",
+        /// It changed while it was read (S3 412 on a pinned ETag).
+        Changed = "changed",
+        /// A document or archive member that does not decode.
+        Corrupt = "corrupt",
+        /// An archive whose structure does not parse.
+        CorruptArchive = "corrupt_archive",
+        /// It was deleted between listing and reading (S3 404).
+        Deleted = "deleted",
+        /// A document extraction limit (size, text, time) was reached.
+        DocumentLimit = "document_limit",
+        /// Encrypted: the content cannot be classified.
+        Encrypted = "encrypted",
+        /// A FIFO, socket or device.
+        NotRegular = "not_regular",
+        /// Failed part-way: findings so far are kept.
+        Read = "read",
+        /// In a storage class that must be restored before it can be read.
+        Unclassifiable = "unclassifiable",
+        /// Could not be opened.
+        Unreadable = "unreadable",
+        /// An archive member in a format or method assay does not decode.
+        Unsupported = "unsupported",
+    }
+}
+
+vocabulary! {
+    /// What kind of problem a scan-level issue is.
+    IssueKind {
+        /// An access-log or CloudTrail input had a problem.
+        AccessLog = "access_log",
+        /// A file left out on purpose (a link not followed, a special file,
+        /// out of scope).
+        Skipped = "skipped",
+        /// The incremental-scan state could not be used for an object.
+        State = "state",
+        /// A symbolic link that leads back to its own ancestor.
+        SymlinkLoop = "symlink_loop",
+        /// A directory or prefix that could not be listed.
+        Unlistable = "unlistable",
+    }
+}
+
+vocabulary! {
+    /// What `--state` says of an object since the last scan.
+    Change {
+        /// Read again: its bytes changed.
+        Changed = "changed",
+        /// Not seen before.
+        New = "new",
+        /// Gone since the last scan (counted in the summary only).
+        Removed = "removed",
+        /// The same object: its stored records were reused, or it was read
+        /// again only because the rules changed.
+        Unchanged = "unchanged",
+    }
+}
+
 /// Everything assay knows about one object (or archive member).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ObjectRecord {
@@ -33,9 +135,9 @@ pub struct ObjectRecord {
     pub risk: u8,
     pub risk_factors: Vec<RiskFactor>,
     pub errors: Vec<ObjectError>,
-    /// With `--state`: `new`, `changed` or `unchanged` since the last scan.
+    /// With `--state`: new, changed or unchanged since the last scan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub change: Option<String>,
+    pub change: Option<Change>,
     /// The bucket and key logs name this object by.
     #[serde(skip)]
     pub bucket_key: Option<(String, String)>,
@@ -44,10 +146,7 @@ pub struct ObjectRecord {
 /// Why an object could not be (fully) classified.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectError {
-    /// `unreadable` (could not open), `read` (failed part-way: findings so
-    /// far are kept), `not_regular` (FIFO, socket, device).
-    #[serde(deserialize_with = "assay_classifiers::intern::deserialize")]
-    pub kind: assay_classifiers::intern::StaticName,
+    pub kind: ErrorKind,
     pub message: String,
 }
 
@@ -58,8 +157,7 @@ pub struct ObjectError {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ScanIssue {
     pub location: String,
-    #[serde(deserialize_with = "assay_classifiers::intern::deserialize")]
-    pub kind: assay_classifiers::intern::StaticName,
+    pub kind: IssueKind,
     pub message: String,
 }
 
@@ -82,7 +180,7 @@ pub struct Summary {
     /// With `--state`: records per change since the last scan (`new`,
     /// `changed`, `unchanged`) and objects `removed`.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub changes: std::collections::BTreeMap<String, u64>,
+    pub changes: std::collections::BTreeMap<Change, u64>,
     /// Findings accepted by `--baseline` (left out of the report).
     #[serde(skip_serializing_if = "is_zero")]
     pub baselined_findings: u64,
@@ -117,7 +215,7 @@ impl Summary {
         self.by_risk[usize::from(record.risk.clamp(1, 10) - 1)] += 1;
         self.max_risk = self.max_risk.max(record.risk);
         if let Some(change) = &record.change {
-            *self.changes.entry(change.clone()).or_default() += 1;
+            *self.changes.entry(*change).or_default() += 1;
         }
         for regex in &record.regexes {
             *self
@@ -125,5 +223,48 @@ impl Summary {
                 .entry(regex.category.to_string())
                 .or_default() += regex.count;
         }
+    }
+}
+
+/// A finding's stable identity across scans: rule, object and redacted
+/// match (not the line, so an edit above it does not make it new). The
+/// same fingerprint `--baseline` would match on.
+pub fn fingerprint(rule: &str, uri: &str, redacted: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{rule}\u{0}{uri}\u{0}{redacted}"));
+    hex::encode(&digest[..16])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reports sort issues and change counts by these enums; the JSON they
+    /// replaced sorted by name, so the two orders must agree, and each
+    /// value must be written as the name it reads back from.
+    fn holds_names<T>(all: &[T], name: impl Fn(&T) -> &'static str)
+    where
+        T: Ord + Copy + Serialize + serde::de::DeserializeOwned + std::fmt::Debug,
+    {
+        let mut by_value = all.to_vec();
+        by_value.sort();
+        let mut by_name = all.to_vec();
+        by_name.sort_by_key(|v| name(v));
+        assert_eq!(by_value, by_name, "variants out of name order");
+        for value in all {
+            let json = serde_json::to_string(value).expect("a unit variant serialises");
+            assert_eq!(json, format!("\"{}\"", name(value)));
+            let back: T = serde_json::from_str(&json).expect("and reads back");
+            assert_eq!(back, *value);
+        }
+    }
+
+    #[test]
+    fn vocabularies_sort_and_serialise_as_their_names() {
+        holds_names(ErrorKind::ALL, |v| v.as_str());
+        holds_names(IssueKind::ALL, |v| v.as_str());
+        holds_names(Change::ALL, |v| v.as_str());
+        assert_eq!(Change::from_name("unchanged"), Some(Change::Unchanged));
+        assert_eq!(Change::from_name("Unchanged"), None);
     }
 }

@@ -3,7 +3,7 @@
 //! pattern, reads of sensitive objects, risky calls) and bucket scores.
 //! Every point is a [`RiskFactor`].
 
-use assay_classifiers::risk::RiskFactor;
+use assay_classifiers::risk::{FactorKind, RiskFactor};
 
 use crate::access::stats::{BucketAccess, IdentityStats, ObjectAccess};
 use crate::posture::BucketPosture;
@@ -17,9 +17,9 @@ pub const RISKY_BUCKET_CALL: u8 = 7;
 /// An object whose content scores this much is sensitive to identities.
 pub const SENSITIVE_CONTENT: u8 = 7;
 
-fn factor(kind: &str, detail: String, value: u8) -> RiskFactor {
+fn factor(kind: FactorKind, detail: String, value: u8) -> RiskFactor {
     RiskFactor {
-        kind: kind.to_string(),
+        kind,
         detail,
         value,
     }
@@ -68,7 +68,7 @@ pub fn object_risk(
     let factors: Vec<RiskFactor> = evidence
         .into_iter()
         .take(points)
-        .map(|detail| factor("access", detail, 1))
+        .map(|detail| factor(FactorKind::Access, detail, 1))
         .collect();
     ((content_risk + points as u8).min(10), factors)
 }
@@ -88,7 +88,7 @@ pub fn identity_risk(stats: &IdentityStats, sensitive_objects: u64) -> (u8, Vec<
     if stats.scraper {
         score = 7;
         factors.push(factor(
-            "identity",
+            FactorKind::Identity,
             format!(
                 "scraper: {} denials over {} objects, {} of {} calls",
                 stats.access_denied, stats.denied_objects, stats.access_denied, stats.calls
@@ -98,7 +98,7 @@ pub fn identity_risk(stats: &IdentityStats, sensitive_objects: u64) -> (u8, Vec<
     } else if stats.access_denied >= 3 {
         score = 4;
         factors.push(factor(
-            "identity",
+            FactorKind::Identity,
             format!("{} denied calls", stats.access_denied),
             4,
         ));
@@ -106,7 +106,7 @@ pub fn identity_risk(stats: &IdentityStats, sensitive_objects: u64) -> (u8, Vec<
     if sensitive_objects > 0 {
         score = (score + 2).min(10);
         factors.push(factor(
-            "identity",
+            FactorKind::Identity,
             format!("touched {sensitive_objects} sensitive objects"),
             2,
         ));
@@ -115,7 +115,7 @@ pub fn identity_risk(stats: &IdentityStats, sensitive_objects: u64) -> (u8, Vec<
         if outside {
             score = (score + 1).min(10);
             factors.push(factor(
-                "identity",
+                FactorKind::Identity,
                 "anonymous or cross-account access to sensitive objects".into(),
                 1,
             ));
@@ -124,7 +124,7 @@ pub fn identity_risk(stats: &IdentityStats, sensitive_objects: u64) -> (u8, Vec<
     if stats.new_principal && sensitive_objects > 0 {
         score = (score + 1).min(10);
         factors.push(factor(
-            "identity",
+            FactorKind::Identity,
             "first seen in the last day of the logs, and touched sensitive objects".into(),
             1,
         ));
@@ -133,7 +133,7 @@ pub fn identity_risk(stats: &IdentityStats, sensitive_objects: u64) -> (u8, Vec<
         if *risk > score {
             score = *risk;
             factors.push(factor(
-                "error_code",
+                FactorKind::ErrorCode,
                 format!("{code} ×{count} (risk {risk})"),
                 *risk,
             ));
@@ -142,7 +142,11 @@ pub fn identity_risk(stats: &IdentityStats, sensitive_objects: u64) -> (u8, Vec<
     if let Some((call, risk)) = &stats.riskiest_call {
         if *risk > score {
             score = *risk;
-            factors.push(factor("api_event", format!("{call} (risk {risk})"), *risk));
+            factors.push(factor(
+                FactorKind::ApiEvent,
+                format!("{call} (risk {risk})"),
+                *risk,
+            ));
         }
     }
     (score, factors)
@@ -162,33 +166,45 @@ pub fn bucket_risk(
     posture: Option<&BucketPosture>,
 ) -> (u8, Vec<RiskFactor>) {
     let mut factors = vec![factor(
-        "bucket",
+        FactorKind::Bucket,
         format!("riskiest object: {max_object_risk}"),
         max_object_risk,
     )];
     let mut score = max_object_risk.max(1);
     if let Some(posture) = posture.filter(|_| max_object_risk >= EXPOSURE_MIN_RISK) {
         if posture.public() == Some(true) {
-            factors.push(factor("exposure", "the bucket is public".into(), 3));
+            factors.push(factor(
+                FactorKind::Exposure,
+                "the bucket is public".into(),
+                3,
+            ));
             score += 3;
         }
         let grants = posture.cross_account_grants();
         if grants > 0 {
             factors.push(factor(
-                "exposure",
+                FactorKind::Exposure,
                 format!("ACL grants to {grants} other account(s)"),
                 1,
             ));
             score += 1;
         }
         if posture.unencrypted() {
-            factors.push(factor("exposure", "no default encryption".into(), 1));
+            factors.push(factor(
+                FactorKind::Exposure,
+                "no default encryption".into(),
+                1,
+            ));
             score += 1;
         }
         score = score.min(10);
     }
     if let Some((call, risk)) = access.and_then(|a| a.riskiest_call.as_ref()) {
-        factors.push(factor("api_event", format!("{call} (risk {risk})"), *risk));
+        factors.push(factor(
+            FactorKind::ApiEvent,
+            format!("{call} (risk {risk})"),
+            *risk,
+        ));
         score = score.max(*risk);
     }
     (score, factors)

@@ -112,7 +112,7 @@ impl Scope {
             if object.size > max {
                 return Some(Discovered::Issue(ScanIssue {
                     location: object.uri,
-                    kind: "skipped",
+                    kind: crate::record::IssueKind::Skipped,
                     message: format!(
                         "{} bytes is over --max-object-size {max}; not read",
                         object.size
@@ -197,7 +197,7 @@ mod tests {
         assert!(scope.apply(object(10, 90)).is_none());
         match scope.apply(object(5_000, 1)) {
             Some(Discovered::Issue(issue)) => {
-                assert_eq!(issue.kind, "skipped");
+                assert_eq!(issue.kind, crate::record::IssueKind::Skipped);
                 assert!(issue.message.contains("5000 bytes"), "{}", issue.message);
             }
             other => panic!("{other:?}"),

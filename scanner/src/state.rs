@@ -16,7 +16,7 @@ use std::sync::Mutex;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::record::ObjectRecord;
+use crate::record::{Change, ObjectRecord};
 use crate::source::ObjectRef;
 
 /// Why the state could not be used.
@@ -32,6 +32,20 @@ pub enum StateError {
         path: String,
         source: serde_json::Error,
     },
+    #[error(
+        "state {path}: layout version {found} is newer than this assay reads ({supported}); use a newer assay or another --state file"
+    )]
+    Version {
+        path: String,
+        found: i64,
+        supported: i64,
+    },
+    #[error("state {path}: unknown change {change:?} stored for {uri}")]
+    Change {
+        path: String,
+        uri: String,
+        change: String,
+    },
 }
 
 /// What to do with an object.
@@ -40,7 +54,7 @@ pub enum Lookup {
     /// Its stored records, with their change set: no need to read it.
     Reuse(Vec<ObjectRecord>),
     /// Classify it; its records get this change.
-    Classify { change: &'static str },
+    Classify { change: Change },
 }
 
 /// The state of one scan in progress.
@@ -52,28 +66,11 @@ pub struct State {
     rules: String,
 }
 
-const SCHEMA: &str = "
-PRAGMA journal_mode = WAL;
-PRAGMA synchronous = NORMAL;
-CREATE TABLE IF NOT EXISTS scans (
-    id INTEGER PRIMARY KEY,
-    targets TEXT NOT NULL,
-    started TEXT NOT NULL,
-    finished TEXT
-);
-CREATE TABLE IF NOT EXISTS objects (
-    uri TEXT PRIMARY KEY,
-    etag TEXT,
-    size INTEGER NOT NULL,
-    last_modified TEXT,
-    version_id TEXT,
-    rules TEXT NOT NULL,
-    records TEXT NOT NULL,
-    scan INTEGER NOT NULL,
-    change TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS objects_scan ON objects (scan);
-";
+/// The layout of a state file this build writes (`PRAGMA user_version`).
+/// Version 0 is a file made before versions were recorded: its layout is
+/// version 1's, so it is migrated by stamping it.
+pub const SCHEMA_VERSION: i64 = 1;
+const SCHEMA: &str = include_str!("state/schema.sql");
 
 fn version_of(object: &ObjectRef) -> (Option<String>, i64, Option<String>, Option<String>) {
     (
@@ -101,7 +98,25 @@ impl State {
             source,
         };
         let connection = Connection::open(path).map_err(sqlite)?;
+        let found: i64 = connection
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(sqlite)?;
+        if found > SCHEMA_VERSION {
+            return Err(StateError::Version {
+                path: name,
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        // Creates the tables of a new file; an unversioned file (version 0)
+        // already has them and only gets its stamp.
+        connection
+            .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+            .map_err(sqlite)?;
         connection.execute_batch(SCHEMA).map_err(sqlite)?;
+        connection
+            .pragma_update(None, "user_version", SCHEMA_VERSION)
+            .map_err(sqlite)?;
         let mut sorted = targets.to_vec();
         sorted.sort();
         let key = serde_json::to_string(&sorted).unwrap_or_default();
@@ -187,13 +202,20 @@ impl State {
             .optional()
             .map_err(|e| self.sqlite(e))?;
         let Some((etag, size, modified, version, rules, records, scan, change)) = row else {
-            return Ok(Lookup::Classify { change: "new" });
+            return Ok(Lookup::Classify {
+                change: Change::New,
+            });
         };
         let same_object = (etag, size, modified, version) == version_of(object);
         let reusable = same_object && rules == self.rules;
         if scan == self.scan && reusable {
             // Done by this scan before it was interrupted.
-            return self.records(object, &records, &change).map(Lookup::Reuse);
+            let change = Change::from_name(&change).ok_or_else(|| StateError::Change {
+                path: self.path.clone(),
+                uri: object.uri.clone(),
+                change,
+            })?;
+            return self.records(object, &records, change).map(Lookup::Reuse);
         }
         if reusable {
             self.connection()
@@ -203,11 +225,15 @@ impl State {
                 )
                 .map_err(|e| self.sqlite(e))?;
             return self
-                .records(object, &records, "unchanged")
+                .records(object, &records, Change::Unchanged)
                 .map(Lookup::Reuse);
         }
         // Same bytes, newer rules: read again, but the object did not change.
-        let change = if same_object { "unchanged" } else { "changed" };
+        let change = if same_object {
+            Change::Unchanged
+        } else {
+            Change::Changed
+        };
         Ok(Lookup::Classify { change })
     }
 
@@ -215,7 +241,7 @@ impl State {
         &self,
         object: &ObjectRef,
         json: &str,
-        change: &str,
+        change: Change,
     ) -> Result<Vec<ObjectRecord>, StateError> {
         let mut records: Vec<ObjectRecord> =
             serde_json::from_str(json).map_err(|source| StateError::Records {
@@ -223,7 +249,7 @@ impl State {
                 source,
             })?;
         for record in &mut records {
-            record.change = Some(change.to_string());
+            record.change = Some(change);
             record.bucket_key = object.bucket_key.clone();
         }
         Ok(records)
@@ -234,7 +260,7 @@ impl State {
         &self,
         object: &ObjectRef,
         records: &[ObjectRecord],
-        change: &str,
+        change: Change,
     ) -> Result<(), StateError> {
         let json = serde_json::to_string(records).unwrap_or_else(|_| "[]".into());
         let (etag, size, modified, version) = version_of(object);
@@ -244,7 +270,7 @@ impl State {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                  ON CONFLICT (uri) DO UPDATE SET etag = ?2, size = ?3, last_modified = ?4,
                    version_id = ?5, rules = ?6, records = ?7, scan = ?8, change = ?9",
-                params![object.uri, etag, size, modified, version, self.rules, json, self.scan, change],
+                params![object.uri, etag, size, modified, version, self.rules, json, self.scan, change.as_str()],
             )
             .map_err(|e| self.sqlite(e))?;
         Ok(())
@@ -283,5 +309,77 @@ impl State {
             )
             .map_err(|e| self.sqlite(e))?;
         Ok(removed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn version(path: &Path) -> i64 {
+        Connection::open(path)
+            .unwrap()
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_new_file_is_stamped_with_the_layout_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        State::open(&path, &["t".into()], "c", "m").unwrap();
+        assert_eq!(version(&path), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn an_unversioned_file_keeps_its_rows_and_is_stamped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        {
+            // A file as assay wrote it before layouts had versions.
+            let old = Connection::open(&path).unwrap();
+            old.execute_batch(SCHEMA).unwrap();
+            old.execute(
+                "INSERT INTO objects (uri, size, rules, records, scan, change)
+                 VALUES ('file:///a', 1, 'r', '[]', 1, 'new')",
+                [],
+            )
+            .unwrap();
+        }
+        assert_eq!(version(&path), 0);
+        State::open(&path, &["t".into()], "c", "m").unwrap();
+        assert_eq!(version(&path), SCHEMA_VERSION);
+        let rows: i64 = Connection::open(&path)
+            .unwrap()
+            .query_row("SELECT count(*) FROM objects", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(rows, 1);
+    }
+
+    #[test]
+    fn a_newer_layout_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        let error = State::open(&path, &["t".into()], "c", "m")
+            .err()
+            .expect("a newer layout is refused");
+        assert!(matches!(error, StateError::Version { found, .. } if found == SCHEMA_VERSION + 1));
+        assert!(
+            error.to_string().contains("newer than this assay reads"),
+            "{error}"
+        );
+        assert_eq!(version(&path), SCHEMA_VERSION + 1);
+        let tables: i64 = Connection::open(&path)
+            .unwrap()
+            .query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(
+            tables, 0,
+            "no table was created in a file this build cannot read"
+        );
     }
 }

@@ -4,8 +4,8 @@
 //! the credential grants), and the raw secrets are dropped from memory.
 //! Dead ones keep their content risk; reports mark them.
 
-use assay_classifiers::risk::RiskFactor;
-use assay_classifiers::verify::VerificationStatus;
+use assay_classifiers::risk::{FactorKind, RiskFactor};
+use assay_classifiers::verdict::VerificationStatus;
 
 use crate::record::ObjectRecord;
 
@@ -39,7 +39,7 @@ pub fn score(record: &mut ObjectRecord) {
             (None, None) => String::new(),
         };
         record.risk_factors.push(RiskFactor {
-            kind: "verification".into(),
+            kind: FactorKind::Verification,
             detail: format!(
                 "regexes:{} is live ({} accepted it{who})",
                 regex.id, detail.provider

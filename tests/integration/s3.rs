@@ -752,7 +752,8 @@ fn an_object_deleted_after_listing_is_reported_and_the_rest_scanned() {
     assert_eq!(records[1].uri, "s3://gone/b.txt");
     assert_eq!(records[1].errors.len(), 1);
     assert_eq!(
-        records[1].errors[0].kind, "deleted",
+        records[1].errors[0].kind.as_str(),
+        "deleted",
         "{:?}",
         records[1].errors
     );

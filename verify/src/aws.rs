@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use assay_classifiers::verify::{ProviderDetail, Secret, VerificationStatus};
+use assay_classifiers::verdict::{ProviderDetail, Secret, VerificationStatus};
 use aws_sdk_sts::config::{Credentials, Region};
 use aws_sdk_sts::error::ProvideErrorMetadata;
 

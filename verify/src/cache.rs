@@ -62,7 +62,7 @@ impl Cache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use assay_classifiers::verify::{ProviderDetail, VerificationStatus};
+    use assay_classifiers::verdict::{ProviderDetail, VerificationStatus};
 
     #[test]
     fn a_secret_is_checked_once_and_keys_do_not_collide() {

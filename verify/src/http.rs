@@ -7,9 +7,8 @@
 
 use std::time::Duration;
 
-use assay_classifiers::verify::{
-    HttpMethod, ProviderDetail, SECRET_PLACEHOLDER, Secret, VerificationStatus, VerifySpec,
-};
+use assay_classifiers::verdict::{ProviderDetail, Secret, VerificationStatus};
+use assay_classifiers::verify::{HttpMethod, SECRET_PLACEHOLDER, VerifySpec};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::connect::HttpConnector;

@@ -24,9 +24,10 @@ use std::time::Duration;
 use assay_classifiers::Catalog;
 use assay_classifiers::catalog::DetectorItem;
 use assay_classifiers::object::RegexResult;
-use assay_classifiers::verify::{
-    AwsPart, ProviderDetail, Secret, Verification, VerificationStatus, looks_like_example,
+use assay_classifiers::verdict::{
+    ProviderDetail, Secret, Verification, VerificationStatus, looks_like_example,
 };
+use assay_classifiers::verify::AwsPart;
 
 /// Environment variables naming another base URL for one provider's calls
 /// (`ASSAY_VERIFY_ENDPOINT_GITHUB=http://127.0.0.1:8080`): for tests and

@@ -15,7 +15,7 @@ use std::time::Duration;
 use assay_classifiers::Classifiers;
 use assay_classifiers::catalog::DetectorItem;
 use assay_classifiers::object::RegexResult;
-use assay_classifiers::verify::{Secret, VerificationStatus};
+use assay_classifiers::verdict::{Secret, VerificationStatus};
 use assay_verify::{Settings, Verifier};
 use serde::Deserialize;
 

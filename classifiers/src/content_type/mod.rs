@@ -22,26 +22,7 @@ pub const HEAD_LEN: usize = 8192;
 /// How many of those the text sniffers read: enough lines to judge a format.
 pub const TEXT_HEAD_LEN: usize = 4096;
 
-/// The text encoding the sniffer found, which decides how the other
-/// classifiers read the object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TextEncoding {
-    /// UTF-8, ASCII, or another ASCII-compatible 8-bit text.
-    Utf8,
-    /// UTF-16, little-endian.
-    Utf16Le,
-    /// UTF-16, big-endian.
-    Utf16Be,
-    /// No text to read (images, executables, compressed or encrypted data).
-    Binary,
-}
-
-/// What the sniffer concluded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Sniffed {
-    pub mime: &'static str,
-    pub encoding: TextEncoding,
-}
+pub use crate::sniffed::{Sniffed, TextEncoding};
 
 /// The content-type classifier, compiled once and shared by all threads.
 pub struct ContentTypeClassifier {

@@ -76,28 +76,25 @@ fn utf16_without_bom(head: &[u8]) -> TextEncoding {
     }
 }
 
-/// Decodes a UTF-16 head for sniffing (lossily; a cut surrogate is dropped).
+/// Decodes a UTF-16 head for sniffing (lossily; a byte-order mark dropped).
 pub(super) fn decode_utf16_head(head: &[u8], little_endian: bool) -> String {
-    let units = head.chunks_exact(2).map(|p| {
-        if little_endian {
-            u16::from_le_bytes([p[0], p[1]])
-        } else {
-            u16::from_be_bytes([p[0], p[1]])
-        }
-    });
-    char::decode_utf16(units)
-        .map(|c| c.unwrap_or('\u{FFFD}'))
-        .collect::<String>()
-        .trim_start_matches('\u{FEFF}')
-        .to_string()
+    let encoding = if little_endian {
+        encoding_rs::UTF_16LE
+    } else {
+        encoding_rs::UTF_16BE
+    };
+    // A head cut inside a pair or a surrogate ends in a replacement
+    // character; the sniffers judge whole lines only.
+    let (text, _) = encoding.decode_with_bom_removal(head);
+    text.trim_start_matches('\u{FEFF}').to_string()
 }
 
 /// Names a text format.
 /// `name` is the object's name, if known: its extension or whole name can
 /// name the language of source code (see [`LanguageSniffer::from_extension`]).
 pub(super) fn sniff(text: &str, name: Option<&str>, languages: &LanguageSniffer) -> &'static str {
-    let ext = name.and_then(|n| crate::extension::extension_of(n, |_| false));
-    let base = name.map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n));
+    let ext = name.and_then(|n| crate::name::extension_of(n, |_| false));
+    let base = name.map(crate::name::basename);
     let text = text.trim_start_matches('\u{FEFF}');
     let start = text.trim_start();
     // The last line of a head may be cut short: judge on whole lines.

@@ -4,46 +4,10 @@
 //! in `assay.toml`) replaces it where the rule is wrong. README
 //! "Confidence" has the worked examples (tested below).
 
-use serde::{Deserialize, Serialize};
-
 use super::Validator;
 use crate::catalog::DetectorItem;
 
-/// How sure a finding is, lowest first.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Confidence {
-    /// A broad detector (`generic = true`): a password or secret assignment,
-    /// a bearer header, a PEM block of any kind. Often right, often not.
-    Low,
-    /// A specific detector with nothing proved: a vendor's value next to
-    /// its name, a short or case-insensitive prefix, a heuristic check.
-    /// (Records written before confidence existed read as medium.)
-    #[default]
-    Medium,
-    /// A specific detector whose validator proved something (check digits,
-    /// a parsed structure) or whose matches carry a distinctive fixed text
-    /// of at least [`DISTINCTIVE_PREFIX`] characters in exact case.
-    High,
-}
-
-impl Confidence {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Low => "low",
-            Self::Medium => "medium",
-            Self::High => "high",
-        }
-    }
-}
-
-impl std::fmt::Display for Confidence {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::catalog::Confidence;
 
 /// The shortest exact-case anchor that makes a token distinctive: `ghp_`,
 /// `AKIA` and `-----BEGIN RSA PRIVATE KEY-----` are; `SG.`, `hf_` and `SK`

@@ -13,14 +13,12 @@
 
 pub mod checksums;
 pub mod confidence;
-pub mod decode;
-pub mod digits;
+mod digits;
 mod redact;
-pub mod structure;
+mod structure;
 pub mod validate;
 
 pub use confidence::Confidence;
-pub use decode::Encoding;
 pub use redact::redact;
 pub use validate::Validator;
 
@@ -31,7 +29,14 @@ use regex_automata::{Anchored, Input};
 
 use crate::catalog::{Catalog, DetectorItem, Origin};
 use crate::error::CatalogError;
-use crate::keywords::AnchorHit;
+
+/// A detector anchor found in a buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnchorHit {
+    pub anchor: usize,
+    pub start: usize,
+    pub end: usize,
+}
 
 /// The longest match (plus context) a detector may need, in bytes. The
 /// streaming classifier keeps this much overlap between buffers.

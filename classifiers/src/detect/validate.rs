@@ -36,7 +36,8 @@ pub enum Validator {
 }
 
 /// Check-digit and structure checks, by the name the catalog uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum NamedCheck {
     Iban,
     Bic,
@@ -67,45 +68,15 @@ pub enum NamedCheck {
 }
 
 impl NamedCheck {
-    const ALL: &[(&str, NamedCheck)] = &[
-        ("iban", NamedCheck::Iban),
-        ("bic", NamedCheck::Bic),
-        ("aba", NamedCheck::Aba),
-        ("nhs", NamedCheck::Nhs),
-        ("npi", NamedCheck::Npi),
-        ("dea", NamedCheck::Dea),
-        ("uk_nino", NamedCheck::UkNino),
-        ("de_tax_id", NamedCheck::DeTaxId),
-        ("fr_nir", NamedCheck::FrNir),
-        ("es_dni", NamedCheck::EsDni),
-        ("it_fiscal_code", NamedCheck::ItFiscalCode),
-        ("nl_bsn", NamedCheck::NlBsn),
-        ("pl_pesel", NamedCheck::PlPesel),
-        ("se_personnummer", NamedCheck::SePersonnummer),
-        ("fi_hetu", NamedCheck::FiHetu),
-        ("be_national_number", NamedCheck::BeNationalNumber),
-        ("pt_nif", NamedCheck::PtNif),
-        ("ie_ppsn", NamedCheck::IePpsn),
-        ("dk_cpr", NamedCheck::DkCpr),
-        ("us_itin", NamedCheck::UsItin),
-        ("us_ein", NamedCheck::UsEin),
-        ("vin", NamedCheck::Vin),
-        ("jwt", NamedCheck::Jwt),
-        ("basic_auth", NamedCheck::BasicAuth),
-        ("openssh_plain", NamedCheck::OpensshPlain),
-        ("openssh_encrypted", NamedCheck::OpensshEncrypted),
-    ];
-
+    /// The check a catalog name (its variant in snake case) stands for.
     fn named(name: &str) -> Option<NamedCheck> {
-        Self::ALL
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|&(_, check)| check)
+        use serde::Deserialize;
+        use serde::de::IntoDeserializer;
+        let name: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
+            name.into_deserializer();
+        NamedCheck::deserialize(name).ok()
     }
 
-    /// Check digits and parsed structures prove; a real country code,
-    /// an issued range or a valid date (BIC, NINO, CPR, ITIN, EIN) only
-    /// narrow.
     fn proves(self) -> bool {
         !matches!(
             self,

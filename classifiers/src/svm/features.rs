@@ -4,7 +4,8 @@
 //! hashed word and character n-grams over the first [`HEAD`] bytes).
 //! Every block is scaled to roughly `[0, 1]` so no block drowns another.
 
-use crate::content_type::TextEncoding;
+use crate::hash::{OFFSET_BASIS, fnv1a_continue as fnv_continue};
+use crate::sniffed::TextEncoding;
 
 /// Bytes of a document's (decoded) text the features look at.
 pub const HEAD: usize = 8 * 1024;
@@ -93,15 +94,7 @@ pub const DIM: usize = 1
 /// FNV-1a: stable across builds and platforms (feature hashing must not
 /// change between training and use).
 fn fnv(bytes: &[u8], seed: u64) -> u64 {
-    fnv_continue(0xcbf2_9ce4_8422_2325 ^ seed, bytes)
-}
-
-fn fnv_continue(mut hash: u64, bytes: &[u8]) -> u64 {
-    for &b in bytes {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
+    fnv_continue(OFFSET_BASIS ^ seed, bytes)
 }
 
 /// Bucket counts are powers of two, so the modulo is a mask (a division

@@ -53,29 +53,7 @@ pub const FEATURES_VERSION: u32 = 2;
 const CATALOG: &str = include_str!("../../catalog/svm_categories.toml");
 const BUILTIN_MODEL: &str = include_str!("../../../models/svm.json");
 
-/// Why a model could not be trained or loaded.
-#[derive(Debug, thiserror::Error)]
-pub enum SvmError {
-    #[error("SVM model is not valid: {0}")]
-    Model(String),
-    #[error(
-        "SVM model was built for features v{found} ({dim} values); this assay reads v{FEATURES_VERSION} ({expected} values)"
-    )]
-    Features {
-        found: u32,
-        dim: usize,
-        expected: usize,
-    },
-    #[error("SVM category catalog: {0}")]
-    Catalog(String),
-    #[error("training corpus has no {0} documents")]
-    EmptyCategory(&'static str),
-    #[error("training the {category} model failed: {message}")]
-    Training {
-        category: &'static str,
-        message: String,
-    },
-}
+pub use crate::error::SvmError;
 
 /// What the classifier says of one document (SPEC record field `svm`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -260,6 +238,7 @@ impl DocumentModel {
         let model: Self = serde_json::from_str(text).map_err(|e| SvmError::Model(e.to_string()))?;
         if model.features_version != FEATURES_VERSION || model.dim != features::DIM {
             return Err(SvmError::Features {
+                reads: FEATURES_VERSION,
                 found: model.features_version,
                 dim: model.dim,
                 expected: features::DIM,
@@ -352,7 +331,7 @@ impl DocumentClassifier {
             ));
         }
         // The version names the exact weights: FNV-1a of the model text.
-        let hash = crate::catalog::fingerprint(&[text]);
+        let hash = crate::hash::fingerprint(&[text]);
         Ok(Self {
             model,
             catalog,
@@ -406,7 +385,7 @@ impl DocumentClassifier {
         if CATEGORIES[category] == "source_code" {
             let languages = &self.catalog.languages;
             let by_mime = mime.and_then(|m| languages.mimes.get(m));
-            let file = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
+            let file = crate::name::basename(name).to_ascii_lowercase();
             let by_ext = file
                 .rsplit_once('.')
                 .and_then(|(_, ext)| languages.extensions.get(ext));

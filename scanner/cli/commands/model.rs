@@ -31,7 +31,7 @@ fn documents(corpus: &Path, split: &str) -> anyhow::Result<Vec<(PathBuf, usize)>
         if !dir.is_dir() {
             continue;
         }
-        let mut files: Vec<PathBuf> = walkdir(&dir)?;
+        let mut files: Vec<PathBuf> = files_under(&dir)?;
         files.sort();
         found.extend(files.into_iter().map(|f| (f, label)));
     }
@@ -45,19 +45,13 @@ fn documents(corpus: &Path, split: &str) -> anyhow::Result<Vec<(PathBuf, usize)>
     Ok(found)
 }
 
-fn walkdir(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+/// Every file under `dir`, links not followed.
+fn files_under(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in
-            std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))?
-        {
-            let path = entry?.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.is_file() {
-                files.push(path);
-            }
+    for entry in walkdir::WalkDir::new(dir) {
+        let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
+        if entry.file_type().is_file() {
+            files.push(entry.into_path());
         }
     }
     Ok(files)

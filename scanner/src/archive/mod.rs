@@ -21,6 +21,8 @@ mod zstd;
 
 use std::io::{self, Cursor, Read};
 
+use crate::record::ErrorKind;
+
 pub use budget::{Budget, LimitExceeded, Limits};
 
 /// Bytes of a stream needed to recognise every format (tar's magic sits
@@ -107,11 +109,11 @@ pub enum ArchiveError {
 
 impl ArchiveError {
     /// The error kind records carry.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::Corrupt { .. } => "corrupt_archive",
-            Self::Limit(_) => "archive_limit",
-            Self::Spool(_) => "unreadable",
+            Self::Corrupt { .. } => ErrorKind::CorruptArchive,
+            Self::Limit(_) => ErrorKind::ArchiveLimit,
+            Self::Spool(_) => ErrorKind::Unreadable,
         }
     }
 

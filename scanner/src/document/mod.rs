@@ -37,6 +37,7 @@ use std::time::{Duration, Instant};
 use assay_classifiers::ObjectClassifier;
 use assay_classifiers::place::Place;
 
+use crate::record::ErrorKind;
 use crate::spool::Spool;
 
 /// The document formats whose text assay extracts.
@@ -239,15 +240,15 @@ pub enum DocumentError {
 
 impl DocumentError {
     /// The error kind records carry.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::Corrupt { .. } => "corrupt",
-            Self::Encrypted { .. } => "encrypted",
-            Self::Unsupported { .. } => "unsupported",
+            Self::Corrupt { .. } => ErrorKind::Corrupt,
+            Self::Encrypted { .. } => ErrorKind::Encrypted,
+            Self::Unsupported { .. } => ErrorKind::Unsupported,
             Self::TooLarge { .. } | Self::TextLimit { .. } | Self::Timeout { .. } => {
-                "document_limit"
+                ErrorKind::DocumentLimit
             }
-            Self::Io(_) => "read",
+            Self::Io(_) => ErrorKind::Read,
         }
     }
 
@@ -515,7 +516,7 @@ mod tests {
         );
         std::thread::sleep(Duration::from_millis(2));
         let error = text.mark(Place::page(1)).unwrap_err();
-        assert_eq!(error.kind(), "document_limit");
+        assert_eq!(error.kind(), crate::record::ErrorKind::DocumentLimit);
         assert!(error.to_string().contains("time limit"), "{error}");
 
         let mut object = classifiers.document("b.txt", "text/plain");

@@ -157,20 +157,23 @@ pub(super) fn extract(bytes: &[u8], text: &mut Text<'_, '_>) -> Result<(), Docum
 
 /// A byte of Windows-1252 (RTF's usual ANSI code page) as a character.
 fn windows_1252(byte: u8) -> char {
-    const HIGH: [char; 32] = [
-        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
-        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
-        'ž', 'Ÿ',
-    ];
-    match byte {
-        0x80..=0x9f => HIGH[usize::from(byte - 0x80)],
-        _ => char::from(byte),
-    }
+    let byte = [byte];
+    let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&byte);
+    text.chars().next().unwrap_or('\u{FFFD}')
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ansi_escapes_read_as_windows_1252() {
+        let text: String = [0x41, 0xe9, 0x80, 0x93, 0x9f, 0x81]
+            .into_iter()
+            .map(windows_1252)
+            .collect();
+        assert_eq!(text, "Aé€“Ÿ\u{81}");
+    }
 
     fn plain(rtf: &str) -> String {
         let classifiers = assay_classifiers::Classifiers::builtin().unwrap();

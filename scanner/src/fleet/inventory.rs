@@ -9,9 +9,9 @@
 use std::sync::Arc;
 
 use super::FleetError;
-use super::plan::InventoryUsed;
 use crate::inventory::{Inventory, InventoryError};
 use crate::record::ScanIssue;
+use crate::report::InventoryUsed;
 use crate::scope::Scope;
 use crate::source::Discovered;
 use crate::source::s3::{S3Client, Versions};
@@ -79,7 +79,7 @@ pub fn list(
             }
             Some(why) => Discovered::Issue(ScanIssue {
                 location: object.uri,
-                kind: "skipped",
+                kind: crate::record::IssueKind::Skipped,
                 message: format!("{why}; listed by the inventory, not read"),
             }),
             None => Discovered::Object(object),

@@ -10,6 +10,7 @@
 //! units' files once the bucket's size (and so its partition count) is
 //! known.
 
+use crate::report::InventoryUsed;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::PathBuf;
@@ -59,13 +60,6 @@ pub struct Plan {
     /// Inventory reports listed from, with the time each was made.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inventories: Vec<InventoryUsed>,
-}
-
-/// An inventory report a plan was made from ("coverage as of").
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct InventoryUsed {
-    pub manifest: String,
-    pub created: String,
 }
 
 /// One unit of a plan.

@@ -13,7 +13,7 @@ use assay_classifiers::risk::RiskFactor;
 
 use super::Report;
 use crate::record::ObjectRecord;
-use crate::scan::Integrity;
+use crate::report::Integrity;
 
 /// Objects shown with their evidence (all are in the JSON report).
 const RISKIEST: usize = 50;
@@ -270,10 +270,10 @@ pub fn write_html(out: &mut dyn std::io::Write, report: &Report) -> std::io::Res
                 (Some(v), Some(text)) => {
                     // Inline styles: a report without --verify stays as it was.
                     let style = match v.status {
-                        assay_classifiers::verify::VerificationStatus::Live => {
+                        assay_classifiers::verdict::VerificationStatus::Live => {
                             "class=\"bad\" style=\"font-weight:bold\""
                         }
-                        assay_classifiers::verify::VerificationStatus::Dead => {
+                        assay_classifiers::verdict::VerificationStatus::Dead => {
                             "style=\"text-decoration:line-through;color:#57606a\""
                         }
                         _ => "style=\"color:#57606a\"",
@@ -296,7 +296,7 @@ pub fn write_html(out: &mut dyn std::io::Write, report: &Report) -> std::io::Res
         for error in &object.errors {
             evidence.push(format!(
                 "<span class=\"bad\">{}: {}</span>",
-                esc(error.kind),
+                esc(error.kind.as_str()),
                 esc(&error.message)
             ));
         }
@@ -348,7 +348,7 @@ pub fn write_html(out: &mut dyn std::io::Write, report: &Report) -> std::io::Res
                     h,
                     "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
                     esc(&object.uri),
-                    esc(error.kind),
+                    esc(error.kind.as_str()),
                     esc(&error.message)
                 );
             }
@@ -358,7 +358,7 @@ pub fn write_html(out: &mut dyn std::io::Write, report: &Report) -> std::io::Res
                 h,
                 "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
                 esc(&issue.location),
-                esc(issue.kind),
+                esc(issue.kind.as_str()),
                 esc(&issue.message)
             );
         }
@@ -371,7 +371,7 @@ pub fn write_html(out: &mut dyn std::io::Write, report: &Report) -> std::io::Res
 fn factors(factors: &[RiskFactor]) -> String {
     factors
         .iter()
-        .map(|f| format!("{} {}: {}", esc(&f.kind), esc(&f.detail), f.value))
+        .map(|f| format!("{} {}: {}", esc(f.kind.as_str()), esc(&f.detail), f.value))
         .collect::<Vec<_>>()
         .join("<br>")
 }

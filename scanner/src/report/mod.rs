@@ -6,12 +6,16 @@ mod html;
 mod json;
 pub mod objects;
 mod sarif;
+mod sections;
 mod table;
 
 pub use self::csv::write_csv;
 pub use html::write_html;
 pub use json::write_json;
-pub use sarif::{fingerprint, write_sarif};
+pub use sarif::write_sarif;
+pub use sections::{
+    BucketRecord, IdentityRecord, InputKind, InputRecord, Integrity, InventoryUsed,
+};
 pub use table::write_table;
 
 use serde::Serialize;
@@ -43,7 +47,7 @@ pub struct ScanInfo {
     /// The SVM model version; null while no model is loaded.
     pub model_version: Option<String>,
     /// Access-log inputs and their integrity status.
-    pub inputs: Vec<crate::scan::InputRecord>,
+    pub inputs: Vec<InputRecord>,
     pub fail_at: Option<u8>,
     /// A merged fleet run's units that were never committed: the report
     /// is partial.
@@ -51,7 +55,7 @@ pub struct ScanInfo {
     pub incomplete_units: Vec<String>,
     /// S3 Inventory reports a fleet run was planned from.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub inventories: Vec<crate::fleet::plan::InventoryUsed>,
+    pub inventories: Vec<InventoryUsed>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -67,11 +71,11 @@ pub struct Report {
     pub scan: ScanInfo,
     pub summary: Summary,
     /// Bucket records (S3 targets); empty for local trees.
-    pub buckets: Vec<crate::scan::BucketRecord>,
+    pub buckets: Vec<BucketRecord>,
     /// In URI order; spooled to disk when there are many.
     pub objects: objects::Objects,
     /// Identity records (from access logs); empty when none were given.
-    pub identities: Vec<crate::scan::IdentityRecord>,
+    pub identities: Vec<IdentityRecord>,
     /// Requests per source IP address (from access logs), most denials first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub source_ips: Vec<crate::access::stats::SourceIpStats>,

@@ -12,10 +12,9 @@ use assay_classifiers::Catalog;
 use assay_classifiers::detect::Confidence;
 use assay_classifiers::risk::finding_risk;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use super::Report;
-use crate::record::ObjectRecord;
+use crate::record::{ObjectRecord, fingerprint};
 
 /// The SARIF level of a risk: 8-10 error, 5-7 warning, below note.
 fn level(risk: u8) -> &'static str {
@@ -36,14 +35,6 @@ fn rank(risk: u8, confidence: Confidence, low_confidence_step: u8) -> f64 {
         Confidence::Medium => points - 5.0,
         Confidence::High | Confidence::Low => points,
     }
-}
-
-/// A finding's stable identity across scans: rule, object and redacted
-/// match (not the line, so an edit above it does not make it new). The
-/// same fingerprint `--baseline` would match on.
-pub fn fingerprint(rule: &str, uri: &str, redacted: &str) -> String {
-    let digest = Sha256::digest(format!("{rule}\u{0}{uri}\u{0}{redacted}"));
-    hex::encode(&digest[..16])
 }
 
 pub fn write_sarif(

@@ -1,6 +1,7 @@
 //! `--format table`: a terminal table of objects, riskiest first, then the
 //! summary and any problems.
 
+use assay_classifiers::risk::FactorKind;
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 use super::Report;
@@ -29,25 +30,25 @@ pub fn write_table(
         let access: Vec<String> = record
             .risk_factors
             .iter()
-            .filter(|f| f.kind == "access")
+            .filter(|f| f.kind == FactorKind::Access)
             .map(|f| format!("+{} access: {}", f.value, f.detail))
             .collect();
         let live: Vec<String> = record
             .risk_factors
             .iter()
-            .filter(|f| f.kind == "verification")
+            .filter(|f| f.kind == FactorKind::Verification)
             .map(|f| format!("LIVE: {}", f.detail))
             .collect();
         let boost: u8 = record
             .risk_factors
             .iter()
-            .filter(|f| f.kind == "access")
+            .filter(|f| f.kind == FactorKind::Access)
             .map(|f| f.value)
             .sum();
         let content = record
             .risk_factors
             .iter()
-            .filter(|f| f.kind == "content")
+            .filter(|f| f.kind == FactorKind::Content)
             .map(|f| f.value)
             .max()
             .unwrap_or(1);

@@ -9,7 +9,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use super::{Discovered, Location, ObjectRef, OpenError};
-use crate::record::ScanIssue;
+use crate::record::{IssueKind, ScanIssue};
 
 /// Options for walking local trees.
 #[derive(Debug, Clone, Default)]
@@ -33,9 +33,9 @@ pub fn walk(
                         .path()
                         .map_or_else(|| "?".to_string(), |p| p.display().to_string());
                     let kind = if error.loop_ancestor().is_some() {
-                        "symlink_loop"
+                        IssueKind::SymlinkLoop
                     } else {
-                        "unlistable"
+                        IssueKind::Unlistable
                     };
                     Some(Discovered::Issue(ScanIssue {
                         location,
@@ -51,7 +51,7 @@ pub fn walk(
                             .map(|d| with_bucket_key(d, &target)),
                         Err(error) => Some(Discovered::Issue(ScanIssue {
                             location: entry.path().display().to_string(),
-                            kind: "unlistable",
+                            kind: IssueKind::Unlistable,
                             message: error.to_string(),
                         })),
                     }
@@ -95,7 +95,7 @@ fn discovered(
     if file_type.is_symlink() {
         return Some(Discovered::Issue(ScanIssue {
             location,
-            kind: "skipped",
+            kind: IssueKind::Skipped,
             message: "symbolic link not followed (use --follow)".into(),
         }));
     }
@@ -103,7 +103,7 @@ fn discovered(
         let kind = special_kind(file_type);
         return Some(Discovered::Issue(ScanIssue {
             location,
-            kind: "skipped",
+            kind: IssueKind::Skipped,
             message: format!("not a regular file ({kind})"),
         }));
     }
@@ -189,15 +189,15 @@ mod tests {
             .collect();
         assert_eq!(objects.len(), 1, "{found:?}");
         assert!(objects[0].ends_with("a.txt"));
-        let kinds: Vec<&str> = found
+        let kinds: Vec<IssueKind> = found
             .iter()
             .filter_map(|d| match d {
                 Discovered::Issue(i) => Some(i.kind),
                 _ => None,
             })
             .collect();
-        assert!(kinds.contains(&"symlink_loop"), "{kinds:?}");
-        assert!(kinds.contains(&"skipped"), "{kinds:?}");
+        assert!(kinds.contains(&IssueKind::SymlinkLoop), "{kinds:?}");
+        assert!(kinds.contains(&IssueKind::Skipped), "{kinds:?}");
         assert!(matches!(
             open_regular(&fifo),
             Err(OpenError::NotRegular("fifo"))

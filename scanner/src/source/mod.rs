@@ -54,9 +54,12 @@ pub enum OpenError {
     #[error("not a regular file ({0})")]
     NotRegular(&'static str),
     /// A remote store refused or could not serve the object; `kind` names
-    /// why (`deleted`, `access_denied`, `unclassifiable`, ...).
+    /// why (deleted, access denied, unclassifiable, ...).
     #[error("{message}")]
-    Remote { kind: &'static str, message: String },
+    Remote {
+        kind: crate::record::ErrorKind,
+        message: String,
+    },
 }
 
 impl ObjectRef {

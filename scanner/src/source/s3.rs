@@ -20,7 +20,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{Discovered, Location, ObjectRef, OpenError};
 use crate::posture::{AclGrant, BucketPosture, Check, Grantee, PublicAccessBlock};
-use crate::record::ScanIssue;
+use crate::record::{ErrorKind, IssueKind, ScanIssue};
 
 /// Keys asked for per ListObjectsV2 page (the API's maximum).
 const PAGE_SIZE: i32 = 1000;
@@ -161,11 +161,11 @@ where
 {
     let status = error.raw_response().map(|r| r.status().as_u16());
     let kind = match (error.code(), status) {
-        (Some("NoSuchKey"), _) | (_, Some(404)) => "deleted",
-        (Some("AccessDenied"), _) | (_, Some(403)) => "access_denied",
-        (Some("PreconditionFailed"), _) | (_, Some(412)) => "changed",
-        (Some("InvalidObjectState"), _) => "unclassifiable",
-        _ => "unreadable",
+        (Some("NoSuchKey"), _) | (_, Some(404)) => ErrorKind::Deleted,
+        (Some("AccessDenied"), _) | (_, Some(403)) => ErrorKind::AccessDenied,
+        (Some("PreconditionFailed"), _) | (_, Some(412)) => ErrorKind::Changed,
+        (Some("InvalidObjectState"), _) => ErrorKind::Unclassifiable,
+        _ => ErrorKind::Unreadable,
     };
     OpenError::Remote {
         kind,
@@ -844,7 +844,7 @@ impl Iterator for ObjectListing {
                     self.done = true;
                     self.page.push_back(Discovered::Issue(ScanIssue {
                         location: format!("s3://{}/{}", self.bucket, self.prefix),
-                        kind: "unlistable",
+                        kind: IssueKind::Unlistable,
                         message: error.to_string(),
                     }));
                 }
@@ -1018,7 +1018,7 @@ impl S3Object {
         };
         if let Some(class) = &self.needs_restore {
             let _ = opened.send(Err(OpenError::Remote {
-                kind: "unclassifiable",
+                kind: ErrorKind::Unclassifiable,
                 message: format!(
                     "storage class {class} must be restored before it can be read; not fetched"
                 ),
@@ -1176,7 +1176,7 @@ impl Pending {
             Ok(Ok(())) => Ok(self.reader),
             Ok(Err(error)) => Err(error),
             Err(_) => Err(OpenError::Remote {
-                kind: "unreadable",
+                kind: ErrorKind::Unreadable,
                 message: "the download stopped before the store answered".into(),
             }),
         }

@@ -1,6 +1,6 @@
 //! Access statistics: what the events say about each object, bucket,
 //! principal and source IP, and the API-event catalog that rates calls and
-//! errors (`scanner/catalog/api_events.toml`).
+//! errors (`access/catalog/api_events.toml`).
 
 use std::collections::{HashMap, HashSet};
 use std::time::SystemTime;
@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{AccessEvent, AccessKind, Principal, PrincipalKind};
 
-const API_EVENTS: &str = include_str!("../../catalog/api_events.toml");
+const API_EVENTS: &str = include_str!("../catalog/api_events.toml");
 
 /// A rated API event or error code.
 #[derive(Debug, Clone, Serialize, Deserialize)]

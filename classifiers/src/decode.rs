@@ -25,8 +25,8 @@ use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde::{Deserialize, Serialize};
 
-use super::{DetectorSet, Hit, MAX_SPAN, Scratch, Structure, redact};
-use crate::keywords::{AnchorHit, KeywordPass};
+use crate::detect::{AnchorHit, DetectorSet, Hit, MAX_SPAN, Scratch, Structure, redact};
+use crate::keywords::KeywordPass;
 
 /// The shortest base64 run decoded (24 bytes of text: the shortest
 /// credential worth finding this way).

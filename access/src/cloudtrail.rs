@@ -129,15 +129,17 @@ fn parse_stream<'de, R: serde_json::de::Read<'de>>(
 }
 
 fn id_hash(id: &str) -> u128 {
-    // Two 64-bit FNV-1a passes with different bases: collisions between
+    // Two 64-bit SipHash passes with different keys: collisions between
     // distinct event ids are negligible, and 16 bytes an id keeps months of
-    // ids in memory.
-    let fnv = |basis: u64| {
-        id.bytes().fold(basis, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        })
+    // ids in memory. (Only this process compares them.)
+    use std::hash::{Hash, Hasher};
+    let pass = |key: u8| {
+        let mut hasher = std::hash::DefaultHasher::new();
+        key.hash(&mut hasher);
+        id.hash(&mut hasher);
+        hasher.finish()
     };
-    (u128::from(fnv(0xcbf2_9ce4_8422_2325)) << 64) | u128::from(fnv(0x6c62_272e_07bb_0142))
+    (u128::from(pass(0)) << 64) | u128::from(pass(1))
 }
 
 /// Whether the text starts a `{"Records": ...}` object.
