@@ -64,6 +64,14 @@ pub struct RiskFactor {
     pub value: u8,
 }
 
+impl RiskFactor {
+    /// The order reports list factors in: highest value first, then by
+    /// detail, so the first is the one behind the score.
+    pub fn sort(factors: &mut [RiskFactor]) {
+        factors.sort_by(|a, b| b.value.cmp(&a.value).then_with(|| a.detail.cmp(&b.detail)));
+    }
+}
+
 /// What one regex finding adds to content risk: its detector's risk, less
 /// `low_confidence_step` points (down to 1) when its confidence is low.
 /// Medium and high findings count in full: a specific detector's risk is
@@ -139,7 +147,7 @@ pub fn content_risk(classification: &Classification) -> (u8, Vec<RiskFactor>) {
     if let Some(svm) = &classification.svm {
         add(format!("svm:{}", svm.category), svm.risk);
     }
-    factors.sort_by(|a, b| b.value.cmp(&a.value).then_with(|| a.detail.cmp(&b.detail)));
+    RiskFactor::sort(&mut factors);
     let risk = factors.first().map_or(1, |f| f.value).clamp(1, 10);
     (risk, factors)
 }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use assay_scanner::archive::Limits;
 use assay_scanner::document;
+use assay_scanner::report::Format;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
@@ -172,7 +173,7 @@ pub struct MergeArgs {
     pub run: String,
     /// Report format (default: table on a terminal, jsonl otherwise).
     #[arg(long, value_enum)]
-    pub format: Option<ScanFormat>,
+    pub format: Option<Format>,
     /// Write the report here (a file or s3://bucket/key) instead of standard output.
     #[arg(long, value_name = "PATH")]
     pub output: Option<String>,
@@ -290,7 +291,7 @@ pub struct ScanArgs {
     pub shard: Option<String>,
     /// Report format (default: table on a terminal, jsonl otherwise).
     #[arg(long, value_enum)]
-    pub format: Option<ScanFormat>,
+    pub format: Option<Format>,
     /// Write the report here instead of standard output.
     #[arg(long, value_name = "PATH")]
     pub output: Option<PathBuf>,
@@ -414,16 +415,6 @@ fn parse_time(text: &str) -> Result<std::time::SystemTime, String> {
     humantime::parse_rfc3339_weak(text)
         .or_else(|_| humantime::parse_rfc3339_weak(&format!("{text} 00:00:00")))
         .map_err(|e| format!("{e}: use 2026-11-01T00:00:00Z or 2026-11-01"))
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ScanFormat {
-    Table,
-    Jsonl,
-    Json,
-    Csv,
-    Sarif,
-    Html,
 }
 
 #[derive(Debug, Args)]

@@ -1,14 +1,15 @@
 //! assay's scanner: sources (local trees; S3 joins here), the streaming
 //! classification pipeline, scan records and report formats. The `assay`
 //! command line lives in `scanner/cli/` and drives this library. Access
-//! evidence is its own crate, [`assay_access`], re-exported as [`access`].
+//! evidence ([`assay_access`]) and extraction from archives and documents
+//! ([`assay_extract`]) are crates of their own, re-exported here.
 
 /// Access evidence (CloudTrail, S3 access logs, digests, statistics).
 pub use assay_access as access;
-pub mod archive;
+/// Archives and documents: bytes in, text with places out.
+pub use assay_extract::{archive, document, spool};
 pub mod baseline;
 pub mod config;
-pub mod document;
 pub mod error;
 pub mod fleet;
 pub mod inventory;
@@ -20,7 +21,6 @@ pub mod risk;
 pub mod scan;
 pub mod scope;
 pub mod source;
-mod spool;
 pub mod state;
 pub mod verify;
 

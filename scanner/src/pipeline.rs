@@ -358,7 +358,7 @@ impl Expansion<'_> {
             let classifier = self.classifiers.object_sniffed(&object.name, sniffed);
             let mut record = classify_reader_with(classifier, object, &mut rest);
             if let Some(error) = head_error {
-                record.errors.push(self.read_error(0, &error));
+                record.errors.push(ObjectError::read_failed(0, &error));
             }
             self.name_read_errors(&mut record, depth);
             emit(record);
@@ -427,7 +427,7 @@ impl Expansion<'_> {
         });
         if let Err(error) = walked {
             errors.push(ObjectError {
-                kind: error.kind(),
+                kind: ErrorKind::from(&error),
                 message: format!(
                     "{} archive: {error}; members before it were classified",
                     format.name()
@@ -484,7 +484,7 @@ impl Expansion<'_> {
         let errors = match extracted {
             Ok(()) => Vec::new(),
             Err(error) => vec![ObjectError {
-                kind: error.kind(),
+                kind: ErrorKind::from(&error),
                 message: error.to_string(),
             }],
         };
@@ -528,15 +528,6 @@ impl Expansion<'_> {
             ));
         } else {
             self.classify(&member, embedded.content, depth + 1, None, emit);
-        }
-    }
-
-    fn read_error(&self, read: u64, error: &std::io::Error) -> ObjectError {
-        ObjectError {
-            kind: ErrorKind::Read,
-            message: format!(
-                "read failed after {read} bytes: {error}; findings cover those bytes only"
-            ),
         }
     }
 
@@ -631,12 +622,7 @@ fn classify_with_buffer(
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => {
-                errors.push(ObjectError {
-                    kind: ErrorKind::Read,
-                    message: format!(
-                        "read failed after {read} bytes: {e}; findings cover those bytes only"
-                    ),
-                });
+                errors.push(ObjectError::read_failed(read, &e));
                 break;
             }
         }
@@ -666,9 +652,7 @@ fn rate_encrypted(classifiers: &Classifiers, record: &mut ObjectRecord) {
             detail: "encrypted".into(),
             value: risk,
         });
-    record
-        .risk_factors
-        .sort_by(|a, b| b.value.cmp(&a.value).then_with(|| a.detail.cmp(&b.detail)));
+    assay_classifiers::risk::RiskFactor::sort(&mut record.risk_factors);
     record.risk = record.risk.max(risk);
 }
 

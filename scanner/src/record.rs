@@ -150,6 +150,44 @@ pub struct ObjectError {
     pub message: String,
 }
 
+impl From<&assay_extract::archive::ArchiveError> for ErrorKind {
+    fn from(error: &assay_extract::archive::ArchiveError) -> Self {
+        use assay_extract::archive::ArchiveError;
+        match error {
+            ArchiveError::Corrupt { .. } => Self::CorruptArchive,
+            ArchiveError::Limit(_) => Self::ArchiveLimit,
+            ArchiveError::Spool(_) => Self::Unreadable,
+        }
+    }
+}
+
+impl From<&assay_extract::document::DocumentError> for ErrorKind {
+    fn from(error: &assay_extract::document::DocumentError) -> Self {
+        use assay_extract::document::DocumentError;
+        match error {
+            DocumentError::Corrupt { .. } => Self::Corrupt,
+            DocumentError::Encrypted { .. } => Self::Encrypted,
+            DocumentError::Unsupported { .. } => Self::Unsupported,
+            DocumentError::TooLarge { .. }
+            | DocumentError::TextLimit { .. }
+            | DocumentError::Timeout { .. } => Self::DocumentLimit,
+            DocumentError::Io(_) => Self::Read,
+        }
+    }
+}
+
+impl ObjectError {
+    /// A read that failed after `read` bytes: what was found in them is kept.
+    pub fn read_failed(read: u64, error: &std::io::Error) -> Self {
+        Self {
+            kind: ErrorKind::Read,
+            message: format!(
+                "read failed after {read} bytes: {error}; findings cover those bytes only"
+            ),
+        }
+    }
+}
+
 /// A problem with the scan itself rather than one object: a directory that
 /// cannot be listed, a symlink loop, a special file skipped. Reports list
 /// them in this type's order (location, kind, message), whatever the order

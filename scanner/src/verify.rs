@@ -49,9 +49,7 @@ pub fn score(record: &mut ObjectRecord) {
         added = true;
     }
     if added {
-        record
-            .risk_factors
-            .sort_by(|a, b| b.value.cmp(&a.value).then_with(|| a.detail.cmp(&b.detail)));
+        RiskFactor::sort(&mut record.risk_factors);
         record.risk = record.risk.max(LIVE_RISK);
     }
 }

@@ -51,7 +51,7 @@ const SMOOTHING: f64 = 0.1;
 /// Version of the feature code; a model built for another is refused.
 pub const FEATURES_VERSION: u32 = 2;
 const CATALOG: &str = include_str!("../../catalog/svm_categories.toml");
-const BUILTIN_MODEL: &str = include_str!("../../../models/svm.json");
+const BUILTIN_MODEL: &str = include_str!("../../models/svm.json");
 
 pub use crate::error::SvmError;
 
@@ -308,7 +308,7 @@ pub struct DocumentClassifier {
 }
 
 impl DocumentClassifier {
-    /// The model shipped in `models/svm.json`.
+    /// The model shipped in `classifiers/models/svm.json`.
     pub fn builtin() -> Result<Self, SvmError> {
         Self::from_json(BUILTIN_MODEL)
     }

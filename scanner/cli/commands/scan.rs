@@ -11,7 +11,7 @@ use assay_scanner::report::{self, Format};
 use assay_scanner::scan::{self, Assembler, Evidence, ScanRequest, ScanSetupError};
 use assay_scanner::source::s3;
 
-use crate::args::{ScanArgs, ScanFormat};
+use crate::args::ScanArgs;
 use crate::{EXIT_OK, EXIT_THRESHOLD};
 
 pub fn run(mut args: ScanArgs) -> anyhow::Result<u8> {
@@ -350,7 +350,7 @@ fn apply_defaults(args: &mut ScanArgs, config: &Config) -> anyhow::Result<()> {
     if args.format.is_none() {
         if let Some(name) = &defaults.format {
             args.format = Some(
-                ScanFormat::from_str(name, true)
+                Format::from_str(name, true)
                     .map_err(|e| anyhow::anyhow!("assay.toml: [scan] format: {e}"))?,
             );
         }
@@ -360,14 +360,9 @@ fn apply_defaults(args: &mut ScanArgs, config: &Config) -> anyhow::Result<()> {
 
 /// The report format asked for, or the default: a table on a terminal,
 /// JSON Lines otherwise.
-pub fn format_of(asked: Option<ScanFormat>, to_terminal: bool) -> Format {
+pub fn format_of(asked: Option<Format>, to_terminal: bool) -> Format {
     match asked {
-        Some(ScanFormat::Table) => Format::Table,
-        Some(ScanFormat::Jsonl) => Format::Jsonl,
-        Some(ScanFormat::Json) => Format::Json,
-        Some(ScanFormat::Csv) => Format::Csv,
-        Some(ScanFormat::Sarif) => Format::Sarif,
-        Some(ScanFormat::Html) => Format::Html,
+        Some(format) => format,
         None if to_terminal => Format::Table,
         None => Format::Jsonl,
     }

@@ -25,8 +25,10 @@ use crate::record::{ObjectRecord, ScanIssue, Summary};
 /// The version of the JSON report layout (`--format json`).
 pub const SCHEMA_VERSION: &str = "1.0";
 
-/// Output formats.
+/// Output formats (`--format`; the command line parses them with the
+/// `clap` feature).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Format {
     Table,
     Jsonl,

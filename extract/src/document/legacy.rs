@@ -9,10 +9,7 @@ use super::{DocumentError, Format, Text};
 
 const FORMAT: Format = Format::LegacyWord;
 
-pub(super) fn extract<R: Read + Seek>(
-    input: R,
-    text: &mut Text<'_, '_>,
-) -> Result<(), DocumentError> {
+pub(super) fn extract<R: Read + Seek>(input: R, text: &mut Text<'_>) -> Result<(), DocumentError> {
     let mut file = cfb::CompoundFile::open(input).map_err(|e| DocumentError::corrupt(FORMAT, e))?;
     if file.exists("/EncryptedPackage") || file.exists("/EncryptionInfo") {
         return Err(DocumentError::Encrypted {

@@ -5,7 +5,7 @@
 # keys and certificates made by openssl and ssh-keygen, a database dump made
 # by sqlite3. Writes OUT/<category>/ (at most N files each; default 60).
 #
-#   models/realset.sh /tmp/realset [N]
+#   classifiers/models/realset.sh /tmp/realset [N]
 #   cargo run --release -- eval --corpus /tmp/realset
 set -u  # finds that come up short (or are cut by head) are fine
 out=${1:?usage: realset.sh OUT [N]}

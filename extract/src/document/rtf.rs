@@ -29,7 +29,7 @@ const SKIPPED: &[&[u8]] = &[
     b"mmathPr",
 ];
 
-pub(super) fn extract(bytes: &[u8], text: &mut Text<'_, '_>) -> Result<(), DocumentError> {
+pub(super) fn extract(bytes: &[u8], text: &mut Text<'_>) -> Result<(), DocumentError> {
     if !bytes.starts_with(b"{\\rtf") {
         return Err(DocumentError::corrupt(Format::Rtf, "no {\\rtf header"));
     }

@@ -16,7 +16,7 @@ const MAX_NAME: usize = 128;
 
 pub(super) fn extract(
     stream: &mut dyn Read,
-    text: &mut Text<'_, '_>,
+    text: &mut Text<'_>,
     read: &mut u64,
 ) -> Result<(), DocumentError> {
     let mut splitter: Option<Splitter> = None;
@@ -72,7 +72,7 @@ impl Splitter {
         }
     }
 
-    fn feed(&mut self, chunk: &[u8], text: &mut Text<'_, '_>) -> Result<(), DocumentError> {
+    fn feed(&mut self, chunk: &[u8], text: &mut Text<'_>) -> Result<(), DocumentError> {
         let mut written = 0;
         for (at, &b) in chunk.iter().enumerate() {
             if self.at_field_start {

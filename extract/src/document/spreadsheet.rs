@@ -15,7 +15,7 @@ use super::{DocumentError, Format, Text};
 pub(super) fn extract<R: Read + Seek>(
     mime: &str,
     input: R,
-    text: &mut Text<'_, '_>,
+    text: &mut Text<'_>,
 ) -> Result<(), DocumentError> {
     let opened: Result<Sheets<R>, calamine::Error> = match mime {
         "application/vnd.ms-excel" => Xls::new(input).map(Sheets::Xls).map_err(Into::into),

@@ -11,7 +11,7 @@
 //! classified as members (`mail.eml!/report.xlsx`) like archive members.
 //!
 //! ```
-//! use assay_scanner::document::Format;
+//! use assay_extract::document::Format;
 //! let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 //! assert_eq!(Format::recognise(xlsx, "q3.xlsx"), Some(Format::Spreadsheet));
 //! assert_eq!(Format::recognise("application/json", "a.ipynb"), Some(Format::Notebook));
@@ -34,10 +34,9 @@ use std::io::{self, Read};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use assay_classifiers::ObjectClassifier;
 use assay_classifiers::place::Place;
 
-use crate::record::ErrorKind;
+use crate::TextSink;
 use crate::spool::Spool;
 
 /// The document formats whose text assay extracts.
@@ -239,19 +238,6 @@ pub enum DocumentError {
 }
 
 impl DocumentError {
-    /// The error kind records carry.
-    pub fn kind(&self) -> ErrorKind {
-        match self {
-            Self::Corrupt { .. } => ErrorKind::Corrupt,
-            Self::Encrypted { .. } => ErrorKind::Encrypted,
-            Self::Unsupported { .. } => ErrorKind::Unsupported,
-            Self::TooLarge { .. } | Self::TextLimit { .. } | Self::Timeout { .. } => {
-                ErrorKind::DocumentLimit
-            }
-            Self::Io(_) => ErrorKind::Read,
-        }
-    }
-
     fn corrupt(format: Format, error: impl std::fmt::Display) -> Self {
         Self::Corrupt {
             format: format.name(),
@@ -260,10 +246,10 @@ impl DocumentError {
     }
 }
 
-/// Where extracted text goes: the object's classifier, with the limits
-/// checked at every write.
-pub struct Text<'a, 'c> {
-    object: &'a mut ObjectClassifier<'c>,
+/// Where extracted text goes: a [`TextSink`] (the object's classifier),
+/// with the limits checked at every write.
+pub struct Text<'a> {
+    object: &'a mut dyn TextSink,
     written: u64,
     limits: Limits,
     started: Instant,
@@ -271,8 +257,8 @@ pub struct Text<'a, 'c> {
     marks: u32,
 }
 
-impl<'a, 'c> Text<'a, 'c> {
-    pub fn new(object: &'a mut ObjectClassifier<'c>, limits: Limits) -> Self {
+impl<'a> Text<'a> {
+    pub fn new(object: &'a mut dyn TextSink, limits: Limits) -> Self {
         Self {
             object,
             written: 0,
@@ -371,7 +357,7 @@ pub fn extract<'a>(
     format: Format,
     mime: &str,
     input: Input<'a>,
-    text: &mut Text<'_, '_>,
+    text: &mut Text<'_>,
     embedded: &mut dyn FnMut(Embedded<'_>),
 ) -> Outcome<'a> {
     if format.streams() {
@@ -444,9 +430,9 @@ pub fn extract<'a>(
 /// `read` and checking the time limit between pieces.
 fn each_piece(
     stream: &mut dyn Read,
-    text: &mut Text<'_, '_>,
+    text: &mut Text<'_>,
     read: &mut u64,
-    mut piece: impl FnMut(&[u8], &mut Text<'_, '_>) -> Result<(), DocumentError>,
+    mut piece: impl FnMut(&[u8], &mut Text<'_>) -> Result<(), DocumentError>,
 ) -> Result<(), DocumentError> {
     let mut buffer = vec![0u8; 256 * 1024];
     loop {
@@ -467,7 +453,7 @@ fn parse(
     format: Format,
     mime: &str,
     spool: Spool,
-    text: &mut Text<'_, '_>,
+    text: &mut Text<'_>,
     embedded: &mut dyn FnMut(Embedded<'_>),
 ) -> Result<(), DocumentError> {
     match format {
@@ -516,7 +502,6 @@ mod tests {
         );
         std::thread::sleep(Duration::from_millis(2));
         let error = text.mark(Place::page(1)).unwrap_err();
-        assert_eq!(error.kind(), crate::record::ErrorKind::DocumentLimit);
         assert!(error.to_string().contains("time limit"), "{error}");
 
         let mut object = classifiers.document("b.txt", "text/plain");

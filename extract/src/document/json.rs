@@ -19,7 +19,7 @@ const MAX_DEPTH: usize = 64;
 
 pub(super) fn extract(
     stream: &mut dyn Read,
-    text: &mut Text<'_, '_>,
+    text: &mut Text<'_>,
     read: &mut u64,
 ) -> Result<(), DocumentError> {
     let mut walker = Walker::default();
@@ -47,7 +47,7 @@ struct Walker {
 }
 
 impl Walker {
-    fn feed(&mut self, chunk: &[u8], text: &mut Text<'_, '_>) -> Result<(), DocumentError> {
+    fn feed(&mut self, chunk: &[u8], text: &mut Text<'_>) -> Result<(), DocumentError> {
         let mut written = 0;
         for (at, &b) in chunk.iter().enumerate() {
             if self.in_string {

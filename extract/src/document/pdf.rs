@@ -18,7 +18,7 @@ use super::{DocumentError, Format, Text};
 /// Decompressed bytes of one page's content streams (a bomb guard).
 const MAX_PAGE_CONTENT: usize = 64 << 20;
 
-pub(super) fn extract(bytes: &[u8], text: &mut Text<'_, '_>) -> Result<(), DocumentError> {
+pub(super) fn extract(bytes: &[u8], text: &mut Text<'_>) -> Result<(), DocumentError> {
     let document = match lopdf::Document::load_mem(bytes) {
         Ok(document) => document,
         Err(lopdf::Error::Decryption(_) | lopdf::Error::InvalidPassword) => {

@@ -15,7 +15,7 @@ use parquet::record::{Field, Row};
 use super::{DocumentError, Format, Text};
 use crate::spool::Spool;
 
-pub(super) fn parquet(spool: Spool, text: &mut Text<'_, '_>) -> Result<(), DocumentError> {
+pub(super) fn parquet(spool: Spool, text: &mut Text<'_>) -> Result<(), DocumentError> {
     match spool {
         Spool::Memory(cursor) => {
             let bytes = bytes::Bytes::from(cursor.into_inner());
@@ -31,7 +31,7 @@ pub(super) fn parquet(spool: Spool, text: &mut Text<'_, '_>) -> Result<(), Docum
 
 fn parquet_rows<R: parquet::file::reader::ChunkReader + 'static>(
     reader: parquet::errors::Result<SerializedFileReader<R>>,
-    text: &mut Text<'_, '_>,
+    text: &mut Text<'_>,
 ) -> Result<(), DocumentError> {
     let reader = reader.map_err(parquet_error)?;
     let rows = reader.get_row_iter(None).map_err(parquet_error)?;
@@ -69,7 +69,7 @@ fn avro_error(error: apache_avro::Error) -> DocumentError {
     }
 }
 
-pub(super) fn avro(spool: Spool, text: &mut Text<'_, '_>) -> Result<(), DocumentError> {
+pub(super) fn avro(spool: Spool, text: &mut Text<'_>) -> Result<(), DocumentError> {
     let reader = apache_avro::Reader::new(std::io::BufReader::new(spool)).map_err(avro_error)?;
     let mut path = String::from("$");
     for (index, value) in reader.enumerate() {
@@ -97,7 +97,7 @@ fn write_leaf(
     record: u64,
     path: &str,
     value: &str,
-    text: &mut Text<'_, '_>,
+    text: &mut Text<'_>,
 ) -> Result<(), DocumentError> {
     text.mark(Place::record(record, path))?;
     text.write(value)?;
@@ -114,7 +114,7 @@ fn write_row(
     record: u64,
     path: &mut String,
     row: &Row,
-    text: &mut Text<'_, '_>,
+    text: &mut Text<'_>,
 ) -> Result<(), DocumentError> {
     for (name, field) in row.get_column_iter() {
         let len = path.len();
@@ -129,7 +129,7 @@ fn write_field(
     record: u64,
     path: &mut String,
     field: &Field,
-    text: &mut Text<'_, '_>,
+    text: &mut Text<'_>,
 ) -> Result<(), DocumentError> {
     match field {
         Field::Null => Ok(()),
@@ -166,7 +166,7 @@ fn write_avro(
     record: u64,
     path: &mut String,
     value: &apache_avro::types::Value,
-    text: &mut Text<'_, '_>,
+    text: &mut Text<'_>,
 ) -> Result<(), DocumentError> {
     use apache_avro::types::Value;
     match value {

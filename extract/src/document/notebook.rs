@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::{DocumentError, Format, Text};
 
-pub(super) fn extract(bytes: &[u8], text: &mut Text<'_, '_>) -> Result<(), DocumentError> {
+pub(super) fn extract(bytes: &[u8], text: &mut Text<'_>) -> Result<(), DocumentError> {
     let notebook: Value =
         serde_json::from_slice(bytes).map_err(|e| DocumentError::corrupt(Format::Notebook, e))?;
     let cells = notebook
@@ -45,7 +45,7 @@ pub(super) fn extract(bytes: &[u8], text: &mut Text<'_, '_>) -> Result<(), Docum
 }
 
 /// A multi-line string is stored as a string or a list of lines.
-fn write_lines(value: &Value, text: &mut Text<'_, '_>) -> Result<(), DocumentError> {
+fn write_lines(value: &Value, text: &mut Text<'_>) -> Result<(), DocumentError> {
     match value {
         Value::String(s) => text.write(s)?,
         Value::Array(lines) => {

@@ -9,7 +9,7 @@
 //! deep is measured against the bytes actually stored.
 //!
 //! ```
-//! use assay_scanner::archive::Format;
+//! use assay_extract::archive::Format;
 //!
 //! assert_eq!(Format::detect(b"\x1f\x8b\x08\x00"), Some(Format::Gzip));
 //! assert_eq!(Format::detect(b"PK\x03\x04"), Some(Format::Zip));
@@ -20,8 +20,6 @@ mod budget;
 mod zstd;
 
 use std::io::{self, Cursor, Read};
-
-use crate::record::ErrorKind;
 
 pub use budget::{Budget, LimitExceeded, Limits};
 
@@ -108,15 +106,6 @@ pub enum ArchiveError {
 }
 
 impl ArchiveError {
-    /// The error kind records carry.
-    pub fn kind(&self) -> ErrorKind {
-        match self {
-            Self::Corrupt { .. } => ErrorKind::CorruptArchive,
-            Self::Limit(_) => ErrorKind::ArchiveLimit,
-            Self::Spool(_) => ErrorKind::Unreadable,
-        }
-    }
-
     fn corrupt(format: Format, error: impl std::fmt::Display) -> Self {
         Self::Corrupt {
             format: format.name(),

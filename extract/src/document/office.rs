@@ -18,7 +18,7 @@ const MAX_PART: u64 = 512 << 20;
 pub(super) fn extract<R: Read + Seek>(
     format: Format,
     input: R,
-    text: &mut Text<'_, '_>,
+    text: &mut Text<'_>,
 ) -> Result<(), DocumentError> {
     let mut zip = zip::ZipArchive::new(input).map_err(|e| DocumentError::corrupt(format, e))?;
     let names: Vec<String> = zip.file_names().map(str::to_string).collect();
@@ -131,9 +131,9 @@ enum Dialect {
 fn write_runs(
     xml: &[u8],
     dialect: Dialect,
-    text: &mut Text<'_, '_>,
+    text: &mut Text<'_>,
     format: Format,
-    page: &mut dyn FnMut(&mut Text<'_, '_>, u32) -> Result<(), DocumentError>,
+    page: &mut dyn FnMut(&mut Text<'_>, u32) -> Result<(), DocumentError>,
 ) -> Result<(), DocumentError> {
     let mut reader = Reader::from_reader(xml);
     let mut buf = Vec::new();

@@ -12,7 +12,7 @@ use super::{DocumentError, Embedded, Format, Text};
 
 pub(super) fn extract(
     bytes: &[u8],
-    text: &mut Text<'_, '_>,
+    text: &mut Text<'_>,
     embedded: &mut dyn FnMut(Embedded<'_>),
 ) -> Result<(), DocumentError> {
     let message = MessageParser::default()

@@ -14,13 +14,13 @@ use crate::spool::Spool;
 
 /// A database from a bucket or an archive: written to a temporary file
 /// first (SQLite reads files).
-pub(super) fn extract(spool: Spool, text: &mut Text<'_, '_>) -> Result<(), DocumentError> {
+pub(super) fn extract(spool: Spool, text: &mut Text<'_>) -> Result<(), DocumentError> {
     let file = spool.into_file()?;
     extract_file(file.path(), text)
 }
 
 /// A database on disk, read in place.
-pub(super) fn extract_file(path: &Path, text: &mut Text<'_, '_>) -> Result<(), DocumentError> {
+pub(super) fn extract_file(path: &Path, text: &mut Text<'_>) -> Result<(), DocumentError> {
     let uri = format!(
         "file:{}?immutable=1",
         percent_encoding::utf8_percent_encode(
