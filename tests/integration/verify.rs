@@ -464,3 +464,27 @@ fn live_and_dead_findings_are_marked_in_every_format_and_only_live_filters() {
         assert!(!text.contains(GITHUB_LIVE) && !text.contains(GITHUB_DEAD));
     }
 }
+
+#[test]
+fn a_bad_verify_setting_is_a_usage_error_that_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.env"),
+        format!("GITHUB_TOKEN={GITHUB_LIVE}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("assay.toml"),
+        "[verify]\nenabled = true\ntimeout_seconds = 0\n",
+    )
+    .unwrap();
+    let (output, records) = scan(dir.path(), &["--quiet"], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(records.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("timeout_seconds"), "{stderr}");
+    std::fs::write(dir.path().join("assay.toml"), "[verify]\nenable = true\n").unwrap();
+    let (output, _) = scan(dir.path(), &["--quiet"], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("assay.toml:2"));
+}

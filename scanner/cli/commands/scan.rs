@@ -28,7 +28,9 @@ pub fn run(mut args: ScanArgs) -> anyhow::Result<u8> {
     let (classifiers, catalog_version) = load_classifiers(config.as_ref(), args.model.as_deref())?;
     let (verifier, only_live) = verifier(&args, config.as_ref(), classifiers.catalog())?;
     let classifiers = match &verifier {
-        Some(verifier) => classifiers.with_kept_secrets(verifier.settings().secrets_per_finding),
+        Some(verifier) => {
+            classifiers.with_kept_secrets(verifier.settings().secrets_per_finding.max(1))
+        }
         None => classifiers,
     };
 
