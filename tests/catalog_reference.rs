@@ -236,3 +236,31 @@ fn the_readme_counts_the_detectors_the_catalog_has() {
         );
     }
 }
+
+#[test]
+fn rules_list_gives_each_detector_the_confidence_its_findings_get() {
+    let rules = rules();
+    let confidence = |id: &str| {
+        rules
+            .iter()
+            .find(|r| r["classifier"] == "regex" && r["id"] == id)
+            .unwrap_or_else(|| panic!("{id} listed"))["confidence"]
+            .clone()
+    };
+    // A generic assignment is low; a checksummed token high.
+    assert_eq!(confidence("generic_password_assignment"), "low");
+    assert_eq!(confidence("credit_card_number"), "high");
+    for rule in &rules {
+        let is_regex = rule["classifier"] == "regex";
+        let stated = rule["confidence"].as_str();
+        assert_eq!(
+            stated.is_some(),
+            is_regex,
+            "{}: only detectors have a confidence",
+            rule["id"]
+        );
+        if let Some(stated) = stated {
+            assert!(["low", "medium", "high"].contains(&stated), "{rule}");
+        }
+    }
+}

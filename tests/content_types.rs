@@ -91,6 +91,12 @@ fn real_files() -> Vec<Real> {
     let serde = find(Path::new(&format!("{cargo_home}/registry/src")), "", 0)
         .and(serde)
         .unwrap_or_default();
+    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
+    let npm = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(target)
+        .join("precision-npm/node_modules")
+        .display()
+        .to_string();
     let mut list = vec![
         real(
             format!("{py}/json"),
@@ -183,6 +189,13 @@ fn real_files() -> Vec<Real> {
             "msg_02.txt",
             0,
             &["message/rfc822"],
+        ),
+        // An Outlook item from the npm tree tests/run installs.
+        real(
+            format!("{npm}/msgreader/data"),
+            "test.msg",
+            0,
+            &["application/vnd.ms-outlook"],
         ),
         real(
             format!("{py}/lib-dynload"),

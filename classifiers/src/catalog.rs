@@ -328,7 +328,7 @@ pub struct AllowList {
 /// One row of `assay rules list`.
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleInfo {
-    pub classifier: &'static str,
+    pub classifier: RuleKind,
     pub id: String,
     pub name: String,
     pub risk: u8,
@@ -339,6 +339,62 @@ pub struct RuleInfo {
     pub category: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// A detector's findings' confidence ([`crate::Classifiers::rules`]
+    /// fills it in; the catalog alone states only overrides).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<Confidence>,
+}
+
+/// What a catalog item of `assay rules list` is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleKind {
+    ContentType,
+    Extension,
+    Theme,
+    Regex,
+    /// A risky API call in the access logs (the scanner's catalog).
+    ApiEvent,
+    /// An error code in the access logs (the scanner's catalog).
+    ErrorCode,
+}
+
+impl RuleKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ContentType => "content_type",
+            Self::Extension => "extension",
+            Self::Theme => "theme",
+            Self::Regex => "regex",
+            Self::ApiEvent => "api_event",
+            Self::ErrorCode => "error_code",
+        }
+    }
+}
+
+impl std::fmt::Display for RuleKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl RuleInfo {
+    /// A rule with a minimum count of one, from the assay catalog, enabled
+    /// as given, without category, note or confidence (set those after).
+    pub fn new(classifier: RuleKind, id: &str, name: String, risk: u8) -> Self {
+        Self {
+            classifier,
+            id: id.to_string(),
+            name,
+            risk,
+            min_count: 1,
+            enabled: true,
+            source: Origin::Assay,
+            category: None,
+            note: None,
+            confidence: None,
+        }
+    }
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(file: &'static str, text: &str) -> Result<T, CatalogError> {
@@ -388,7 +444,7 @@ impl Catalog {
         let mut seen = std::collections::HashSet::new();
         for rule in self.rules() {
             let invalid = |problem: String| CatalogError::Invalid {
-                classifier: rule.classifier,
+                classifier: rule.classifier.as_str(),
                 id: rule.id.clone(),
                 problem,
             };
@@ -433,48 +489,32 @@ impl Catalog {
     pub fn rules(&self) -> Vec<RuleInfo> {
         let mut rules = Vec::new();
         rules.extend(self.content_types.iter().map(|c| RuleInfo {
-            classifier: "content_type",
-            id: c.mime.clone(),
-            name: c.mime.clone(),
-            risk: c.risk,
-            min_count: 1,
             enabled: c.enabled,
             source: c.source,
-            category: None,
             note: c.note.clone(),
+            ..RuleInfo::new(RuleKind::ContentType, &c.mime, c.mime.clone(), c.risk)
         }));
         rules.extend(self.extensions.iter().map(|e| RuleInfo {
-            classifier: "extension",
-            id: e.ext.clone(),
-            name: format!(".{}", e.ext),
-            risk: e.risk,
-            min_count: 1,
             enabled: e.enabled,
             source: e.source,
-            category: None,
             note: e.note.clone(),
+            ..RuleInfo::new(RuleKind::Extension, &e.ext, format!(".{}", e.ext), e.risk)
         }));
         rules.extend(self.themes.iter().map(|t| RuleInfo {
-            classifier: "theme",
-            id: t.id.clone(),
-            name: t.name.clone(),
-            risk: t.risk,
             min_count: t.min_count,
             enabled: t.enabled,
             source: t.source,
-            category: None,
             note: t.note.clone(),
+            ..RuleInfo::new(RuleKind::Theme, &t.id, t.name.clone(), t.risk)
         }));
         rules.extend(self.detectors.iter().map(|d| RuleInfo {
-            classifier: "regex",
-            id: d.id.clone(),
-            name: d.name.clone(),
-            risk: d.risk,
             min_count: d.min_count,
             enabled: d.enabled,
             source: d.source,
             category: Some(d.category.as_str()),
             note: d.note.clone(),
+            confidence: d.confidence,
+            ..RuleInfo::new(RuleKind::Regex, &d.id, d.name.clone(), d.risk)
         }));
         rules
     }

@@ -63,6 +63,26 @@ impl Classifiers {
         &self.catalog
     }
 
+    /// Every catalog item (`assay rules list`), each detector with the
+    /// confidence its findings get.
+    pub fn rules(&self) -> Vec<catalog::RuleInfo> {
+        let mut rules = self.catalog.rules();
+        let confidence: std::collections::HashMap<&str, _> = self
+            .detectors
+            .detectors()
+            .iter()
+            .map(|d| (d.item.id.as_str(), d.confidence()))
+            .collect();
+        for rule in &mut rules {
+            if rule.classifier == catalog::RuleKind::Regex {
+                if let Some(&derived) = confidence.get(rule.id.as_str()) {
+                    rule.confidence = Some(derived);
+                }
+            }
+        }
+        rules
+    }
+
     /// Uses another SVM document model (`--model`).
     pub fn with_documents(mut self, documents: svm::DocumentClassifier) -> Self {
         self.documents = documents;

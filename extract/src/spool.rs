@@ -67,6 +67,7 @@ impl Spool {
 
     /// The content as a file (for parsers that open a file, like SQLite):
     /// a temporary one when it was in memory.
+    #[cfg(feature = "documents")]
     pub(crate) fn into_file(self) -> io::Result<tempfile::NamedTempFile> {
         let mut named = tempfile::NamedTempFile::new()?;
         match self {

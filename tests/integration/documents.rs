@@ -275,6 +275,52 @@ fn mail_parts_are_named_and_attachments_are_members() {
     assert_eq!(mail["risk"], 8, "{mail}");
 }
 
+/// An Outlook item nobody here wrote: the test message of the `msgreader`
+/// npm package (tests/run installs it with the precision tree).
+#[test]
+fn outlook_items_name_their_properties_and_attachments_are_members() {
+    let message = npm_tree().join("msgreader/data/test.msg");
+    assert!(
+        message.is_file(),
+        "{} missing: run tests/run",
+        message.display()
+    );
+    let output = assay()
+        .args(["scan", message.to_str().unwrap(), "--format", "jsonl"])
+        .output()
+        .unwrap();
+    let records: Vec<Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let item = records
+        .iter()
+        .find(|r| r["uri"].as_str().is_some_and(|u| u.ends_with("test.msg")))
+        .expect("the message's own record");
+    assert_eq!(item["content_type"]["mime"], "application/vnd.ms-outlook");
+    assert_eq!(item["errors"], json!([]), "{item}");
+    let emails = item["regexes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "email_address")
+        .expect("the recipients' addresses");
+    let parts: Vec<&str> = emails["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["part"].as_str())
+        .collect();
+    assert!(parts.contains(&"recipient 1 address"), "{parts:?}");
+    // Its attachment (a JPEG) is classified as a member of the message.
+    let member = records
+        .iter()
+        .find(|r| r["uri"].as_str().is_some_and(|u| u.contains("test.msg!/")))
+        .expect("the attachment as a member");
+    assert_eq!(member["content_type"]["mime"], "image/jpeg", "{member}");
+}
+
 #[test]
 fn secrets_never_appear_in_full() {
     let everything = scan_documents()

@@ -12,7 +12,7 @@
 //! registry package names, not a package's files.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::util::*;
 
@@ -40,14 +40,6 @@ const REAL_KEYS: &[(&str, &str)] = &[
         "systemd.netdev(5)'s WireGuard example holds a whole private key (any 32 bytes are one)",
     ),
 ];
-
-/// Where tests/run installs the npm packages.
-fn npm_tree() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map_or_else(|| repo().join("target"), |dir| repo().join(dir));
-    target.join("precision-npm/node_modules")
-}
 
 fn python_paths() -> Vec<String> {
     let output = tool("python3")

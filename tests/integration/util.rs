@@ -123,3 +123,11 @@ pub fn regex_ids(record: &Value) -> Vec<String> {
         .map(|r| r["id"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// Where tests/run installs the npm packages.
+pub fn npm_tree() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map_or_else(|| repo().join("target"), |dir| repo().join(dir));
+    target.join("precision-npm/node_modules")
+}

@@ -85,8 +85,32 @@ pub(super) fn refine(mime: &'static str, head: &[u8], name: Option<&str>) -> &'s
         },
         "font/woff" if head.starts_with(b"wOF2") => "font/woff2",
         "application/zip" => zip_kind(head),
+        "application/msword" | "application/x-ole-storage" | "application/x-cfb"
+            if is_outlook_item(head, name) =>
+        {
+            "application/vnd.ms-outlook"
+        }
         other => other,
     }
+}
+
+/// An Outlook item (`.msg`): a compound file whose directory names MAPI
+/// property streams (`__substg1.0_…`, `__properties_version1.0`), as
+/// [MS-OXMSG] lays it out; the directory usually sits in the first
+/// sectors. A `.msg` name settles a compound file whose directory is
+/// further in.
+fn is_outlook_item(head: &[u8], name: Option<&str>) -> bool {
+    let utf16 =
+        |text: &str| -> Vec<u8> { text.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+    let named = ["__substg1.0_", "__properties_version1.0"]
+        .iter()
+        .any(|stream| memchr::memmem::find(head, &utf16(stream)).is_some());
+    named
+        || name.is_some_and(|n| {
+            crate::name::basename(n)
+                .to_ascii_lowercase()
+                .ends_with(".msg")
+        })
 }
 
 /// `libfoo.so`, `libfoo.so.6`, `libfoo.so.1.2.3`.

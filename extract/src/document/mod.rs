@@ -13,21 +13,32 @@
 //! ```
 //! use assay_extract::document::Format;
 //! let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-//! assert_eq!(Format::recognise(xlsx, "q3.xlsx"), Some(Format::Spreadsheet));
+//! // Office formats and the rest need the `documents` feature (the default).
+//! let expected = Some(Format::Spreadsheet).filter(|f| f.extracted());
+//! assert_eq!(Format::recognise(xlsx, "q3.xlsx"), expected);
 //! assert_eq!(Format::recognise("application/json", "a.ipynb"), Some(Format::Notebook));
 //! assert_eq!(Format::recognise("text/plain", "notes.txt"), None);
 //! ```
 
+#[cfg(feature = "documents")]
 mod columnar;
 mod delimited;
 mod json;
+#[cfg(feature = "documents")]
 mod legacy;
+#[cfg(feature = "documents")]
 mod mail;
 mod notebook;
+#[cfg(feature = "documents")]
 mod office;
+#[cfg(feature = "documents")]
+mod outlook;
+#[cfg(feature = "documents")]
 mod pdf;
 mod rtf;
+#[cfg(feature = "documents")]
 mod spreadsheet;
+#[cfg(feature = "documents")]
 mod sqlite;
 
 use std::io::{self, Read};
@@ -57,6 +68,8 @@ pub enum Format {
     Rtf,
     /// An e-mail message (RFC 5322 / MIME).
     Mail,
+    /// An Outlook item (`.msg`).
+    OutlookItem,
     Parquet,
     Avro,
     Sqlite,
@@ -93,6 +106,7 @@ impl Format {
             "application/pdf" => Self::Pdf,
             "application/rtf" | "text/rtf" => Self::Rtf,
             "message/rfc822" => Self::Mail,
+            "application/vnd.ms-outlook" => Self::OutlookItem,
             "application/vnd.apache.parquet" => Self::Parquet,
             "application/vnd.apache.avro" => Self::Avro,
             "application/vnd.sqlite3" | "application/x-sqlite3" => Self::Sqlite,
@@ -123,7 +137,16 @@ impl Format {
             },
             _ => return None,
         };
-        Some(format)
+        Some(format).filter(|format| format.extracted())
+    }
+
+    /// Whether this build extracts the format: all of them with the
+    /// `documents` feature (the default); without it, only those read as
+    /// text (RTF, notebooks, CSV, JSON), the others being scanned as the
+    /// bytes they are.
+    pub fn extracted(self) -> bool {
+        cfg!(feature = "documents")
+            || matches!(self, Self::Rtf | Self::Notebook | Self::Csv | Self::Json)
     }
 
     /// The media type to report for a document sniffed as `mime`: an
@@ -169,6 +192,7 @@ impl Format {
             Self::Pdf => "PDF",
             Self::Rtf => "RTF document",
             Self::Mail => "e-mail message",
+            Self::OutlookItem => "Outlook item",
             Self::Parquet => "Parquet file",
             Self::Avro => "Avro file",
             Self::Sqlite => "SQLite database",
@@ -375,6 +399,7 @@ pub fn extract<'a>(
         return Outcome::Extracted { result, bytes };
     }
     let limit = text.limits.max_bytes;
+    #[cfg(feature = "documents")]
     if let (Format::Sqlite, Input::File(path)) = (format, &input) {
         let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         if bytes <= limit {
@@ -457,31 +482,50 @@ fn parse(
     embedded: &mut dyn FnMut(Embedded<'_>),
 ) -> Result<(), DocumentError> {
     match format {
-        Format::Word | Format::Presentation | Format::OpenDocument => {
-            office::extract(format, spool, text)
-        }
-        Format::Spreadsheet => spreadsheet::extract(mime, spool, text),
-        Format::LegacyWord => legacy::extract(spool, text),
-        Format::Pdf => spool
-            .into_bytes()
-            .map_err(DocumentError::from)
-            .and_then(|bytes| pdf::extract(&bytes, text)),
         Format::Rtf => spool
             .into_bytes()
             .map_err(DocumentError::from)
             .and_then(|bytes| rtf::extract(&bytes, text)),
-        Format::Mail => spool
-            .into_bytes()
-            .map_err(DocumentError::from)
-            .and_then(|bytes| mail::extract(&bytes, text, embedded)),
         Format::Notebook => spool
             .into_bytes()
             .map_err(DocumentError::from)
             .and_then(|bytes| notebook::extract(&bytes, text)),
-        Format::Parquet => columnar::parquet(spool, text),
-        Format::Avro => columnar::avro(spool, text),
-        Format::Sqlite => sqlite::extract(spool, text),
         Format::Csv | Format::Json => Ok(()),
+        #[cfg(feature = "documents")]
+        Format::Word | Format::Presentation | Format::OpenDocument => {
+            office::extract(format, spool, text)
+        }
+        #[cfg(feature = "documents")]
+        Format::Spreadsheet => spreadsheet::extract(mime, spool, text),
+        #[cfg(feature = "documents")]
+        Format::LegacyWord => legacy::extract(spool, text),
+        #[cfg(feature = "documents")]
+        Format::OutlookItem => outlook::extract(spool, text, embedded),
+        #[cfg(feature = "documents")]
+        Format::Pdf => spool
+            .into_bytes()
+            .map_err(DocumentError::from)
+            .and_then(|bytes| pdf::extract(&bytes, text)),
+        #[cfg(feature = "documents")]
+        Format::Mail => spool
+            .into_bytes()
+            .map_err(DocumentError::from)
+            .and_then(|bytes| mail::extract(&bytes, text, embedded)),
+        #[cfg(feature = "documents")]
+        Format::Parquet => columnar::parquet(spool, text),
+        #[cfg(feature = "documents")]
+        Format::Avro => columnar::avro(spool, text),
+        #[cfg(feature = "documents")]
+        Format::Sqlite => sqlite::extract(spool, text),
+        // Not recognised without the feature ([`Format::extracted`]).
+        #[cfg(not(feature = "documents"))]
+        _ => {
+            let _ = (mime, spool, embedded);
+            Err(DocumentError::Unsupported {
+                format: format.name(),
+                message: "this build has no `documents` feature".into(),
+            })
+        }
     }
 }
 

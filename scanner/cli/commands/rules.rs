@@ -3,32 +3,26 @@
 use std::io::Write;
 
 use anyhow::Context;
-use assay_classifiers::Catalog;
+use assay_classifiers::catalog::{RuleInfo, RuleKind};
+use assay_classifiers::{Catalog, Classifiers};
 use comfy_table::{Table, presets::NOTHING};
 
 use crate::args::{RulesFormat, RulesListArgs};
 
 pub fn list(args: RulesListArgs) -> anyhow::Result<()> {
-    let catalog = Catalog::builtin().context("loading the built-in catalog")?;
-    let mut rules = catalog.rules();
+    let classifiers = Classifiers::builtin().context("loading the built-in catalog")?;
+    let mut rules = classifiers.rules();
     let api = assay_scanner::access::stats::ApiCatalog::builtin()
         .context("loading the API event catalog")?;
-    for (classifier, items) in [("api_event", &api.events), ("error_code", &api.errors)] {
-        rules.extend(
-            items
-                .iter()
-                .map(|item| assay_classifiers::catalog::RuleInfo {
-                    classifier,
-                    id: item.name.clone(),
-                    name: item.name.clone(),
-                    risk: item.risk,
-                    min_count: 1,
-                    enabled: item.enabled,
-                    source: assay_classifiers::catalog::Origin::Assay,
-                    category: None,
-                    note: Some(item.why.clone()),
-                }),
-        );
+    for (kind, items) in [
+        (RuleKind::ApiEvent, &api.events),
+        (RuleKind::ErrorCode, &api.errors),
+    ] {
+        rules.extend(items.iter().map(|item| RuleInfo {
+            enabled: item.enabled,
+            note: Some(item.why.clone()),
+            ..RuleInfo::new(kind, &item.name, item.name.clone(), item.risk)
+        }));
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -47,6 +41,7 @@ pub fn list(args: RulesListArgs) -> anyhow::Result<()> {
                 "MIN",
                 "ENABLED",
                 "SOURCE",
+                "CONFIDENCE",
             ]);
             for rule in &rules {
                 table.add_row([
@@ -57,6 +52,7 @@ pub fn list(args: RulesListArgs) -> anyhow::Result<()> {
                     rule.min_count.to_string(),
                     rule.enabled.to_string(),
                     format!("{:?}", rule.source).to_lowercase(),
+                    rule.confidence.map(|c| c.to_string()).unwrap_or_default(),
                 ]);
             }
             writeln!(out, "{table}")?;
