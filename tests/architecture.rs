@@ -17,7 +17,7 @@ const ROOTS: &[&str] = &[
     "access/src",
     "classifiers/src",
     "scanner/src",
-    "scanner/cli",
+    "cli",
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

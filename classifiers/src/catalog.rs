@@ -52,9 +52,9 @@ pub enum Origin {
 pub struct ContentTypeItem {
     pub mime: String,
     pub risk: u8,
-    /// Family used for the extension mismatch check and reports
-    /// (archive, document, source, data, pki, ...).
-    pub class: String,
+    /// Family used for the extension mismatch check and for how the
+    /// content is read.
+    pub class: ContentClass,
     pub source: Origin,
     #[serde(default)]
     pub note: Option<String>,
@@ -68,7 +68,7 @@ pub struct ContentTypeItem {
 pub struct ExtensionItem {
     pub ext: String,
     pub risk: u8,
-    pub class: String,
+    pub class: ContentClass,
     /// What the content may be: a content-type class, an exact media type,
     /// or `textual`. Empty: anything goes.
     #[serde(default)]
@@ -94,6 +94,91 @@ pub struct ThemeItem {
     pub note: Option<String>,
     #[serde(default = "enabled")]
     pub enabled: bool,
+}
+
+/// The family of a content type (and of the content an extension names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContentClass {
+    Archive,
+    Audio,
+    Binary,
+    Config,
+    Data,
+    Database,
+    Design,
+    Document,
+    Email,
+    Executable,
+    Font,
+    Image,
+    Log,
+    Pki,
+    Presentation,
+    Source,
+    Spreadsheet,
+    Text,
+    Video,
+    Web,
+}
+
+impl ContentClass {
+    /// The name the catalogs use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Archive => "archive",
+            Self::Audio => "audio",
+            Self::Binary => "binary",
+            Self::Config => "config",
+            Self::Data => "data",
+            Self::Database => "database",
+            Self::Design => "design",
+            Self::Document => "document",
+            Self::Email => "email",
+            Self::Executable => "executable",
+            Self::Font => "font",
+            Self::Image => "image",
+            Self::Log => "log",
+            Self::Pki => "pki",
+            Self::Presentation => "presentation",
+            Self::Source => "source",
+            Self::Spreadsheet => "spreadsheet",
+            Self::Text => "text",
+            Self::Video => "video",
+            Self::Web => "web",
+        }
+    }
+
+    /// Whether the classifiers read the content itself: compressed, media
+    /// and font formats have no text to read (archives are opened by the
+    /// scanner, which classifies each member).
+    pub fn has_text(self) -> bool {
+        !matches!(
+            self,
+            Self::Archive | Self::Image | Self::Audio | Self::Video | Self::Font
+        )
+    }
+
+    /// Whether people's names in it count as personal data: they do in
+    /// documents, records, mail and logs; in source code they are authors
+    /// in licence headers, and keys and programs name no one.
+    pub fn names_people(self) -> bool {
+        !matches!(
+            self,
+            Self::Source | Self::Pki | Self::Executable | Self::Binary
+        )
+    }
+}
+
+/// The PII a detector's matches are counted as, beyond its category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PiiKind {
+    /// E-mail addresses (counted apart: many are only contact details).
+    Email,
+    /// Payment cards (counted as PII and as cards, which raise the impact
+    /// on their own).
+    Card,
 }
 
 /// The category a regex detector reports under.
@@ -215,6 +300,11 @@ pub struct DetectorItem {
     /// 16-digit numbers pass a Luhn check one time in ten.
     #[serde(default)]
     pub min_valid_share: Option<f64>,
+    /// What the detector's matches count as in the PII impact
+    /// ([`crate::pii::PiiImpact`]); other personal, financial and health
+    /// detectors count as other PII.
+    #[serde(default)]
+    pub pii: Option<PiiKind>,
     /// Realistic text the detector must flag (at least two; the catalog
     /// test runs them).
     #[serde(default)]

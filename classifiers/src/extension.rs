@@ -24,7 +24,7 @@ pub struct ExtensionResult {
 /// Looks extensions up in the catalog.
 pub struct ExtensionClassifier {
     items: HashMap<String, ExtensionItem>,
-    classes: HashMap<String, String>,
+    classes: HashMap<String, crate::catalog::ContentClass>,
 }
 
 impl ExtensionClassifier {
@@ -39,7 +39,7 @@ impl ExtensionClassifier {
             classes: catalog
                 .content_types
                 .iter()
-                .map(|c| (c.mime.clone(), c.class.clone()))
+                .map(|c| (c.mime.clone(), c.class))
                 .collect(),
         }
     }
@@ -71,8 +71,7 @@ impl ExtensionClassifier {
         let class = self
             .classes
             .get(content.mime)
-            .map(String::as_str)
-            .unwrap_or("binary");
+            .map_or("binary", |class| class.as_str());
         let textual = content.encoding != TextEncoding::Binary;
         !item.expects.iter().any(|expected| match expected.as_str() {
             "textual" => textual,

@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Classifiers;
-use crate::catalog::DetectorCategory;
+use crate::catalog::{ContentClass, DetectorCategory};
 use crate::content_type::HEAD_LEN;
 use crate::decode::{EncodedHit, EncodedScan, Encoding};
 use crate::detect::{
@@ -379,17 +379,12 @@ impl<'c> ObjectClassifier<'c> {
             .classifiers
             .catalog
             .content_type(sniffed.mime)
-            .map_or("binary", |c| c.class.as_str());
-        // Compressed, media and font formats have no text to read here
-        // (archives are opened by the scanner, which classifies each member).
-        let readable = !matches!(class, "archive" | "image" | "audio" | "video" | "font")
-            && sniffed.mime != "application/pdf";
+            .map_or(ContentClass::Binary, |c| c.class);
+        // A PDF's raw bytes are compressed streams; its text is extracted.
+        let readable = class.has_text() && sniffed.mime != "application/pdf";
         self.scan_regexes = readable;
         self.scan_themes = readable && sniffed.encoding != TextEncoding::Binary;
-        // People's names are counted in documents, records, mail and logs;
-        // in source code they are authors in licence headers.
-        self.count_names =
-            self.scan_themes && !matches!(class, "source" | "pki" | "executable" | "binary");
+        self.count_names = self.scan_themes && class.names_people();
         self.decoder = Decoder::for_encoding(sniffed.encoding);
         self.sniffed = Some(sniffed);
         let pending = std::mem::take(&mut self.pending);
@@ -626,7 +621,11 @@ impl<'c> ObjectClassifier<'c> {
             candidates < crate::catalog::MIN_SHARE_CANDIDATES
                 || tally.count as f64 >= share * candidates as f64
         });
-        let pii = pii_impact(classifiers, self.names, &self.tallies);
+        let pii = crate::pii::impact(
+            classifiers.detectors.detectors(),
+            self.names,
+            self.tallies.iter().map(|t| (t.detector, t.count)),
+        );
         let svm = self.svm_head.as_ref().map(|head| {
             classifiers.documents.classify(
                 head,
@@ -693,29 +692,6 @@ fn place_at(marks: &std::collections::VecDeque<Mark>, offset: u64) -> Place {
         .checked_sub(1)
         .map(|at| (*marks[at].place).clone())
         .unwrap_or_default()
-}
-
-/// The PII impact from the names counted and every match of the personal,
-/// financial and health detectors (bulk thresholds aside: ten phone numbers
-/// are PII even below Macie's hundred).
-fn pii_impact(classifiers: &Classifiers, names: u64, tallies: &[DetectorTally]) -> PiiImpact {
-    let (mut emails, mut other, mut cards) = (0, 0, 0);
-    for tally in tallies {
-        let item = &classifiers.detectors.detectors()[tally.detector].item;
-        match (item.id.as_str(), item.category) {
-            ("email_address", _) => emails += tally.count,
-            ("credit_card_number" | "credit_card_track_data", _) => {
-                cards += tally.count;
-                other += tally.count;
-            }
-            (
-                _,
-                DetectorCategory::Personal | DetectorCategory::Financial | DetectorCategory::Health,
-            ) => other += tally.count,
-            _ => {}
-        }
-    }
-    PiiImpact::rate(names, emails, other, cards)
 }
 
 #[cfg(test)]

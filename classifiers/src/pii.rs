@@ -9,6 +9,10 @@
 
 use std::collections::HashSet;
 
+use serde::{Deserialize, Serialize};
+
+use crate::bytemask::{Class, masks};
+
 /// A name dictionary: the names (upper case), and a bit per hash of each,
 /// which turns most words away before the set's slower hash is computed.
 struct NameSet {
@@ -44,10 +48,6 @@ impl NameSet {
         self.filter[bit / 64] & (1 << (bit % 64)) != 0 && self.names.contains(upper)
     }
 }
-
-use serde::{Deserialize, Serialize};
-
-use crate::bytemask::{Class, masks};
 
 const UPPER: Class = &[(b'A', b'Z')];
 const ALNUM: Class = &[(b'0', b'9'), (b'A', b'Z'), (b'a', b'z')];
@@ -229,6 +229,35 @@ impl Default for NameFinder {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// The PII impact from the names counted and the matches of the personal,
+/// financial and health detectors (`tallies`: detector index and count),
+/// each counted as its catalog `pii` field says (bulk thresholds aside: ten
+/// phone numbers are PII even below Macie's hundred).
+pub(crate) fn impact(
+    detectors: &[crate::detect::Detector],
+    names: u64,
+    tallies: impl Iterator<Item = (usize, u64)>,
+) -> PiiImpact {
+    use crate::catalog::{DetectorCategory, PiiKind};
+    let (mut emails, mut other, mut cards) = (0, 0, 0);
+    for (detector, count) in tallies {
+        let item = &detectors[detector].item;
+        match (item.pii, item.category) {
+            (Some(PiiKind::Email), _) => emails += count,
+            (Some(PiiKind::Card), _) => {
+                cards += count;
+                other += count;
+            }
+            (
+                None,
+                DetectorCategory::Personal | DetectorCategory::Financial | DetectorCategory::Health,
+            ) => other += count,
+            (None, _) => {}
+        }
+    }
+    PiiImpact::rate(names, emails, other, cards)
 }
 
 #[cfg(test)]

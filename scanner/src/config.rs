@@ -156,10 +156,32 @@ struct RiskRules {
     low_confidence_step: Option<Spanned<u8>>,
 }
 
+/// Which catalog an `[[override]]` names, by the name records give its
+/// classifier (`regexes:aws_secret_key` in a risk factor).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Classifier {
+    ContentTypes,
+    Extensions,
+    Themes,
+    Regexes,
+}
+
+impl Classifier {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::ContentTypes => "content_types",
+            Self::Extensions => "extensions",
+            Self::Themes => "themes",
+            Self::Regexes => "regexes",
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Override {
-    classifier: Spanned<String>,
+    classifier: Spanned<Classifier>,
     id: Spanned<String>,
     enabled: Option<bool>,
     risk: Option<Spanned<u8>>,
@@ -281,6 +303,7 @@ impl Config {
                 generic: false,
                 confidence: None,
                 min_valid_share: None,
+                pii: None,
                 examples: Vec::new(),
                 counterexamples: Vec::new(),
                 note: None,
@@ -333,53 +356,49 @@ impl Config {
                 ));
             }
         }
-        let classifier = item.classifier.get_ref().as_str();
+        let classifier = *item.classifier.get_ref();
         let min_count_unsupported = || {
             self.invalid(
                 item.id.span().start,
-                format!("{classifier} items have no minimum count"),
+                format!("{} items have no minimum count", classifier.as_str()),
             )
         };
-        if item.confidence.is_some() && classifier != "regexes" {
+        if item.confidence.is_some() && classifier != Classifier::Regexes {
             return Err(self.invalid(
                 item.id.span().start,
-                format!("{classifier} items have no confidence (regexes only)"),
+                format!(
+                    "{} items have no confidence (regexes only)",
+                    classifier.as_str()
+                ),
             ));
         }
         let found = match classifier {
-            "content_types" => catalog
+            Classifier::ContentTypes => catalog
                 .content_types
                 .iter_mut()
                 .find(|c| &c.mime == id)
                 .map(|c| item.set(&mut c.enabled, &mut c.risk, None)),
-            "extensions" => catalog
+            Classifier::Extensions => catalog
                 .extensions
                 .iter_mut()
                 .find(|e| &e.ext == id)
                 .map(|e| item.set(&mut e.enabled, &mut e.risk, None)),
-            "themes" => catalog
+            Classifier::Themes => catalog
                 .themes
                 .iter_mut()
                 .find(|t| &t.id == id)
                 .map(|t| item.set(&mut t.enabled, &mut t.risk, Some(&mut t.min_count))),
-            "regexes" => catalog.detectors.iter_mut().find(|d| &d.id == id).map(|d| {
+            Classifier::Regexes => catalog.detectors.iter_mut().find(|d| &d.id == id).map(|d| {
                 d.confidence = item.confidence.or(d.confidence);
                 item.set(&mut d.enabled, &mut d.risk, Some(&mut d.min_count))
             }),
-            other => {
-                return Err(self.invalid(
-                    item.classifier.span().start,
-                    format!(
-                        "unknown classifier `{other}`: content_types, extensions, themes or regexes"
-                    ),
-                ));
-            }
         };
         match found {
             None => Err(self.invalid(
                 item.id.span().start,
                 format!(
-                    "override of `{id}`: no such item among {classifier} (see `assay rules list`)"
+                    "override of `{id}`: no such item among {} (see `assay rules list`)",
+                    classifier.as_str()
                 ),
             )),
             Some(false) => Err(min_count_unsupported()),
@@ -429,6 +448,13 @@ mod tests {
         assert!(
             error.starts_with("assay.toml:4: risk of `x` is 11"),
             "{error}"
+        );
+        let error = apply("[[override]]\nclassifier = \"regex\"\nid = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("assay.toml:2: ") && error.contains("`regexes`"),
+            "an unknown classifier is refused with the names it could be: {error}"
         );
         let error = apply("[scna]\n").unwrap_err().to_string();
         assert!(

@@ -1,6 +1,6 @@
 //! assay's scanner: sources (local trees; S3 joins here), the streaming
 //! classification pipeline, scan records and report formats. The `assay`
-//! command line lives in `scanner/cli/` and drives this library. Access
+//! command line lives in `cli/` and drives this library. Access
 //! evidence ([`assay_access`]) and extraction from archives and documents
 //! ([`assay_extract`]) are crates of their own, re-exported here.
 

@@ -22,7 +22,9 @@ pub enum ScopeError {
     Sample(f64),
 }
 
-/// What a scan reads of what its sources list.
+/// What a scan reads of what its sources list. Globs match the whole key
+/// (or path below the target); a glob with no `/` also matches the last
+/// component alone, as in `.gitignore`.
 ///
 /// ```
 /// use assay_scanner::scope::Scope;
@@ -42,8 +44,6 @@ pub struct Scope {
 }
 
 impl Scope {
-    /// Globs match the whole key (or path below the target); a glob with no
-    /// `/` also matches the last component alone, as in `.gitignore`.
     /// Whether the scope lets every listed object through (so an object
     /// not seen is gone, not filtered out).
     pub fn is_everything(&self) -> bool {

@@ -144,8 +144,13 @@ impl Scratch {
 enum Rejected {
     /// The validators (checksum, ranges) refused it.
     Invalid,
-    /// An ignore word, missing keyword or empty secret.
-    Other,
+    /// The pattern cannot be built (size limits) or has no secret group
+    /// in this match.
+    NoSecret,
+    /// It holds a documented example or placeholder (`ignore`).
+    Ignored,
+    /// None of the detector's keywords is near it or names its column.
+    NoKeyword,
 }
 
 /// A detector's regex and the capture groups that hold its secret.
@@ -670,7 +675,7 @@ impl Detector {
         end: usize,
         structure: Structure<'_>,
     ) -> Result<Hit, Rejected> {
-        let pattern = self.pattern().ok_or(Rejected::Other)?;
+        let pattern = self.pattern().ok_or(Rejected::NoSecret)?;
         let (secret_start, secret_end) = if pattern.secret_groups.is_empty() {
             (start, end)
         } else {
@@ -683,7 +688,7 @@ impl Detector {
                 .secret_groups
                 .iter()
                 .find_map(|&g| caps.get_group(g))
-                .ok_or(Rejected::Other)?;
+                .ok_or(Rejected::NoSecret)?;
             (span.start, span.end)
         };
         let secret = &buf[secret_start..secret_end];
@@ -693,7 +698,7 @@ impl Detector {
             .iter()
             .any(|ignored| contains(&buf[start..end], ignored.as_bytes()))
         {
-            return Err(Rejected::Other);
+            return Err(Rejected::Ignored);
         }
         if !self.validators.iter().all(|v| v.check(secret)) {
             return Err(Rejected::Invalid);
@@ -723,7 +728,7 @@ impl Detector {
                     .is_some_and(|c| c.start <= secret_start && c.detectors.contains(&index))
             };
             if !near && !named() {
-                return Err(Rejected::Other);
+                return Err(Rejected::NoKeyword);
             }
         }
         Ok(Hit {

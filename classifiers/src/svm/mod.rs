@@ -29,21 +29,81 @@ use serde::{Deserialize, Serialize};
 
 use crate::content_type::TextEncoding;
 
-/// The categories, in SPEC order; `other` is the fallback.
-pub const CATEGORIES: [&str; 12] = [
-    "ebook",
-    "email",
-    "encryption_keys",
-    "financial",
-    "json",
-    "application_logs",
-    "database",
-    "source_code",
-    "web_languages",
-    "configuration",
-    "personal_records",
-    "other",
-];
+/// A document category (SPEC "SVM categories"); `Other` is the fallback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Ebook,
+    Email,
+    EncryptionKeys,
+    Financial,
+    Json,
+    ApplicationLogs,
+    Database,
+    SourceCode,
+    WebLanguages,
+    Configuration,
+    PersonalRecords,
+    Other,
+}
+
+impl Category {
+    /// Every category, in SPEC order: the order of a model's hyperplanes.
+    pub const ALL: [Category; 12] = [
+        Self::Ebook,
+        Self::Email,
+        Self::EncryptionKeys,
+        Self::Financial,
+        Self::Json,
+        Self::ApplicationLogs,
+        Self::Database,
+        Self::SourceCode,
+        Self::WebLanguages,
+        Self::Configuration,
+        Self::PersonalRecords,
+        Self::Other,
+    ];
+
+    /// The name records, models and the corpus use.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Ebook => "ebook",
+            Self::Email => "email",
+            Self::EncryptionKeys => "encryption_keys",
+            Self::Financial => "financial",
+            Self::Json => "json",
+            Self::ApplicationLogs => "application_logs",
+            Self::Database => "database",
+            Self::SourceCode => "source_code",
+            Self::WebLanguages => "web_languages",
+            Self::Configuration => "configuration",
+            Self::PersonalRecords => "personal_records",
+            Self::Other => "other",
+        }
+    }
+
+    /// Its position in [`Category::ALL`] (a model's row).
+    pub fn index(self) -> usize {
+        Self::ALL.iter().position(|&c| c == self).unwrap_or(OTHER)
+    }
+}
+
+impl std::fmt::Display for Category {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The categories' names, in SPEC order (a model file lists them so).
+pub const CATEGORIES: [&str; 12] = {
+    let mut names = [""; 12];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = Category::ALL[i].as_str();
+        i += 1;
+    }
+    names
+};
 
 const OTHER: usize = 11;
 /// Label smoothing of the confidence calibration.
@@ -58,7 +118,7 @@ pub use crate::error::SvmError;
 /// What the classifier says of one document (SPEC record field `svm`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SvmResult {
-    pub category: String,
+    pub category: Category,
     pub subtype: Option<String>,
     /// Calibrated probability of `category`, 0 to 1.
     pub confidence: f64,
@@ -230,8 +290,10 @@ impl DocumentModel {
         ((lo + hi) / 2.0).exp()
     }
 
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+    /// The model as JSON (a model holds only numbers and names, which
+    /// always serialise).
+    pub fn to_json(&self) -> Result<String, SvmError> {
+        serde_json::to_string(self).map_err(|e| SvmError::Model(e.to_string()))
     }
 
     pub fn from_json(text: &str) -> Result<Self, SvmError> {
@@ -367,7 +429,7 @@ impl DocumentClassifier {
         let head = &text[..text.len().min(features::HEAD)];
         let (subtype, subtype_risk) = self.subtype(category, head, name, mime);
         SvmResult {
-            category: CATEGORIES[category].to_string(),
+            category: Category::ALL[category],
             subtype,
             confidence: (confidence * 1000.0).round() / 1000.0,
             risk: subtype_risk.unwrap_or_else(|| self.risk(category)),
@@ -382,7 +444,7 @@ impl DocumentClassifier {
         name: &str,
         mime: Option<&str>,
     ) -> (Option<String>, Option<u8>) {
-        if CATEGORIES[category] == "source_code" {
+        if Category::ALL[category] == Category::SourceCode {
             let languages = &self.catalog.languages;
             let by_mime = mime.and_then(|m| languages.mimes.get(m));
             let file = crate::name::basename(name).to_ascii_lowercase();
@@ -410,6 +472,16 @@ impl DocumentClassifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn categories_are_written_and_indexed_as_named() {
+        for (index, category) in Category::ALL.into_iter().enumerate() {
+            assert_eq!(category.index(), index);
+            assert_eq!(CATEGORIES[index], category.as_str());
+            let json = serde_json::to_string(&category).unwrap();
+            assert_eq!(json, format!("\"{category}\""));
+        }
+    }
 
     #[test]
     fn the_shipped_model_and_catalog_load() {
@@ -452,7 +524,7 @@ mod tests {
     fn a_model_for_other_features_is_refused() {
         let mut model = DocumentClassifier::builtin().unwrap().model().clone();
         model.features_version += 1;
-        let error = DocumentModel::from_json(&model.to_json()).unwrap_err();
+        let error = DocumentModel::from_json(&model.to_json().unwrap()).unwrap_err();
         assert!(matches!(error, SvmError::Features { .. }), "{error}");
     }
 
@@ -472,7 +544,7 @@ mod tests {
         let options = TrainOptions::default();
         let model = DocumentModel::train(&samples, options).unwrap();
         let again = DocumentModel::train(&samples, options).unwrap();
-        assert_eq!(model.to_json(), again.to_json());
+        assert_eq!(model.to_json().unwrap(), again.to_json().unwrap());
         let right = samples
             .iter()
             .filter(|(x, label)| model.predict(x).0 == *label)

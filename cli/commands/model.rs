@@ -89,7 +89,7 @@ pub fn train(args: TrainArgs) -> anyhow::Result<u8> {
         threshold: args.threshold,
     };
     let model = DocumentModel::train(&samples, options).context("training the SVM")?;
-    let json = model.to_json();
+    let json = model.to_json().context("writing the model")?;
     std::fs::write(&args.out, &json).with_context(|| format!("writing {}", args.out.display()))?;
     let right = samples
         .iter()
@@ -175,11 +175,7 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<u8> {
         let mut object = classifiers.object(&name);
         object.feed(&bytes);
         let found = object.finish();
-        let predicted = found
-            .svm
-            .as_ref()
-            .and_then(|s| CATEGORIES.iter().position(|c| *c == s.category))
-            .unwrap_or(n);
+        let predicted = found.svm.as_ref().map(|s| s.category.index()).unwrap_or(n);
         scores.confusion[*label][predicted] += 1;
         if predicted != *label {
             mistakes.push((
