@@ -17,6 +17,7 @@ const ROOTS: &[&str] = &[
     "access/src",
     "classifiers/src",
     "scanner/src",
+    "verify/src",
     "cli",
 ];
 
