@@ -21,3 +21,4 @@ mod schema;
 mod state;
 mod trail;
 mod util;
+mod verify;
