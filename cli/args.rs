@@ -327,6 +327,16 @@ pub struct ScanArgs {
     /// s3:GetObjectVersion.
     #[arg(long)]
     pub all_versions: bool,
+    /// Check each found credential with its own provider (one read-only
+    /// call; AWS keys with STS GetCallerIdentity): findings get
+    /// `verification` live, dead, unknown or error, and a live one scores
+    /// 10. Off by default: without it assay calls nothing but S3
+    /// (docs/verify.md lists every call).
+    #[arg(long, conflicts_with = "plan")]
+    pub verify: bool,
+    /// With --verify (implied): report only objects with a live credential.
+    #[arg(long, conflicts_with = "plan")]
+    pub verify_only_live: bool,
     /// An SVM document model saved by `assay train` (default: the one built in).
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,

@@ -316,6 +316,9 @@ pub struct DetectorItem {
     pub note: Option<String>,
     #[serde(default = "enabled")]
     pub enabled: bool,
+    /// How `--verify` checks this detector's findings with their provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify: Option<crate::verify::VerifySpec>,
 }
 
 /// Pattern matches an object needs before [`DetectorItem::min_valid_share`]
@@ -558,11 +561,14 @@ impl Catalog {
             } else {
                 None
             };
+            let problem = problem
+                .map(str::to_string)
+                .or_else(|| d.verify.as_ref().and_then(|v| v.problem()));
             if let Some(problem) = problem {
                 return Err(CatalogError::Invalid {
                     classifier: "regex",
                     id: d.id.clone(),
-                    problem: problem.into(),
+                    problem,
                 });
             }
         }

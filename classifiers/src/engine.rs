@@ -24,6 +24,9 @@ pub struct Classifiers {
     pub(crate) documents: svm::DocumentClassifier,
     /// Media type -> position in `catalog.content_types`.
     pub(crate) content_index: std::collections::HashMap<String, usize>,
+    /// Raw secrets kept per verifiable detector and object, for
+    /// `--verify`; 0 (the default) keeps none.
+    pub(crate) keep_secrets: usize,
 }
 
 impl Classifiers {
@@ -47,6 +50,7 @@ impl Classifiers {
                 .map(|(i, c)| (c.mime.clone(), i))
                 .collect(),
             catalog,
+            keep_secrets: 0,
         })
     }
 
@@ -82,6 +86,14 @@ impl Classifiers {
     /// Uses another SVM document model (`--model`).
     pub fn with_documents(mut self, documents: svm::DocumentClassifier) -> Self {
         self.documents = documents;
+        self
+    }
+
+    /// Keeps up to `n` distinct raw secrets per object for each detector
+    /// that has a `verify` table ([`crate::object::RegexResult::secrets`]),
+    /// in memory only, for `--verify`.
+    pub fn with_kept_secrets(mut self, n: usize) -> Self {
+        self.keep_secrets = n;
         self
     }
 

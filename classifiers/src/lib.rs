@@ -31,6 +31,8 @@ pub mod risk;
 pub mod sniffed;
 pub mod svm;
 pub mod theme;
+pub mod verdict;
+pub mod verify;
 
 pub use catalog::Catalog;
 pub use engine::Classifiers;

@@ -27,6 +27,8 @@ pub enum FactorKind {
     Exposure,
     /// What an identity did (scraping, reads of sensitive objects).
     Identity,
+    /// A credential its own provider accepted (`--verify`).
+    Verification,
 }
 
 impl FactorKind {
@@ -40,6 +42,7 @@ impl FactorKind {
             Self::ErrorCode => "error_code",
             Self::Exposure => "exposure",
             Self::Identity => "identity",
+            Self::Verification => "verification",
         }
     }
 }

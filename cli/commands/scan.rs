@@ -26,6 +26,13 @@ pub fn run(mut args: ScanArgs) -> anyhow::Result<u8> {
     let format = format_of(args.format, to_terminal);
     let scope = args.scope.scope().context("reading the scan scope")?;
     let (classifiers, catalog_version) = load_classifiers(config.as_ref(), args.model.as_deref())?;
+    let (verifier, only_live) = verifier(&args, config.as_ref(), classifiers.catalog())?;
+    let classifiers = match &verifier {
+        Some(verifier) => {
+            classifiers.with_kept_secrets(verifier.settings().secrets_per_finding.max(1))
+        }
+        None => classifiers,
+    };
 
     // `--output` is written to a temporary file beside it and renamed into
     // place once the report is whole: a scan that fails leaves no
@@ -72,6 +79,7 @@ pub fn run(mut args: ScanArgs) -> anyhow::Result<u8> {
         state: args.state.clone(),
         s3: args.s3.options(),
         catalog_version: catalog_version.clone(),
+        verifier,
     };
     let mut assembler = Assembler::new(&evidence, baseline.as_ref());
     let mut objects = assay_scanner::report::objects::ObjectSorter::default();
@@ -90,6 +98,9 @@ pub fn run(mut args: ScanArgs) -> anyhow::Result<u8> {
             |event| match event {
                 Event::Object(mut record) => {
                     progress.record(&record);
+                    if only_live && !assay_scanner::verify::has_live(&record) {
+                        return;
+                    }
                     assembler.record(&mut record);
                     if format == Format::Jsonl {
                         if write_error.is_none() {
@@ -171,6 +182,52 @@ pub fn run(mut args: ScanArgs) -> anyhow::Result<u8> {
     } else {
         EXIT_OK
     })
+}
+
+/// The verifier when `--verify`, `--verify-only-live` or `[verify]
+/// enabled` asks for one (after saying on stderr whom it may contact),
+/// and whether only objects with a live credential are reported.
+fn verifier(
+    args: &ScanArgs,
+    config: Option<&Config>,
+    catalog: &Catalog,
+) -> anyhow::Result<(Option<std::sync::Arc<assay_verify::Verifier>>, bool)> {
+    let defaults = config.map(|c| &c.verify);
+    let only_live = args.verify_only_live || defaults.is_some_and(|d| d.only_live);
+    let enabled = args.verify || only_live || defaults.is_some_and(|d| d.enabled);
+    if !enabled {
+        return Ok((None, false));
+    }
+    let mut settings = assay_verify::Settings::default();
+    if let Some(d) = defaults {
+        settings.concurrency = d.concurrency.map_or(settings.concurrency, usize::from);
+        settings.rate_per_second = d.rate_per_second.unwrap_or(settings.rate_per_second);
+        if let Some(seconds) = d.timeout_seconds {
+            settings.timeout = std::time::Duration::try_from_secs_f64(seconds)
+                .ok()
+                .filter(|t| !t.is_zero())
+                .context("assay.toml: [verify] timeout_seconds must be a positive number")?;
+        }
+        settings.retries = d.retries.unwrap_or(settings.retries);
+        settings.secrets_per_finding = d
+            .secrets_per_finding
+            .map_or(settings.secrets_per_finding, usize::from);
+    }
+    let settings = settings
+        .with_env_endpoints()
+        .context("reading the verification endpoint overrides")?;
+    let verifier =
+        assay_verify::Verifier::new(catalog, settings).context("starting verification")?;
+    let destinations = verifier.destinations();
+    eprintln!(
+        "assay: --verify: each credential found is sent only to its own provider; {} providers may be contacted:",
+        destinations.len()
+    );
+    for d in &destinations {
+        let note = if d.overridden { " (overridden)" } else { "" };
+        eprintln!("assay:   {:<14} {}{note}", d.provider, d.origin);
+    }
+    Ok((Some(std::sync::Arc::new(verifier)), only_live))
 }
 
 /// The catalog (with `assay.toml`'s changes) compiled, the SVM model, and

@@ -62,6 +62,8 @@ pub struct Config {
     overrides: Vec<Override>,
     #[serde(default)]
     risk: RiskRules,
+    #[serde(default)]
+    pub verify: VerifyDefaults,
     /// The file's text, for line numbers and the version hash.
     #[serde(skip)]
     text: String,
@@ -82,6 +84,29 @@ pub struct ScanDefaults {
     pub format: Option<String>,
     pub fail_at: Option<u8>,
     pub jobs: Option<u16>,
+}
+
+/// `[verify]`: opt-in verification of found credentials (docs/verify.md);
+/// `--verify` and `--verify-only-live` on the command line win.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyDefaults {
+    /// Verify on every scan (default false).
+    #[serde(default)]
+    pub enabled: bool,
+    /// Report only objects with a live credential.
+    #[serde(default)]
+    pub only_live: bool,
+    /// Calls in flight at once (default 8).
+    pub concurrency: Option<u16>,
+    /// Calls started per second and provider (default 5).
+    pub rate_per_second: Option<f64>,
+    /// Seconds one call may take (default 10).
+    pub timeout_seconds: Option<f64>,
+    /// Further attempts after a timeout, 429 or 5xx (default 2).
+    pub retries: Option<u32>,
+    /// Distinct secrets checked per finding (default 3).
+    pub secrets_per_finding: Option<u16>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -283,6 +308,7 @@ impl Config {
                 counterexamples: Vec::new(),
                 note: None,
                 enabled: true,
+                verify: None,
             });
         }
         for pattern in &self.allow_list.regex {

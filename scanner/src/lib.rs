@@ -22,5 +22,6 @@ pub mod scan;
 pub mod scope;
 pub mod source;
 pub mod state;
+pub mod verify;
 
 pub use error::ScanError;

@@ -78,6 +78,30 @@ where
     I: Iterator<Item = Discovered> + Send,
     S: FnMut(Event) + Send,
 {
+    run_verified(classifiers, objects, concurrency, limits, state, None, sink)
+}
+
+/// [`run`], and with a verifier (`--verify`) each record's credentials
+/// are checked with their providers on the worker, before the record is
+/// stored or handed on ([`crate::verify::apply`]).
+pub fn run_verified<I, S>(
+    classifiers: &Classifiers,
+    objects: I,
+    concurrency: Concurrency,
+    limits: &Limits,
+    state: Option<&State>,
+    verifier: Option<&assay_verify::Verifier>,
+    sink: S,
+) -> Result<(), ScanError>
+where
+    I: Iterator<Item = Discovered> + Send,
+    S: FnMut(Event) + Send,
+{
+    let verify = |record: &mut ObjectRecord| {
+        if let Some(verifier) = verifier {
+            crate::verify::apply(verifier, record);
+        }
+    };
     let workers = concurrency.workers.max(1);
     let pool = worker_pool(workers)?;
     let sink = Mutex::new(sink);
@@ -98,9 +122,16 @@ where
         queue.par_bridge().for_each(|work| match work {
             Work::Object(mut object, None) => {
                 let opened = object.open();
-                classify_opened(classifiers, &object.object, opened, limits, &mut |record| {
-                    deliver(Event::Object(Box::new(record)));
-                });
+                classify_opened(
+                    classifiers,
+                    &object.object,
+                    opened,
+                    limits,
+                    &mut |mut record| {
+                        verify(&mut record);
+                        deliver(Event::Object(Box::new(record)));
+                    },
+                );
             }
             Work::Reuse(records) => {
                 for record in records {
@@ -116,6 +147,7 @@ where
                     opened,
                     limits,
                     &mut |mut record| {
+                        verify(&mut record);
                         record.change = Some(change);
                         made.push(record.clone());
                         deliver(Event::Object(Box::new(record)));
@@ -130,9 +162,16 @@ where
             Work::Object(mut object, Some(Err(error))) => {
                 deliver(Event::Issue(state_issue(&object.object, &error)));
                 let opened = object.open();
-                classify_opened(classifiers, &object.object, opened, limits, &mut |record| {
-                    deliver(Event::Object(Box::new(record)));
-                });
+                classify_opened(
+                    classifiers,
+                    &object.object,
+                    opened,
+                    limits,
+                    &mut |mut record| {
+                        verify(&mut record);
+                        deliver(Event::Object(Box::new(record)));
+                    },
+                );
             }
             Work::Issue(issue) => deliver(Event::Issue(issue)),
         });

@@ -440,6 +440,8 @@ pub struct ScanRequest {
     pub state: Option<PathBuf>,
     pub s3: S3Options,
     pub catalog_version: String,
+    /// `--verify`: checks found credentials with their providers.
+    pub verifier: Option<std::sync::Arc<assay_verify::Verifier>>,
 }
 
 /// Bodies downloading at once per core when a bucket scan does not say
@@ -560,12 +562,13 @@ impl ScanRequest {
                 listed(object.size);
             }
         });
-        pipeline::run(
+        pipeline::run_verified(
             classifiers,
             objects,
             concurrency,
             &self.limits,
             state.as_ref(),
+            self.verifier.as_deref(),
             sink,
         )?;
         // Gone since the last scan: everything under the targets not seen

@@ -23,3 +23,4 @@ mod secrets;
 mod state;
 mod trail;
 mod util;
+mod verify;

@@ -14,6 +14,11 @@ fn validator() -> jsonschema::Validator {
     jsonschema::validator_for(&schema).expect("the report schema compiles")
 }
 
+/// Validates a whole JSON report.
+pub fn report_validator() -> jsonschema::Validator {
+    validator()
+}
+
 /// Validates one JSON Lines object record.
 pub fn record_validator() -> jsonschema::Validator {
     let schema: Value = serde_json::from_str(

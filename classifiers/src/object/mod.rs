@@ -78,6 +78,14 @@ pub struct RegexResult {
     pub locations: Vec<Location>,
     /// The first match, redacted: at most four leading characters and the length.
     pub redacted: String,
+    /// With `--verify`: the verdict of the credential's provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification: Option<crate::verdict::Verification>,
+    /// With [`crate::Classifiers::with_kept_secrets`]: the first distinct
+    /// raw secrets, for verification only (never serialized; their `Debug`
+    /// is redacted).
+    #[serde(skip)]
+    pub secrets: Vec<crate::verdict::Secret>,
 }
 
 /// What the classifiers found in one object.
@@ -114,6 +122,7 @@ struct DetectorTally {
     count: u64,
     locations: Vec<Location>,
     first_redacted: Option<String>,
+    secrets: Vec<crate::verdict::Secret>,
 }
 
 impl Classifiers {
@@ -389,6 +398,8 @@ impl<'c> ObjectClassifier<'c> {
             self.names += classifiers.names.count(buf, owned.clone());
         }
         let mut line_cursor = owned.start;
+        let keep = classifiers.keep_secrets;
+        let verifiable = classifiers.detectors.detectors();
         if self.scan_regexes {
             let base = self.buf_offset;
             let to_buf = |at: u64| (at.saturating_sub(base) as usize).min(buf.len());
@@ -484,6 +495,7 @@ impl<'c> ObjectClassifier<'c> {
                             count: 0,
                             locations: Vec::new(),
                             first_redacted: None,
+                            secrets: Vec::new(),
                         });
                         self.tallies.len() - 1
                     }
@@ -504,6 +516,16 @@ impl<'c> ObjectClassifier<'c> {
                         encoding,
                         place,
                     });
+                }
+                // Only with --verify, only plain matches of verifiable
+                // detectors: the cost of a scan without it is this test.
+                if let (Found::Plain(hit), true) = (found, keep > tally.secrets.len()) {
+                    if verifiable[detector].item.verify.is_some() {
+                        let raw = String::from_utf8_lossy(&buf[hit.secret_start..hit.secret_end]);
+                        if !tally.secrets.iter().any(|s| s.expose() == raw) {
+                            tally.secrets.push(crate::verdict::Secret::new(&raw));
+                        }
+                    }
                 }
                 if tally.first_redacted.is_none() {
                     tally.first_redacted = Some(match found {
@@ -597,6 +619,8 @@ impl<'c> ObjectClassifier<'c> {
                 count: tally.count,
                 locations: tally.locations,
                 redacted: tally.first_redacted.unwrap_or_default(),
+                verification: None,
+                secrets: tally.secrets,
             })
             .collect();
         Classification {

@@ -21,7 +21,15 @@ pub fn write_csv(out: &mut dyn std::io::Write, report: &Report) -> std::io::Resu
         let regexes: Vec<String> = record
             .regexes
             .iter()
-            .map(|r| format!("{}x{} {} ({})", r.id, r.count, r.redacted, r.confidence))
+            .map(|r| {
+                let verdict = crate::verify::describe(r)
+                    .map(|v| format!(" [{v}]"))
+                    .unwrap_or_default();
+                format!(
+                    "{}x{} {} ({}){verdict}",
+                    r.id, r.count, r.redacted, r.confidence
+                )
+            })
             .collect();
         let themes: Vec<String> = record
             .themes

@@ -265,8 +265,25 @@ pub fn write_html(out: &mut dyn std::io::Write, report: &Report) -> std::io::Res
                     }
                 })
                 .unwrap_or_default();
+            // With --verify: live in red, dead struck through.
+            let verdict = match (&regex.verification, crate::verify::describe(regex)) {
+                (Some(v), Some(text)) => {
+                    // Inline styles: a report without --verify stays as it was.
+                    let style = match v.status {
+                        assay_classifiers::verdict::VerificationStatus::Live => {
+                            "class=\"bad\" style=\"font-weight:bold\""
+                        }
+                        assay_classifiers::verdict::VerificationStatus::Dead => {
+                            "style=\"text-decoration:line-through;color:#57606a\""
+                        }
+                        _ => "style=\"color:#57606a\"",
+                    };
+                    format!(" <span {style}>{}</span>", esc(&text))
+                }
+                _ => String::new(),
+            };
             evidence.push(format!(
-                "<b>{}</b> ×{}: <code>{}</code>{at} ({} confidence)",
+                "<b>{}</b> ×{}: <code>{}</code>{at} ({} confidence){verdict}",
                 esc(&regex.id),
                 regex.count,
                 esc(&regex.redacted),

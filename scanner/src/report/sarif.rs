@@ -156,8 +156,11 @@ fn results_of(
     for regex in &object.regexes {
         // Level and rank weigh the finding as content risk does.
         let weight = finding_risk(regex.risk, regex.confidence, low_confidence_step);
+        let verdict = crate::verify::describe(regex)
+            .map(|v| format!("; {v}"))
+            .unwrap_or_default();
         let message = format!(
-            "{} in {}: {} ({} match{} in the object; object risk {})",
+            "{} in {}: {} ({} match{} in the object; object risk {}{verdict})",
             regex.id,
             object.uri,
             regex.redacted,
@@ -193,6 +196,18 @@ fn results_of(
         };
         // One result per location, so each shows where it is.
         for location in locations {
+            let mut properties = json!({
+                "risk": regex.risk,
+                "confidence": regex.confidence.as_str(),
+                "category": regex.category,
+                "redacted": regex.redacted,
+                "objectRisk": object.risk,
+            });
+            // With --verify only: the provider's verdict (status, when,
+            // and who the credential acts as).
+            if let Some(verification) = &regex.verification {
+                properties["verification"] = json!(verification);
+            }
             results.push(json!({
                 "ruleId": regex.id,
                 "ruleIndex": index.get(regex.id.as_str()).copied().unwrap_or(0),
@@ -203,13 +218,7 @@ fn results_of(
                 "partialFingerprints": {
                     "assayFinding/v1": fingerprint(&regex.id, &object.uri, &regex.redacted),
                 },
-                "properties": {
-                    "risk": regex.risk,
-                    "confidence": regex.confidence.as_str(),
-                    "category": regex.category,
-                    "redacted": regex.redacted,
-                    "objectRisk": object.risk,
-                },
+                "properties": properties,
             }));
         }
     }

@@ -49,6 +49,12 @@ pub fn write_table(
             .filter(|f| f.kind == FactorKind::Access)
             .map(|f| format!("+{} access: {}", f.value, f.detail))
             .collect();
+        let live: Vec<String> = record
+            .risk_factors
+            .iter()
+            .filter(|f| f.kind == FactorKind::Verification)
+            .map(|f| format!("LIVE: {}", f.detail))
+            .collect();
         let boost: u8 = record
             .risk_factors
             .iter()
@@ -79,8 +85,11 @@ pub fn write_table(
                         }
                     })
                     .unwrap_or_default();
+                let verdict = crate::verify::describe(r)
+                    .map(|v| format!(" ({v})"))
+                    .unwrap_or_default();
                 format!(
-                    "{} ×{} {}{} [{} {}]",
+                    "{} ×{} {}{} [{} {}]{verdict}",
                     r.id,
                     r.count,
                     r.redacted,
@@ -91,6 +100,7 @@ pub fn write_table(
             })
             .collect();
         findings.splice(0..0, access);
+        findings.splice(0..0, live);
         findings.extend(
             record
                 .themes

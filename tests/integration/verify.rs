@@ -1,0 +1,490 @@
+//! `assay scan --verify`: AWS key pairs checked with STS against a real,
+//! separately run moto server; HTTP verifiers against a local server; no
+//! provider contacted without `--verify`; `--verify-only-live`; verdicts in
+//! every report format; secrets never in the output.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::util::{assay, record, repo};
+
+/// The first requests moto serves without checking signatures (the script
+/// spends them all making keys).
+const MOTO_FREE_REQUESTS: &str = "120";
+
+/// The test venv's program, else one on PATH; a missing one fails the test
+/// with how to install it.
+fn venv_program(name: &str) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("target"));
+    let venv = target.join("test-python/bin").join(name);
+    if venv.is_file() {
+        return venv;
+    }
+    std::env::var_os("PATH")
+        .and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(name))
+                .find(|p| p.is_file())
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "{name} is not installed: run tests/run, which installs moto[server] into \
+                 target/test-python (or: pip install 'moto[server]')"
+            )
+        })
+}
+
+struct Moto {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start_moto() -> Moto {
+    let port = free_port();
+    let child = Command::new(venv_program("moto_server"))
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .env("INITIAL_NO_AUTH_ACTION_COUNT", MOTO_FREE_REQUESTS)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("moto_server starts");
+    let moto = Moto {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "moto_server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    moto
+}
+
+/// Runs `assay scan --format jsonl` with extra arguments and environment;
+/// returns the records and stderr.
+fn scan(
+    target: &Path,
+    args: &[&str],
+    env: &[(String, String)],
+) -> (std::process::Output, Vec<Value>) {
+    let mut command = assay();
+    command
+        .args(["scan", target.to_str().unwrap(), "--format", "jsonl"])
+        .args(args)
+        .current_dir(target);
+    for var in [
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_STS",
+        "AWS_PROFILE",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+    ] {
+        command.env_remove(var);
+    }
+    for (key, _) in std::env::vars() {
+        if key.starts_with("ASSAY_VERIFY_ENDPOINT_") {
+            command.env_remove(key);
+        }
+    }
+    command.env("AWS_REGION", "us-east-1");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = command.output().expect("assay runs");
+    let records = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?}: {e}")))
+        .collect();
+    (output, records)
+}
+
+fn finding<'a>(record: &'a Value, id: &str) -> &'a Value {
+    record["regexes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("no {id} in {record}"))
+}
+
+#[test]
+fn aws_keys_are_checked_with_sts_the_live_one_names_its_arn_and_the_deleted_one_is_dead() {
+    let moto = start_moto();
+    let output = Command::new(venv_program("python3"))
+        .arg(repo().join("tests/verify/moto_keys.py"))
+        .args([&moto.url, MOTO_FREE_REQUESTS])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "moto_keys.py: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let keys: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, key) in [("live", &keys["live"]), ("deleted", &keys["dead"])] {
+        std::fs::create_dir_all(dir.path().join(name)).unwrap();
+        std::fs::write(
+            dir.path().join(name).join("credentials"),
+            format!(
+                "[default]\naws_access_key_id = {}\naws_secret_access_key = {}\nregion = us-east-1\n",
+                key["id"].as_str().unwrap(),
+                key["secret"].as_str().unwrap()
+            ),
+        )
+        .unwrap();
+    }
+    let (output, records) = scan(
+        dir.path(),
+        &["--verify"],
+        &[("AWS_ENDPOINT_URL_STS".into(), moto.url.clone())],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    // Whom it may contact is said before the scan starts.
+    assert!(
+        stderr.contains("providers may be contacted")
+            && stderr.contains(&format!("aws            {} (overridden)", moto.url)),
+        "{stderr}"
+    );
+
+    let live = record(&records, "live/credentials");
+    let arn = keys["live"]["arn"].as_str().unwrap();
+    assert!(
+        arn.starts_with("arn:aws:iam::") && arn.contains(":user/leaky-"),
+        "{arn}"
+    );
+    for id in ["aws_access_key", "aws_secret_key"] {
+        let verification = &finding(live, id)["verification"];
+        assert_eq!(verification["status"], "live", "{live}");
+        assert_eq!(verification["provider_detail"]["identity"], arn);
+        assert_eq!(
+            verification["provider_detail"]["account"],
+            keys["live"]["account"]
+        );
+        assert!(
+            verification["checked_at"]
+                .as_str()
+                .is_some_and(|t| t.ends_with('Z'))
+        );
+    }
+    assert_eq!(live["risk"], 10);
+    let factor = live["risk_factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "verification")
+        .unwrap_or_else(|| panic!("no verification factor: {live}"));
+    assert_eq!(factor["value"], 10);
+    assert!(factor["detail"].as_str().unwrap().contains(arn), "{factor}");
+
+    let dead = record(&records, "deleted/credentials");
+    for id in ["aws_access_key", "aws_secret_key"] {
+        let verification = &finding(dead, id)["verification"];
+        assert_eq!(verification["status"], "dead", "{dead}");
+        assert_eq!(
+            verification["provider_detail"]["message"],
+            "InvalidClientTokenId"
+        );
+    }
+    assert!(
+        !dead["risk_factors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["kind"] == "verification")
+    );
+    // The secrets themselves appear nowhere.
+    let all = format!("{}{stderr}", String::from_utf8_lossy(&output.stdout));
+    for key in [&keys["live"], &keys["dead"]] {
+        assert!(!all.contains(key["secret"].as_str().unwrap()));
+        assert!(!all.contains(key["id"].as_str().unwrap()));
+    }
+}
+
+/// Made-up tokens in the vendors' formats.
+const GITHUB_LIVE: &str = "ghp_Qm4xT8rLw2VbN6yHc0ZsJp3KfD9aUe7GiR5t";
+const GITHUB_DEAD: &str = "ghp_Wz7nB2kXq5MvT9cLr4HsYd8PfA3gEj6NuK1o";
+const SLACK: &str = "xoxb-48213906571-702938471652-Tq8WmZr3Lx5VbN2cHk7YsDpJ";
+const STRIPE: &str = "sk_live_51Hq7TgK2xWbN8mZr4Lc9VsYd3PfA6jEuG0iTo5Q";
+const OPENAI: &str =
+    "sk-proj-Zq3Wx8Rt5Yv2Nb7Mc4Lk9Jh6Gf1Ds0Ap8Oi5Uy2T3BlbkFJTr6Ew9Qa3Sd8Fg5Hj2Kl7Zx4Cv1Bn0Mq";
+
+fn plant(dir: &Path) {
+    let files = [
+        ("live.env", format!("GITHUB_TOKEN={GITHUB_LIVE}\n")),
+        ("dead.env", format!("GITHUB_TOKEN={GITHUB_DEAD}\n")),
+        (
+            "more.env",
+            format!(
+                "SLACK_BOT_TOKEN={SLACK}\nSTRIPE_API_KEY={STRIPE}\nOPENAI_API_KEY={OPENAI}\n\
+                 aws_access_key_id = AKIAQ3ZT7RBX4MWK2NPL\n\
+                 aws_secret_access_key = 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\n"
+            ),
+        ),
+        ("notes.txt", "nothing secret here\n".to_string()),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+}
+
+/// A listener that counts the connections made to it and closes them.
+fn counting_listener() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            seen.fetch_add(1, Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    (url, count)
+}
+
+/// Every provider's endpoint override, pointed at `url`.
+fn every_provider_at(url: &str) -> Vec<(String, String)> {
+    let catalog = assay_classifiers::Catalog::builtin().unwrap();
+    let mut env: Vec<(String, String)> = catalog
+        .detectors
+        .iter()
+        .filter_map(|d| d.verify.as_ref())
+        .map(|v| {
+            (
+                format!("ASSAY_VERIFY_ENDPOINT_{}", v.provider.to_ascii_uppercase()),
+                url.to_string(),
+            )
+        })
+        .collect();
+    env.sort();
+    env.dedup();
+    env.push(("AWS_ENDPOINT_URL_STS".into(), url.to_string()));
+    env
+}
+
+#[test]
+fn a_scan_without_verify_contacts_no_provider() {
+    let dir = tempfile::tempdir().unwrap();
+    plant(dir.path());
+    let (url, connections) = counting_listener();
+    let env = every_provider_at(&url);
+    assert!(env.len() > 40, "{} overrides", env.len());
+    let (output, records) = scan(dir.path(), &["--quiet"], &env);
+    assert!(output.status.success());
+    assert!(records.len() >= 3);
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        0,
+        "a provider was contacted"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains("\"verification\""));
+    assert!(String::from_utf8_lossy(&output.stderr).is_empty());
+
+    // The same scan with --verify does call out (to the listener): the
+    // overrides work, so the zero above is not for want of them.
+    std::fs::write(
+        dir.path().join("verify.toml"),
+        "[verify]\nretries = 0\ntimeout_seconds = 2\n",
+    )
+    .unwrap();
+    let (output, records) = scan(
+        dir.path(),
+        &["--quiet", "--verify", "--config", "verify.toml"],
+        &env,
+    );
+    assert!(output.status.success());
+    // github x2, slack, stripe, openai, and the AWS pair.
+    assert!(connections.load(Ordering::SeqCst) >= 6);
+    let more = record(&records, "more.env");
+    for id in [
+        "slack_api_token",
+        "stripe_secret_key",
+        "openai_api_key",
+        "aws_access_key",
+    ] {
+        assert_eq!(
+            finding(more, id)["verification"]["status"],
+            "error",
+            "{id}: {more}"
+        );
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for secret in [GITHUB_LIVE, SLACK, STRIPE, OPENAI] {
+        assert!(!stdout.contains(secret));
+    }
+}
+
+/// Answers as GitHub documents for `GET /user`: the live token's user, 401
+/// for any other.
+fn github_like() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let head = String::from_utf8_lossy(&head);
+            let (status, body) = if head.starts_with("GET /user ")
+                && head.contains(&format!("Bearer {GITHUB_LIVE}"))
+            {
+                ("200 OK", r#"{"login":"octocat","id":583231}"#)
+            } else {
+                ("401 Unauthorized", r#"{"message":"Bad credentials"}"#)
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn live_and_dead_findings_are_marked_in_every_format_and_only_live_filters() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("live.env"),
+        format!("GITHUB_TOKEN={GITHUB_LIVE}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("dead.env"),
+        format!("GITHUB_TOKEN={GITHUB_DEAD}\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "nothing secret here\n").unwrap();
+    let env = vec![("ASSAY_VERIFY_ENDPOINT_GITHUB".to_string(), github_like())];
+
+    let (_, plain) = scan(dir.path(), &["--quiet"], &env);
+    let (output, records) = scan(dir.path(), &["--quiet", "--verify"], &env);
+    assert!(output.status.success());
+    assert_eq!(records.len(), 3);
+    let validator = crate::schema::record_validator();
+    for r in &records {
+        crate::schema::assert_valid(&validator, r, "verified record");
+    }
+    let live = record(&records, "live.env");
+    let verification = &finding(live, "github_key")["verification"];
+    assert_eq!(verification["status"], "live");
+    assert_eq!(verification["provider_detail"]["identity"], "octocat");
+    assert_eq!(verification["provider_detail"]["http_status"], 200);
+    assert_eq!(live["risk"], 10);
+    let dead = record(&records, "dead.env");
+    assert_eq!(
+        finding(dead, "github_key")["verification"]["status"],
+        "dead"
+    );
+    // A dead key keeps its content risk.
+    assert_eq!(dead["risk"], record(&plain, "dead.env")["risk"]);
+    assert!(record(&plain, "live.env")["risk"].as_u64().unwrap() < 10);
+
+    let (output, records) = scan(dir.path(), &["--quiet", "--verify-only-live"], &env);
+    assert!(output.status.success());
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert!(records[0]["uri"].as_str().unwrap().ends_with("live.env"));
+
+    let report = |format: &str| {
+        let mut command = assay();
+        command
+            .args([
+                "scan",
+                dir.path().to_str().unwrap(),
+                "--quiet",
+                "--verify",
+                "--format",
+                format,
+            ])
+            .current_dir(dir.path());
+        for (key, value) in &env {
+            command.env(key, value);
+        }
+        let output = command.output().unwrap();
+        assert!(output.status.success());
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let table = report("table");
+    assert!(table.contains("verified live as octocat"), "{table}");
+    assert!(table.contains("dead: github refused it"), "{table}");
+    let csv = report("csv");
+    assert!(csv.contains("[dead: github refused it]"), "{csv}");
+    let sarif: Value = serde_json::from_str(&report("sarif")).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let status_of = |file: &str| {
+        results
+            .iter()
+            .find(|r| {
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with(file)
+            })
+            .map(|r| r["properties"]["verification"]["status"].clone())
+    };
+    assert_eq!(status_of("live.env"), Some(Value::from("live")));
+    assert_eq!(status_of("dead.env"), Some(Value::from("dead")));
+    let html = report("html");
+    assert!(html.contains("line-through"), "dead is struck through");
+    assert!(html.contains("verified live as octocat"));
+    let json: Value = serde_json::from_str(&report("json")).unwrap();
+    crate::schema::assert_valid(&crate::schema::report_validator(), &json, "json report");
+    for text in [&table, &csv, &html] {
+        assert!(!text.contains(GITHUB_LIVE) && !text.contains(GITHUB_DEAD));
+    }
+}
+
+#[test]
+fn a_bad_verify_setting_is_a_usage_error_that_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.env"),
+        format!("GITHUB_TOKEN={GITHUB_LIVE}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("assay.toml"),
+        "[verify]\nenabled = true\ntimeout_seconds = 0\n",
+    )
+    .unwrap();
+    let (output, records) = scan(dir.path(), &["--quiet"], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(records.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("timeout_seconds"), "{stderr}");
+    std::fs::write(dir.path().join("assay.toml"), "[verify]\nenable = true\n").unwrap();
+    let (output, _) = scan(dir.path(), &["--quiet"], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("assay.toml:2"));
+}
