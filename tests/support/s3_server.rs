@@ -32,13 +32,20 @@ pub enum Fault {
     Reset,
     /// The real response, cut off half-way through its body.
     Cut,
+    /// The real response, after a wait.
+    Stall(std::time::Duration),
 }
+
+/// Chooses a fault for a GET of a path that has none planned (the soak's
+/// random faults).
+type Policy = Box<dyn FnMut(&str) -> Option<Fault> + Send>;
 
 /// Faults to inject, per request path (`/bucket/key`), in order; and how
 /// many GETs each path received.
 #[derive(Clone, Default)]
 pub struct Faults {
     planned: Arc<Mutex<HashMap<String, VecDeque<Fault>>>>,
+    policy: Arc<Mutex<Option<Policy>>>,
     gets: Arc<Mutex<HashMap<String, usize>>>,
     /// Canned answers to GETs s3s-fs does not implement: bucket
     /// sub-resources (`?acl`, `?policyStatus`, `?versions`, ...) and object
@@ -190,7 +197,18 @@ impl Faults {
             .unwrap()
             .entry(path.to_string())
             .or_default() += 1;
-        self.planned.lock().unwrap().get_mut(path)?.pop_front()
+        let planned = self
+            .planned
+            .lock()
+            .unwrap()
+            .get_mut(path)
+            .and_then(VecDeque::pop_front);
+        planned.or_else(|| self.policy.lock().unwrap().as_mut()?(path))
+    }
+
+    /// Asks `policy` for a fault for every GET that has none planned.
+    pub fn set_policy(&self, policy: impl FnMut(&str) -> Option<Fault> + Send + 'static) {
+        *self.policy.lock().unwrap() = Some(Box::new(policy));
     }
 }
 
@@ -299,6 +317,10 @@ pub async fn serve(
                     None => hyper::service::Service::call(&service, request).await,
                     Some(Fault::Status(status, code)) => Ok(s3_error(status, code)),
                     Some(Fault::Reset) => Err(s3s::HttpError::new("injected: reset".into())),
+                    Some(Fault::Stall(wait)) => {
+                        tokio::time::sleep(wait).await;
+                        hyper::service::Service::call(&service, request).await
+                    }
                     Some(Fault::Cut) => {
                         let (parts, mut body) = hyper::service::Service::call(&service, request)
                             .await?
