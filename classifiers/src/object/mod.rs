@@ -8,23 +8,20 @@
 //! column numbers are tracked across buffers. UTF-16 text is transcoded to
 //! UTF-8 on the way in (offsets then count bytes of the transcoded text).
 
-use serde::{Deserialize, Serialize};
-
 use crate::Classifiers;
-use crate::catalog::{ContentClass, DetectorCategory};
+use crate::catalog::ContentClass;
 use crate::content_type::HEAD_LEN;
-use crate::decode::{EncodedHit, EncodedScan, Encoding};
-use crate::detect::{
-    AnchorHit, Confidence, ContextSpan, Hit, MAX_SPAN, Scratch, Structure, redact,
-};
-use crate::extension::ExtensionResult;
-use crate::pii::PiiImpact;
+use crate::decode::{EncodedHit, EncodedScan};
+use crate::detect::{AnchorHit, ContextSpan, Hit, MAX_SPAN, Scratch, Structure, redact};
 use crate::place::Place;
 use crate::sniffed::{Sniffed, TextEncoding};
-use crate::svm::SvmResult;
-use crate::theme::{ThemeCounts, ThemeResult};
+use crate::theme::ThemeCounts;
 
+mod marks;
+mod result;
 mod transcode;
+use marks::{Mark, place_at, same_row};
+pub use result::{Classification, ContentTypeResult, Location, RegexResult};
 use transcode::Decoder;
 
 thread_local! {
@@ -40,80 +37,6 @@ pub const CHUNK: usize = 1 << 20;
 pub const MAX_LOCATIONS: usize = 16;
 /// Column names and paths whose keyword detectors an object remembers.
 const MAX_CONTEXTS: usize = 4096;
-
-/// The content-type classification of one object.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ContentTypeResult {
-    pub mime: String,
-    pub risk: u8,
-}
-
-/// Where a match's secret starts: 1-based line and column (in bytes), 0-based byte offset,
-/// and in a structured document its cell, page, record or part ([`Place`]).
-/// In a document whose text is extracted (Office, PDF, Parquet, ...) line,
-/// column and offset count in the extracted text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Location {
-    pub line: u64,
-    pub column: u64,
-    pub offset: u64,
-    /// Set when the match was inside encoded content: line, column and
-    /// offset are then those of the start of the encoded run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub encoding: Option<Encoding>,
-    #[serde(flatten)]
-    pub place: Place,
-}
-
-/// A regex detector assigned to an object (its count reached `min_count`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RegexResult {
-    pub id: String,
-    pub category: DetectorCategory,
-    pub risk: u8,
-    /// How sure the finding is ([`crate::detect::confidence::derive`]).
-    #[serde(default)]
-    pub confidence: Confidence,
-    pub count: u64,
-    pub locations: Vec<Location>,
-    /// The first match, redacted: at most four leading characters and the length.
-    pub redacted: String,
-    /// With `--verify`: the verdict of the credential's provider.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub verification: Option<crate::verdict::Verification>,
-    /// With [`crate::Classifiers::with_kept_secrets`]: the first distinct
-    /// raw secrets, for verification only (never serialized; their `Debug`
-    /// is redacted).
-    #[serde(skip)]
-    pub secrets: Vec<crate::verdict::Secret>,
-}
-
-/// What the classifiers found in one object.
-#[derive(Debug, Clone, Serialize)]
-pub struct Classification {
-    pub content_type: Option<ContentTypeResult>,
-    pub extension: ExtensionResult,
-    pub themes: Vec<ThemeResult>,
-    pub regexes: Vec<RegexResult>,
-    /// PII impact (Macie Classic's high / moderate / low) and its counts.
-    pub pii: PiiImpact,
-    /// The SVM document classification; none for content with no text.
-    pub svm: Option<SvmResult>,
-    /// How the content was read.
-    #[serde(skip)]
-    pub encoding: TextEncoding,
-    /// Bytes fed in.
-    #[serde(skip)]
-    pub bytes: u64,
-    /// Whether the content was read by the text classifiers (not an image,
-    /// archive or other format with no readable text).
-    #[serde(skip)]
-    pub content_scanned: bool,
-    /// The catalog's [`crate::Catalog::low_confidence_step`], for
-    /// [`crate::risk::content_risk`].
-    #[serde(skip)]
-    pub low_confidence_step: u8,
-}
 
 /// Matches of one detector in one object. Only detectors that matched get
 /// one, so an object costs nothing per detector of a large catalog.
@@ -191,13 +114,6 @@ pub struct ObjectClassifier<'c> {
     invalid: Vec<(usize, u64)>,
     /// Per context (column or field name): the detectors it is a keyword of.
     contexts: std::collections::HashMap<Box<str>, Option<std::sync::Arc<[usize]>>>,
-}
-
-/// Text from `at` (an offset in the decoded text) on belongs to `place`.
-struct Mark {
-    at: u64,
-    place: std::sync::Arc<Place>,
-    keyed: Option<std::sync::Arc<[usize]>>,
 }
 
 impl<'c> ObjectClassifier<'c> {
@@ -643,20 +559,6 @@ impl<'c> ObjectClassifier<'c> {
 enum Found<'h> {
     Plain(&'h Hit),
     Encoded(&'h EncodedHit),
-}
-
-/// Whether two places are in the same row or record.
-fn same_row(a: &Place, b: &Place) -> bool {
-    a.row == b.row && a.record == b.record && a.sheet == b.sheet && a.table == b.table
-}
-
-/// The place that holds decoded offset `offset`.
-fn place_at(marks: &std::collections::VecDeque<Mark>, offset: u64) -> Place {
-    let after = marks.partition_point(|m| m.at <= offset);
-    after
-        .checked_sub(1)
-        .map(|at| (*marks[at].place).clone())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
