@@ -120,19 +120,6 @@ where
     };
     pool.install(|| {
         queue.par_bridge().for_each(|work| match work {
-            Work::Object(mut object, None) => {
-                let opened = object.open();
-                classify_opened(
-                    classifiers,
-                    &object.object,
-                    opened,
-                    limits,
-                    &mut |mut record| {
-                        verify(&mut record);
-                        deliver(Event::Object(Box::new(record)));
-                    },
-                );
-            }
             Work::Reuse(records) => {
                 for record in records {
                     deliver(Event::Object(Box::new(record)));
@@ -159,8 +146,12 @@ where
                     deliver(Event::Issue(state_issue(&object.object, &error)));
                 }
             }
-            Work::Object(mut object, Some(Err(error))) => {
-                deliver(Event::Issue(state_issue(&object.object, &error)));
+            // No state, or a state that could not be asked: classified
+            // without it (and the failure reported).
+            Work::Object(mut object, lookup) => {
+                if let Some(Err(error)) = lookup {
+                    deliver(Event::Issue(state_issue(&object.object, &error)));
+                }
                 let opened = object.open();
                 classify_opened(
                     classifiers,
