@@ -25,6 +25,7 @@ use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde::{Deserialize, Serialize};
 
+use crate::bytemask::{Class, masks};
 use crate::detect::{AnchorHit, DetectorSet, Hit, MAX_SPAN, Scratch, Structure, redact};
 use crate::keywords::KeywordPass;
 
@@ -105,6 +106,75 @@ static BASE64_BYTE: [bool; 256] = {
     table
 };
 
+/// Bytes of the base64 alphabets, as a [`bytemask`] class.
+const BASE64_CLASS: Class = &[
+    (b'+', b'+'),
+    (b'-', b'-'),
+    (b'/', b'9'),
+    (b'A', b'Z'),
+    (b'_', b'_'),
+    (b'a', b'z'),
+];
+
+/// The base64 bytes of a buffer as bit masks of its 64-byte blocks,
+/// computed as the samples reach them (the last few are kept: samples go
+/// forward, and a run's ends are a block or two away).
+struct RunMasks<'a> {
+    buf: &'a [u8],
+    cached: [(usize, u64); 4],
+    next: usize,
+}
+
+impl<'a> RunMasks<'a> {
+    fn new(buf: &'a [u8]) -> Self {
+        Self {
+            buf,
+            cached: [(usize::MAX, 0); 4],
+            next: 0,
+        }
+    }
+
+    /// The mask of block `block` (0 past the buffer's end).
+    fn block(&mut self, block: usize) -> u64 {
+        if let Some(&(_, mask)) = self.cached.iter().find(|(b, _)| *b == block) {
+            return mask;
+        }
+        let start = block.saturating_mul(64);
+        let mask = match self.buf.get(start..) {
+            Some(rest) if !rest.is_empty() => masks(&rest[..rest.len().min(64)], [BASE64_CLASS])[0],
+            _ => 0,
+        };
+        self.cached[self.next] = (block, mask);
+        self.next = (self.next + 1) % self.cached.len();
+        mask
+    }
+
+    /// The run of base64 bytes around `at`, as `start..end`, if the byte
+    /// at `at` is base64.
+    fn around(&mut self, at: usize) -> Option<(usize, usize)> {
+        let (block, bit) = (at / 64, (at % 64) as u32);
+        let mask = self.block(block);
+        if mask >> bit & 1 == 0 {
+            return None;
+        }
+        // Up from `at` (counting it), then whole blocks while they are full.
+        let mut end = at + (!(mask >> bit)).trailing_zeros() as usize;
+        let mut next = block + 1;
+        while end == next * 64 {
+            end += self.block(next).trailing_ones() as usize;
+            next += 1;
+        }
+        // Down from `at` (counting it), likewise.
+        let mut start = at + 1 - (mask << (63 - bit)).leading_ones() as usize;
+        let mut before = block;
+        while start == before * 64 && before > 0 {
+            before -= 1;
+            start -= self.block(before).leading_ones() as usize;
+        }
+        Some((start, end.min(self.buf.len())))
+    }
+}
+
 const LENIENT: GeneralPurposeConfig = GeneralPurposeConfig::new()
     .with_decode_padding_mode(DecodePaddingMode::Indifferent)
     .with_decode_allow_trailing_bits(true);
@@ -151,20 +221,14 @@ impl EncodedScan {
     ) {
         let limit = buf.len().min(owned.end.saturating_add(MIN_BASE64));
         let mut at = owned.start.next_multiple_of(MIN_BASE64);
+        let mut runs = RunMasks::new(buf);
         while at < limit {
-            if !BASE64_BYTE[usize::from(buf[at])] {
+            // Most samples land in a word, an identifier or between them:
+            // the masks measure the run without walking its bytes.
+            let Some((start, end)) = runs.around(at) else {
                 at += MIN_BASE64;
                 continue;
-            }
-            // Most samples land in a word or identifier: measure the run
-            // first and drop short ones before anything else (a wrapped
-            // block's first line is at least MIN_BASE64 long).
-            let outside = |b: &u8| !BASE64_BYTE[usize::from(*b)];
-            let start = buf[..at].iter().rposition(outside).map_or(0, |i| i + 1);
-            let end = buf[at..]
-                .iter()
-                .position(outside)
-                .map_or(buf.len(), |i| at + i);
+            };
             at = end.next_multiple_of(MIN_BASE64).max(at + MIN_BASE64);
             // Padding counts towards the length, as in the run itself.
             let padding = buf[end..]
@@ -384,8 +448,13 @@ fn probe(run: &[u8]) -> Option<&'static [GeneralPurpose]> {
         (false, true) => &STANDARD_FIRST[1..],
         (false, false) => &STANDARD_FIRST,
     };
-    let decoded = engines[0].decode(trim_to_decodable(head)).ok()?;
-    is_text(&decoded).then_some(engines)
+    // Decoded on the stack: most runs probed are identifiers, and this
+    // runs for each of them.
+    let mut decoded = [0u8; PROBE / 4 * 3];
+    let len = engines[0]
+        .decode_slice(trim_to_decodable(head), &mut decoded)
+        .ok()?;
+    is_text(&decoded[..len]).then_some(engines)
 }
 
 /// Whether a run mixes upper case, lower case and digits, as base64 of
@@ -476,6 +545,37 @@ mod tests {
                     .map(move |l| (r.id.clone(), l.line, l.column, l.encoding))
             })
             .collect()
+    }
+
+    /// The masks' runs against runs measured a byte at a time, at every
+    /// position of buffers whose runs of every length cross block edges.
+    #[test]
+    fn run_masks_measure_runs_as_the_bytes_do() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..200 {
+            let mut buf = Vec::new();
+            while buf.len() < 700 {
+                let run = (next() % [80, 40, 300][round % 3]) as usize;
+                buf.extend((0..run).map(|i| b"aZ9+/-_Q"[(i + run) % 8]));
+                buf.push(b" .=\n\x80:"[(next() % 6) as usize]);
+            }
+            let mut runs = RunMasks::new(&buf);
+            for at in 0..buf.len() {
+                let inside = |i: usize| BASE64_BYTE[usize::from(buf[i])];
+                let expected = inside(at).then(|| {
+                    let start = (0..at).rev().find(|&i| !inside(i)).map_or(0, |i| i + 1);
+                    let end = (at..buf.len()).find(|&i| !inside(i)).unwrap_or(buf.len());
+                    (start, end)
+                });
+                assert_eq!(runs.around(at), expected, "round {round}, at {at}");
+            }
+        }
     }
 
     #[test]
