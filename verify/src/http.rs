@@ -34,6 +34,13 @@ const IN_URL: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'~')
     .remove(b':');
 
+/// What every verification call says it is.
+pub(crate) const USER_AGENT: &str = concat!(
+    "assay/",
+    env!("CARGO_PKG_VERSION"),
+    " (credential verification)"
+);
+
 /// An HTTPS (and, for the test hook only, plain HTTP) client on the
 /// hyper/rustls stack the AWS SDK already uses.
 pub struct Client {
@@ -101,14 +108,10 @@ pub fn request(
         HttpMethod::Head => http::Method::HEAD,
     };
     let fill = |text: &str| text.replace(SECRET_PLACEHOLDER, secret);
-    let mut builder = http::Request::builder().method(method).uri(&url).header(
-        http::header::USER_AGENT,
-        concat!(
-            "assay/",
-            env!("CARGO_PKG_VERSION"),
-            " (credential verification)"
-        ),
-    );
+    let mut builder = http::Request::builder()
+        .method(method)
+        .uri(&url)
+        .header(http::header::USER_AGENT, USER_AGENT);
     // A provider's own Accept (a versioned media type) replaces the default.
     if !spec
         .headers
@@ -172,6 +175,23 @@ enum Attempt {
     Failed(String),
 }
 
+/// How one answer reads.
+pub(crate) enum Reading {
+    /// Accepted; who the credential acts as, and in which account.
+    Live {
+        identity: Option<String>,
+        account: Option<String>,
+    },
+    /// Refused.
+    Dead,
+    /// "Slow down" (429 always is, unless it reads as live).
+    Limited,
+    /// A documented answer that tells neither (why).
+    Unknown(String),
+    /// Anything else: a 5xx is retried, the rest is unknown.
+    Other,
+}
+
 /// Checks one secret, retrying what may pass.
 pub(crate) async fn check(
     inner: &Inner,
@@ -179,19 +199,60 @@ pub(crate) async fn check(
     base: Option<&str>,
     secret: &Secret,
 ) -> Outcome {
+    let read = |status: u16, body: &str| {
+        if spec.live.iter().any(|m| m.matches(status, body)) {
+            return Reading::Live {
+                identity: spec
+                    .identity
+                    .as_deref()
+                    .and_then(|pointer| identity(body, pointer)),
+                account: None,
+            };
+        }
+        if spec.dead.iter().any(|m| m.matches(status, body)) {
+            return Reading::Dead;
+        }
+        if spec.rate_limited.iter().any(|m| m.matches(status, body)) {
+            return Reading::Limited;
+        }
+        Reading::Other
+    };
+    attempts(
+        inner,
+        &spec.provider,
+        &[secret.expose()],
+        || request(spec, base, secret.expose()),
+        read,
+    )
+    .await
+}
+
+/// Sends the request `make` builds until an answer `read` tells live or
+/// dead, retrying timeouts, rate limits and 5xx answers with backoff.
+/// `secrets` are scrubbed from any message and identity.
+pub(crate) async fn attempts(
+    inner: &Inner,
+    provider: &str,
+    secrets: &[&str],
+    make: impl Fn() -> Result<http::Request<Full<Bytes>>, String>,
+    read: impl Fn(u16, &str) -> Reading,
+) -> Outcome {
     let settings = &inner.settings;
     let detail = |http_status: Option<u16>, message: Option<String>| ProviderDetail {
-        provider: spec.provider.clone(),
+        provider: provider.to_string(),
         http_status,
         message,
         ..ProviderDetail::default()
     };
     let mut last = Outcome::new(VerificationStatus::Error, detail(None, None));
     for attempt in 0..=settings.retries {
-        inner.pace(&spec.provider).await;
-        let answer = {
-            let _permit = inner.permits.acquire().await;
-            send(inner, spec, base, secret.expose(), settings.timeout).await
+        inner.pace(provider).await;
+        let answer = match make() {
+            Ok(request) => {
+                let _permit = inner.permits.acquire().await;
+                send(inner, request, secrets, settings.timeout).await
+            }
+            Err(message) => Attempt::Failed(message),
         };
         let mut wait = settings
             .backoff
@@ -205,44 +266,47 @@ pub(crate) async fn check(
                 status,
                 body,
                 retry_after,
-            } => {
-                if spec.live.iter().any(|m| m.matches(status, &body)) {
+            } => match read(status, &body) {
+                Reading::Live { identity, account } => {
                     let mut found = detail(Some(status), None);
-                    found.identity = spec
-                        .identity
-                        .as_deref()
-                        .and_then(|pointer| identity(&body, pointer))
-                        .map(|id| scrub(&id, &[secret.expose()]));
+                    found.identity = identity.map(|id| scrub(&id, secrets));
+                    found.account = account.map(|id| scrub(&id, secrets));
                     return Outcome::new(VerificationStatus::Live, found);
                 }
-                if spec.dead.iter().any(|m| m.matches(status, &body)) {
+                Reading::Dead => {
                     return Outcome::new(VerificationStatus::Dead, detail(Some(status), None));
                 }
-                let limited =
-                    status == 429 || spec.rate_limited.iter().any(|m| m.matches(status, &body));
-                if limited {
-                    if let Some(after) = retry_after {
-                        wait = wait.max(after.min(MAX_RETRY_AFTER));
-                    }
-                    last = Outcome::new(
-                        VerificationStatus::Error,
-                        detail(Some(status), Some("rate limited".into())),
-                    );
-                } else if status >= 500 {
-                    last = Outcome::new(
-                        VerificationStatus::Error,
-                        detail(Some(status), Some("provider error".into())),
-                    );
-                } else {
-                    return Outcome::new(
-                        VerificationStatus::Unknown,
-                        detail(
-                            Some(status),
-                            Some("an answer the provider does not document as live or dead".into()),
-                        ),
-                    );
+                Reading::Unknown(why) => {
+                    return Outcome::new(VerificationStatus::Unknown, detail(Some(status), Some(why)));
                 }
-            }
+                reading => {
+                    if status == 429 || matches!(reading, Reading::Limited) {
+                        if let Some(after) = retry_after {
+                            wait = wait.max(after.min(MAX_RETRY_AFTER));
+                        }
+                        last = Outcome::new(
+                            VerificationStatus::Error,
+                            detail(Some(status), Some("rate limited".into())),
+                        );
+                    } else if status >= 500 {
+                        last = Outcome::new(
+                            VerificationStatus::Error,
+                            detail(Some(status), Some("provider error".into())),
+                        );
+                    } else {
+                        return Outcome::new(
+                            VerificationStatus::Unknown,
+                            detail(
+                                Some(status),
+                                Some(
+                                    "an answer the provider does not document as live or dead"
+                                        .into(),
+                                ),
+                            ),
+                        );
+                    }
+                }
+            },
         }
         if attempt < settings.retries {
             tokio::time::sleep(wait).await;
@@ -253,15 +317,10 @@ pub(crate) async fn check(
 
 async fn send(
     inner: &Inner,
-    spec: &VerifySpec,
-    base: Option<&str>,
-    secret: &str,
+    request: http::Request<Full<Bytes>>,
+    secrets: &[&str],
     timeout: Duration,
 ) -> Attempt {
-    let request = match request(spec, base, secret) {
-        Ok(request) => request,
-        Err(message) => return Attempt::Failed(message),
-    };
     let call = async {
         let response = inner.http.inner.request(request).await.map_err(|e| {
             let mut text = e.to_string();
@@ -293,13 +352,13 @@ async fn send(
     };
     match tokio::time::timeout(timeout, call).await {
         Ok(Ok(answer)) => answer,
-        Ok(Err(message)) => Attempt::Failed(scrub(&message, &[secret])),
+        Ok(Err(message)) => Attempt::Failed(scrub(&message, secrets)),
         Err(_) => Attempt::Failed(format!("no answer within {}s", timeout.as_secs_f32())),
     }
 }
 
 /// The identity a JSON pointer names in a live answer, as text.
-fn identity(body: &str, pointer: &str) -> Option<String> {
+pub(crate) fn identity(body: &str, pointer: &str) -> Option<String> {
     let json: serde_json::Value = serde_json::from_str(body).ok()?;
     let value = json.pointer(pointer)?;
     let text = match value {
@@ -320,6 +379,7 @@ mod tests {
         VerifySpec {
             provider: "example".into(),
             aws: None,
+            paired: None,
             method: HttpMethod::Get,
             url: Some("https://api.example.com/v1/check?key={secret}".into()),
             headers: Default::default(),
