@@ -124,10 +124,7 @@ impl CompanionSet {
                     break;
                 }
                 let value = String::from_utf8_lossy(value.as_bytes());
-                if found
-                    .iter()
-                    .any(|(k, s)| k == kind && s.expose() == value)
-                {
+                if found.iter().any(|(k, s)| k == kind && s.expose() == value) {
                     continue;
                 }
                 found.push((*kind, Secret::new(&value)));

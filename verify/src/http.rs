@@ -277,7 +277,10 @@ pub(crate) async fn attempts(
                     return Outcome::new(VerificationStatus::Dead, detail(Some(status), None));
                 }
                 Reading::Unknown(why) => {
-                    return Outcome::new(VerificationStatus::Unknown, detail(Some(status), Some(why)));
+                    return Outcome::new(
+                        VerificationStatus::Unknown,
+                        detail(Some(status), Some(why)),
+                    );
                 }
                 reading => {
                     if status == 429 || matches!(reading, Reading::Limited) {

@@ -120,7 +120,9 @@ pub fn twilio_account_sid(value: &str) -> bool {
 
 /// A Twilio API key SID: `SK` and 32 hex digits.
 fn twilio_key_sid(value: &str) -> bool {
-    value.len() == 34 && value.starts_with("SK") && value[2..].bytes().all(|b| b.is_ascii_hexdigit())
+    value.len() == 34
+        && value.starts_with("SK")
+        && value[2..].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// An Azure storage account name: 3 to 24 lower-case letters and digits
@@ -179,7 +181,10 @@ fn values(regex: &RegexResult, kind: Companion, valid: impl Fn(&str) -> bool) ->
             continue;
         }
         if !valid(value.expose()) {
-            tracing::debug!(?kind, "companion value refused: not in the provider's format");
+            tracing::debug!(
+                ?kind,
+                "companion value refused: not in the provider's format"
+            );
             continue;
         }
         if !out.iter().any(|v| v == value.expose()) {
@@ -363,7 +368,8 @@ pub(crate) fn plans(
 
 /// A JSON string's escapes, as a key file holds its PEM (`\n`).
 fn unescape_json(value: &str) -> String {
-    serde_json::from_str::<String>(&format!("\"{value}\"")).unwrap_or_else(|_| value.replace("\\n", "\n"))
+    serde_json::from_str::<String>(&format!("\"{value}\""))
+        .unwrap_or_else(|_| value.replace("\\n", "\n"))
 }
 
 /// The cache key of a plan.
@@ -450,8 +456,12 @@ pub(crate) async fn check(inner: &Inner, plan: &Plan, base: Option<&str>) -> Out
             attempts(inner, provider, &secrets, make, read).await
         }
         Call::AzureStorage { account, key } => {
-            let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(key.expose())
-            else {
+            // Keys written by hand may carry stray trailing bits.
+            let lenient = base64::engine::GeneralPurpose::new(
+                &base64::alphabet::STANDARD,
+                base64::engine::GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true),
+            );
+            let Ok(decoded) = lenient.decode(key.expose()) else {
                 return Outcome::new(
                     VerificationStatus::Error,
                     assay_classifiers::verdict::ProviderDetail {
@@ -485,6 +495,7 @@ pub(crate) async fn check(inner: &Inner, plan: &Plan, base: Option<&str>) -> Out
                     account: None,
                 },
                 403 if body.contains("AuthenticationFailed") => Reading::Dead,
+                503 if body.contains("ServerBusy") => Reading::Limited,
                 _ => Reading::Other,
             };
             attempts(inner, provider, &secrets, make, read).await
@@ -623,7 +634,11 @@ pub fn gcp_key(pem: &str) -> Result<aws_lc_rs::signature::RsaKeyPair, String> {
 /// The signed JWT (RS256) a service account exchanges for an access
 /// token: its email as issuer, Google's fixed token URL as audience, a
 /// read-only scope, valid for ten minutes from `iat`.
-pub fn gcp_jwt(key: &aws_lc_rs::signature::RsaKeyPair, email: &str, iat: u64) -> Result<String, String> {
+pub fn gcp_jwt(
+    key: &aws_lc_rs::signature::RsaKeyPair,
+    email: &str,
+    iat: u64,
+) -> Result<String, String> {
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let header = b64.encode(br#"{"alg":"RS256","typ":"JWT"}"#);
     let claims = serde_json::json!({
@@ -649,7 +664,13 @@ pub fn gcp_jwt(key: &aws_lc_rs::signature::RsaKeyPair, email: &str, iat: u64) ->
 /// (Microsoft's "Authorize with Shared Key": the string to sign is the
 /// verb, eleven empty standard headers, the `x-ms-` headers and the
 /// canonicalized resource; HMAC-SHA256 with the decoded account key).
-pub fn azure_shared_key(key: &[u8], account: &str, verb: &str, date: &str, version: &str) -> String {
+pub fn azure_shared_key(
+    key: &[u8],
+    account: &str,
+    verb: &str,
+    date: &str,
+    version: &str,
+) -> String {
     let mut query = BTreeMap::new();
     query.insert("comp", "properties");
     query.insert("restype", "service");
@@ -661,7 +682,8 @@ pub fn azure_shared_key(key: &[u8], account: &str, verb: &str, date: &str, versi
         to_sign.push_str(&format!("\n{name}:{value}"));
     }
     let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, key);
-    base64::engine::general_purpose::STANDARD.encode(aws_lc_rs::hmac::sign(&key, to_sign.as_bytes()))
+    base64::engine::general_purpose::STANDARD
+        .encode(aws_lc_rs::hmac::sign(&key, to_sign.as_bytes()))
 }
 
 #[cfg(test)]
@@ -671,7 +693,14 @@ mod tests {
     #[test]
     fn names_that_become_part_of_a_host_are_strict() {
         assert!(azure_account_name("demostore7q"));
-        for bad in ["ab", "Demo", "demo-store", "demo.evil.com", "a/b", "x".repeat(25).as_str()] {
+        for bad in [
+            "ab",
+            "Demo",
+            "demo-store",
+            "demo.evil.com",
+            "a/b",
+            "x".repeat(25).as_str(),
+        ] {
             assert!(!azure_account_name(bad), "{bad}");
         }
         assert!(shopify_shop("demo-store-41"));
@@ -685,7 +714,9 @@ mod tests {
         assert!(!guid("7c1e4b9a-2f3d-4e8b-9a6c-5d0f1e2a3b4c/../x"));
         assert!(docker_username("buildbot7"));
         assert!(!docker_username("ci"));
-        assert!(service_account_email("ci@demo-rk2f9q.iam.gserviceaccount.com"));
+        assert!(service_account_email(
+            "ci@demo-rk2f9q.iam.gserviceaccount.com"
+        ));
         assert!(!service_account_email("ci@evil.com"));
     }
 
@@ -699,9 +730,13 @@ mod tests {
                 "GET\n\n\n\n\n\n\n\n\n\n\n\nx-ms-date:{date}\nx-ms-version:2021-08-06\n/acct/\ncomp:properties\nrestype:service"
             );
             let k = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, key);
-            base64::engine::general_purpose::STANDARD.encode(aws_lc_rs::hmac::sign(&k, to_sign.as_bytes()))
+            base64::engine::general_purpose::STANDARD
+                .encode(aws_lc_rs::hmac::sign(&k, to_sign.as_bytes()))
         };
-        assert_eq!(azure_shared_key(key, "acct", "GET", date, "2021-08-06"), expected);
+        assert_eq!(
+            azure_shared_key(key, "acct", "GET", date, "2021-08-06"),
+            expected
+        );
     }
 
     #[test]
