@@ -986,7 +986,7 @@ fn run_paired(
         .unwrap_or_else(|| panic!("{}: not found in its object", case.detector))
         .verification
         .clone();
-    let seen = server.seen().into_iter().filter(|s| concerns(s)).collect();
+    let seen = server.seen().into_iter().filter(concerns).collect();
     (verdict, seen)
 }
 
