@@ -214,6 +214,7 @@ pub(crate) fn verifier(
             .map_or(settings.secrets_per_finding, usize::from);
     }
     let settings = settings
+        .with_env_proxy()
         .with_env_endpoints()
         .context("reading the verification endpoint overrides")?;
     let verifier =

@@ -44,14 +44,73 @@ pub(crate) const USER_AGENT: &str = concat!(
 /// An HTTPS (and, for the test hook only, plain HTTP) client on the
 /// hyper/rustls stack the AWS SDK already uses.
 pub struct Client {
-    inner: hyper_util::client::legacy::Client<
-        hyper_rustls::HttpsConnector<HttpConnector>,
-        Full<Bytes>,
+    inner: hyper_util::client::legacy::Client<hyper_rustls::HttpsConnector<Connector>, Full<Bytes>>,
+}
+
+/// The connection under TLS: straight to the provider, or through the
+/// HTTPS proxy the standard variables name (`HTTPS_PROXY`, `ALL_PROXY`,
+/// `NO_PROXY`), as a CONNECT tunnel, so the proxy sees the host and port
+/// and never the request. Plain-HTTP destinations (the test hook) always
+/// go direct: a secret never crosses a proxy unencrypted.
+#[derive(Clone)]
+pub struct Connector {
+    direct: HttpConnector,
+    proxy: std::sync::Arc<hyper_util::client::proxy::matcher::Matcher>,
+}
+
+type Connecting = std::pin::Pin<
+    Box<
+        dyn std::future::Future<
+                Output = Result<
+                    hyper_util::rt::TokioIo<tokio::net::TcpStream>,
+                    Box<dyn std::error::Error + Send + Sync>,
+                >,
+            > + Send,
     >,
+>;
+
+impl tower_service::Service<http::Uri> for Connector {
+    type Response = hyper_util::rt::TokioIo<tokio::net::TcpStream>;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+    type Future = Connecting;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, dst: http::Uri) -> Self::Future {
+        let intercept = (dst.scheme_str() == Some("https"))
+            .then(|| self.proxy.intercept(&dst))
+            .flatten();
+        match intercept {
+            Some(intercept) => {
+                let mut tunnel = hyper_util::client::legacy::connect::proxy::Tunnel::new(
+                    intercept.uri().clone(),
+                    self.direct.clone(),
+                );
+                if let Some(auth) = intercept.basic_auth() {
+                    tunnel = tunnel.with_auth(auth.clone());
+                }
+                Box::pin(async move {
+                    tunnel
+                        .call(dst)
+                        .await
+                        .map_err(|e| format!("through the HTTPS proxy: {e}").into())
+                })
+            }
+            None => {
+                let mut direct = self.direct.clone();
+                Box::pin(async move { direct.call(dst).await.map_err(Into::into) })
+            }
+        }
+    }
 }
 
 impl Client {
-    pub fn new() -> Result<Self, VerifyError> {
+    pub fn new(proxy: &Proxy) -> Result<Self, VerifyError> {
         use hyper_rustls::ConfigBuilderExt;
         let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let builder = rustls::ClientConfig::builder_with_provider(provider)
@@ -68,15 +127,54 @@ impl Client {
                     .with_no_client_auth()
             }
         };
+        let mut direct = HttpConnector::new();
+        direct.enforce_http(false);
+        let mut matcher = hyper_util::client::proxy::matcher::Matcher::builder();
+        if let Some(https) = &proxy.https {
+            matcher = matcher.https(https.as_str());
+        }
+        if let Some(no) = &proxy.no {
+            matcher = matcher.no(no.as_str());
+        }
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http()
             .enable_http1()
-            .build();
+            .wrap_connector(Connector {
+                direct,
+                proxy: std::sync::Arc::new(matcher.build()),
+            });
         Ok(Self {
             inner: hyper_util::client::legacy::Client::builder(TokioExecutor::new())
                 .build(connector),
         })
+    }
+}
+
+/// The proxy verification calls go through (`HTTPS_PROXY` and `NO_PROXY`,
+/// as curl reads them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Proxy {
+    /// The proxy for `https://` calls (`http://host:port`, with user info
+    /// for basic proxy authentication).
+    pub https: Option<String>,
+    /// Hosts, domains and networks reached directly (`NO_PROXY`).
+    pub no: Option<String>,
+}
+
+impl Proxy {
+    /// `HTTPS_PROXY` (else `ALL_PROXY`) and `NO_PROXY`, upper or lower case.
+    pub fn from_env() -> Self {
+        let first = |names: &[&str]| {
+            names
+                .iter()
+                .find_map(|n| std::env::var(n).ok())
+                .filter(|v| !v.trim().is_empty())
+        };
+        Self {
+            https: first(&["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]),
+            no: first(&["NO_PROXY", "no_proxy"]),
+        }
     }
 }
 

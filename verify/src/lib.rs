@@ -65,6 +65,8 @@ pub struct Settings {
     pub secrets_per_finding: usize,
     /// Base URLs that replace a provider's (from [`ENDPOINT_ENV_PREFIX`]).
     pub endpoints: HashMap<String, String>,
+    /// The HTTPS proxy of HTTP verifiers ([`Settings::with_env_proxy`]).
+    pub proxy: http::Proxy,
 }
 
 impl Default for Settings {
@@ -77,11 +79,19 @@ impl Default for Settings {
             backoff: Duration::from_millis(500),
             secrets_per_finding: 3,
             endpoints: HashMap::new(),
+            proxy: http::Proxy::default(),
         }
     }
 }
 
 impl Settings {
+    /// Reads the standard proxy variables (`HTTPS_PROXY`, `ALL_PROXY`,
+    /// `NO_PROXY`) for the HTTP verifiers.
+    pub fn with_env_proxy(mut self) -> Self {
+        self.proxy = http::Proxy::from_env();
+        self
+    }
+
     /// Reads the `ASSAY_VERIFY_ENDPOINT_<PROVIDER>` overrides.
     pub fn with_env_endpoints(mut self) -> Result<Self, VerifyError> {
         for (var, value) in std::env::vars() {
@@ -168,7 +178,7 @@ impl Verifier {
             .collect();
         let inner = Inner {
             detectors,
-            http: http::Client::new()?,
+            http: http::Client::new(&settings.proxy)?,
             aws: aws::StsChecker::new(settings.timeout, settings.retries),
             cache: cache::Cache::default(),
             limits: std::sync::Mutex::new(HashMap::new()),

@@ -197,6 +197,7 @@ fn settings(provider: &str, base: &str) -> Settings {
         backoff: Duration::from_millis(10),
         secrets_per_finding: 3,
         endpoints: [(provider.to_string(), base.to_string())].into(),
+        proxy: Default::default(),
     }
 }
 
@@ -1176,4 +1177,81 @@ fn a_malformed_account_or_shop_name_or_another_cloud_is_never_called() {
             "{origin} not announced: {destinations:?}"
         );
     }
+}
+
+/// A CONNECT proxy on 127.0.0.1 that records each request head it gets
+/// and refuses the tunnel (the test has no TLS server to tunnel to).
+fn refusing_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let heads = Arc::new(Mutex::new(Vec::new()));
+    let log = heads.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            log.lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(&head).to_string());
+            let _ = stream.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    (url, heads)
+}
+
+#[test]
+fn https_calls_go_through_the_https_proxy_as_a_tunnel_unless_no_proxy_names_the_host() {
+    let item = github();
+    let mut regex = finding(&item);
+    let secret = regex.secrets[0].expose().to_string();
+    let (proxy, heads) = refusing_proxy();
+    let mut settings = settings("unused", "http://127.0.0.1:9");
+    settings.retries = 0;
+    settings.timeout = Duration::from_secs(3);
+    settings.proxy.https = Some(proxy.clone());
+    let verifier = Verifier::new(classifiers().catalog(), settings.clone()).unwrap();
+    verifier.verify(std::slice::from_mut(&mut regex));
+    let verification = regex.verification.take().unwrap();
+    assert_eq!(verification.status, VerificationStatus::Error);
+    assert!(
+        verification
+            .provider_detail
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("proxy")),
+        "{verification:?}"
+    );
+    let seen = heads.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert!(
+        seen[0].starts_with("CONNECT api.github.com:443 HTTP/1.1"),
+        "{seen:?}"
+    );
+    assert!(!seen[0].contains(&secret), "the proxy saw the secret");
+
+    // NO_PROXY names the host: the proxy is not used.
+    settings.proxy.no = Some("localhost,.github.com".into());
+    settings.timeout = Duration::from_millis(500);
+    let verifier = Verifier::new(classifiers().catalog(), settings.clone()).unwrap();
+    verifier.verify(std::slice::from_mut(&mut regex));
+    assert_eq!(heads.lock().unwrap().len(), 1, "the proxy was used");
+
+    // A plain-HTTP destination (the test hook) never goes through it.
+    let server = Server::start(vec![Answer::new(200, r#"{"login":"octocat"}"#)]);
+    let mut settings = settings_with(&server.base);
+    settings.proxy.https = Some(proxy);
+    settings.proxy.no = None;
+    let verifier = Verifier::new(classifiers().catalog(), settings).unwrap();
+    let mut regex = finding(&item);
+    verifier.verify(std::slice::from_mut(&mut regex));
+    assert_eq!(status(&regex), VerificationStatus::Live);
+    assert_eq!(heads.lock().unwrap().len(), 1, "the proxy was used");
+}
+
+fn settings_with(base: &str) -> Settings {
+    settings("github", base)
 }
