@@ -13,8 +13,6 @@
 
 use regex::bytes::Regex;
 
-use crate::verdict::Secret;
-
 /// A kind of companion value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Companion {
@@ -102,20 +100,15 @@ impl CompanionSet {
         Ok(Self { patterns })
     }
 
-    /// Adds the values of `text` whose match starts in `owned` to `found`,
-    /// up to `keep` distinct values per kind.
+    /// Hands each value of `text` whose match starts in `owned` to
+    /// `take`, kind by kind, until `take` says it wants no more of a kind.
     pub fn scan(
         &self,
         text: &[u8],
         owned: std::ops::Range<usize>,
-        keep: usize,
-        found: &mut Vec<(Companion, Secret)>,
+        mut take: impl FnMut(Companion, &str) -> More,
     ) {
         for (kind, regex) in &self.patterns {
-            let mut have = found.iter().filter(|(k, _)| k == kind).count();
-            if have >= keep {
-                continue;
-            }
             for caps in regex.captures_iter(&text[owned.start..]) {
                 let (Some(whole), Some(value)) = (caps.get(0), caps.get(1)) else {
                     continue;
@@ -124,17 +117,19 @@ impl CompanionSet {
                     break;
                 }
                 let value = String::from_utf8_lossy(value.as_bytes());
-                if found.iter().any(|(k, s)| k == kind && s.expose() == value) {
-                    continue;
-                }
-                found.push((*kind, Secret::new(&value)));
-                have += 1;
-                if have >= keep {
+                if take(*kind, &value) == More::Enough {
                     break;
                 }
             }
         }
     }
+}
+
+/// Whether [`CompanionSet::scan`] goes on with a kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum More {
+    Wanted,
+    Enough,
 }
 
 #[cfg(test)]
@@ -144,11 +139,11 @@ mod tests {
     fn find(text: &str) -> Vec<(Companion, String)> {
         let set = CompanionSet::new().unwrap();
         let mut found = Vec::new();
-        set.scan(text.as_bytes(), 0..text.len(), 3, &mut found);
+        set.scan(text.as_bytes(), 0..text.len(), |kind, value| {
+            found.push((kind, value.to_string()));
+            More::Wanted
+        });
         found
-            .into_iter()
-            .map(|(k, s)| (k, s.expose().to_string()))
-            .collect()
     }
 
     #[test]
@@ -198,10 +193,16 @@ echo $PAT | docker login -u buildbot7 --password-stdin
         assert!(find("id 7c1e4b9a-2f3d-4e8b-9a6c-5d0f1e2a3b4c and buildbot7").is_empty());
         let text = "x AZURE_CLIENT_ID=0b9f8e7d-6c5b-4a39-8271-605f4e3d2c1b";
         let set = CompanionSet::new().unwrap();
-        let mut found = Vec::new();
-        set.scan(text.as_bytes(), 0..1, 3, &mut found);
-        assert!(found.is_empty(), "the match starts after the owned range");
-        set.scan(text.as_bytes(), 1..text.len(), 3, &mut found);
-        assert_eq!(found.len(), 1);
+        let mut found = 0;
+        set.scan(text.as_bytes(), 0..1, |_, _| {
+            found += 1;
+            More::Wanted
+        });
+        assert_eq!(found, 0, "the match starts after the owned range");
+        set.scan(text.as_bytes(), 1..text.len(), |_, _| {
+            found += 1;
+            More::Wanted
+        });
+        assert_eq!(found, 1);
     }
 }

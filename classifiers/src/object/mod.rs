@@ -455,7 +455,19 @@ impl<'c> ObjectClassifier<'c> {
             }
         }
         if let (Some(set), true) = (&classifiers.companions, self.scan_regexes) {
-            set.scan(buf, owned.clone(), keep, &mut self.companions);
+            let found = &mut self.companions;
+            set.scan(buf, owned.clone(), |kind, value| {
+                // Up to `keep` distinct values of each kind per object.
+                let have = found.iter().filter(|(k, _)| *k == kind).count();
+                if have >= keep {
+                    return crate::companion::More::Enough;
+                }
+                let known = found.iter().any(|(k, s)| *k == kind && s.expose() == value);
+                if !known {
+                    found.push((kind, crate::verdict::Secret::new(value)));
+                }
+                crate::companion::More::Wanted
+            });
         }
         for &(detector, count) in self.scratch.invalid() {
             match self.invalid.iter_mut().find(|(d, _)| *d == detector) {
