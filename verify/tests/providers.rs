@@ -1255,3 +1255,46 @@ fn https_calls_go_through_the_https_proxy_as_a_tunnel_unless_no_proxy_names_the_
 fn settings_with(base: &str) -> Settings {
     settings("github", base)
 }
+
+#[test]
+fn entra_ids_that_name_no_app_or_tenant_leave_the_secret_unknown() {
+    let case = paired_cases()
+        .into_iter()
+        .find(|c| c.detector == "azure_ad_client_secret")
+        .unwrap();
+    for (code, says) in [
+        ("AADSTS700016", "no application"),
+        ("AADSTS90002", "no such tenant"),
+    ] {
+        let answer = Answer::new(
+            400,
+            &format!(
+                r#"{{"error":"unauthorized_client","error_description":"{code}: not found.","error_codes":[{}]}}"#,
+                &code[6..]
+            ),
+        );
+        let server = Server::start(vec![answer]);
+        let verifier = Verifier::new(
+            classifiers().catalog(),
+            settings("azure_entra", &server.base),
+        )
+        .unwrap();
+        let mut regexes = object_findings(&case.text);
+        verifier.verify(&mut regexes);
+        let verification = regexes
+            .iter()
+            .find(|r| r.id == case.detector)
+            .and_then(|r| r.verification.clone())
+            .unwrap();
+        assert_eq!(verification.status, VerificationStatus::Unknown, "{code}");
+        assert!(
+            verification
+                .provider_detail
+                .message
+                .as_deref()
+                .is_some_and(|m| m.contains(says)),
+            "{verification:?}"
+        );
+        assert_eq!(server.seen().len(), 1, "not retried");
+    }
+}
