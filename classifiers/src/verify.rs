@@ -280,6 +280,13 @@ mod tests {
         let mut silent = spec("https://api.example.com/");
         silent.headers.clear();
         assert!(silent.problem().is_some());
+        // A paired check is code: it has no url of its own.
+        let mut paired = spec("https://api.example.com/");
+        paired.paired = Some(Paired::Shopify);
+        assert!(paired.problem().is_some(), "paired and url");
+        paired.url = None;
+        assert_eq!(paired.problem(), None);
+        assert_eq!(Paired::Shopify.origin(), "https://{shop}.myshopify.com");
     }
 
     #[test]
