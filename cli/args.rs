@@ -332,10 +332,10 @@ pub struct ScanArgs {
     /// `verification` live, dead, unknown or error, and a live one scores
     /// 10. Off by default: without it assay calls nothing but S3
     /// (docs/verify.md lists every call).
-    #[arg(long, conflicts_with = "plan")]
+    #[arg(long)]
     pub verify: bool,
     /// With --verify (implied): report only objects with a live credential.
-    #[arg(long, conflicts_with = "plan")]
+    #[arg(long)]
     pub verify_only_live: bool,
     /// An SVM document model saved by `assay train` (default: the one built in).
     #[arg(long, value_name = "FILE")]

@@ -27,6 +27,9 @@ pub struct Classifiers {
     /// Raw secrets kept per verifiable detector and object, for
     /// `--verify`; 0 (the default) keeps none.
     pub(crate) keep_secrets: usize,
+    /// With kept secrets: the patterns of the values some verifiers pair
+    /// a secret with ([`crate::companion`]).
+    pub(crate) companions: Option<crate::companion::CompanionSet>,
 }
 
 impl Classifiers {
@@ -51,6 +54,7 @@ impl Classifiers {
                 .collect(),
             catalog,
             keep_secrets: 0,
+            companions: None,
         })
     }
 
@@ -94,6 +98,10 @@ impl Classifiers {
     /// in memory only, for `--verify`.
     pub fn with_kept_secrets(mut self, n: usize) -> Self {
         self.keep_secrets = n;
+        // Fixed patterns (a unit test compiles them): none on failure.
+        self.companions = (n > 0)
+            .then(crate::companion::CompanionSet::new)
+            .and_then(Result::ok);
         self
     }
 

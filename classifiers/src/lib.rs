@@ -15,6 +15,7 @@
 
 mod bytemask;
 pub mod catalog;
+pub mod companion;
 pub mod content_type;
 pub mod decode;
 pub mod detect;

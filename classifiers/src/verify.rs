@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::companion::Companion;
+
 /// The placeholder replaced by the secret in a verifier's URL query,
 /// headers, basic-auth fields and body.
 pub const SECRET_PLACEHOLDER: &str = "{secret}";
@@ -26,6 +28,12 @@ pub struct VerifySpec {
     /// call (STS GetCallerIdentity, SigV4-signed) is code, not data.
     #[serde(default)]
     pub aws: Option<AwsPart>,
+    /// For credentials checked with values found next to them in the same
+    /// object (an account SID, a key file's email, a shop domain): which
+    /// check. Its call is code ([`Paired::origin`]), listed in
+    /// docs/verify.md.
+    #[serde(default)]
+    pub paired: Option<Paired>,
     #[serde(default)]
     pub method: HttpMethod,
     /// The provider's fixed `https://` URL; `{secret}` may appear only in
@@ -58,6 +66,56 @@ pub struct VerifySpec {
     pub identity: Option<String>,
     /// What a live answer proves, for docs/verify.md.
     pub proves: String,
+}
+
+/// A check in code that pairs the credential with companion values found
+/// in the same object ([`crate::companion`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Paired {
+    /// An auth token (or API key SID and secret) with its account SID.
+    Twilio,
+    /// A service-account key file: a signed JWT exchanged for a token.
+    GcpServiceAccount,
+    /// A storage account key with its account name (Shared Key signing).
+    AzureStorage,
+    /// An Entra ID client secret with its tenant and client id.
+    AzureEntra,
+    /// An Admin API access token with its shop domain.
+    Shopify,
+    /// A Docker Hub personal access token with its username.
+    DockerHub,
+}
+
+impl Paired {
+    /// The companion values the check needs, each found in the same object.
+    pub fn companions(self) -> &'static [Companion] {
+        match self {
+            Self::Twilio => &[Companion::TwilioAccountSid],
+            Self::GcpServiceAccount => &[
+                Companion::GcpClientEmail,
+                Companion::GcpPrivateKey,
+                Companion::GcpProjectId,
+            ],
+            Self::AzureStorage => &[Companion::AzureAccountName, Companion::AzureEndpointSuffix],
+            Self::AzureEntra => &[Companion::AzureTenantId, Companion::AzureClientId],
+            Self::Shopify => &[Companion::ShopifyShop],
+            Self::DockerHub => &[Companion::DockerUsername],
+        }
+    }
+
+    /// Where the call goes; `{account}` and `{shop}` stand for a name that
+    /// is validated against the provider's format before it is used.
+    pub fn origin(self) -> &'static str {
+        match self {
+            Self::Twilio => "https://api.twilio.com",
+            Self::GcpServiceAccount => "https://oauth2.googleapis.com",
+            Self::AzureStorage => "https://{account}.blob.core.windows.net",
+            Self::AzureEntra => "https://login.microsoftonline.com",
+            Self::Shopify => "https://{shop}.myshopify.com",
+            Self::DockerHub => "https://hub.docker.com",
+        }
+    }
 }
 
 /// Which part of an AWS key pair a detector finds.
@@ -130,11 +188,11 @@ impl VerifySpec {
         {
             return Some("verify.provider must be lower-case letters, digits and _".into());
         }
-        match (&self.aws, &self.url) {
-            (Some(_), None) => return None,
-            (Some(_), Some(_)) => return Some("verify has both aws and url".into()),
-            (None, None) => return Some("verify needs a url (or aws)".into()),
-            (None, Some(_)) => {}
+        match (&self.aws, &self.paired, &self.url) {
+            (Some(_), None, None) | (None, Some(_), None) => return None,
+            (None, None, Some(_)) => {}
+            (None, None, None) => return Some("verify needs a url (or aws, or paired)".into()),
+            _ => return Some("verify has more than one of aws, paired and url".into()),
         }
         let url = self.url.as_deref().unwrap_or_default();
         let Some(rest) = url.strip_prefix("https://") else {
@@ -184,6 +242,7 @@ mod tests {
         VerifySpec {
             provider: "example".into(),
             aws: None,
+            paired: None,
             method: HttpMethod::Get,
             url: Some(url.into()),
             headers: BTreeMap::from([("Authorization".into(), "Bearer {secret}".into())]),
@@ -221,6 +280,13 @@ mod tests {
         let mut silent = spec("https://api.example.com/");
         silent.headers.clear();
         assert!(silent.problem().is_some());
+        // A paired check is code: it has no url of its own.
+        let mut paired = spec("https://api.example.com/");
+        paired.paired = Some(Paired::Shopify);
+        assert!(paired.problem().is_some(), "paired and url");
+        paired.url = None;
+        assert_eq!(paired.problem(), None);
+        assert_eq!(Paired::Shopify.origin(), "https://{shop}.myshopify.com");
     }
 
     #[test]

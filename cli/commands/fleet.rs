@@ -95,6 +95,16 @@ pub fn shard(args: ScanArgs) -> anyhow::Result<u8> {
     let config = assay_scanner::config::Config::find(args.config.as_deref())?;
     let (classifiers, catalog_version) =
         super::scan::load_classifiers(config.as_ref(), args.model.as_deref())?;
+    // `--verify` and `[verify]` as in a single scan: verdicts go in the
+    // shard's records and the merge keeps them.
+    let (verifier, only_live) =
+        super::scan::verifier(&args, config.as_ref(), classifiers.catalog())?;
+    let classifiers = match &verifier {
+        Some(verifier) => {
+            classifiers.with_kept_secrets(verifier.settings().secrets_per_finding.max(1))
+        }
+        None => classifiers,
+    };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let request = ShardRequest {
         store: &store,
@@ -105,6 +115,8 @@ pub fn shard(args: ScanArgs) -> anyhow::Result<u8> {
         concurrency: scan::concurrency(args.jobs.map(usize::from), cores, remote),
         client,
         catalog_version,
+        verifier,
+        only_live,
     };
     match request.run() {
         Ok(outcome) => {

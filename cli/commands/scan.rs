@@ -187,7 +187,7 @@ pub fn run(mut args: ScanArgs) -> anyhow::Result<u8> {
 /// The verifier when `--verify`, `--verify-only-live` or `[verify]
 /// enabled` asks for one (after saying on stderr whom it may contact),
 /// and whether only objects with a live credential are reported.
-fn verifier(
+pub(crate) fn verifier(
     args: &ScanArgs,
     config: Option<&Config>,
     catalog: &Catalog,
@@ -214,6 +214,7 @@ fn verifier(
             .map_or(settings.secrets_per_finding, usize::from);
     }
     let settings = settings
+        .with_env_proxy()
         .with_env_endpoints()
         .context("reading the verification endpoint overrides")?;
     let verifier =

@@ -16,7 +16,7 @@ pub const LIVE_RISK: u8 = 10;
 pub fn apply(verifier: &assay_verify::Verifier, record: &mut ObjectRecord) {
     verifier.verify(&mut record.regexes);
     for regex in &mut record.regexes {
-        regex.secrets = Vec::new();
+        regex.forget_secrets();
     }
     score(record);
 }

@@ -488,3 +488,176 @@ fn a_bad_verify_setting_is_a_usage_error_that_names_it() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("assay.toml:2"));
 }
+
+const TWILIO_SID: &str = "AC7d2e9f4a1b6c3d8e5f0a7b2c9d4e1f63";
+const TWILIO_TOKEN: &str = "e4b9c2a7f1d8e3b6a0c5f9d2e7b4a1c8";
+
+/// Answers as Twilio documents for `GET /2010-04-01/Accounts/{SID}.json`:
+/// the account for its SID and auth token in basic auth, 401 otherwise.
+fn twilio_like() -> String {
+    use base64::Engine;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let pair =
+        base64::engine::general_purpose::STANDARD.encode(format!("{TWILIO_SID}:{TWILIO_TOKEN}"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let head = String::from_utf8_lossy(&head);
+            let (status, body) = if head
+                .starts_with(&format!("GET /2010-04-01/Accounts/{TWILIO_SID}.json "))
+                && head.contains(&format!("Basic {pair}"))
+            {
+                (
+                    "200 OK",
+                    format!(
+                        r#"{{"sid":"{TWILIO_SID}","friendly_name":"Ops Pager","status":"active"}}"#
+                    ),
+                )
+            } else {
+                (
+                    "401 Unauthorized",
+                    r#"{"code":20003,"message":"Authenticate","status":401}"#.to_string(),
+                )
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn a_twilio_token_is_verified_with_the_account_sid_of_its_own_file_only() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("pager.env"),
+        format!("TWILIO_ACCOUNT_SID={TWILIO_SID}\nTWILIO_AUTH_TOKEN={TWILIO_TOKEN}\n"),
+    )
+    .unwrap();
+    // The same token alone; the SID is in another file.
+    std::fs::write(
+        dir.path().join("token.env"),
+        format!("TWILIO_AUTH_TOKEN={TWILIO_TOKEN}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("sid.env"),
+        format!("TWILIO_ACCOUNT_SID={TWILIO_SID}\n"),
+    )
+    .unwrap();
+    let env = vec![("ASSAY_VERIFY_ENDPOINT_TWILIO".to_string(), twilio_like())];
+    let (output, records) = scan(dir.path(), &["--verify"], &env);
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("twilio"), "{stderr}");
+    let pager = record(&records, "pager.env");
+    let verification = &finding(pager, "twilio_auth_token")["verification"];
+    assert_eq!(verification["status"], "live", "{pager}");
+    assert_eq!(verification["provider_detail"]["identity"], "Ops Pager");
+    assert_eq!(verification["provider_detail"]["account"], TWILIO_SID);
+    assert_eq!(pager["risk"], 10);
+    let alone = record(&records, "token.env");
+    assert!(
+        finding(alone, "twilio_auth_token")
+            .get("verification")
+            .is_none(),
+        "{alone}"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains(TWILIO_TOKEN), "the token in the report");
+}
+
+#[test]
+fn fleet_shards_verify_like_a_scan_and_the_merge_keeps_the_verdicts() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(
+        tree.join("live.env"),
+        format!("GITHUB_TOKEN={GITHUB_LIVE}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        tree.join("dead.env"),
+        format!("GITHUB_TOKEN={GITHUB_DEAD}\n"),
+    )
+    .unwrap();
+    std::fs::write(tree.join("notes.txt"), "nothing secret here\n").unwrap();
+    let github = github_like();
+    let shards_then_merge = |run: &Path, shard_args: &[&str]| -> Vec<Value> {
+        let run = run.to_str().unwrap();
+        let output = assay()
+            .args([
+                "plan",
+                tree.to_str().unwrap(),
+                "--shards",
+                "2",
+                "--run",
+                run,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        for shard in ["0/2", "1/2"] {
+            let output = assay()
+                .args(["scan", "--plan", run, "--shard", shard, "--quiet"])
+                .args(shard_args)
+                .env("ASSAY_VERIFY_ENDPOINT_GITHUB", &github)
+                .output()
+                .unwrap();
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        let merged = assay()
+            .args(["merge", run, "--format", "jsonl", "--quiet"])
+            .output()
+            .unwrap();
+        assert!(
+            merged.status.success(),
+            "{}",
+            String::from_utf8_lossy(&merged.stderr)
+        );
+        String::from_utf8_lossy(&merged.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let verified = shards_then_merge(&dir.path().join("run-verified"), &["--verify"]);
+    assert_eq!(verified.len(), 3);
+    let live = record(&verified, "live.env");
+    let verification = &finding(live, "github_key")["verification"];
+    assert_eq!(verification["status"], "live", "{live}");
+    assert_eq!(verification["provider_detail"]["identity"], "octocat");
+    assert_eq!(live["risk"], 10);
+    assert_eq!(
+        finding(record(&verified, "dead.env"), "github_key")["verification"]["status"],
+        "dead"
+    );
+    // Without --verify the shards call nobody and the records carry no verdict.
+    let plain = shards_then_merge(&dir.path().join("run-plain"), &[]);
+    assert_eq!(plain.len(), 3);
+    for r in &plain {
+        assert!(!r.to_string().contains("\"verification\""), "{r}");
+    }
+    assert!(record(&plain, "live.env")["risk"].as_u64().unwrap() < 10);
+    // --verify-only-live keeps only the live object.
+    let only = shards_then_merge(&dir.path().join("run-live"), &["--verify-only-live"]);
+    assert_eq!(only.len(), 1, "{only:?}");
+    assert!(only[0]["uri"].as_str().unwrap().ends_with("live.env"));
+}

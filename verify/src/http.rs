@@ -34,17 +34,83 @@ const IN_URL: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'~')
     .remove(b':');
 
+/// What every verification call says it is.
+pub(crate) const USER_AGENT: &str = concat!(
+    "assay/",
+    env!("CARGO_PKG_VERSION"),
+    " (credential verification)"
+);
+
 /// An HTTPS (and, for the test hook only, plain HTTP) client on the
 /// hyper/rustls stack the AWS SDK already uses.
 pub struct Client {
-    inner: hyper_util::client::legacy::Client<
-        hyper_rustls::HttpsConnector<HttpConnector>,
-        Full<Bytes>,
+    inner: hyper_util::client::legacy::Client<hyper_rustls::HttpsConnector<Connector>, Full<Bytes>>,
+}
+
+/// The connection under TLS: straight to the provider, or through the
+/// HTTPS proxy the standard variables name (`HTTPS_PROXY`, `ALL_PROXY`,
+/// `NO_PROXY`), as a CONNECT tunnel, so the proxy sees the host and port
+/// and never the request. Plain-HTTP destinations (the test hook) always
+/// go direct: a secret never crosses a proxy unencrypted.
+#[derive(Clone)]
+pub struct Connector {
+    direct: HttpConnector,
+    proxy: std::sync::Arc<hyper_util::client::proxy::matcher::Matcher>,
+}
+
+type Connecting = std::pin::Pin<
+    Box<
+        dyn std::future::Future<
+                Output = Result<
+                    hyper_util::rt::TokioIo<tokio::net::TcpStream>,
+                    Box<dyn std::error::Error + Send + Sync>,
+                >,
+            > + Send,
     >,
+>;
+
+impl tower_service::Service<http::Uri> for Connector {
+    type Response = hyper_util::rt::TokioIo<tokio::net::TcpStream>;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+    type Future = Connecting;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, dst: http::Uri) -> Self::Future {
+        let intercept = (dst.scheme_str() == Some("https"))
+            .then(|| self.proxy.intercept(&dst))
+            .flatten();
+        match intercept {
+            Some(intercept) => {
+                let mut tunnel = hyper_util::client::legacy::connect::proxy::Tunnel::new(
+                    intercept.uri().clone(),
+                    self.direct.clone(),
+                );
+                if let Some(auth) = intercept.basic_auth() {
+                    tunnel = tunnel.with_auth(auth.clone());
+                }
+                Box::pin(async move {
+                    tunnel
+                        .call(dst)
+                        .await
+                        .map_err(|e| format!("through the HTTPS proxy: {e}").into())
+                })
+            }
+            None => {
+                let mut direct = self.direct.clone();
+                Box::pin(async move { direct.call(dst).await.map_err(Into::into) })
+            }
+        }
+    }
 }
 
 impl Client {
-    pub fn new() -> Result<Self, VerifyError> {
+    pub fn new(proxy: &Proxy) -> Result<Self, VerifyError> {
         use hyper_rustls::ConfigBuilderExt;
         let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let builder = rustls::ClientConfig::builder_with_provider(provider)
@@ -61,15 +127,54 @@ impl Client {
                     .with_no_client_auth()
             }
         };
+        let mut direct = HttpConnector::new();
+        direct.enforce_http(false);
+        let mut matcher = hyper_util::client::proxy::matcher::Matcher::builder();
+        if let Some(https) = &proxy.https {
+            matcher = matcher.https(https.as_str());
+        }
+        if let Some(no) = &proxy.no {
+            matcher = matcher.no(no.as_str());
+        }
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http()
             .enable_http1()
-            .build();
+            .wrap_connector(Connector {
+                direct,
+                proxy: std::sync::Arc::new(matcher.build()),
+            });
         Ok(Self {
             inner: hyper_util::client::legacy::Client::builder(TokioExecutor::new())
                 .build(connector),
         })
+    }
+}
+
+/// The proxy verification calls go through (`HTTPS_PROXY` and `NO_PROXY`,
+/// as curl reads them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Proxy {
+    /// The proxy for `https://` calls (`http://host:port`, with user info
+    /// for basic proxy authentication).
+    pub https: Option<String>,
+    /// Hosts, domains and networks reached directly (`NO_PROXY`).
+    pub no: Option<String>,
+}
+
+impl Proxy {
+    /// `HTTPS_PROXY` (else `ALL_PROXY`) and `NO_PROXY`, upper or lower case.
+    pub fn from_env() -> Self {
+        let first = |names: &[&str]| {
+            names
+                .iter()
+                .find_map(|n| std::env::var(n).ok())
+                .filter(|v| !v.trim().is_empty())
+        };
+        Self {
+            https: first(&["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]),
+            no: first(&["NO_PROXY", "no_proxy"]),
+        }
     }
 }
 
@@ -101,14 +206,10 @@ pub fn request(
         HttpMethod::Head => http::Method::HEAD,
     };
     let fill = |text: &str| text.replace(SECRET_PLACEHOLDER, secret);
-    let mut builder = http::Request::builder().method(method).uri(&url).header(
-        http::header::USER_AGENT,
-        concat!(
-            "assay/",
-            env!("CARGO_PKG_VERSION"),
-            " (credential verification)"
-        ),
-    );
+    let mut builder = http::Request::builder()
+        .method(method)
+        .uri(&url)
+        .header(http::header::USER_AGENT, USER_AGENT);
     // A provider's own Accept (a versioned media type) replaces the default.
     if !spec
         .headers
@@ -172,6 +273,23 @@ enum Attempt {
     Failed(String),
 }
 
+/// How one answer reads.
+pub(crate) enum Reading {
+    /// Accepted; who the credential acts as, and in which account.
+    Live {
+        identity: Option<String>,
+        account: Option<String>,
+    },
+    /// Refused.
+    Dead,
+    /// "Slow down" (429 always is, unless it reads as live).
+    Limited,
+    /// A documented answer that tells neither (why).
+    Unknown(String),
+    /// Anything else: a 5xx is retried, the rest is unknown.
+    Other,
+}
+
 /// Checks one secret, retrying what may pass.
 pub(crate) async fn check(
     inner: &Inner,
@@ -179,19 +297,60 @@ pub(crate) async fn check(
     base: Option<&str>,
     secret: &Secret,
 ) -> Outcome {
+    let read = |status: u16, body: &str| {
+        if spec.live.iter().any(|m| m.matches(status, body)) {
+            return Reading::Live {
+                identity: spec
+                    .identity
+                    .as_deref()
+                    .and_then(|pointer| identity(body, pointer)),
+                account: None,
+            };
+        }
+        if spec.dead.iter().any(|m| m.matches(status, body)) {
+            return Reading::Dead;
+        }
+        if spec.rate_limited.iter().any(|m| m.matches(status, body)) {
+            return Reading::Limited;
+        }
+        Reading::Other
+    };
+    attempts(
+        inner,
+        &spec.provider,
+        &[secret.expose()],
+        || request(spec, base, secret.expose()),
+        read,
+    )
+    .await
+}
+
+/// Sends the request `make` builds until an answer `read` tells live or
+/// dead, retrying timeouts, rate limits and 5xx answers with backoff.
+/// `secrets` are scrubbed from any message and identity.
+pub(crate) async fn attempts(
+    inner: &Inner,
+    provider: &str,
+    secrets: &[&str],
+    make: impl Fn() -> Result<http::Request<Full<Bytes>>, String>,
+    read: impl Fn(u16, &str) -> Reading,
+) -> Outcome {
     let settings = &inner.settings;
     let detail = |http_status: Option<u16>, message: Option<String>| ProviderDetail {
-        provider: spec.provider.clone(),
+        provider: provider.to_string(),
         http_status,
         message,
         ..ProviderDetail::default()
     };
     let mut last = Outcome::new(VerificationStatus::Error, detail(None, None));
     for attempt in 0..=settings.retries {
-        inner.pace(&spec.provider).await;
-        let answer = {
-            let _permit = inner.permits.acquire().await;
-            send(inner, spec, base, secret.expose(), settings.timeout).await
+        inner.pace(provider).await;
+        let answer = match make() {
+            Ok(request) => {
+                let _permit = inner.permits.acquire().await;
+                send(inner, request, secrets, settings.timeout).await
+            }
+            Err(message) => Attempt::Failed(message),
         };
         let mut wait = settings
             .backoff
@@ -205,44 +364,50 @@ pub(crate) async fn check(
                 status,
                 body,
                 retry_after,
-            } => {
-                if spec.live.iter().any(|m| m.matches(status, &body)) {
+            } => match read(status, &body) {
+                Reading::Live { identity, account } => {
                     let mut found = detail(Some(status), None);
-                    found.identity = spec
-                        .identity
-                        .as_deref()
-                        .and_then(|pointer| identity(&body, pointer))
-                        .map(|id| scrub(&id, &[secret.expose()]));
+                    found.identity = identity.map(|id| scrub(&id, secrets));
+                    found.account = account.map(|id| scrub(&id, secrets));
                     return Outcome::new(VerificationStatus::Live, found);
                 }
-                if spec.dead.iter().any(|m| m.matches(status, &body)) {
+                Reading::Dead => {
                     return Outcome::new(VerificationStatus::Dead, detail(Some(status), None));
                 }
-                let limited =
-                    status == 429 || spec.rate_limited.iter().any(|m| m.matches(status, &body));
-                if limited {
-                    if let Some(after) = retry_after {
-                        wait = wait.max(after.min(MAX_RETRY_AFTER));
-                    }
-                    last = Outcome::new(
-                        VerificationStatus::Error,
-                        detail(Some(status), Some("rate limited".into())),
-                    );
-                } else if status >= 500 {
-                    last = Outcome::new(
-                        VerificationStatus::Error,
-                        detail(Some(status), Some("provider error".into())),
-                    );
-                } else {
+                Reading::Unknown(why) => {
                     return Outcome::new(
                         VerificationStatus::Unknown,
-                        detail(
-                            Some(status),
-                            Some("an answer the provider does not document as live or dead".into()),
-                        ),
+                        detail(Some(status), Some(why)),
                     );
                 }
-            }
+                reading => {
+                    if status == 429 || matches!(reading, Reading::Limited) {
+                        if let Some(after) = retry_after {
+                            wait = wait.max(after.min(MAX_RETRY_AFTER));
+                        }
+                        last = Outcome::new(
+                            VerificationStatus::Error,
+                            detail(Some(status), Some("rate limited".into())),
+                        );
+                    } else if status >= 500 {
+                        last = Outcome::new(
+                            VerificationStatus::Error,
+                            detail(Some(status), Some("provider error".into())),
+                        );
+                    } else {
+                        return Outcome::new(
+                            VerificationStatus::Unknown,
+                            detail(
+                                Some(status),
+                                Some(
+                                    "an answer the provider does not document as live or dead"
+                                        .into(),
+                                ),
+                            ),
+                        );
+                    }
+                }
+            },
         }
         if attempt < settings.retries {
             tokio::time::sleep(wait).await;
@@ -253,15 +418,10 @@ pub(crate) async fn check(
 
 async fn send(
     inner: &Inner,
-    spec: &VerifySpec,
-    base: Option<&str>,
-    secret: &str,
+    request: http::Request<Full<Bytes>>,
+    secrets: &[&str],
     timeout: Duration,
 ) -> Attempt {
-    let request = match request(spec, base, secret) {
-        Ok(request) => request,
-        Err(message) => return Attempt::Failed(message),
-    };
     let call = async {
         let response = inner.http.inner.request(request).await.map_err(|e| {
             let mut text = e.to_string();
@@ -293,13 +453,13 @@ async fn send(
     };
     match tokio::time::timeout(timeout, call).await {
         Ok(Ok(answer)) => answer,
-        Ok(Err(message)) => Attempt::Failed(scrub(&message, &[secret])),
+        Ok(Err(message)) => Attempt::Failed(scrub(&message, secrets)),
         Err(_) => Attempt::Failed(format!("no answer within {}s", timeout.as_secs_f32())),
     }
 }
 
 /// The identity a JSON pointer names in a live answer, as text.
-fn identity(body: &str, pointer: &str) -> Option<String> {
+pub(crate) fn identity(body: &str, pointer: &str) -> Option<String> {
     let json: serde_json::Value = serde_json::from_str(body).ok()?;
     let value = json.pointer(pointer)?;
     let text = match value {
@@ -320,6 +480,7 @@ mod tests {
         VerifySpec {
             provider: "example".into(),
             aws: None,
+            paired: None,
             method: HttpMethod::Get,
             url: Some("https://api.example.com/v1/check?key={secret}".into()),
             headers: Default::default(),

@@ -4,7 +4,9 @@
 //!
 //! HTTP verifiers are data (the catalog's `verify` tables, run by
 //! [`http`]); AWS keys need SigV4 signing and are checked in code
-//! ([`aws`], STS GetCallerIdentity). Calls run on a small runtime of their
+//! ([`aws`], STS GetCallerIdentity), as are the credentials checked with
+//! values found next to them ([`paired`]: Twilio, GCP key files, Azure,
+//! Shopify, Docker Hub). Calls run on a small runtime of their
 //! own with a global concurrency limit, a request rate per provider,
 //! timeouts and retries with backoff, and a [`cache`] keyed by a hash of
 //! the secret so each secret is checked once per scan. A secret goes only
@@ -16,6 +18,7 @@
 pub mod aws;
 pub mod cache;
 pub mod http;
+pub mod paired;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -62,6 +65,8 @@ pub struct Settings {
     pub secrets_per_finding: usize,
     /// Base URLs that replace a provider's (from [`ENDPOINT_ENV_PREFIX`]).
     pub endpoints: HashMap<String, String>,
+    /// The HTTPS proxy of HTTP verifiers ([`Settings::with_env_proxy`]).
+    pub proxy: http::Proxy,
 }
 
 impl Default for Settings {
@@ -74,11 +79,19 @@ impl Default for Settings {
             backoff: Duration::from_millis(500),
             secrets_per_finding: 3,
             endpoints: HashMap::new(),
+            proxy: http::Proxy::default(),
         }
     }
 }
 
 impl Settings {
+    /// Reads the standard proxy variables (`HTTPS_PROXY`, `ALL_PROXY`,
+    /// `NO_PROXY`) for the HTTP verifiers.
+    pub fn with_env_proxy(mut self) -> Self {
+        self.proxy = http::Proxy::from_env();
+        self
+    }
+
     /// Reads the `ASSAY_VERIFY_ENDPOINT_<PROVIDER>` overrides.
     pub fn with_env_endpoints(mut self) -> Result<Self, VerifyError> {
         for (var, value) in std::env::vars() {
@@ -165,7 +178,7 @@ impl Verifier {
             .collect();
         let inner = Inner {
             detectors,
-            http: http::Client::new()?,
+            http: http::Client::new(&settings.proxy)?,
             aws: aws::StsChecker::new(settings.timeout, settings.retries),
             cache: cache::Cache::default(),
             limits: std::sync::Mutex::new(HashMap::new()),
@@ -190,6 +203,10 @@ impl Verifier {
                 spec.origin(),
             ) {
                 (Some(base), _, _) => (base.clone(), true),
+                (None, None, None) if spec.paired.is_some() => match spec.paired {
+                    Some(paired) => (paired.origin().to_string(), false),
+                    None => continue,
+                },
                 (None, Some(_), _) => match std::env::var("AWS_ENDPOINT_URL_STS")
                     .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
                 {
@@ -240,6 +257,9 @@ impl Inner {
                 continue;
             };
             let Some(spec) = &item.verify else { continue };
+            if spec.paired.is_some() {
+                continue;
+            }
             let secrets = regex
                 .secrets
                 .iter()
@@ -259,6 +279,21 @@ impl Inner {
         });
         let mut verdicts: Vec<(usize, Outcome)> = join_all(http).await;
         verdicts.extend(self.check_aws(&parts).await);
+        let plans = paired::plans(regexes, &self.detectors, per_finding);
+        let checks = plans.iter().map(|plan| async move {
+            let outcome = self
+                .cache
+                .get_or_check(paired::cache_key(plan), || async {
+                    let base = self.settings.endpoints.get(&plan.provider).cloned();
+                    paired::check(self, plan, base.as_deref()).await
+                })
+                .await;
+            plan.at
+                .iter()
+                .map(|at| (*at, outcome.clone()))
+                .collect::<Vec<_>>()
+        });
+        verdicts.extend(join_all(checks).await.into_iter().flatten());
         for (at, outcome) in verdicts {
             let Some(regex) = regexes.get_mut(at) else {
                 continue;

@@ -114,6 +114,8 @@ pub struct ObjectClassifier<'c> {
     invalid: Vec<(usize, u64)>,
     /// Per context (column or field name): the detectors it is a keyword of.
     contexts: std::collections::HashMap<Box<str>, Option<std::sync::Arc<[usize]>>>,
+    /// With `--verify`: values some verifiers pair a secret with.
+    companions: Vec<(crate::companion::Companion, crate::verdict::Secret)>,
 }
 
 impl<'c> ObjectClassifier<'c> {
@@ -147,6 +149,7 @@ impl<'c> ObjectClassifier<'c> {
             marks: std::collections::VecDeque::new(),
             invalid: Vec::new(),
             contexts: std::collections::HashMap::new(),
+            companions: Vec::new(),
         }
     }
 
@@ -451,6 +454,21 @@ impl<'c> ObjectClassifier<'c> {
                 }
             }
         }
+        if let (Some(set), true) = (&classifiers.companions, self.scan_regexes) {
+            let found = &mut self.companions;
+            set.scan(buf, owned.clone(), |kind, value| {
+                // Up to `keep` distinct values of each kind per object.
+                let have = found.iter().filter(|(k, _)| *k == kind).count();
+                if have >= keep {
+                    return crate::companion::More::Enough;
+                }
+                let known = found.iter().any(|(k, s)| *k == kind && s.expose() == value);
+                if !known {
+                    found.push((kind, crate::verdict::Secret::new(value)));
+                }
+                crate::companion::More::Wanted
+            });
+        }
         for &(detector, count) in self.scratch.invalid() {
             match self.invalid.iter_mut().find(|(d, _)| *d == detector) {
                 Some((_, total)) => *total += count,
@@ -536,6 +554,15 @@ impl<'c> ObjectClassifier<'c> {
                 locations: tally.locations,
                 redacted: tally.first_redacted.unwrap_or_default(),
                 verification: None,
+                companions: match detector.item.verify.as_ref().and_then(|v| v.paired) {
+                    Some(paired) if !tally.secrets.is_empty() => self
+                        .companions
+                        .iter()
+                        .filter(|(kind, _)| paired.companions().contains(kind))
+                        .cloned()
+                        .collect(),
+                    _ => Vec::new(),
+                },
                 secrets: tally.secrets,
             })
             .collect();

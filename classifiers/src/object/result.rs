@@ -58,6 +58,19 @@ pub struct RegexResult {
     /// is redacted).
     #[serde(skip)]
     pub secrets: Vec<crate::verdict::Secret>,
+    /// With kept secrets, for detectors whose verifier pairs the secret
+    /// with other values: those found in the same object (never
+    /// serialized, redacted `Debug`).
+    #[serde(skip)]
+    pub companions: Vec<(crate::companion::Companion, crate::verdict::Secret)>,
+}
+
+impl RegexResult {
+    /// Drops the raw secrets and companion values (once verified).
+    pub fn forget_secrets(&mut self) {
+        self.secrets = Vec::new();
+        self.companions = Vec::new();
+    }
 }
 
 /// What the classifiers found in one object.

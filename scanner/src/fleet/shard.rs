@@ -139,6 +139,11 @@ pub struct ShardRequest<'a> {
     pub concurrency: Concurrency,
     pub client: Option<Arc<S3Client>>,
     pub catalog_version: String,
+    /// `--verify`: the shard's records carry verdicts, as a single scan's
+    /// do (the classifiers must keep secrets for it).
+    pub verifier: Option<Arc<assay_verify::Verifier>>,
+    /// `--verify-only-live`: only records with a live credential are kept.
+    pub only_live: bool,
 }
 
 impl ShardRequest<'_> {
@@ -225,14 +230,20 @@ impl ShardRequest<'_> {
         let mut records = Vec::new();
         let mut issues = Vec::new();
         let count = objects.len() as u64;
-        pipeline::run(
+        let only_live = self.only_live;
+        pipeline::run_verified(
             self.classifiers,
             objects.into_iter().map(Discovered::Object),
             self.concurrency,
             &self.limits,
             state.as_ref(),
+            self.verifier.as_deref(),
             |event| match event {
-                Event::Object(record) => records.push(record),
+                Event::Object(record) => {
+                    if !only_live || crate::verify::has_live(&record) {
+                        records.push(record);
+                    }
+                }
                 Event::Issue(issue) => issues.push(issue),
             },
         )?;
