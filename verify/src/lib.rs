@@ -9,11 +9,10 @@
 //! Shopify, Docker Hub). Calls run on a small runtime of their
 //! own with a global concurrency limit, a request rate per provider,
 //! timeouts and retries with backoff, and a [`cache`] keyed by a hash of
-//! the secret so each secret is checked once per scan, and, in a fleet run,
-//! verdicts [`shared`] through the run's store so it is checked once per
-//! run. A secret goes only
-//! to the fixed host of its provider's `verify.url`; the only other place
-//! it can go is the test and self-hosted hook `ASSAY_VERIFY_ENDPOINT_<PROVIDER>`
+//! the secret so each secret is checked once per scan (and, in a fleet
+//! run, verdicts [`shared`] through the run's store, so once per run). A
+//! secret goes only to the fixed host of its provider's `verify.url`; the
+//! only other place it can go is the test and self-hosted hook `ASSAY_VERIFY_ENDPOINT_<PROVIDER>`
 //! (and the AWS SDK's own `AWS_ENDPOINT_URL_STS`), which the caller shows
 //! before it starts ([`Verifier::destinations`]).
 

@@ -7,9 +7,9 @@
 //! ([`shard`]); `assay merge` builds the report from the committed units
 //! ([`merge`]), equal to a one-machine scan of the same objects. With
 //! `--verify`, shards share their verdicts through the run location
-//! ([`verdicts`]). Units
-//! ([`unit`]) are fixed by a hash of the key, so per-unit state ([`state`])
-//! carries over between runs whatever the number of shards.
+//! ([`verdicts`]). Units ([`unit`]) are fixed by a hash of the key, so
+//! per-unit state ([`state`]) carries over between runs whatever the number
+//! of shards.
 
 pub mod inventory;
 pub mod lines;
