@@ -106,6 +106,7 @@ pub fn shard(args: ScanArgs) -> anyhow::Result<u8> {
         None => classifiers,
     };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let shared_by = verifier.clone();
     let request = ShardRequest {
         store: &store,
         plan: &plan,
@@ -131,6 +132,12 @@ pub fn shard(args: ScanArgs) -> anyhow::Result<u8> {
                     outcome.lost_races,
                     outcome.objects
                 );
+                if let Some(verifier) = &shared_by {
+                    eprintln!(
+                        "assay: {} verdicts taken from the run's shared verdicts instead of a call",
+                        verifier.shared_verdicts_used()
+                    );
+                }
             }
             Ok(EXIT_OK)
         }

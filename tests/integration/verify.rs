@@ -344,8 +344,15 @@ fn a_scan_without_verify_contacts_no_provider() {
 /// Answers as GitHub documents for `GET /user`: the live token's user, 401
 /// for any other.
 fn github_like() -> String {
+    github_counting().0
+}
+
+/// [`github_like`], counting the requests that carry the live token.
+fn github_counting() -> (String, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
+    let live_calls = Arc::new(AtomicUsize::new(0));
+    let counted = live_calls.clone();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { return };
@@ -355,6 +362,9 @@ fn github_like() -> String {
                 head.push(byte[0]);
             }
             let head = String::from_utf8_lossy(&head);
+            if head.contains(GITHUB_LIVE) {
+                counted.fetch_add(1, Ordering::SeqCst);
+            }
             let (status, body) = if head.starts_with("GET /user ")
                 && head.contains(&format!("Bearer {GITHUB_LIVE}"))
             {
@@ -369,7 +379,7 @@ fn github_like() -> String {
             );
         }
     });
-    url
+    (url, live_calls)
 }
 
 #[test]
@@ -660,4 +670,342 @@ fn fleet_shards_verify_like_a_scan_and_the_merge_keeps_the_verdicts() {
     let only = shards_then_merge(&dir.path().join("run-live"), &["--verify-only-live"]);
     assert_eq!(only.len(), 1, "{only:?}");
     assert!(only[0]["uri"].as_str().unwrap().ends_with("live.env"));
+}
+
+/// Objects that all hold the live and the dead GitHub token, enough of
+/// them that each of two shards gets some.
+fn holders() -> Vec<(String, Vec<u8>)> {
+    (0..8)
+        .map(|i| {
+            (
+                format!("app{i}/deploy.env"),
+                format!(
+                    "GITHUB_TOKEN={GITHUB_LIVE}\nOLD_GITHUB_TOKEN={GITHUB_DEAD}\nREPLICAS={i}\n"
+                )
+                .into_bytes(),
+            )
+        })
+        .collect()
+}
+
+/// Where a secret's shared verdict lives under a run location's root: the
+/// hex of the verifier's cache key, never the secret.
+fn verdict_path(root: &Path, run_id: &str, provider: &str, secret: &str) -> PathBuf {
+    let name = hex::encode(assay_verify::cache::key(provider, &[secret]));
+    root.join(format!("runs/{run_id}/verdicts/{name}.json"))
+}
+
+/// Every file under `root`, as bytes, is free of `secret`.
+fn assert_nowhere_under(root: &Path, secret: &str) {
+    let mut stack = vec![root.to_path_buf()];
+    let mut files = 0;
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            files += 1;
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "the secret is in {}",
+                path.display()
+            );
+        }
+    }
+    assert!(files > 3, "only {files} files under {}", root.display());
+}
+
+/// Plans `target` over two shards into `run`; the plan read back from
+/// `plan_json`, after checking that both shards have units.
+fn plan_two_shards(
+    command: &dyn Fn(&[&str]) -> Command,
+    target: &str,
+    run: &str,
+    plan_json: &Path,
+) -> Value {
+    let output = command(&["plan", target, "--shards", "2", "--run", run])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let plan: Value = serde_json::from_slice(&std::fs::read(plan_json).unwrap()).unwrap();
+    let shards: std::collections::BTreeSet<u64> = plan["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["shard"].as_u64().unwrap())
+        .collect();
+    assert_eq!(shards.len(), 2, "both shards must hold the secret: {plan}");
+    plan
+}
+
+/// Runs both shards with `--verify`, one after the other; their stderr.
+fn verify_shards(command: &dyn Fn(&[&str]) -> Command, run: &str) -> Vec<String> {
+    ["0/2", "1/2"]
+        .iter()
+        .map(|shard| {
+            let output = command(&["scan", "--plan", run, "--shard", shard, "--verify"])
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+            assert!(output.status.success(), "{stderr}");
+            assert!(!stderr.contains(GITHUB_LIVE) && !stderr.contains(GITHUB_DEAD));
+            stderr
+        })
+        .collect()
+}
+
+/// The merged records of a run; every one holds the live token, so each
+/// must carry the same live verdict (and the dead token the same dead
+/// one), to the second it was checked at when the shards shared it: the
+/// verification of the live finding, which is returned.
+fn merged_verdict(command: &dyn Fn(&[&str]) -> Command, run: &str, shared: bool) -> Value {
+    let output = command(&["merge", run, "--format", "jsonl", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let records: Vec<Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 8);
+    let verdicts = |record: &Value| -> Vec<Value> {
+        record["regexes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["id"] == "github_key")
+            .map(|r| r["verification"].clone())
+            .collect()
+    };
+    let first = verdicts(&records[0]);
+    let statuses: Vec<&Value> = first.iter().map(|v| &v["status"]).collect();
+    assert!(statuses.contains(&&Value::from("live")), "{first:?}");
+    let unshared = |verdicts: Vec<Value>| -> Vec<Value> {
+        verdicts
+            .into_iter()
+            .map(|mut v| {
+                if !shared {
+                    v["checked_at"] = Value::Null;
+                }
+                v
+            })
+            .collect()
+    };
+    for record in &records {
+        assert_eq!(
+            unshared(verdicts(record)),
+            unshared(first.clone()),
+            "{}",
+            record["uri"]
+        );
+        assert_eq!(record["risk"], 10);
+    }
+    let live = first.iter().find(|v| v["status"] == "live").unwrap();
+    assert_eq!(live["provider_detail"]["identity"], "octocat");
+    live.clone()
+}
+
+/// How many verdicts a shard says it took from the run's shared verdicts.
+fn taken_from_store(stderr: &str) -> u64 {
+    stderr
+        .lines()
+        .find_map(|l| {
+            l.strip_suffix(" verdicts taken from the run's shared verdicts instead of a call")
+                .and_then(|l| l.strip_prefix("assay: "))
+        })
+        .unwrap_or_else(|| panic!("no count of shared verdicts in {stderr}"))
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn fleet_shards_check_a_secret_they_share_once_through_a_local_run_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    for (key, body) in holders() {
+        let path = tree.join(key);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, body).unwrap();
+    }
+    let (github, live_calls) = github_counting();
+    let command = |args: &[&str]| {
+        let mut command = assay();
+        command
+            .args(args)
+            .env("ASSAY_VERIFY_ENDPOINT_GITHUB", &github);
+        command
+    };
+    let tree = tree.to_str().unwrap();
+
+    // Both shards hold the live token: one call in all, and the second
+    // shard takes the first one's verdict (the dead token's too).
+    let run = dir.path().join("run-a");
+    let plan = plan_two_shards(
+        &command,
+        tree,
+        run.to_str().unwrap(),
+        &run.join("plan.json"),
+    );
+    let run_id = plan["run_id"].as_str().unwrap();
+    let stderr = verify_shards(&command, run.to_str().unwrap());
+    assert_eq!(live_calls.load(Ordering::SeqCst), 1);
+    assert_eq!(taken_from_store(&stderr[0]), 0, "{}", stderr[0]);
+    assert_eq!(taken_from_store(&stderr[1]), 2, "{}", stderr[1]);
+    let live = merged_verdict(&command, run.to_str().unwrap(), true);
+    let stored: Value = serde_json::from_slice(
+        &std::fs::read(verdict_path(&run, run_id, "github", GITHUB_LIVE)).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(stored, live, "the store holds what the records say");
+    let dead: Value = serde_json::from_slice(
+        &std::fs::read(verdict_path(&run, run_id, "github", GITHUB_DEAD)).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(dead["status"], "dead");
+    let verdicts = std::fs::read_dir(run.join(format!("runs/{run_id}/verdicts")))
+        .unwrap()
+        .count();
+    assert_eq!(verdicts, 2);
+    assert_nowhere_under(&run, GITHUB_LIVE);
+    assert_nowhere_under(&run, GITHUB_DEAD);
+
+    // An `error` verdict in the store (no answer, another time) is not
+    // trusted: the first shard asks again and replaces it, the second
+    // uses that.
+    let run = dir.path().join("run-b");
+    let plan = plan_two_shards(
+        &command,
+        tree,
+        run.to_str().unwrap(),
+        &run.join("plan.json"),
+    );
+    let stored = verdict_path(
+        &run,
+        plan["run_id"].as_str().unwrap(),
+        "github",
+        GITHUB_LIVE,
+    );
+    std::fs::create_dir_all(stored.parent().unwrap()).unwrap();
+    std::fs::write(
+        &stored,
+        r#"{"status":"error","checked_at":"2026-12-07T01:00:00Z","provider_detail":{"provider":"github","message":"timed out"}}"#,
+    )
+    .unwrap();
+    verify_shards(&command, run.to_str().unwrap());
+    assert_eq!(live_calls.load(Ordering::SeqCst), 2);
+    let live = merged_verdict(&command, run.to_str().unwrap(), true);
+    let now: Value = serde_json::from_slice(&std::fs::read(&stored).unwrap()).unwrap();
+    assert_eq!(now, live);
+
+    // A file that is no verdict is reported, with where it is, and
+    // ignored: the provider is asked and the file replaced.
+    let run = dir.path().join("run-c");
+    let plan = plan_two_shards(
+        &command,
+        tree,
+        run.to_str().unwrap(),
+        &run.join("plan.json"),
+    );
+    let stored = verdict_path(
+        &run,
+        plan["run_id"].as_str().unwrap(),
+        "github",
+        GITHUB_LIVE,
+    );
+    std::fs::create_dir_all(stored.parent().unwrap()).unwrap();
+    std::fs::write(&stored, r#"{"status":"live","checked_at":"#).unwrap();
+    let stderr = verify_shards(&command, run.to_str().unwrap());
+    assert_eq!(live_calls.load(Ordering::SeqCst), 3);
+    let reported = stderr.concat();
+    assert_eq!(reported.matches("not a verdict").count(), 1, "{reported}");
+    assert!(
+        reported.contains(&stored.display().to_string()),
+        "{reported}"
+    );
+    let live = merged_verdict(&command, run.to_str().unwrap(), true);
+    let now: Value = serde_json::from_slice(&std::fs::read(&stored).unwrap()).unwrap();
+    assert_eq!(now, live);
+}
+
+#[test]
+fn fleet_shards_share_verdicts_through_an_s3_run_location_and_go_on_without_it() {
+    use crate::s3::{assay_s3, fill, start_server};
+    let server = start_server();
+    fill(&server, "fleet", &holders());
+    fill(&server, "runs", &[] as &[(String, Vec<u8>)]);
+    let (github, live_calls) = github_counting();
+    let endpoint = server.endpoint.clone();
+    let command = |args: &[&str]| {
+        let mut command = assay_s3();
+        command
+            .args(args)
+            .env("ASSAY_VERIFY_ENDPOINT_GITHUB", &github)
+            .env("ASSAY_LOG", "warn")
+            .args(["--endpoint-url", &endpoint]);
+        command
+    };
+    // s3s-fs keeps each object as a file under its bucket's directory.
+    let runs = server.root.path().join("runs");
+
+    let plan = plan_two_shards(
+        &command,
+        "s3://fleet",
+        "s3://runs/shared",
+        &runs.join("shared/plan.json"),
+    );
+    let run_id = plan["run_id"].as_str().unwrap();
+    let stderr = verify_shards(&command, "s3://runs/shared");
+    assert_eq!(live_calls.load(Ordering::SeqCst), 1);
+    assert_eq!(taken_from_store(&stderr[1]), 2, "{}", stderr[1]);
+    let live = merged_verdict(&command, "s3://runs/shared", true);
+    let stored: Value = serde_json::from_slice(
+        &std::fs::read(verdict_path(
+            &runs.join("shared"),
+            run_id,
+            "github",
+            GITHUB_LIVE,
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(stored, live);
+    assert_nowhere_under(&runs, GITHUB_LIVE);
+    assert_nowhere_under(&runs, GITHUB_DEAD);
+
+    // The store refuses the verdicts (a role without access to them): the
+    // shards still verify, each calling itself, and each says so once,
+    // naming where.
+    server.faults.set_policy(|path| {
+        path.contains("/verdicts/")
+            .then_some(crate::s3::Fault::Status(403, "AccessDenied"))
+    });
+    plan_two_shards(
+        &command,
+        "s3://fleet",
+        "s3://runs/denied",
+        &runs.join("denied/plan.json"),
+    );
+    let stderr = verify_shards(&command, "s3://runs/denied");
+    assert_eq!(live_calls.load(Ordering::SeqCst), 3);
+    for said in &stderr {
+        assert_eq!(
+            said.matches("shared verdicts cannot be used").count(),
+            1,
+            "{said}"
+        );
+        assert!(said.contains("s3://runs/denied/runs/"), "{said}");
+        assert_eq!(taken_from_store(said), 0);
+    }
+    merged_verdict(&command, "s3://runs/denied", false);
 }

@@ -1,7 +1,8 @@
 //! The verdicts of a scan, keyed by a SHA-256 hash of the provider and the
 //! secret (never the secret itself): each secret is checked once per scan,
 //! even when several workers meet it at the same time (the later ones wait
-//! for the first call's answer).
+//! for the first call's answer). A fleet shard also looks in the run's
+//! [`crate::shared`] verdicts, named by the same hash, before it calls.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

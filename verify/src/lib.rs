@@ -9,9 +9,10 @@
 //! Shopify, Docker Hub). Calls run on a small runtime of their
 //! own with a global concurrency limit, a request rate per provider,
 //! timeouts and retries with backoff, and a [`cache`] keyed by a hash of
-//! the secret so each secret is checked once per scan. A secret goes only
-//! to the fixed host of its provider's `verify.url`; the only other place
-//! it can go is the test and self-hosted hook `ASSAY_VERIFY_ENDPOINT_<PROVIDER>`
+//! the secret so each secret is checked once per scan (and, in a fleet
+//! run, verdicts [`shared`] through the run's store, so once per run). A
+//! secret goes only to the fixed host of its provider's `verify.url`; the
+//! only other place it can go is the test and self-hosted hook `ASSAY_VERIFY_ENDPOINT_<PROVIDER>`
 //! (and the AWS SDK's own `AWS_ENDPOINT_URL_STS`), which the caller shows
 //! before it starts ([`Verifier::destinations`]).
 
@@ -19,6 +20,7 @@ pub mod aws;
 pub mod cache;
 pub mod http;
 pub mod paired;
+pub mod shared;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -31,6 +33,8 @@ use assay_classifiers::verdict::{
     ProviderDetail, Secret, Verification, VerificationStatus, looks_like_example,
 };
 use assay_classifiers::verify::AwsPart;
+
+pub use shared::{SharedError, SharedVerdicts};
 
 /// Environment variables naming another base URL for one provider's calls
 /// (`ASSAY_VERIFY_ENDPOINT_GITHUB=http://127.0.0.1:8080`): for tests and
@@ -158,6 +162,8 @@ struct Inner {
     http: http::Client,
     aws: aws::StsChecker,
     cache: cache::Cache,
+    /// The fleet run's verdicts, when the scan is one of its shards.
+    shared: std::sync::OnceLock<shared::Shared>,
     limits: std::sync::Mutex<HashMap<String, Arc<RateLimit>>>,
     permits: tokio::sync::Semaphore,
 }
@@ -181,6 +187,7 @@ impl Verifier {
             http: http::Client::new(&settings.proxy)?,
             aws: aws::StsChecker::new(settings.timeout, settings.retries),
             cache: cache::Cache::default(),
+            shared: std::sync::OnceLock::new(),
             limits: std::sync::Mutex::new(HashMap::new()),
             permits: tokio::sync::Semaphore::new(settings.concurrency.max(1)),
             settings,
@@ -227,6 +234,19 @@ impl Verifier {
         }
         out.sort();
         out
+    }
+
+    /// Shares verdicts through `store` from now on (a fleet shard's run
+    /// location): a verdict found there is used instead of a call, and each
+    /// call's live, dead or unknown verdict is left there. False, and no
+    /// change, when the verifier already shares through a store.
+    pub fn share_verdicts(&self, store: Arc<dyn SharedVerdicts>) -> bool {
+        self.inner.shared.set(shared::Shared::new(store)).is_ok()
+    }
+
+    /// Verdicts taken from the shared store instead of a call.
+    pub fn shared_verdicts_used(&self) -> u64 {
+        self.inner.shared.get().map_or(0, shared::Shared::found)
     }
 
     /// The settings in use.
@@ -282,8 +302,7 @@ impl Inner {
         let plans = paired::plans(regexes, &self.detectors, per_finding);
         let checks = plans.iter().map(|plan| async move {
             let outcome = self
-                .cache
-                .get_or_check(paired::cache_key(plan), || async {
+                .once(paired::cache_key(plan), &plan.provider, || async {
                     let base = self.settings.endpoints.get(&plan.provider).cloned();
                     paired::check(self, plan, base.as_deref()).await
                 })
@@ -313,12 +332,11 @@ impl Inner {
             return Outcome::new(VerificationStatus::Unknown, ProviderDetail::default());
         };
         let key = cache::key(&spec.provider, &[secret.expose()]);
-        self.cache
-            .get_or_check(key, || async {
-                let base = self.settings.endpoints.get(&spec.provider).cloned();
-                http::check(self, spec, base.as_deref(), secret).await
-            })
-            .await
+        self.once(key, &spec.provider, || async {
+            let base = self.settings.endpoints.get(&spec.provider).cloned();
+            http::check(self, spec, base.as_deref(), secret).await
+        })
+        .await
     }
 
     /// Every access key id found with every secret key found in the same
@@ -350,8 +368,7 @@ impl Inner {
             }
             let cache_key = cache::key("aws", &parts);
             let outcome = self
-                .cache
-                .get_or_check(cache_key, || async {
+                .once(cache_key, "aws", || async {
                     self.pace("aws").await;
                     let _permit = self.permits.acquire().await;
                     self.aws.check(id, key, token.map(|(_, t)| t)).await
@@ -364,6 +381,31 @@ impl Inner {
             out
         });
         join_all(checks).await.into_iter().flatten().collect()
+    }
+
+    /// The verdict for `key`: from this scan's cache, else from the fleet
+    /// run's shared verdicts, else from `check` (whose verdict is then
+    /// shared, unless it is an error).
+    async fn once<F, Fut>(&self, key: cache::Key, provider: &str, check: F) -> Outcome
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Outcome>,
+    {
+        self.cache
+            .get_or_check(key, || async move {
+                let Some(shared) = self.shared.get() else {
+                    return check().await;
+                };
+                let replace = match shared.lookup(&key, provider).await {
+                    shared::Lookup::Found(outcome) => return outcome,
+                    shared::Lookup::Absent => false,
+                    shared::Lookup::Unusable => true,
+                };
+                let outcome = check().await;
+                shared.record(&key, &outcome, replace).await;
+                outcome
+            })
+            .await
     }
 
     /// Waits for the provider's next slot ([`Settings::rate_per_second`]).

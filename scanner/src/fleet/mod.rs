@@ -5,9 +5,11 @@
 //! `assay plan` lists once and writes the plan ([`plan`]); each
 //! `assay scan --plan RUN --shard I/N` scans its units and commits each one
 //! ([`shard`]); `assay merge` builds the report from the committed units
-//! ([`merge`]), equal to a one-machine scan of the same objects. Units
-//! ([`unit`]) are fixed by a hash of the key, so per-unit state ([`state`])
-//! carries over between runs whatever the number of shards.
+//! ([`merge`]), equal to a one-machine scan of the same objects. With
+//! `--verify`, shards share their verdicts through the run location
+//! ([`verdicts`]). Units ([`unit`]) are fixed by a hash of the key, so
+//! per-unit state ([`state`]) carries over between runs whatever the number
+//! of shards.
 
 pub mod inventory;
 pub mod lines;
@@ -17,6 +19,7 @@ pub mod shard;
 pub mod state;
 pub mod store;
 pub mod unit;
+pub mod verdicts;
 
 pub use store::{RunStore, StoreError};
 

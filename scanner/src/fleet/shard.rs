@@ -140,7 +140,8 @@ pub struct ShardRequest<'a> {
     pub client: Option<Arc<S3Client>>,
     pub catalog_version: String,
     /// `--verify`: the shard's records carry verdicts, as a single scan's
-    /// do (the classifiers must keep secrets for it).
+    /// do (the classifiers must keep secrets for it); verdicts are shared
+    /// with the run's other shards through the run location.
     pub verifier: Option<Arc<assay_verify::Verifier>>,
     /// `--verify-only-live`: only records with a live credential are kept.
     pub only_live: bool,
@@ -161,6 +162,14 @@ impl ShardRequest<'_> {
         } else {
             None
         };
+        if let Some(verifier) = &self.verifier {
+            // Verdicts go through the run location, so a credential that
+            // several shards find is checked once per run.
+            verifier.share_verdicts(Arc::new(super::verdicts::RunVerdicts::new(
+                self.store.clone(),
+                self.plan,
+            )));
+        }
         let mut outcome = ShardOutcome::default();
         for unit in self
             .plan
