@@ -699,6 +699,28 @@ mod tests {
     }
 
     #[test]
+    fn columnar_values_reach_the_svm_with_their_field_names() {
+        let mut text = Vec::new();
+        for path in ["$.name", "$.address.city", "$[\"e-mail\"]", "$.tags[0]", "$"] {
+            super::label_value(&mut text, path);
+            text.extend_from_slice(b"v\n");
+        }
+        assert_eq!(text, b"name: v\ncity: v\ne-mail: v\nv\nv\n");
+        // Parquet's values are labelled for the SVM; a spreadsheet's
+        // header row is already in its text.
+        let classifiers = Classifiers::builtin().unwrap();
+        let mut parquet = classifiers.document("people.parquet", "application/vnd.apache.parquet");
+        parquet.mark(crate::place::Place::record(0, "$.email"));
+        parquet.feed(b"ana@example.org\n");
+        assert_eq!(
+            parquet.svm_labelled.as_deref(),
+            Some(&b"email: ana@example.org\n"[..])
+        );
+        let sheet = classifiers.document("people.xlsx", "text/csv");
+        assert!(sheet.svm_labelled.is_none());
+    }
+
+    #[test]
     fn invalid_utf8_does_not_hide_secrets() {
         let classifiers = Classifiers::builtin().unwrap();
         let mut bytes = b"caf\xe9 cr\xe8me \xff\xfe\xfd\n".to_vec();
