@@ -1448,7 +1448,7 @@ CATEGORIES = {
     "web_languages": with_families(web_languages, [scss, xml_ns, doc_page], 0.4),
     "configuration": configuration,
     "personal_records": with_families(personal_records, [payroll_sheet, jsonl_people, labelled_records, people_register], 0.45),
-    "other": with_families(other, [rest_doc, rest_doc, agreement, notes_with_commands, dated_measurements], 0.5),
+    "other": with_families(other, [rest_doc, rest_doc, rest_doc, agreement, notes_with_commands, dated_measurements], 0.55),
 }
 
 
