@@ -183,7 +183,11 @@ impl Scores {
     fn coverage_and_precision(&self) -> (f64, f64) {
         let n = CATEGORIES.len();
         let total: u64 = self.confusion.iter().flatten().sum();
-        let confident: u64 = self.confusion.iter().map(|r| r[..n].iter().sum::<u64>()).sum();
+        let confident: u64 = self
+            .confusion
+            .iter()
+            .map(|r| r[..n].iter().sum::<u64>())
+            .sum();
         let right: u64 = (0..n).map(|k| self.confusion[k][k]).sum();
         (
             confident as f64 / total.max(1) as f64,
@@ -368,11 +372,7 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<u8> {
                 Some(g) if g == v.label => continue,
                 Some(g) => format!("{} {:.2}", CATEGORIES[g], v.confidence),
             };
-            println!(
-                "  {} ({} -> {said})",
-                v.path.display(),
-                CATEGORIES[v.label]
-            );
+            println!("  {} ({} -> {said})", v.path.display(), CATEGORIES[v.label]);
         }
     }
     Ok(EXIT_OK)

@@ -113,6 +113,22 @@ fn scan_records_carry_the_document_class() {
     assert_eq!(svm("keys/deploy_key")["category"], "encryption_keys");
     assert_eq!(svm("keys/deploy_key")["subtype"], "openssh");
     assert_eq!(svm("backups/orders-2026-10-01.sql")["category"], "database");
+    // Documents are judged by the text extracted from them (issue 19):
+    // the payroll workbook by its rows, the customer export by its records.
+    for (document, kinds) in [
+        (
+            "finance/payroll-2026-10.xlsx",
+            &["personal_records", "financial"][..],
+        ),
+        ("exports/customers.jsonl", &["personal_records"][..]),
+    ] {
+        let verdict = svm(document);
+        assert_eq!(verdict["uncertain"], false, "{document}: {verdict}");
+        assert!(
+            kinds.contains(&verdict["category"].as_str().unwrap()),
+            "{document}: {verdict}"
+        );
+    }
     for r in &records {
         if let Some(conf) = r["svm"]["confidence"].as_f64() {
             assert!((0.0..=1.0).contains(&conf), "{}", r["uri"]);
@@ -122,6 +138,14 @@ fn scan_records_carry_the_document_class() {
     // No text, no class: an image and an archive.
     assert_eq!(svm("assets/logo.png"), Value::Null);
     assert_eq!(svm("backups/web-release-2026-09.tgz"), Value::Null);
+    // A CloudTrail record file is JSON of the CloudTrail kind.
+    let (_, trail) = scan_records(&repo().join("demo/logs/cloudtrail"), &[]);
+    let file = trail
+        .iter()
+        .find(|r| !r["svm"].is_null())
+        .expect("a CloudTrail file with text");
+    assert_eq!(file["svm"]["category"], "json", "{file}");
+    assert_eq!(file["svm"]["subtype"], "cloudtrail", "{file}");
     // Text inside an archive is classified too.
     assert_eq!(
         svm("web-release-2026-09.tgz!/web/.npmrc")["category"],
@@ -187,7 +211,11 @@ fn the_shipped_model_holds_up_on_held_out_real_files() {
         .filter(|r| r["support"].as_u64().unwrap() > 0)
         .map(|r| r["category"].as_str().unwrap())
         .collect();
-    assert_eq!(covered.len(), 12, "every category has held-out files: {covered:?}");
+    assert_eq!(
+        covered.len(),
+        12,
+        "every category has held-out files: {covered:?}"
+    );
     let macro_f1 = report["macro_f1"].as_f64().unwrap();
     let table: Vec<String> = rows
         .iter()
@@ -233,9 +261,7 @@ fn uncertain_verdicts_say_so_and_rate_as_other() {
         "{factors:?}"
     );
     assert!(
-        !factors
-            .iter()
-            .any(|f| f["detail"] == "svm:encryption_keys"),
+        !factors.iter().any(|f| f["detail"] == "svm:encryption_keys"),
         "{factors:?}"
     );
     // The shipped model is sure of the same key.

@@ -701,7 +701,13 @@ mod tests {
     #[test]
     fn columnar_values_reach_the_svm_with_their_field_names() {
         let mut text = Vec::new();
-        for path in ["$.name", "$.address.city", "$[\"e-mail\"]", "$.tags[0]", "$"] {
+        for path in [
+            "$.name",
+            "$.address.city",
+            "$[\"e-mail\"]",
+            "$.tags[0]",
+            "$",
+        ] {
             super::label_value(&mut text, path);
             text.extend_from_slice(b"v\n");
         }

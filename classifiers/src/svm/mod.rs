@@ -545,15 +545,30 @@ mod tests {
     fn under_the_threshold_a_verdict_is_uncertain_and_rated_as_other() {
         let text: &[u8] = b"import os\n\ndef main():\n    print(os.getcwd())\n";
         let sure = DocumentClassifier::builtin().unwrap();
-        let found = sure.classify(text, "tool.py", 40, TextEncoding::Utf8, Some("text/x-python"));
+        let found = sure.classify(
+            text,
+            "tool.py",
+            40,
+            TextEncoding::Utf8,
+            Some("text/x-python"),
+        );
         assert!(!found.uncertain, "{found:?}");
         let mut model = sure.model().clone();
         model.threshold = found.confidence + 0.01;
         let unsure = DocumentClassifier::from_json(&model.to_json().unwrap()).unwrap();
-        let guess = unsure.classify(text, "tool.py", 40, TextEncoding::Utf8, Some("text/x-python"));
+        let guess = unsure.classify(
+            text,
+            "tool.py",
+            40,
+            TextEncoding::Utf8,
+            Some("text/x-python"),
+        );
         assert!(guess.uncertain);
         // The guess and its confidence stay; the subtype and risk do not.
-        assert_eq!((guess.category, guess.confidence), (found.category, found.confidence));
+        assert_eq!(
+            (guess.category, guess.confidence),
+            (found.category, found.confidence)
+        );
         assert_eq!((guess.subtype.as_deref(), guess.risk), (None, 1));
         let json = serde_json::to_value(&guess).unwrap();
         assert_eq!(json["uncertain"], true);

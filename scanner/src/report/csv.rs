@@ -63,11 +63,7 @@ pub fn write_csv(out: &mut dyn std::io::Write, report: &Report) -> std::io::Resu
             &factors.join("; "),
             &errors.join("; "),
             &record.svm.as_ref().map_or_else(String::new, |svm| {
-                format!(
-                    "{} ({:.2})",
-                    super::document_verdict(svm),
-                    svm.confidence
-                )
+                format!("{} ({:.2})", super::document_verdict(svm), svm.confidence)
             }),
         ])?;
     }
