@@ -1366,11 +1366,6 @@ def rest_doc(g):
             for _ in range(g.n(1, 3)):
                 para = g.paragraph(2, 6)
                 words = para.split()
-                for _ in range(g.n(0, 3)):
-                    # Documentation names versions, modules and releases.
-                    i = g.n(0, len(words) - 1)
-                    words[i] = g.pick([f"{g.n(0, 3)}.{g.n(0, 12)}", f"{g.n(1, 3)}.{g.n(0, 12)}.{g.n(0, 9)}", f"{g.pick(NOUNS)}.{g.ident('snake')}()",
-                                       f"{g.pick(NOUNS).title()} {g.n(1, 3)}.{g.n(0, 12)}", f"(:gh:`{g.n(1000, 99999)}`)"])
                 for _ in range(g.n(1, 4)):
                     i = g.n(0, len(words) - 1)
                     words[i] = g.pick([f"``{g.ident('snake')}``", f":func:`{g.ident('snake')}`", f":mod:`{g.pick(NOUNS)}`", f"`{g.ident('snake')}`", f":pep:`{g.n(200, 700)}`",

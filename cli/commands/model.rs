@@ -15,7 +15,6 @@ use anyhow::{Context, bail};
 use assay_classifiers::Classifiers;
 use assay_classifiers::content_type::TextEncoding;
 use assay_classifiers::svm::{self, CATEGORIES, DocumentClassifier, DocumentModel, TrainOptions};
-use assay_scanner::document;
 use assay_scanner::pipeline::{self, Limits};
 use assay_scanner::source::{Location, ObjectRef};
 
@@ -74,52 +73,12 @@ fn head(path: &Path) -> anyhow::Result<(Vec<u8>, u64)> {
     Ok((head, size))
 }
 
-/// The start of the text a scan gives the SVM for a corpus file: its bytes,
-/// or for a notebook the text of its cells (what the scan extracts).
-fn svm_text(path: &Path) -> anyhow::Result<(Vec<u8>, u64)> {
-    let notebook = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("ipynb"));
-    if !notebook {
-        return head(path);
-    }
-    let mut sink = Collected(Vec::new(), 0);
-    let mut text = document::Text::new(&mut sink, document::Limits::default());
-    let outcome = document::extract(
-        document::Format::Notebook,
-        "application/x-ipynb+json",
-        document::Input::File(path),
-        &mut text,
-        &mut |_| {},
-    );
-    match outcome {
-        document::Outcome::Extracted { result, .. } => {
-            result.with_context(|| format!("reading the notebook {}", path.display()))?
-        }
-        document::Outcome::TooLarge(_) => bail!("{} is too large to extract", path.display()),
-    }
-    Ok((sink.0, sink.1))
-}
-
-/// Extracted text, kept up to what the SVM reads, and its whole length.
-struct Collected(Vec<u8>, u64);
-
-impl assay_scanner::TextSink for Collected {
-    fn feed(&mut self, text: &[u8]) {
-        self.1 += text.len() as u64;
-        let room = svm::features::HEAD.saturating_sub(self.0.len());
-        self.0.extend_from_slice(&text[..text.len().min(room)]);
-    }
-
-    fn mark(&mut self, _: assay_classifiers::place::Place) {}
-}
-
 pub fn train(args: TrainArgs) -> anyhow::Result<u8> {
     let started = Instant::now();
     let docs = documents(&args.corpus, "train")?;
     let mut samples = Vec::with_capacity(docs.len());
     for (path, label) in &docs {
-        let (text, size) = svm_text(path)?;
+        let (text, size) = head(path)?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

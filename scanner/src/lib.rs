@@ -7,7 +7,7 @@
 /// Access evidence (CloudTrail, S3 access logs, digests, statistics).
 pub use assay_access as access;
 /// Archives and documents: bytes in, text with places out.
-pub use assay_extract::{TextSink, archive, document, spool};
+pub use assay_extract::{archive, document, spool};
 pub mod baseline;
 pub mod config;
 pub mod error;
