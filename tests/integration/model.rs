@@ -270,3 +270,53 @@ fn uncertain_verdicts_say_so_and_rate_as_other() {
     assert_eq!(keys["svm"]["uncertain"], false);
     assert_eq!(keys["svm"]["category"], "encryption_keys");
 }
+
+#[test]
+fn reports_name_the_document_kind_only_when_confident() {
+    let demo = repo().join("demo/bucket");
+    let (_, records) = scan_records(&demo, &[]);
+    let unsure: Vec<&str> = records
+        .iter()
+        .filter(|r| r["svm"]["uncertain"] == true)
+        .map(|r| r["uri"].as_str().unwrap())
+        .collect();
+    let sure = record(&records, "keys/deploy_key");
+    assert_eq!(sure["svm"]["uncertain"], false);
+    assert!(
+        !unsure.is_empty(),
+        "the demo has documents the model is unsure of"
+    );
+    // CSV: the last column is the verdict, or "uncertain" with the confidence.
+    let output = run(&["scan", demo.to_str().unwrap(), "--format", "csv"]);
+    let csv = String::from_utf8_lossy(&output.stdout);
+    assert!(csv.lines().next().unwrap().ends_with(",document"), "{csv}");
+    let row = |uri: &str| {
+        csv.lines()
+            .find(|l| l.starts_with(uri))
+            .unwrap_or_else(|| panic!("{uri} in {csv}"))
+            .to_string()
+    };
+    let key_row = row(sure["uri"].as_str().unwrap());
+    assert!(
+        key_row.ends_with(&format!(
+            ",encryption_keys/openssh ({:.2})",
+            sure["svm"]["confidence"].as_f64().unwrap()
+        )),
+        "{key_row}"
+    );
+    for uri in &unsure {
+        let line = row(uri);
+        assert!(line.contains(",uncertain ("), "{line}");
+    }
+    // HTML: "document: uncertain" for the unsure, the category otherwise.
+    let output = run(&["scan", demo.to_str().unwrap(), "--format", "html"]);
+    let html = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        html.contains("document: encryption_keys/openssh ("),
+        "no confident verdict"
+    );
+    assert!(
+        html.contains("document: uncertain ("),
+        "no uncertain verdict"
+    );
+}
