@@ -80,7 +80,8 @@ pub struct TrainArgs {
     /// The SVM's misclassification cost C.
     #[arg(long, default_value_t = 0.5)]
     pub c: f64,
-    /// Below this calibrated probability a document is `other`.
+    /// Below this calibrated probability a verdict is uncertain (the model
+    /// card says how the shipped model's was chosen).
     #[arg(long, default_value_t = 0.4)]
     pub threshold: f64,
 }
@@ -101,6 +102,10 @@ pub struct EvalArgs {
     /// List every misclassified document.
     #[arg(long, short)]
     pub verbose: bool,
+    /// Score with this uncertainty threshold instead of the model's (for
+    /// choosing one on a tuning set).
+    #[arg(long, value_name = "P")]
+    pub threshold: Option<f64>,
 }
 
 #[derive(Debug, Args)]

@@ -145,7 +145,11 @@ pub fn content_risk(classification: &Classification) -> (u8, Vec<RiskFactor>) {
         add(detail, value);
     }
     if let Some(svm) = &classification.svm {
-        add(format!("svm:{}", svm.category), svm.risk);
+        // An uncertain verdict names no category: its guess is not evidence.
+        match svm.uncertain {
+            true => add("svm:uncertain".to_string(), svm.risk),
+            false => add(format!("svm:{}", svm.category), svm.risk),
+        }
     }
     RiskFactor::sort(&mut factors);
     let risk = factors.first().map_or(1, |f| f.value).clamp(1, 10);

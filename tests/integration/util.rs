@@ -125,6 +125,15 @@ pub fn regex_ids(record: &Value) -> Vec<String> {
         .collect()
 }
 
+/// Where tests/run puts the SVM's real-file evaluation set
+/// (classifiers/models/realset.py fetch).
+pub fn realset_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map_or_else(|| repo().join("target"), |dir| repo().join(dir));
+    target.join("realset")
+}
+
 /// Where tests/run installs the npm packages.
 pub fn npm_tree() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")

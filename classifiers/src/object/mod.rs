@@ -106,6 +106,10 @@ pub struct ObjectClassifier<'c> {
     bytes: u64,
     /// The start of the decoded text, for the SVM.
     svm_head: Option<Vec<u8>>,
+    /// For a document whose extracted text holds values without their
+    /// field names (Parquet, Avro): the start of that text with each
+    /// value's name before it, which the SVM reads instead.
+    svm_labelled: Option<Vec<u8>>,
     /// Places marked by a document extractor, from the one covering the
     /// start of the buffer on; older ones are dropped as the buffer moves.
     marks: std::collections::VecDeque<Mark>,
@@ -146,6 +150,7 @@ impl<'c> ObjectClassifier<'c> {
                 .unwrap_or_default(),
             bytes: 0,
             svm_head: None,
+            svm_labelled: None,
             marks: std::collections::VecDeque::new(),
             invalid: Vec::new(),
             contexts: std::collections::HashMap::new(),
@@ -170,6 +175,9 @@ impl<'c> ObjectClassifier<'c> {
         object.scan_regexes = true;
         object.scan_themes = true;
         object.count_names = true;
+        if unnamed_values(mime) {
+            object.svm_labelled = Some(Vec::new());
+        }
         object
     }
 
@@ -220,6 +228,9 @@ impl<'c> ObjectClassifier<'c> {
                 }
             },
         };
+        if let (Some(text), Some(path)) = (&mut self.svm_labelled, place.path.as_deref()) {
+            label_value(text, path);
+        }
         let at = self.buf_offset + self.buf.len() as u64;
         if self.marks.back().is_some_and(|m| m.at == at) {
             self.marks.pop_back();
@@ -234,6 +245,10 @@ impl<'c> ObjectClassifier<'c> {
     /// Feeds the next bytes of the object.
     pub fn feed(&mut self, data: &[u8]) {
         self.bytes += data.len() as u64;
+        if let Some(text) = &mut self.svm_labelled {
+            let room = crate::svm::features::HEAD.saturating_sub(text.len());
+            text.extend_from_slice(&data[..data.len().min(room)]);
+        }
         if self.sniffed.is_none() {
             self.pending.extend_from_slice(data);
             if self.pending.len() >= HEAD_LEN {
@@ -525,6 +540,9 @@ impl<'c> ObjectClassifier<'c> {
             self.names,
             self.tallies.iter().map(|t| (t.detector, t.count)),
         );
+        if let (Some(labelled), Some(head)) = (self.svm_labelled.take(), &mut self.svm_head) {
+            *head = labelled;
+        }
         let svm = self.svm_head.as_ref().map(|head| {
             classifiers.documents.classify(
                 head,
@@ -578,6 +596,34 @@ impl<'c> ObjectClassifier<'c> {
             content_scanned: self.scan_regexes,
             low_confidence_step: classifiers.catalog.low_confidence_step,
         }
+    }
+}
+
+/// Whether the text extracted from documents of this type holds values
+/// without their field names (one value per line, the name only in the
+/// marks), so the SVM would see a column of bare values.
+fn unnamed_values(mime: &str) -> bool {
+    matches!(
+        mime,
+        "application/vnd.apache.parquet" | "application/vnd.apache.avro"
+    )
+}
+
+/// Writes a value's field name (the last step of its JSON path) before
+/// it, as `name: `, while the SVM's text has room.
+fn label_value(text: &mut Vec<u8>, path: &str) {
+    let last = path
+        .rsplit(['.', '['])
+        .next()
+        .unwrap_or(path)
+        .trim_end_matches(']')
+        .trim_matches('"');
+    if last.is_empty() || last.bytes().all(|b| b.is_ascii_digit()) || last == "$" {
+        return;
+    }
+    if text.len() + last.len() + 2 <= crate::svm::features::HEAD {
+        text.extend_from_slice(last.as_bytes());
+        text.extend_from_slice(b": ");
     }
 }
 
@@ -677,6 +723,34 @@ mod tests {
             "{:?}",
             found.regexes
         );
+    }
+
+    #[test]
+    fn columnar_values_reach_the_svm_with_their_field_names() {
+        let mut text = Vec::new();
+        for path in [
+            "$.name",
+            "$.address.city",
+            "$[\"e-mail\"]",
+            "$.tags[0]",
+            "$",
+        ] {
+            super::label_value(&mut text, path);
+            text.extend_from_slice(b"v\n");
+        }
+        assert_eq!(text, b"name: v\ncity: v\ne-mail: v\nv\nv\n");
+        // Parquet's values are labelled for the SVM; a spreadsheet's
+        // header row is already in its text.
+        let classifiers = Classifiers::builtin().unwrap();
+        let mut parquet = classifiers.document("people.parquet", "application/vnd.apache.parquet");
+        parquet.mark(crate::place::Place::record(0, "$.email"));
+        parquet.feed(b"ana@example.org\n");
+        assert_eq!(
+            parquet.svm_labelled.as_deref(),
+            Some(&b"email: ana@example.org\n"[..])
+        );
+        let sheet = classifiers.document("people.xlsx", "text/csv");
+        assert!(sheet.svm_labelled.is_none());
     }
 
     #[test]

@@ -76,7 +76,7 @@ const EXTENSION_BUCKETS: usize = 64;
 const PREFIX_BUCKETS: usize = 64;
 const WORD_BUCKETS: usize = 512;
 const CHAR_BUCKETS: usize = 512;
-const LINE_FEATURES: usize = 16;
+const LINE_FEATURES: usize = 20;
 const CLASS_FEATURES: usize = 8;
 
 /// Length of a feature vector.
@@ -184,8 +184,8 @@ fn byte_histogram(text: &[u8]) -> [usize; 256] {
 }
 
 fn line_features(text: &[u8]) -> [f64; LINE_FEATURES] {
-    // One pass per line: 12 shares of lines with a shape, and lengths.
-    let mut shares = [0usize; 12];
+    // One pass per line: 16 shares of lines with a shape, and lengths.
+    let mut shares = [0usize; 16];
     let (mut n, mut sum, mut sum_sq, mut max) = (0usize, 0f64, 0f64, 0f64);
     // The same pieces as `split` on `\n`, found a word at a time.
     let mut from = 0;
@@ -214,6 +214,15 @@ fn line_features(text: &[u8]) -> [f64; LINE_FEATURES] {
             first.is_some_and(|b| b.is_ascii_digit()),
             memchr::memchr(b'=', line).is_some(),
             memchr::memchr_iter(b':', line).any(|i| line.get(i + 1) == Some(&b' ')),
+            // Documentation against a book's wrapped prose: heading rules
+            // (`=====`), reST directives and comments, dialogue, and lines
+            // that end a sentence.
+            trimmed.len() >= 3
+                && matches!(first, Some(b'=' | b'-' | b'*' | b'~' | b'^' | b'#'))
+                && trimmed.iter().all(|b| Some(*b) == first),
+            trimmed.starts_with(b".. "),
+            matches!(first, Some(b'"' | b'\'')) || trimmed.starts_with("\u{201c}".as_bytes()),
+            last == Some(b'.'),
         ];
         for (share, flag) in shares.iter_mut().zip(flags) {
             *share += usize::from(flag);
@@ -229,6 +238,10 @@ fn line_features(text: &[u8]) -> [f64; LINE_FEATURES] {
     features[3] = (n.ln_1p() / 10.0).min(1.0);
     for (feature, share) in features[4..].iter_mut().zip(shares) {
         *feature = share as f64 / n;
+    }
+    // The rare shapes (rules, directives, dialogue) count for more.
+    for feature in &mut features[16..19] {
+        *feature = (*feature * 5.0).min(1.0);
     }
     features
 }

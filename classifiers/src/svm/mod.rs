@@ -5,9 +5,11 @@
 //! Training fits one linear `linfa-svm` model per category (one-vs-rest).
 //! A linear SVM is its separating hyperplane, so the model keeps each
 //! category's weights and bias; decision values go through a softmax whose
-//! temperature is fitted on the training set (the calibration), and below
-//! the confidence threshold a document is `other`. Same corpus, same
-//! options: same model bytes.
+//! temperature is fitted on held-out training documents (the calibration).
+//! Below the model's confidence threshold the verdict is *uncertain*: the
+//! best guess is kept, marked, and rated no higher than `other`, so `other`
+//! itself means "none of the above" rather than "not sure". Same corpus,
+//! same options: same model bytes.
 //!
 //! ```
 //! use assay_classifiers::svm::DocumentClassifier;
@@ -109,7 +111,7 @@ const OTHER: usize = 11;
 /// Label smoothing of the confidence calibration.
 const SMOOTHING: f64 = 0.1;
 /// Version of the feature code; a model built for another is refused.
-pub const FEATURES_VERSION: u32 = 2;
+pub const FEATURES_VERSION: u32 = 3;
 const CATALOG: &str = include_str!("../../catalog/svm_categories.toml");
 const BUILTIN_MODEL: &str = include_str!("../../models/svm.json");
 
@@ -123,6 +125,11 @@ pub struct SvmResult {
     /// Calibrated probability of `category`, 0 to 1.
     pub confidence: f64,
     pub risk: u8,
+    /// The confidence is under the model's threshold: `category` is only
+    /// the best guess, reports say "uncertain", and the verdict carries
+    /// `other`'s risk.
+    #[serde(default)]
+    pub uncertain: bool,
 }
 
 /// A trained model: per category, the hyperplane of its linear SVM.
@@ -131,7 +138,8 @@ pub struct DocumentModel {
     pub features_version: u32,
     pub dim: usize,
     pub categories: Vec<String>,
-    /// Below this calibrated probability a document is `other`.
+    /// Below this calibrated probability a verdict is uncertain (chosen
+    /// on the tuning part of the real-file set; see the model card).
     pub threshold: f64,
     /// Softmax temperature over decision values (fitted at training).
     pub temperature: f64,
@@ -234,7 +242,7 @@ impl DocumentModel {
         softmax(&self.decisions(x), self.temperature)
     }
 
-    /// The category index and its probability (`other` below the threshold).
+    /// The most probable category's index and its probability.
     pub fn predict(&self, x: &[f64]) -> (usize, f64) {
         let p = self.probabilities(x);
         let (best, &confidence) = p
@@ -242,11 +250,12 @@ impl DocumentModel {
             .enumerate()
             .max_by(|a, b| a.1.total_cmp(b.1))
             .unwrap_or((OTHER, &0.0));
-        if confidence < self.threshold {
-            (OTHER, p.get(OTHER).copied().unwrap_or(0.0))
-        } else {
-            (best, confidence)
-        }
+        (best, confidence)
+    }
+
+    /// Whether a verdict of this confidence is uncertain.
+    pub fn uncertain(&self, confidence: f64) -> bool {
+        confidence < self.threshold
     }
 
     /// The softmax temperature that best explains held-out labels (lowest
@@ -426,6 +435,17 @@ impl DocumentClassifier {
     ) -> SvmResult {
         let x = features::extract(text, name, size, encoding);
         let (category, confidence) = self.model.predict(&x);
+        if self.model.uncertain(confidence) {
+            // A guess names no subtype and rates as `other`: an unsure
+            // model never makes a document riskier.
+            return SvmResult {
+                category: Category::ALL[category],
+                subtype: None,
+                confidence: (confidence * 1000.0).round() / 1000.0,
+                risk: self.risk(OTHER),
+                uncertain: true,
+            };
+        }
         let head = &text[..text.len().min(features::HEAD)];
         let (subtype, subtype_risk) = self.subtype(category, head, name, mime);
         SvmResult {
@@ -433,6 +453,7 @@ impl DocumentClassifier {
             subtype,
             confidence: (confidence * 1000.0).round() / 1000.0,
             risk: subtype_risk.unwrap_or_else(|| self.risk(category)),
+            uncertain: false,
         }
     }
 
@@ -487,7 +508,7 @@ mod tests {
     fn the_shipped_model_and_catalog_load() {
         let documents = DocumentClassifier::builtin().unwrap();
         assert_eq!(documents.model().categories, CATEGORIES);
-        assert!(documents.version().starts_with("svm-linear-v2-"));
+        assert!(documents.version().starts_with("svm-linear-v3-"));
         assert_eq!(documents.risk(11), 1);
     }
 
@@ -518,6 +539,39 @@ mod tests {
             (Some("pgp".into()), None)
         );
         assert_eq!(documents.risk(keys), 7);
+    }
+
+    #[test]
+    fn under_the_threshold_a_verdict_is_uncertain_and_rated_as_other() {
+        let text: &[u8] = b"import os\n\ndef main():\n    print(os.getcwd())\n";
+        let sure = DocumentClassifier::builtin().unwrap();
+        let found = sure.classify(
+            text,
+            "tool.py",
+            40,
+            TextEncoding::Utf8,
+            Some("text/x-python"),
+        );
+        assert!(!found.uncertain, "{found:?}");
+        let mut model = sure.model().clone();
+        model.threshold = found.confidence + 0.01;
+        let unsure = DocumentClassifier::from_json(&model.to_json().unwrap()).unwrap();
+        let guess = unsure.classify(
+            text,
+            "tool.py",
+            40,
+            TextEncoding::Utf8,
+            Some("text/x-python"),
+        );
+        assert!(guess.uncertain);
+        // The guess and its confidence stay; the subtype and risk do not.
+        assert_eq!(
+            (guess.category, guess.confidence),
+            (found.category, found.confidence)
+        );
+        assert_eq!((guess.subtype.as_deref(), guess.risk), (None, 1));
+        let json = serde_json::to_value(&guess).unwrap();
+        assert_eq!(json["uncertain"], true);
     }
 
     #[test]

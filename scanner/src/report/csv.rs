@@ -15,6 +15,7 @@ pub fn write_csv(out: &mut dyn std::io::Write, report: &Report) -> std::io::Resu
         "themes",
         "risk_factors",
         "errors",
+        "document",
     ])?;
     for record in report.objects.iter() {
         let record = record?;
@@ -61,6 +62,9 @@ pub fn write_csv(out: &mut dyn std::io::Write, report: &Report) -> std::io::Resu
             &themes.join("; "),
             &factors.join("; "),
             &errors.join("; "),
+            &record.svm.as_ref().map_or_else(String::new, |svm| {
+                format!("{} ({:.2})", super::document_verdict(svm), svm.confidence)
+            }),
         ])?;
     }
     writer.flush()

@@ -241,12 +241,8 @@ pub fn write_html(out: &mut dyn std::io::Write, report: &Report) -> std::io::Res
         }
         if let Some(svm) = &object.svm {
             evidence.push(format!(
-                "document: {}{} ({:.0}%)",
-                esc(svm.category.as_str()),
-                svm.subtype
-                    .as_ref()
-                    .map(|s| format!("/{}", esc(s)))
-                    .unwrap_or_default(),
+                "document: {} ({:.0}%)",
+                esc(&super::document_verdict(svm)),
                 svm.confidence * 100.0
             ));
         }

@@ -22,6 +22,18 @@ use serde::Serialize;
 
 use crate::record::{ObjectRecord, ScanIssue, Summary};
 
+/// The SVM's verdict as reports show it: the category (and subtype) only
+/// when the model is confident, `uncertain` otherwise.
+pub(crate) fn document_verdict(svm: &assay_classifiers::svm::SvmResult) -> String {
+    if svm.uncertain {
+        return "uncertain".to_string();
+    }
+    match &svm.subtype {
+        Some(subtype) => format!("{}/{subtype}", svm.category),
+        None => svm.category.to_string(),
+    }
+}
+
 /// The version of the JSON report layout (`--format json`).
 pub const SCHEMA_VERSION: &str = "1.0";
 

@@ -131,10 +131,17 @@ pub fn write_table(
                 record.risk.to_string()
             },
             terminal_safe(&record.uri),
-            record
-                .content_type
-                .as_ref()
-                .map_or_else(|| "-".to_string(), |c| c.mime.clone()),
+            {
+                let mime = record
+                    .content_type
+                    .as_ref()
+                    .map_or_else(|| "-".to_string(), |c| c.mime.clone());
+                // The document verdict under the type it was read as.
+                match &record.svm {
+                    Some(svm) => format!("{mime}\n{}", super::document_verdict(svm)),
+                    None => mime,
+                }
+            },
             findings.join("\n"),
         ]);
     }
