@@ -140,3 +140,90 @@ fn the_auditor_report_renders_in_a_browser() {
         "a real screenshot"
     );
 }
+
+/// The demo's own report (README's first command, as HTML) in the browser:
+/// the documents the auditor looks at first say what they are, or that
+/// the model is unsure, never a near-random `other (9%)`. A screenshot of
+/// it is kept at `target/assay-demo-report.png`.
+#[test]
+fn the_demo_report_shows_sensible_document_verdicts_in_a_browser() {
+    let work = tempfile::tempdir().unwrap();
+    let html = work.path().join("demo.html");
+    let demo = repo().join("demo");
+    let output = run(&[
+        "scan",
+        demo.join("bucket").to_str().unwrap(),
+        "--cloudtrail",
+        demo.join("logs/cloudtrail").to_str().unwrap(),
+        "--access-logs",
+        demo.join("logs/s3").to_str().unwrap(),
+        "--format",
+        "html",
+        "--output",
+        html.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let url = format!("file://{}", html.display());
+    let dom = chromium().args(["--dump-dom", &url]).output().unwrap();
+    assert!(dom.status.success());
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    // The document verdict in the row of the riskiest-objects table that
+    // names `object`.
+    let verdict = |object: &str| -> String {
+        let row = dom
+            .split("<tr>")
+            .find(|row| row.contains(object) && row.contains("document: "))
+            .unwrap_or_else(|| panic!("{object} has no row with a document verdict"));
+        let from = row.find("document: ").unwrap() + "document: ".len();
+        row[from..].split(" (").next().unwrap().to_string()
+    };
+    for (object, sensible) in [
+        (
+            "finance/payroll-2026-10.xlsx",
+            &["personal_records", "personal_records/records", "financial"][..],
+        ),
+        (
+            "exports/customers.jsonl",
+            &["personal_records", "personal_records/records"][..],
+        ),
+        ("legal/nda-harbour-signed.pdf", &["uncertain", "other"][..]),
+        (
+            "config/kubeconfig-notes.txt",
+            &["uncertain", "configuration"][..],
+        ),
+        ("hr/employees-2026.csv", &["personal_records/table"][..]),
+        ("keys/deploy_key", &["encryption_keys/openssh"][..]),
+    ] {
+        let shown = verdict(object);
+        assert!(
+            sensible.contains(&shown.as_str()),
+            "{object}: the report says {shown:?}, expected one of {sensible:?}"
+        );
+    }
+    // `other` is shown only when the model is sure of it: below its
+    // threshold the report says `uncertain`.
+    for shown in dom.split("document: other (").skip(1) {
+        let percent: f64 = shown.split('%').next().unwrap().parse().unwrap();
+        assert!(percent >= 45.0, "an unsure `other ({percent}%)` is shown");
+    }
+
+    let shot = repo().join("target/assay-demo-report.png");
+    let status = chromium()
+        .args([
+            "--window-size=1200,3200",
+            &format!("--screenshot={}", shot.display()),
+            &url,
+        ])
+        .output()
+        .unwrap();
+    assert!(status.status.success());
+    let png = std::fs::read(&shot).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 20_000,
+        "a real screenshot"
+    );
+}
