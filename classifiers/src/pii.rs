@@ -310,9 +310,12 @@ impl NameFinder {
         mut found: impl FnMut(std::ops::Range<usize>),
     ) {
         let limit = buf.len().min(owned.end + 64);
-        // A full name has a space or comma between its parts: text with
-        // neither (base64, hex dumps) holds none, found at memchr speed.
-        if memchr::memchr2(b' ', b',', &buf[owned.start..limit]).is_none() {
+        // A full name has a space, comma, semicolon or tab between its
+        // parts: text with none (base64, hex dumps) holds none, found at
+        // memchr speed.
+        if memchr::memchr3(b' ', b',', b'\t', &buf[owned.start..limit]).is_none()
+            && memchr::memchr(b';', &buf[owned.start..limit]).is_none()
+        {
             return;
         }
         let lists = self.lists();
@@ -357,9 +360,10 @@ impl NameFinder {
         if !capitalised(first) || !Self::in_list(given, &[first]) {
             return (false, end.max(at + 1));
         }
-        // Separator: spaces, or a comma (CSV columns), then an optional initial.
+        // Separator: spaces, or a comma, semicolon or tab (the columns of
+        // CSV and TSV rows), then an optional initial.
         let mut j = end;
-        if buf.get(j) == Some(&b',') {
+        if matches!(buf.get(j), Some(b',' | b';' | b'\t')) {
             j += 1;
         }
         while buf.get(j) == Some(&b' ') && j < limit {
@@ -394,8 +398,9 @@ impl NameFinder {
         let last_end = word_end(buf, j, limit);
         let last = &buf[j..last_end];
         words[particles] = last;
-        let listed = Self::in_list(surnames, &words[..=particles])
-            || (particles > 0 && Self::in_list(surnames, &[last]));
+        // With particles, the surname is listed with them (`DE VRIES`): a
+        // place (`Sierra de Juárez`, `Isla de Man`) has them too.
+        let listed = Self::in_list(surnames, &words[..=particles]);
         if capitalised(last) && listed && buf.get(last_end).is_none_or(|b| !b.is_ascii_alphanumeric())
         {
             (true, last_end)
@@ -487,6 +492,121 @@ mod tests {
         assert_eq!(count("Dear Mary, thanks."), 0);
         assert_eq!(count("MaryJohnson = getUser(); JohnSmith2"), 0);
         assert_eq!(count("Mary Qwertyuiop"), 0);
+    }
+
+    /// The names the finder sees in `text`.
+    fn names_in(text: &str) -> Vec<String> {
+        let finder = NameFinder::new();
+        finder
+            .spans(text.as_bytes())
+            .into_iter()
+            .map(|span| text[span].to_string())
+            .collect()
+    }
+
+    /// Made-up records in each locale's own layouts (letters, forms, CSV
+    /// rows with `;` and tabs, capitals), with the names the finder must see.
+    #[test]
+    fn full_names_of_european_locales_in_their_record_layouts() {
+        let cases: &[(&str, &str, &[&str])] = &[
+            (
+                "it_IT",
+                "Gentile Sig.ra Giulia Bianchi, via Roma 12, 20121 Milano (MI)\n\
+                 Cognome;Nome;Codice fiscale\nMarco;Esposito;SPSMRC80A01F205X\n\
+                 Intestatario: FRANCESCA FERRARI, nato a Napoli il 01/02/1980",
+                &["Giulia Bianchi", "Marco;Esposito", "FRANCESCA FERRARI"],
+            ),
+            (
+                "nl_NL",
+                "Dhr. Jan de Vries\nKerkstraat 5, 1012 AB Amsterdam\n\
+                 naam: Sanne van den Berg, BSN 123456782\nDaan Bakker\tDaan.Bakker@example.nl",
+                &["Jan de Vries", "Sanne van den Berg", "Daan Bakker"],
+            ),
+            (
+                "fi_FI",
+                "Mikko Virtanen\nMannerheimintie 10 A 5\n00100 HELSINKI\n\
+                 Asiakas: Aino Mäkinen, henkilötunnus 010180-123K\nJUSSI KORHONEN;040 123 4567",
+                &["Mikko Virtanen", "Aino Mäkinen", "JUSSI KORHONEN"],
+            ),
+            (
+                "de_DE",
+                "Herrn Jürgen Müller\nHauptstraße 5\n10115 Berlin\n\
+                 Ansprechpartnerin: Anna-Lena Schäfer, Tel. 030 1234567",
+                &["Jürgen Müller", "Lena Schäfer"],
+            ),
+            (
+                "fr_FR",
+                "Mme Élodie Lefèvre\n12, rue de la Paix\n75002 Paris\n\
+                 Titulaire du compte : François Dubois",
+                &["Élodie Lefèvre", "François Dubois"],
+            ),
+            (
+                "es_ES",
+                "D. José García López, con DNI 12345678Z, domiciliado en Calle Mayor 3, \
+                 28013 Madrid, y Dña. Ángela Núñez",
+                &["José García", "Ángela Núñez"],
+            ),
+            (
+                "pt_PT / pt_BR",
+                "Nome: João Gonçalves, Rua Augusta 100, 1100-053 Lisboa\n\
+                 Cliente: Luiza da Silva, CPF 123.456.789-09",
+                &["João Gonçalves", "Luiza da Silva"],
+            ),
+            (
+                "pl_PL",
+                "Pan Łukasz Wiśniewski, ul. Długa 5, 00-238 Warszawa; PESEL 80010112345",
+                &["Łukasz Wiśniewski"],
+            ),
+            (
+                "sv_SE / da_DK / no_NO",
+                "Åsa Lindqvist, Storgatan 1, 111 51 Stockholm\n\
+                 Søren Jørgensen, Nørregade 7, 1165 København K\n\
+                 Øystein Bakke, Storgata 2, 0155 Oslo",
+                &["Åsa Lindqvist", "Søren Jørgensen", "Øystein Bakke"],
+            ),
+            (
+                "cs_CZ",
+                "Jméno: Jiří Dvořák, Václavské náměstí 1, 110 00 Praha 1\n\
+                 Kateřina Svobodová, rodné číslo 805101/1234",
+                &["Jiří Dvořák", "Kateřina Svobodová"],
+            ),
+        ];
+        for (locale, record, expected) in cases {
+            assert_eq!(names_in(record), *expected, "{locale}: {record}");
+        }
+    }
+
+    /// Prose, logs and headings without people, in the same languages, with
+    /// words that are names too: nouns that are surnames (Bakker, Koski,
+    /// Müller, Fontana), places named after people, and function words of
+    /// the languages that Faker lists as names (`che`, `dalla`, `och`).
+    #[test]
+    fn prose_logs_and_capitals_without_people_stay_silent() {
+        for text in [
+            // Italian, with a licence in capitals.
+            "La fontana in piazza è stata restaurata dal fabbro. \
+             RIPRODUZIONE RISERVATA: CHE TU SIA D'ACCORDO O NO, È PROTETTO DALLA LEGGE.",
+            // Dutch nouns that are surnames.
+            "De bakker en de visser gaan naar de markt; de Molenaar staat aan de Dijk.",
+            // Finnish: lakes, rapids and hills are surnames.
+            "Järvi on syvä, Koski virtaa ja Mäki nousee. Lahti ja Salo ovat kaupunkeja.",
+            // German capitalises every noun.
+            "Der Koch und der Bauer trafen den Fischer am Ufer; Wagner und Weber spielten \
+             Musik. Im Winter wie im Sommer bleibt der Müller bei seiner Mühle.",
+            // Keyboards and places, some named after people.
+            "Pulse la Tecla Alt y la tecla Ctrl. Mato Grosso, Sierra de Juárez, Isla de Man, \
+             Santo Domingo, Sierra Leone, Santa Cruz y el Reino de Dinamarca.",
+            // Swedish and Danish function words.
+            "Filen finns inte och kan inte läsas. Der er ingen fil til dig.",
+            // A syslog and a build log.
+            "Jan 12 10:00:01 web-01 sshd[812]: Accepted publickey for deploy from 10.0.0.5\n\
+             Dec  7 01:02:03 db kernel: [ 1.234] EXT4-fs (sda1): mounted filesystem\n\
+             INFO Build Step Completed; WARN Disk Usage High",
+            // The GPL's address.
+            "51 Franklin St, Fifth Floor, Boston, MA 02110-1301 USA",
+        ] {
+            assert_eq!(names_in(text), Vec::<String>::new(), "{text}");
+        }
     }
 
     /// The byte-at-a-time walk the mask walk replaced.
