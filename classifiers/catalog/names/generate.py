@@ -176,17 +176,23 @@ def main():
     frequent = frequent_words()
     not_names = {n.upper() for n in read_list(HERE / "not_names.txt")}
 
+    dropped = {"short": set(), "not_names": set(), "frequent": set(), "english": set()}
+
     def kept(name):
+        if name in not_names:
+            dropped["not_names"].add(name)
         # A surname with its particles (DE GROOT) is no common word.
-        if " " in name:
-            return name not in not_names
-        plain = name
-        return (
-            len(plain) >= 3
-            and name not in not_names
-            and plain not in frequent
-            and plain.lower() not in english
-        )
+        elif " " in name:
+            return True
+        elif len(name) < 3:
+            dropped["short"].add(name)
+        elif name in frequent:
+            dropped["frequent"].add(name)
+        elif name.lower() in english:
+            dropped["english"].add(name)
+        else:
+            return True
+        return False
 
     given, surnames = census_given - not_names, census_surnames - not_names
     print(f"{'locale':8} {'given':>6} {'added':>6} {'surnames':>8} {'added':>6}")
@@ -197,6 +203,7 @@ def main():
         given |= g_new
         surnames |= s_new
         print(f"{locale:8} {len(g):6} {len(g_new):6} {len(s):8} {len(s_new):6}")
+    print("left out of what Faker adds: " + ", ".join(f"{len(v)} {k}" for k, v in dropped.items()))
     print(f"total: {len(given)} given names ({len(census_given)} census), "
           f"{len(surnames)} surnames ({len(census_surnames)} census)")
     sources = [
