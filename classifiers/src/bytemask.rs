@@ -146,7 +146,11 @@ mod tests {
                 }
                 let leads = utf8_leads(block);
                 for (i, &b) in block.iter().enumerate() {
-                    assert_eq!(leads >> i & 1 == 1, b >= 0xC0, "byte {b:#x} at {i} of {len}");
+                    assert_eq!(
+                        leads >> i & 1 == 1,
+                        b >= 0xC0,
+                        "byte {b:#x} at {i} of {len}"
+                    );
                 }
                 assert_eq!(leads & !below(len as u32), 0);
             }

@@ -233,7 +233,9 @@ fn particle(word: &[u8]) -> bool {
     word.len() <= 5
         && word.is_ascii()
         && (word.iter().all(u8::is_ascii_lowercase) || capitalised(word))
-        && PARTICLES.iter().any(|p| p.as_bytes().eq_ignore_ascii_case(word))
+        && PARTICLES
+            .iter()
+            .any(|p| p.as_bytes().eq_ignore_ascii_case(word))
 }
 
 /// Appends `word` in upper case to `out` (at `len`), or says it does not fit.
@@ -246,7 +248,11 @@ fn push_upper(out: &mut [u8; MAX_NAME_BYTES], len: &mut usize, word: &[u8]) -> O
         *len += word.len();
         return Some(());
     }
-    for c in std::str::from_utf8(word).ok()?.chars().flat_map(char::to_uppercase) {
+    for c in std::str::from_utf8(word)
+        .ok()?
+        .chars()
+        .flat_map(char::to_uppercase)
+    {
         let slot = out.get_mut(*len..*len + c.len_utf8())?;
         c.encode_utf8(slot);
         *len += c.len_utf8();
@@ -401,7 +407,9 @@ impl NameFinder {
         // With particles, the surname is listed with them (`DE VRIES`): a
         // place (`Sierra de Juárez`, `Isla de Man`) has them too.
         let listed = Self::in_list(surnames, &words[..=particles]);
-        if capitalised(last) && listed && buf.get(last_end).is_none_or(|b| !b.is_ascii_alphanumeric())
+        if capitalised(last)
+            && listed
+            && buf.get(last_end).is_none_or(|b| !b.is_ascii_alphanumeric())
         {
             (true, last_end)
         } else {
@@ -615,7 +623,8 @@ mod tests {
         let (mut names, mut i) = (0, owned.start);
         while i < owned.end {
             let b = buf[i];
-            if !(b.is_ascii_uppercase() || b >= 0xC0) || (i > 0 && buf[i - 1].is_ascii_alphanumeric())
+            if !(b.is_ascii_uppercase() || b >= 0xC0)
+                || (i > 0 && buf[i - 1].is_ascii_alphanumeric())
             {
                 i += 1;
                 continue;
@@ -632,8 +641,8 @@ mod tests {
         let finder = NameFinder::new();
         let words = [
             "Mary", "Johnson", "JOHN", "A.", "SMITH", "Linda", "Garcia", "mary", "xyzMary", "9",
-            "O'Brien", ",", ", ", "  ", "\n", "Zq", "the", "42", "Åsa", "Löfgren", "ÅSA", "LÖFGREN",
-            "é", "“", "Jan", "de", "van", "Vries", "DE", "Ørsted", "Ł", "ukasz",
+            "O'Brien", ",", ", ", "  ", "\n", "Zq", "the", "42", "Åsa", "Löfgren", "ÅSA",
+            "LÖFGREN", "é", "“", "Jan", "de", "van", "Vries", "DE", "Ørsted", "Ł", "ukasz",
         ];
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
         let mut total = 0;
