@@ -15,64 +15,84 @@ use serde::{Deserialize, Serialize};
 
 use crate::bytemask::{Class, masks, utf8_leads};
 
-/// A name dictionary: its text (upper-case names, one a line, sorted by
-/// their bytes), searched in place, and a bit per hash of each name, which
-/// turns most words away before the search. Nothing is copied out of the
-/// embedded text; building one hashes each name once.
+/// A name dictionary over its embedded text (upper-case names, one a line):
+/// a bit per hash of each name, which turns most words away at once, and an
+/// open-addressing table of where each name is in the text. Nothing is
+/// copied out of the text; building one hashes each name once.
 struct NameSet {
-    sorted: &'static [u8],
+    text: &'static [u8],
     filter: Vec<u64>,
+    /// Per slot: the name's offset in `text` (upper 24 bits) and length
+    /// (lower 8), or `EMPTY`.
+    slots: Vec<u32>,
 }
 
 impl NameSet {
     /// Over 16 filter bits per name: few words that are not names pass.
     const FILTER_BITS: u64 = 1 << 19;
+    const EMPTY: u32 = u32::MAX;
 
     fn new(list: &'static str) -> Self {
-        let mut sorted = list.as_bytes();
-        // The header's comment lines.
-        while sorted.first() == Some(&b'#') {
-            sorted = memchr::memchr(b'\n', sorted).map_or(&[], |at| &sorted[at + 1..]);
-        }
+        let text = list.as_bytes();
+        let names = || {
+            let mut at = 0;
+            text.split(|&b| b == b'\n').filter_map(move |line| {
+                let start = at;
+                at += line.len() + 1;
+                (!line.is_empty() && line[0] != b'#').then_some((start, line))
+            })
+        };
+        let count = names().count();
+        // At most half full, so a miss ends after a slot or two.
+        let mut slots = vec![Self::EMPTY; (count * 2).next_power_of_two()];
+        let mask = slots.len() - 1;
         let mut filter = vec![0u64; (Self::FILTER_BITS / 64) as usize];
-        for name in sorted.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-            let bit = Self::bit(name);
+        for (start, name) in names() {
+            let hash = crate::hash::fnv1a(name);
+            let bit = (hash % Self::FILTER_BITS) as usize;
             filter[bit / 64] |= 1 << (bit % 64);
+            // Names are at most MAX_NAME_BYTES long and the text under
+            // 16 MiB (generate.py keeps both so).
+            debug_assert!(name.len() <= MAX_NAME_BYTES && start < 1 << 24);
+            let mut slot = (hash >> 32) as usize & mask;
+            while slots[slot] != Self::EMPTY {
+                slot = (slot + 1) & mask;
+            }
+            slots[slot] = (start as u32) << 8 | name.len() as u32;
         }
-        Self { sorted, filter }
-    }
-
-    /// FNV-1a of the (upper-case) name, folded to a filter bit.
-    fn bit(upper: &[u8]) -> usize {
-        let hash = crate::hash::fnv1a(upper);
-        (hash % Self::FILTER_BITS) as usize
+        Self {
+            text,
+            filter,
+            slots,
+        }
     }
 
     fn contains(&self, upper: &[u8]) -> bool {
-        let bit = Self::bit(upper);
-        self.filter[bit / 64] & (1 << (bit % 64)) != 0 && self.search(upper)
-    }
-
-    /// Binary search of the sorted lines: `lo` and `hi` stay at line starts.
-    fn search(&self, key: &[u8]) -> bool {
-        let text = self.sorted;
-        let (mut lo, mut hi) = (0, text.len());
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            let start = memchr::memrchr(b'\n', &text[lo..mid]).map_or(lo, |at| lo + at + 1);
-            let end = memchr::memchr(b'\n', &text[start..hi]).map_or(hi, |at| start + at);
-            match text[start..end].cmp(key) {
-                std::cmp::Ordering::Equal => return true,
-                std::cmp::Ordering::Less => lo = (end + 1).min(hi),
-                std::cmp::Ordering::Greater => hi = start,
-            }
+        let hash = crate::hash::fnv1a(upper);
+        let bit = (hash % Self::FILTER_BITS) as usize;
+        if self.filter[bit / 64] & (1 << (bit % 64)) == 0 {
+            return false;
         }
-        false
+        let mask = self.slots.len() - 1;
+        let mut slot = (hash >> 32) as usize & mask;
+        loop {
+            let entry = self.slots[slot];
+            if entry == Self::EMPTY {
+                return false;
+            }
+            let (start, len) = ((entry >> 8) as usize, (entry & 0xff) as usize);
+            if &self.text[start..start + len] == upper {
+                return true;
+            }
+            slot = (slot + 1) & mask;
+        }
     }
 
     #[cfg(test)]
     fn names(&self) -> impl Iterator<Item = &'static [u8]> {
-        self.sorted.split(|&b| b == b'\n').filter(|l| !l.is_empty())
+        self.text
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty() && l[0] != b'#')
     }
 }
 
@@ -238,6 +258,7 @@ fn particle(word: &[u8]) -> bool {
             .any(|p| p.as_bytes().eq_ignore_ascii_case(word))
 }
 
+#[inline]
 /// Appends `word` in upper case to `out` (at `len`), or says it does not fit.
 fn push_upper(out: &mut [u8; MAX_NAME_BYTES], len: &mut usize, word: &[u8]) -> Option<()> {
     if word.is_ascii() {
@@ -473,13 +494,11 @@ mod tests {
     }
 
     #[test]
-    fn every_listed_name_is_found_and_the_lists_are_sorted() {
+    fn every_listed_name_is_found_and_nothing_else() {
         for list in [GIVEN_NAMES, SURNAMES] {
             let set = NameSet::new(list);
             let names: Vec<&[u8]> = set.names().collect();
             assert!(names.len() > 10_000, "{}", names.len());
-            // The binary search needs strictly ascending bytes.
-            assert!(names.windows(2).all(|w| w[0] < w[1]));
             assert!(names.iter().all(|name| set.contains(name)));
             for name in &names {
                 let mut near = name.to_vec();

@@ -13,8 +13,8 @@ finder embeds (classifiers/src/pii.rs), from their sources (README.md):
   `och`, `para`), or one listed in not_names.txt is left out.
 
 Names are upper case (Python's str.upper, which agrees with Rust's
-char::to_uppercase: ß becomes SS), one a line, sorted by their UTF-8 bytes:
-the finder binary-searches the embedded text. A surname with particles
+char::to_uppercase: ß becomes SS), one a line, sorted by their UTF-8 bytes
+(stable diffs; the finder indexes the embedded text). A surname with particles
 (`de Vries`, `da Silva`) is kept whole, `DE VRIES`; hyphenated names give
 their parts (`Jean-Pierre` gives JEAN and PIERRE); entries of several words
 that are not particles and a surname, or with letters outside the Latin
