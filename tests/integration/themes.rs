@@ -94,7 +94,7 @@ fn themes_stay_quiet_on_real_code_and_logs() {
             "password_keywords" => files * PASSWORD_PER_THOUSAND / 1000,
             _ => allowed,
         };
-        let worst = fired.iter().map(|(_, f)| f.len()).max().unwrap_or(0);
+        let worst = fired.values().map(Vec::len).max().unwrap_or(0);
         eprintln!(
             "themes: {name}: {files} files, at most {worst} for one theme (allowed {allowed})"
         );
