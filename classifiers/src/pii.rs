@@ -619,7 +619,8 @@ mod tests {
             "Järvi on syvä, Koski virtaa ja Mäki nousee. Lahti ja Salo ovat kaupunkeja.",
             // German capitalises every noun.
             "Der Koch und der Bauer trafen den Fischer am Ufer; Wagner und Weber spielten \
-             Musik. Im Winter wie im Sommer bleibt der Müller bei seiner Mühle.",
+             Musik. Im Winter wie im Sommer bleibt der Müller bei seiner Mühle. \
+             Dann Zimmer aufräumen.",
             // Keyboards and places, some named after people.
             "Pulse la Tecla Alt y la tecla Ctrl. Mato Grosso, Sierra de Juárez, Isla de Man, \
              Santo Domingo, Sierra Leone, Santa Cruz y el Reino de Dinamarca.",
