@@ -75,6 +75,42 @@ fn masks_sse2<const N: usize>(block: &[u8; 64], classes: [Class; N]) -> [u64; N]
     out
 }
 
+/// Bit `i` set when byte `i` of `bytes` (at most 64) starts a character of
+/// two or more bytes in UTF-8 (`0xC0..=0xFF`): where a word of non-ASCII
+/// letters (`Élodie`, `Łukasz`) can begin.
+#[inline]
+pub fn utf8_leads(bytes: &[u8]) -> u64 {
+    debug_assert!(bytes.len() <= 64);
+    #[cfg(target_arch = "x86_64")]
+    if let Ok(block) = <&[u8; 64]>::try_from(bytes) {
+        // SAFETY: SSE2 is part of every x86-64 CPU (the target's baseline).
+        return unsafe { utf8_leads_sse2(block) };
+    }
+    bytes
+        .iter()
+        .enumerate()
+        .fold(0, |mask, (i, &b)| mask | u64::from(b >= 0xC0) << i)
+}
+
+/// [`utf8_leads`] of a whole block: a byte's top bit, and its next bit
+/// moved up to the top by a 16-bit shift (which moves no bit across the
+/// top of a byte).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+#[inline]
+fn utf8_leads_sse2(block: &[u8; 64]) -> u64 {
+    use std::arch::x86_64::{_mm_loadu_si128, _mm_movemask_epi8, _mm_slli_epi16};
+    let mut out = 0u64;
+    for (lane, sixteen) in block.chunks_exact(16).enumerate() {
+        // SAFETY: the load reads the sixteen bytes of `sixteen`, unaligned.
+        let x = unsafe { _mm_loadu_si128(sixteen.as_ptr().cast()) };
+        let top = _mm_movemask_epi8(x) as u16;
+        let next = _mm_movemask_epi8(_mm_slli_epi16(x, 1)) as u16;
+        out |= u64::from(top & next) << (lane * 16);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +144,15 @@ mod tests {
                     }
                     assert_eq!(mask & !below(len as u32), 0);
                 }
+                let leads = utf8_leads(block);
+                for (i, &b) in block.iter().enumerate() {
+                    assert_eq!(
+                        leads >> i & 1 == 1,
+                        b >= 0xC0,
+                        "byte {b:#x} at {i} of {len}"
+                    );
+                }
+                assert_eq!(leads & !below(len as u32), 0);
             }
         }
     }

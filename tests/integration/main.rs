@@ -21,6 +21,7 @@ mod sarif;
 mod schema;
 mod secrets;
 mod state;
+mod themes;
 mod trail;
 mod util;
 mod verify;
