@@ -239,6 +239,9 @@ def read_manifest():
 
 
 def fetch(out):
+    # Absolute: downloads run with the package's cache directory as their
+    # working directory (npm pack and apt-get download write there).
+    out = os.path.abspath(out)
     cache = out.rstrip("/") + ".cache"
     rows = read_manifest()
     shutil.rmtree(out, ignore_errors=True)
@@ -271,7 +274,7 @@ def main():
     if args.command == "fetch":
         fetch(args.out)
     else:
-        write_manifest(resolve(args.cache))
+        write_manifest(resolve(os.path.abspath(args.cache)))
         print(f"wrote {MANIFEST}")
 
 
