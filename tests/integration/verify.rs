@@ -347,12 +347,11 @@ fn github_like() -> String {
     github_counting().0
 }
 
-/// [`github_like`], counting the requests that carry the live token.
-fn github_counting() -> (String, Arc<AtomicUsize>) {
+/// A provider on loopback: each request's head goes to `answer`, which
+/// gives the status line and the JSON body to send back.
+fn provider_like(answer: impl Fn(&str) -> (&'static str, String) + Send + 'static) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let live_calls = Arc::new(AtomicUsize::new(0));
-    let counted = live_calls.clone();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { return };
@@ -361,22 +360,32 @@ fn github_counting() -> (String, Arc<AtomicUsize>) {
             while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
                 head.push(byte[0]);
             }
-            let head = String::from_utf8_lossy(&head);
-            if head.contains(GITHUB_LIVE) {
-                counted.fetch_add(1, Ordering::SeqCst);
-            }
-            let (status, body) = if head.starts_with("GET /user ")
-                && head.contains(&format!("Bearer {GITHUB_LIVE}"))
-            {
-                ("200 OK", r#"{"login":"octocat","id":583231}"#)
-            } else {
-                ("401 Unauthorized", r#"{"message":"Bad credentials"}"#)
-            };
+            let (status, body) = answer(&String::from_utf8_lossy(&head));
             let _ = write!(
                 stream,
                 "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()
             );
+        }
+    });
+    url
+}
+
+/// [`github_like`], counting the requests that carry the live token.
+fn github_counting() -> (String, Arc<AtomicUsize>) {
+    let live_calls = Arc::new(AtomicUsize::new(0));
+    let counted = live_calls.clone();
+    let url = provider_like(move |head| {
+        if head.contains(GITHUB_LIVE) {
+            counted.fetch_add(1, Ordering::SeqCst);
+        }
+        if head.starts_with("GET /user ") && head.contains(&format!("Bearer {GITHUB_LIVE}")) {
+            ("200 OK", r#"{"login":"octocat","id":583231}"#.to_string())
+        } else {
+            (
+                "401 Unauthorized",
+                r#"{"message":"Bad credentials"}"#.to_string(),
+            )
         }
     });
     (url, live_calls)
@@ -506,43 +515,25 @@ const TWILIO_TOKEN: &str = "e4b9c2a7f1d8e3b6a0c5f9d2e7b4a1c8";
 /// the account for its SID and auth token in basic auth, 401 otherwise.
 fn twilio_like() -> String {
     use base64::Engine;
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
     let pair =
         base64::engine::general_purpose::STANDARD.encode(format!("{TWILIO_SID}:{TWILIO_TOKEN}"));
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
-                head.push(byte[0]);
-            }
-            let head = String::from_utf8_lossy(&head);
-            let (status, body) = if head
-                .starts_with(&format!("GET /2010-04-01/Accounts/{TWILIO_SID}.json "))
-                && head.contains(&format!("Basic {pair}"))
-            {
-                (
-                    "200 OK",
-                    format!(
-                        r#"{{"sid":"{TWILIO_SID}","friendly_name":"Ops Pager","status":"active"}}"#
-                    ),
-                )
-            } else {
-                (
-                    "401 Unauthorized",
-                    r#"{"code":20003,"message":"Authenticate","status":401}"#.to_string(),
-                )
-            };
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
+    provider_like(move |head| {
+        if head.starts_with(&format!("GET /2010-04-01/Accounts/{TWILIO_SID}.json "))
+            && head.contains(&format!("Basic {pair}"))
+        {
+            (
+                "200 OK",
+                format!(
+                    r#"{{"sid":"{TWILIO_SID}","friendly_name":"Ops Pager","status":"active"}}"#
+                ),
+            )
+        } else {
+            (
+                "401 Unauthorized",
+                r#"{"code":20003,"message":"Authenticate","status":401}"#.to_string(),
+            )
         }
-    });
-    url
+    })
 }
 
 #[test]
