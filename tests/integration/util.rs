@@ -100,13 +100,18 @@ pub fn scan_records(target: &Path, extra: &[&str]) -> (Output, Vec<Value>) {
     let mut args = vec!["scan", target, "--format", "jsonl", "--quiet"];
     args.extend_from_slice(extra);
     let output = run(&args);
-    let records = String::from_utf8_lossy(&output.stdout)
+    let records = json_lines(&output.stdout);
+    (output, records)
+}
+
+/// The records of a JSON Lines report (`--format jsonl` on standard output).
+pub fn json_lines(stdout: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(stdout)
         .lines()
         .map(|l| {
             serde_json::from_str::<Value>(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}"))
         })
-        .collect();
-    (output, records)
+        .collect()
 }
 
 pub fn record<'a>(records: &'a [Value], uri_suffix: &str) -> &'a Value {

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::util::{assay, record, repo};
+use crate::util::{assay, json_lines, record, repo};
 
 /// The first requests moto serves without checking signatures (the script
 /// spends them all making keys).
@@ -115,10 +115,7 @@ fn scan(
         command.env(key, value);
     }
     let output = command.output().expect("assay runs");
-    let records = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?}: {e}")))
-        .collect();
+    let records = json_lines(&output.stdout);
     (output, records)
 }
 
@@ -634,10 +631,7 @@ fn fleet_shards_verify_like_a_scan_and_the_merge_keeps_the_verdicts() {
             "{}",
             String::from_utf8_lossy(&merged.stderr)
         );
-        String::from_utf8_lossy(&merged.stdout)
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
+        json_lines(&merged.stdout)
     };
     let verified = shards_then_merge(&dir.path().join("run-verified"), &["--verify"]);
     assert_eq!(verified.len(), 3);
@@ -765,10 +759,7 @@ fn merged_verdict(command: &dyn Fn(&[&str]) -> Command, run: &str, shared: bool)
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let records: Vec<Value> = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let records = json_lines(&output.stdout);
     assert_eq!(records.len(), 8);
     let verdicts = |record: &Value| -> Vec<Value> {
         record["regexes"]
@@ -805,6 +796,22 @@ fn merged_verdict(command: &dyn Fn(&[&str]) -> Command, run: &str, shared: bool)
     let live = first.iter().find(|v| v["status"] == "live").unwrap();
     assert_eq!(live["provider_detail"]["identity"], "octocat");
     live.clone()
+}
+
+/// Plans a two-shard run of `tree` at the local location `run` and puts
+/// `content` where the run keeps the live GitHub token's verdict; returns
+/// that file.
+fn plan_with_stored_live_verdict(
+    command: &dyn Fn(&[&str]) -> Command,
+    tree: &str,
+    run: &Path,
+    content: &str,
+) -> PathBuf {
+    let plan = plan_two_shards(command, tree, run.to_str().unwrap(), &run.join("plan.json"));
+    let stored = verdict_path(run, plan["run_id"].as_str().unwrap(), "github", GITHUB_LIVE);
+    std::fs::create_dir_all(stored.parent().unwrap()).unwrap();
+    std::fs::write(&stored, content).unwrap();
+    stored
 }
 
 /// How many verdicts a shard says it took from the run's shared verdicts.
@@ -875,24 +882,12 @@ fn fleet_shards_check_a_secret_they_share_once_through_a_local_run_location() {
     // trusted: the first shard asks again and replaces it, the second
     // uses that.
     let run = dir.path().join("run-b");
-    let plan = plan_two_shards(
+    let stored = plan_with_stored_live_verdict(
         &command,
         tree,
-        run.to_str().unwrap(),
-        &run.join("plan.json"),
-    );
-    let stored = verdict_path(
         &run,
-        plan["run_id"].as_str().unwrap(),
-        "github",
-        GITHUB_LIVE,
-    );
-    std::fs::create_dir_all(stored.parent().unwrap()).unwrap();
-    std::fs::write(
-        &stored,
         r#"{"status":"error","checked_at":"2026-12-07T01:00:00Z","provider_detail":{"provider":"github","message":"timed out"}}"#,
-    )
-    .unwrap();
+    );
     verify_shards(&command, run.to_str().unwrap());
     assert_eq!(live_calls.load(Ordering::SeqCst), 2);
     let live = merged_verdict(&command, run.to_str().unwrap(), true);
@@ -902,20 +897,8 @@ fn fleet_shards_check_a_secret_they_share_once_through_a_local_run_location() {
     // A file that is no verdict is reported, with where it is, and
     // ignored: the provider is asked and the file replaced.
     let run = dir.path().join("run-c");
-    let plan = plan_two_shards(
-        &command,
-        tree,
-        run.to_str().unwrap(),
-        &run.join("plan.json"),
-    );
-    let stored = verdict_path(
-        &run,
-        plan["run_id"].as_str().unwrap(),
-        "github",
-        GITHUB_LIVE,
-    );
-    std::fs::create_dir_all(stored.parent().unwrap()).unwrap();
-    std::fs::write(&stored, r#"{"status":"live","checked_at":"#).unwrap();
+    let stored =
+        plan_with_stored_live_verdict(&command, tree, &run, r#"{"status":"live","checked_at":"#);
     let stderr = verify_shards(&command, run.to_str().unwrap());
     assert_eq!(live_calls.load(Ordering::SeqCst), 3);
     let reported = stderr.concat();

@@ -219,10 +219,7 @@ fn jsonl(output: &std::process::Output) -> Vec<Value> {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    json_lines(&output.stdout)
 }
 
 /// Creates a bucket holding `objects` (key, body).
