@@ -304,6 +304,11 @@ impl<'a> Text<'a> {
         Ok(())
     }
 
+    /// The text is JSON or JSON Lines: its sink finds the places.
+    pub fn follow_json(&mut self) {
+        self.object.follow_json();
+    }
+
     /// Writes text.
     pub fn write(&mut self, text: &str) -> Result<(), DocumentError> {
         self.write_bytes(text.as_bytes())
