@@ -275,6 +275,39 @@ impl Walker {
         }
     }
 
+    /// What a value's context (the last two steps of its path that are not
+    /// indices, [`Place::context`]) depends on, as bytes to remember it by:
+    /// the last two keys when they are plain names, which holds for most
+    /// values and repeats far more than whole paths do, else every key.
+    fn context_key(&self, out: &mut Vec<u8>) {
+        out.clear();
+        let mut keys = self
+            .frames
+            .iter()
+            .rev()
+            .filter(|f| matches!(f.kind, Kind::Object { .. }))
+            .map(|f| {
+                let len = usize::from(self.keys[f.keys_base]);
+                &self.keys[f.keys_base + 1..f.keys_base + 1 + len]
+            });
+        let last = [keys.next(), keys.next()];
+        let plain = |key: &[u8]| {
+            !key.is_empty()
+                && !key.iter().all(u8::is_ascii_digit)
+                && key.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        };
+        if last.iter().flatten().all(|key| plain(key)) {
+            out.push(0);
+            for key in last.iter().rev().flatten() {
+                out.push(key.len() as u8);
+                out.extend_from_slice(key);
+            }
+        } else {
+            out.push(1);
+            out.extend_from_slice(&self.keys);
+        }
+    }
+
     /// The place of the last value started.
     fn last_place(&self) -> Place {
         self.last
@@ -308,6 +341,8 @@ pub(super) struct JsonPlaces {
     /// buffer's start first).
     records: std::collections::VecDeque<(u64, u64)>,
     contexts: HashMap<Box<[u8]>, Option<Arc<[usize]>>>,
+    /// The context key being looked up.
+    key: Vec<u8>,
 }
 
 impl JsonPlaces {
@@ -339,6 +374,7 @@ impl JsonPlaces {
             spans,
             records,
             contexts,
+            key,
             ..
         } = self;
         walker.walk(bytes, base, |walker, offset| {
@@ -349,7 +385,7 @@ impl JsonPlaces {
             if let Some(open) = spans.last_mut().filter(|s| s.end.is_none()) {
                 open.end = Some(offset);
             }
-            if let Some(keyed) = keyed(contexts, detectors, walker) {
+            if let Some(keyed) = keyed(contexts, detectors, walker, key) {
                 spans.push(KeyedSpan {
                     start: offset,
                     end: None,
@@ -427,8 +463,10 @@ fn keyed(
     contexts: &mut HashMap<Box<[u8]>, Option<Arc<[usize]>>>,
     detectors: &DetectorSet,
     walker: &Walker,
+    key: &mut Vec<u8>,
 ) -> Option<Arc<[usize]>> {
-    if let Some(keyed) = contexts.get(walker.keys.as_slice()) {
+    walker.context_key(key);
+    if let Some(keyed) = contexts.get(key.as_slice()) {
         return keyed.clone();
     }
     if contexts.len() >= MAX_CONTEXTS {
@@ -438,7 +476,7 @@ fn keyed(
         let keyed = detectors.keyed_by(&words);
         (!keyed.is_empty()).then(|| Arc::<[usize]>::from(keyed))
     });
-    contexts.insert(walker.keys.as_slice().into(), keyed.clone());
+    contexts.insert(key.as_slice().into(), keyed.clone());
     keyed
 }
 
@@ -481,11 +519,27 @@ mod tests {
 
     /// Every value's offset and place, walking the whole text at once.
     fn every_place(text: &[u8]) -> Vec<(u64, Place)> {
+        every_place_and_context(text, &mut HashMap::new())
+    }
+
+    /// As [`every_place`], checking on the way that values with the same
+    /// context key (the contexts' cache key) have the same context.
+    fn every_place_and_context(
+        text: &[u8],
+        contexts: &mut HashMap<Vec<u8>, Option<String>>,
+    ) -> Vec<(u64, Place)> {
         let mut walker = Walker::default();
         let mut places = Vec::new();
+        let mut key = Vec::new();
         walker.walk(text, 0, |walker, offset| {
             assert_eq!(walker.path, rebuilt(walker), "at {offset}");
-            places.push((offset, Place::record(walker.record(), &walker.path)));
+            let place = Place::record(walker.record(), &walker.path);
+            walker.context_key(&mut key);
+            let context = contexts
+                .entry(key.clone())
+                .or_insert_with(|| place.context());
+            assert_eq!(*context, place.context(), "{place:?}");
+            places.push((offset, place));
         });
         places
     }
@@ -499,8 +553,9 @@ mod tests {
             br#"{"broken": [1, 2}, "next": {"a" 1, "b": }}} ] "loose": 5"#,
             br#"[[1, 2], [3, {"in": [4, 5]}]]"#,
         ];
+        let mut contexts = HashMap::new();
         for text in documents {
-            assert!(!every_place(text).is_empty());
+            assert!(!every_place_and_context(text, &mut contexts).is_empty());
         }
         let places = every_place(documents[0]);
         let paths: Vec<_> = places
@@ -511,7 +566,7 @@ mod tests {
         assert_eq!(paths[5], (0, "$.b[1].e[1].f".to_string()));
         assert_eq!(paths[6], (1, "$.a".to_string()));
         // Random bytes of JSON's alphabet, malformed as they come.
-        let alphabet = b"{}[]\",:\\ ab1\n";
+        let alphabet = b"{}[]\",:\\ ab1_.\n";
         let mut seed = 0x2545_f491_4f6c_dd1d_u64;
         for _ in 0..2_000 {
             let text: Vec<u8> = (0..200)
@@ -522,7 +577,7 @@ mod tests {
                     alphabet[(seed % alphabet.len() as u64) as usize]
                 })
                 .collect();
-            every_place(&text);
+            every_place_and_context(&text, &mut contexts);
         }
     }
 
@@ -536,9 +591,7 @@ mod tests {
             let line = if record % 2_000 == 1_999 {
                 let token = format!("ghp_{:036}", record);
                 planted.push(text.len() as u64 + 40);
-                format!(
-                    "{{\"id\": {record}, \"auth\": {{\"tokens\": [\"none\", \"{token}\"]}}}}\n"
-                )
+                format!("{{\"id\": {record}, \"auth\": {{\"tokens\": [\"none\", \"{token}\"]}}}}\n")
             } else if record % 3_000 == 1_500 {
                 format!("{{\"id\": {record}, \"person\": {{\"ssn\": 536221234}}}}\n")
             } else {

@@ -10,7 +10,7 @@ use crate::place::Place;
 /// Text from `at` (an offset in the decoded text) on belongs to `place`.
 pub(super) struct Mark {
     pub(super) at: u64,
-    pub(super) place: std::sync::Arc<Place>,
+    pub(super) place: Place,
     pub(super) keyed: Option<std::sync::Arc<[usize]>>,
 }
 
@@ -24,7 +24,7 @@ pub(super) fn place_at(marks: &VecDeque<Mark>, offset: u64) -> Place {
     let after = marks.partition_point(|m| m.at <= offset);
     after
         .checked_sub(1)
-        .map(|at| (*marks[at].place).clone())
+        .map(|at| marks[at].place.clone())
         .unwrap_or_default()
 }
 
@@ -55,7 +55,7 @@ pub(super) fn structure(
     let mut open: Option<(&Place, usize)> = None;
     for (i, mark) in marks.iter().enumerate() {
         let end = marks.get(i + 1).map_or(len, |m| to_buf(m.at));
-        let place = &*mark.place;
+        let place = &mark.place;
         if place.row.is_none() && place.record.is_none() {
             if let Some((_, start)) = open.take() {
                 rows.push((start, to_buf(mark.at)));

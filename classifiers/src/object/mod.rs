@@ -239,11 +239,7 @@ impl<'c> ObjectClassifier<'c> {
         if self.marks.back().is_some_and(|m| m.at == at) {
             self.marks.pop_back();
         }
-        self.marks.push_back(Mark {
-            at,
-            place: std::sync::Arc::new(place),
-            keyed,
-        });
+        self.marks.push_back(Mark { at, place, keyed });
     }
 
     /// Says that the text fed is JSON or JSON Lines: the places of its
