@@ -23,6 +23,9 @@ pub trait TextSink {
     /// The text is JSON or JSON Lines, its places to be found from its
     /// structure: a sink that cannot do that gets no places for it.
     fn follow_json(&mut self) {}
+    /// The text is CSV or TSV with this delimiter, its places to be found
+    /// from its structure.
+    fn follow_delimited(&mut self, _delimiter: u8) {}
 }
 
 /// The classifiers read extracted text as they read any object's bytes.
@@ -37,5 +40,9 @@ impl TextSink for assay_classifiers::ObjectClassifier<'_> {
 
     fn follow_json(&mut self) {
         assay_classifiers::ObjectClassifier::follow_json(self);
+    }
+
+    fn follow_delimited(&mut self, delimiter: u8) {
+        assay_classifiers::ObjectClassifier::follow_delimited(self, delimiter);
     }
 }

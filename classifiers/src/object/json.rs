@@ -1,31 +1,21 @@
-//! Places in JSON and JSON Lines text, worked out only where they matter.
-//!
-//! A JSON file is read as the text it is. Beside the detectors, a walker
-//! follows its structure byte by byte, keeping the current JSON path as
-//! one string edited in place, so a value costs no allocation. The walk
-//! yields what the detectors need before they run: the spans of values
-//! whose field names are detector keywords (`"ssn": 536221234`) and each
-//! record's extent. A finding's own record and path are resolved after
-//! the fact, for the few locations an object reports, by walking again
-//! from the state saved at the buffer's start.
+//! The walker of JSON and JSON Lines text ([`super::follow`]): it keeps
+//! the current JSON path as one string edited in place, so a value costs
+//! no allocation, and a value's field names count as keywords next to it
+//! (`"ssn": 536221234`).
 //!
 //! A JSON Lines record is a line's value, a JSON document whose top level
 //! is an array has a record per element, any other JSON document is record
 //! 0. Malformed JSON is still read; its paths are a best effort.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::Arc;
 
-use crate::detect::{ContextSpan, DetectorSet};
+use super::follow::Walk;
 use crate::place::Place;
 
 /// The longest key kept in a path.
 const MAX_KEY: usize = 128;
 /// Nesting followed in paths (deeper values take the deepest path kept).
 const MAX_DEPTH: usize = 64;
-/// Field-name chains whose keyword detectors an object remembers.
-const MAX_CONTEXTS: usize = 4096;
 
 #[derive(Clone, Copy)]
 enum Kind {
@@ -88,10 +78,7 @@ impl Default for Walker {
     }
 }
 
-impl Walker {
-    /// Walks `bytes`, which start at offset `base` of the text, calling
-    /// `on_value` at each value's first byte with the walker as it stands
-    /// there and the value's offset.
+impl Walk for Walker {
     fn walk(&mut self, bytes: &[u8], base: u64, mut on_value: impl FnMut(&Self, u64)) {
         let mut at = 0;
         while at < bytes.len() {
@@ -211,6 +198,54 @@ impl Walker {
         }
     }
 
+    fn row(&self) -> u64 {
+        self.record()
+    }
+
+    /// The last two keys when they are plain names (which holds for most
+    /// values, and repeats far more than whole paths do), else every key:
+    /// a context is the last two steps of the path that are not indices.
+    fn context_key(&self, out: &mut Vec<u8>) {
+        out.clear();
+        let mut keys = self
+            .frames
+            .iter()
+            .rev()
+            .filter(|f| matches!(f.kind, Kind::Object { .. }))
+            .map(|f| {
+                let len = usize::from(self.keys[f.keys_base]);
+                &self.keys[f.keys_base + 1..f.keys_base + 1 + len]
+            });
+        let last = [keys.next(), keys.next()];
+        let plain = |key: &[u8]| {
+            !key.is_empty()
+                && !key.iter().all(u8::is_ascii_digit)
+                && key.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        };
+        if last.iter().flatten().all(|key| plain(key)) {
+            out.push(0);
+            for key in last.iter().rev().flatten() {
+                out.push(key.len() as u8);
+                out.extend_from_slice(key);
+            }
+        } else {
+            out.push(1);
+            out.extend_from_slice(&self.keys);
+        }
+    }
+
+    fn context(&self) -> Option<String> {
+        Place::record(0, &self.path).context()
+    }
+
+    fn last_place(&self) -> Place {
+        self.last
+            .map(|record| Place::record(record, &self.last_path))
+            .unwrap_or_default()
+    }
+}
+
+impl Walker {
     fn push(&mut self, object: bool) {
         let frame = Frame {
             kind: if object {
@@ -274,214 +309,12 @@ impl Walker {
             _ => self.values,
         }
     }
-
-    /// What a value's context (the last two steps of its path that are not
-    /// indices, [`Place::context`]) depends on, as bytes to remember it by:
-    /// the last two keys when they are plain names, which holds for most
-    /// values and repeats far more than whole paths do, else every key.
-    fn context_key(&self, out: &mut Vec<u8>) {
-        out.clear();
-        let mut keys = self
-            .frames
-            .iter()
-            .rev()
-            .filter(|f| matches!(f.kind, Kind::Object { .. }))
-            .map(|f| {
-                let len = usize::from(self.keys[f.keys_base]);
-                &self.keys[f.keys_base + 1..f.keys_base + 1 + len]
-            });
-        let last = [keys.next(), keys.next()];
-        let plain = |key: &[u8]| {
-            !key.is_empty()
-                && !key.iter().all(u8::is_ascii_digit)
-                && key.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
-        };
-        if last.iter().flatten().all(|key| plain(key)) {
-            out.push(0);
-            for key in last.iter().rev().flatten() {
-                out.push(key.len() as u8);
-                out.extend_from_slice(key);
-            }
-        } else {
-            out.push(1);
-            out.extend_from_slice(&self.keys);
-        }
-    }
-
-    /// The place of the last value started.
-    fn last_place(&self) -> Place {
-        self.last
-            .map(|record| Place::record(record, &self.last_path))
-            .unwrap_or_default()
-    }
-}
-
-/// A value whose field names are keywords of some detectors.
-struct KeyedSpan {
-    start: u64,
-    end: Option<u64>,
-    detectors: Arc<[usize]>,
-}
-
-/// The JSON places of one object's text.
-#[derive(Default)]
-pub(super) struct JsonPlaces {
-    /// Walked up to `walked`, the end of the buffer at the last walk.
-    walker: Walker,
-    walked: u64,
-    /// The walker as it stood at the buffer's start.
-    at_start: Walker,
-    /// As it stood where the next buffer will start.
-    at_next: Option<Walker>,
-    /// A walker that resolves findings' places, and how far into the
-    /// buffer it has walked.
-    resolver: Option<(Walker, usize)>,
-    spans: Vec<KeyedSpan>,
-    /// Where each record's first value starts (the one covering the
-    /// buffer's start first).
-    records: std::collections::VecDeque<(u64, u64)>,
-    contexts: HashMap<Box<[u8]>, Option<Arc<[usize]>>>,
-    /// The context key being looked up.
-    key: Vec<u8>,
-}
-
-impl JsonPlaces {
-    /// Walks the buffer `buf` (which starts at offset `base`) from where
-    /// the last walk stopped to its end, saving the walker's state at
-    /// `next_start` (where the next buffer will start).
-    pub(super) fn walk(
-        &mut self,
-        detectors: &DetectorSet,
-        buf: &[u8],
-        base: u64,
-        next_start: Option<u64>,
-    ) {
-        let from = (self.walked.saturating_sub(base) as usize).min(buf.len());
-        let split = next_start.map_or(buf.len(), |n| {
-            (n.saturating_sub(base) as usize).clamp(from, buf.len())
-        });
-        self.walk_span(detectors, &buf[from..split], base + from as u64);
-        if next_start.is_some() {
-            self.at_next = Some(self.walker.clone());
-        }
-        self.walk_span(detectors, &buf[split..], base + split as u64);
-        self.walked = base + buf.len() as u64;
-    }
-
-    fn walk_span(&mut self, detectors: &DetectorSet, bytes: &[u8], base: u64) {
-        let Self {
-            walker,
-            spans,
-            records,
-            contexts,
-            key,
-            ..
-        } = self;
-        walker.walk(bytes, base, |walker, offset| {
-            let record = walker.record();
-            if records.back().is_none_or(|&(_, r)| r != record) {
-                records.push_back((offset, record));
-            }
-            if let Some(open) = spans.last_mut().filter(|s| s.end.is_none()) {
-                open.end = Some(offset);
-            }
-            if let Some(keyed) = keyed(contexts, detectors, walker, key) {
-                spans.push(KeyedSpan {
-                    start: offset,
-                    end: None,
-                    detectors: keyed,
-                });
-            }
-        });
-    }
-
-    /// The spans of keyed values and of records in a buffer of `len`
-    /// bytes starting at `base`, as the detectors take them.
-    pub(super) fn structure(
-        &self,
-        base: u64,
-        len: usize,
-    ) -> (Vec<ContextSpan<'_>>, Vec<(usize, usize)>) {
-        let to_buf = |at: u64| (at.saturating_sub(base) as usize).min(len);
-        let contexts = self
-            .spans
-            .iter()
-            .map(|span| ContextSpan {
-                start: to_buf(span.start),
-                end: span.end.map_or(len, to_buf),
-                detectors: &span.detectors,
-            })
-            .filter(|c| c.start < c.end)
-            .collect();
-        let mut rows: Vec<(usize, usize)> = self
-            .records
-            .iter()
-            .zip(
-                self.records
-                    .iter()
-                    .skip(1)
-                    .map(|&(at, _)| to_buf(at))
-                    .chain([len]),
-            )
-            .map(|(&(start, _), end)| (to_buf(start), end))
-            .collect();
-        rows.retain(|(start, end)| start < end);
-        (contexts, rows)
-    }
-
-    /// The place of offset `offset`: that of the last value started at or
-    /// before it. `buf` is the buffer, which starts at `base`.
-    pub(super) fn place_at(&mut self, buf: &[u8], base: u64, offset: u64) -> Place {
-        let through = (offset.saturating_sub(base) as usize + 1).min(buf.len());
-        let (resolver, resolved) = match self.resolver.take() {
-            Some((walker, at)) if at <= through => (walker, at),
-            _ => (self.at_start.clone(), 0),
-        };
-        let mut resolver = resolver;
-        resolver.walk(&buf[resolved..through], base + resolved as u64, |_, _| {});
-        let place = resolver.last_place();
-        self.resolver = Some((resolver, through));
-        place
-    }
-
-    /// The buffer now starts at `base` (where `walk` was told the next
-    /// one would): what lies before it is forgotten.
-    pub(super) fn moved(&mut self, base: u64) {
-        if let Some(at_next) = self.at_next.take() {
-            self.at_start = at_next;
-        }
-        self.resolver = None;
-        self.spans.retain(|s| s.end.is_none_or(|end| end > base));
-        while self.records.get(1).is_some_and(|&(at, _)| at <= base) {
-            self.records.pop_front();
-        }
-    }
-}
-
-/// The detectors the field names of the walker's value are keywords of.
-fn keyed(
-    contexts: &mut HashMap<Box<[u8]>, Option<Arc<[usize]>>>,
-    detectors: &DetectorSet,
-    walker: &Walker,
-    key: &mut Vec<u8>,
-) -> Option<Arc<[usize]>> {
-    walker.context_key(key);
-    if let Some(keyed) = contexts.get(key.as_slice()) {
-        return keyed.clone();
-    }
-    if contexts.len() >= MAX_CONTEXTS {
-        contexts.clear();
-    }
-    let keyed = Place::record(0, &walker.path).context().and_then(|words| {
-        let keyed = detectors.keyed_by(&words);
-        (!keyed.is_empty()).then(|| Arc::<[usize]>::from(keyed))
-    });
-    contexts.insert(key.as_slice().into(), keyed.clone());
-    keyed
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
     use crate::Classifiers;
 

@@ -17,10 +17,13 @@ use crate::place::Place;
 use crate::sniffed::{Sniffed, TextEncoding};
 use crate::theme::ThemeCounts;
 
+mod delimited;
+mod follow;
 mod json;
 mod marks;
 mod result;
 mod transcode;
+use follow::{Follower, Places};
 use marks::{Mark, place_at};
 pub use result::{Classification, ContentTypeResult, Location, RegexResult};
 use transcode::Decoder;
@@ -114,8 +117,9 @@ pub struct ObjectClassifier<'c> {
     /// Places marked by a document extractor, from the one covering the
     /// start of the buffer on; older ones are dropped as the buffer moves.
     marks: std::collections::VecDeque<Mark>,
-    /// For JSON text: places found from its structure instead of marks.
-    json: Option<Box<json::JsonPlaces>>,
+    /// For JSON and CSV text: places found by following its structure
+    /// instead of marks.
+    follow: Option<Box<dyn Places>>,
     /// Matches refused by their validators, per detector that counts them
     /// ([`crate::catalog::DetectorItem::min_valid_share`]).
     invalid: Vec<(usize, u64)>,
@@ -155,7 +159,7 @@ impl<'c> ObjectClassifier<'c> {
             svm_head: None,
             svm_labelled: None,
             marks: std::collections::VecDeque::new(),
-            json: None,
+            follow: None,
             invalid: Vec::new(),
             contexts: std::collections::HashMap::new(),
             companions: Vec::new(),
@@ -259,7 +263,27 @@ impl<'c> ObjectClassifier<'c> {
     /// assert_eq!((place.record, place.path.as_deref()), (Some(1), Some("$.tax.ssn")));
     /// ```
     pub fn follow_json(&mut self) {
-        self.json.get_or_insert_default();
+        self.follow = Some(Box::new(Follower::new(json::Walker::default())));
+    }
+
+    /// Says that the text fed is CSV or TSV with this `delimiter`: each
+    /// field's place (row, cell and the header's name for its column) and
+    /// the keywords its column's name holds follow from its structure, as
+    /// with [`ObjectClassifier::follow_json`].
+    ///
+    /// ```
+    /// use assay_classifiers::Classifiers;
+    /// let classifiers = Classifiers::builtin().unwrap();
+    /// let mut staff = classifiers.document("staff.csv", "text/csv");
+    /// staff.follow_delimited(b',');
+    /// staff.feed(b"name,ssn\nDana,536221234\n");
+    /// let found = staff.finish();
+    /// let ssn = found.regexes.iter().find(|r| r.id == "us_social_security_number").unwrap();
+    /// let place = &ssn.locations[0].place;
+    /// assert_eq!((place.cell.as_deref(), place.column_name.as_deref()), (Some("B2"), Some("ssn")));
+    /// ```
+    pub fn follow_delimited(&mut self, delimiter: u8) {
+        self.follow = Some(Box::new(Follower::new(delimited::Walker::new(delimiter))));
     }
 
     /// Feeds the next bytes of the object.
@@ -319,9 +343,9 @@ impl<'c> ObjectClassifier<'c> {
         }
         let own_start = if self.first { 0 } else { MAX_SPAN.min(len) };
         let own_end = if last { len } else { len - MAX_SPAN };
-        if let Some(json) = &mut self.json {
+        if let Some(follow) = &mut self.follow {
             let next_start = (!last).then(|| self.buf_offset + (len - 2 * MAX_SPAN) as u64);
-            json.walk(
+            follow.walk(
                 &self.classifiers.detectors,
                 &self.buf,
                 self.buf_offset,
@@ -340,8 +364,8 @@ impl<'c> ObjectClassifier<'c> {
             while self.marks.get(1).is_some_and(|m| m.at <= self.buf_offset) {
                 self.marks.pop_front();
             }
-            if let Some(json) = &mut self.json {
-                json.moved(self.buf_offset);
+            if let Some(follow) = &mut self.follow {
+                follow.moved(self.buf_offset);
             }
         }
     }
@@ -368,8 +392,8 @@ impl<'c> ObjectClassifier<'c> {
         let verifiable = classifiers.detectors.detectors();
         if self.scan_regexes {
             let base = self.buf_offset;
-            let (contexts, rows) = match &self.json {
-                Some(json) => json.structure(base, buf.len()),
+            let (contexts, rows) = match &self.follow {
+                Some(follow) => follow.structure(base, buf.len()),
                 None => marks::structure(&self.marks, base, buf.len()),
             };
             let hits = self.classifiers.detectors.scan(
@@ -429,8 +453,8 @@ impl<'c> ObjectClassifier<'c> {
                 };
                 let place = if self.tallies[at].locations.len() >= MAX_LOCATIONS {
                     Place::default()
-                } else if let Some(json) = &mut self.json {
-                    json.place_at(buf, self.buf_offset, offset)
+                } else if let Some(follow) = &mut self.follow {
+                    follow.place_at(buf, self.buf_offset, offset)
                 } else if self.marks.is_empty() {
                     Place::default()
                 } else {
