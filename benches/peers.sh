@@ -13,6 +13,7 @@
 # scanners get one worker (`--jobs 1`): MB/s per core.
 #
 #   benches/peers.sh                 KINGFISHER=path/to/kingfisher to choose one
+#   ONLY=JSON benches/peers.sh       only the shapes whose label holds ONLY
 #
 # Kingfisher is optional: without it the table has assay and cat only.
 set -euo pipefail
@@ -70,6 +71,7 @@ for entry in "/usr/include|/usr/include" "python ($(basename "$py_stdlib") and s
              "JSON (botocore data)|$json_tree" "200 MB log|$work/log" "200 MB base64|$work/base64"; do
   label=${entry%%|*}
   paths=${entry#*|}
+  [[ "$label" == *"${ONLY:-}"* ]] || continue
   bytes=$(bytes_of "$paths")
   find $paths -type f -print0 | xargs -0 cat > /dev/null   # warm the page cache
   : > "$work/cat" ; : > "$work/assay" ; : > "$work/kf"

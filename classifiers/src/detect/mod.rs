@@ -474,6 +474,8 @@ impl DetectorSet {
             let mut last_start = None;
             let mut invalid = 0u64;
             let counts_invalid = detector.item.min_valid_share.is_some();
+            // Made on the detector's first match in the buffer, then reused.
+            let mut caps = None;
             let mut run = |(from, to): (usize, usize), hits: &mut Vec<Hit>| {
                 let Some(pattern) = detector.pattern() else {
                     return;
@@ -486,7 +488,7 @@ impl DetectorSet {
                         continue;
                     }
                     last_start = Some(m.start());
-                    match detector.confirm(index, buf, m.start(), m.end(), structure) {
+                    match detector.confirm(index, buf, m.start(), m.end(), structure, &mut caps) {
                         Ok(hit) => {
                             if !self.allowed(&buf[hit.secret_start..hit.secret_end]) {
                                 hits.push(hit);
@@ -683,15 +685,16 @@ impl Detector {
         start: usize,
         end: usize,
         structure: Structure<'_>,
+        caps: &mut Option<regex_automata::util::captures::Captures>,
     ) -> Result<Hit, Rejected> {
         let pattern = self.pattern().ok_or(Rejected::NoSecret)?;
         let (secret_start, secret_end) = if pattern.secret_groups.is_empty() {
             (start, end)
         } else {
-            let mut caps = pattern.regex.create_captures();
+            let caps = caps.get_or_insert_with(|| pattern.regex.create_captures());
             pattern.regex.search_captures(
                 &Input::new(buf).range(start..end).anchored(Anchored::Yes),
-                &mut caps,
+                caps,
             );
             let span = pattern
                 .secret_groups
