@@ -178,7 +178,7 @@ fn a_broken_model_file_is_a_clear_error() {
 /// files of pinned PyPI, npm and Debian packages that nobody on the project
 /// wrote), which no threshold or corpus change was tuned on. The floor sits
 /// a little under what the model card reports for it.
-const HELD_OUT_MACRO_F1: f64 = 0.93;
+const HELD_OUT_MACRO_F1: f64 = 0.92;
 /// Of confident `other` verdicts on it, at least this share are right.
 const HELD_OUT_OTHER_PRECISION: f64 = 0.8;
 
