@@ -137,6 +137,33 @@ Osaka Oslo Porto Quebec Riga Rotterdam Seville Tampere Toulouse Turin Utrecht
 Valencia Vilnius Wellington Winnipeg Zagreb Zurich""".split()
 
 STREETS = "Oak Maple Cedar Harbour Mill Station Church Bridge River Park Queen King Elm Lake Hill".split()
+# The commonest words of English prose, and the words of two registers:
+# technical documentation and narrative (books). Running text that only
+# mixed nouns, verbs and adjectives looked alike in every category, so a
+# book and a manual differed by layout alone.
+FUNCTION_WORDS = """the the the of of and and to to a a in in is it that for as with was on be by
+this are or not at from but an which have can if will you one all has there when so no more also
+into than only other its such may some these then what would about""".split()
+REGISTERS = {
+    "technical": """function module class method argument arguments parameter value values return
+returns default option options file files path directory string strings list dictionary object
+objects instance type types error errors exception module modules package install installed version
+versions release feature features support interface library code example examples call calls
+attribute attributes variable variables configuration setting settings command line output input
+buffer stream encoding format syntax expression statement loop import thread process socket request
+response server client handler callback event test tests documentation section table index key data
+record field query header message log level name number integer float boolean byte bytes character
+unicode pattern regular match compile run execute raise new old change changes added removed
+deprecated behaviour implementation standard platform system user users developer application
+program programs script interpreter compiler source binary build tool tools python use used using
+now previously instead should must returned passed specified optional keyword built-in""".split(),
+    "narrative": """he she his her him they them their was had were said would could looked thought
+felt saw came went heard knew turned eyes face hand hands door room house window night day morning
+evening man woman old young little long dark light heart voice moment again upon there away back
+down toward silence father mother sister brother friend lady sir king queen garden road fire sea
+sky smiled cried answered herself himself myself never nothing something everything whom own
+poor dear good great quite very""".split(),
+}
 DOMAINS = "example.com example.org example.net mail.example northwind.example contoso.example fabrikam.example".split()
 COMPANIES = "Northwind Contoso Fabrikam Tailspin Litware Proseware Adatum Woodgrove Fourth-Coffee Wingtip Lucerne Margie".split()
 
@@ -146,6 +173,9 @@ class Gen:
 
     def __init__(self, rng):
         self.r = rng
+        # The vocabulary of running text: None for the general word lists,
+        # or a key of REGISTERS (set by `in_register` for one document).
+        self.register = None
 
     def pick(self, seq):
         return self.r.choice(seq)
@@ -170,6 +200,8 @@ class Gen:
         return f"{local}@{self.pick(DOMAINS)}"
 
     def sentence(self, lo=6, hi=18):
+        if self.register:
+            return self.register_sentence(lo, hi)
         words = []
         for _ in range(self.n(lo, hi)):
             kind = self.r.random()
@@ -186,6 +218,30 @@ class Gen:
             cut = self.n(2, len(words) - 1)
             text = " ".join(words[:cut]) + ", " + " ".join(words[cut:])
         return text[0].upper() + text[1:] + self.pick([".", ".", ".", ".", "?", "!"])
+
+    def register_sentence(self, lo, hi):
+        """A sentence in the document's register: English's function words
+        as often as real prose has them, the register's own words, and
+        some general words; technical prose names code in-line now and then."""
+        vocabulary = REGISTERS[self.register]
+        words = []
+        for _ in range(self.n(lo, hi)):
+            kind = self.r.random()
+            if kind < 0.38:
+                words.append(self.pick(FUNCTION_WORDS))
+            elif kind < 0.78:
+                words.append(self.pick(vocabulary))
+            elif kind < 0.9:
+                words.append(self.pick(NOUNS))
+            elif kind < 0.96 or self.register != "technical":
+                words.append(self.pick(VERBS) + self.pick(["", "s", "ed"]))
+            else:
+                words.append(self.pick([f"{self.ident('snake')}()", f"``{self.ident('snake')}``", f"'{self.word()}'", f"{self.pick(NOUNS)}.{self.ident('snake')}", f"--{self.pick(NOUNS)}"]))
+        text = " ".join(words)
+        if len(words) > 5 and self.chance(0.35):
+            cut = self.n(2, len(words) - 2)
+            text = " ".join(words[:cut]) + self.pick([",", ",", ";", " --"]) + " " + " ".join(words[cut:])
+        return text[0].upper() + text[1:] + self.pick([".", ".", ".", ".", ".", "?", "!" if self.register == "narrative" else ":"])
 
     def paragraph(self, lo=2, hi=7):
         return " ".join(self.sentence() for _ in range(self.n(lo, hi)))
@@ -1371,7 +1427,7 @@ def rest_doc(g):
                     words[i] = g.pick([f"``{g.ident('snake')}``", f":func:`{g.ident('snake')}`", f":mod:`{g.pick(NOUNS)}`", f"`{g.ident('snake')}`", f":pep:`{g.n(200, 700)}`",
                                        f":class:`{g.ident('pascal')}`", f":issue:`{g.n(1000, 99999)}`", f"*{g.pick(NOUNS)}*", f":meth:`{g.ident('snake')}.{g.ident('snake')}`"]) if not md else g.pick([f"`{g.ident('snake')}`", f"[{g.pick(NOUNS)}](https://{g.pick(DOMAINS)}/{g.pick(NOUNS)})", f"**{g.pick(NOUNS)}**"])
                 if g.chance(0.3):
-                    words[-1] = words[-1].rstrip(".!?") + "::"
+                    words[-1] = words[-1].rstrip(".!?:") + "::"
                 out += [wrap(" ".join(words), g.pick([70, 72, 76, 79, 79])), ""]
     if not md and g.chance(0.3):
         out += [f"* {g.pick([':issue:', ':gh:', ':pep:'])}`{g.n(100, 99999)}`: {wrap(g.sentence(4, 14), 70)}" for _ in range(g.n(2, 8))]
@@ -1436,19 +1492,399 @@ def source_with_licence(g):
 
 
 
+# ------------------------------------------------ round two (issue 19, tuning part)
+#
+# Real source files are longer and denser than the first families' snippets
+# (classes, docstrings, macros, headers, modules of a library), and real
+# documentation and books are prose whose words differ (a register each,
+# see REGISTERS). Written from the languages' and formats' own references.
+
+def in_register(make, register):
+    """A family whose running text is in `register` (see REGISTERS)."""
+    def with_register(g):
+        g.register = register
+        try:
+            return make(g)
+        finally:
+            g.register = None
+    return with_register
+
+
+def py_module(g):
+    """A Python module of a library: docstring, imports, constants, classes
+    with documented methods, decorators, exceptions, comprehensions."""
+    out = []
+    if g.chance(0.5):
+        out += [f"# {l}" for l in wrap(g.paragraph(1, 2), 72).split("\n")] + [""]
+    out += ['"""' + g.sentence(3, 9), ""] + wrap(g.paragraph(1, 3), 72).split("\n") + ['"""', ""] if g.chance(0.7) else []
+    mods = g.r.sample(["os", "re", "sys", "time", "logging", "threading", "collections", "functools", "itertools", "json", "socket", "unittest", "typing", "contextlib", "warnings"], g.n(2, 6))
+    out += [f"import {m}" for m in mods]
+    if g.chance(0.7):
+        out += [f"from {g.pick(['.', '..', ''])}{g.ident('snake')} import {', '.join(g.ident('pascal' if g.chance(0.5) else 'snake') for _ in range(g.n(1, 3)))}"]
+    out += [""]
+    if g.chance(0.5):
+        out += [f"__all__ = [{', '.join(repr(g.ident('pascal')) for _ in range(g.n(1, 4)))}]", ""]
+    if g.chance(0.5):
+        out += [f"{g.ident('upper')} = {g.pick([str(g.n(0, 4096)), repr(g.word()), 'None', 'True', '(' + ', '.join(str(g.n(0, 99)) for _ in range(3)) + ')'])}" for _ in range(g.n(1, 4))] + [""]
+    out.append("logSys = getLogger(__name__)" if g.chance(0.2) else "")
+    for _ in range(g.n(1, 3)):
+        cls = g.ident("pascal")
+        base = g.pick(["object", "Exception", "unittest.TestCase", g.ident("pascal"), "dict"])
+        out += ["", f"class {cls}({base}):" if g.chance(0.8) else f"class {cls}:"]
+        if g.chance(0.7):
+            out += [f'    """{g.sentence(3, 10)}', ""] + ["    " + l for l in wrap(g.paragraph(1, 2), 68).split("\n")] + ['    """', ""]
+        attrs = [g.ident("snake") for _ in range(g.n(2, 5))]
+        out += ["    def __init__(self, " + ", ".join(f"{a}={g.pick(['None', '0', 'False', repr(g.word())])}" for a in attrs[:2]) + "):"]
+        out += [f"        self.{'_' if g.chance(0.5) else ''}{a} = {g.pick([a, 'None', '[]', '{}', 'threading.Lock()', a + ' or ' + str(g.n(1, 9))])}" for a in attrs]
+        for _ in range(g.n(1, 5)):
+            m = g.ident("snake")
+            out.append("")
+            if g.chance(0.25):
+                out.append(f"    @{g.pick(['property', 'staticmethod', 'classmethod', 'contextlib.contextmanager', 'functools.lru_cache()'])}")
+            args = ", ".join(g.ident("snake") for _ in range(g.n(0, 3)))
+            out.append(f"    def {m}(self{', ' + args if args else ''}):")
+            if g.chance(0.6):
+                out.append(f'        """{g.sentence(3, 12)}"""')
+            for _ in range(g.n(1, 8)):
+                a, b = g.pick(attrs), g.ident("snake")
+                out += g.pick([
+                    [f"        {b} = self.{a}.get({repr(g.word())}, {g.n(0, 9)})"],
+                    [f"        if {b} is None:", f"            raise {g.pick(['ValueError', 'KeyError', 'TypeError', 'RuntimeError'])}({repr(g.sentence(2, 6))} % ({b},))"],
+                    [f"        for {b} in self.{a}:", f"            self.{g.pick(attrs)}.append({b})"],
+                    [f"        with self.{a}:", f"            {b} = [x for x in {g.pick(attrs)} if x.{g.ident('snake')}]"],
+                    ["        try:", f"            {b} = {g.pick(mods)}.{g.ident('snake')}({g.pick(attrs)})", f"        except {g.pick(['OSError', 'ValueError', 'Exception'])} as e:", f"            logSys.{g.pick(['error', 'debug', 'warning'])}({repr(g.sentence(2, 6) + ' %s')}, e)"],
+                    [f"        # {g.sentence(3, 10)}"],
+                    [f"        self.assertEqual({b}, {g.pick([repr(g.word()), str(g.n(0, 99)), 'None'])})"],
+                    [f"        return {g.pick(['self.' + a, b, 'len(self.' + a + ')', 'True', '{' + repr(g.word()) + ': ' + b + '}'])}"],
+                ])
+    if g.chance(0.3):
+        out += ["", "", 'if __name__ == "__main__":', f"    {g.pick(['unittest.main()', 'main()', 'sys.exit(main(sys.argv[1:]))'])}"]
+    return "\n".join(out) + "\n", g.pick(["py", "py", "py", ""])
+
+
+def c_module(g):
+    """C of a library: licence block, includes, macros, typedefs, structs,
+    static inline helpers with pointer arithmetic, tables, C++ guards."""
+    P = g.ident("upper").split("_")[0]
+    header = g.chance(0.35)
+    out = ["/* Copyright " + str(g.n(1995, 2026)) + " " + g.pick(COMPANIES) + " Inc. All Rights Reserved.", "", "   Distributed under " + g.pick(["MIT", "BSD", "Apache 2.0"]) + " license.", "*/", ""]
+    if g.chance(0.6):
+        out += ["/* " + l for l in wrap(g.paragraph(1, 2), 70).split("\n")[:1]] + ["   " + l for l in wrap(g.paragraph(1, 2), 70).split("\n")] + ["*/", ""]
+    guard = f"{P}_{g.ident('upper')}_H_"
+    if header:
+        out += [f"#ifndef {guard}", f"#define {guard}", ""]
+    out += [f"#include {g.pick(['<stdint.h>', '<stddef.h>', '<string.h>', '<stdlib.h>'])}"] + [f'#include "{g.pick(["../common/", "./", ""])}{g.ident("snake")}.h"' for _ in range(g.n(1, 5))] + [""]
+    if g.chance(0.5):
+        out += ["#if defined(__cplusplus) || defined(c_plusplus)", 'extern "C" {', "#endif", ""]
+    out += [f"#define {P}_{g.ident('upper')} {g.pick([str(g.n(0, 65535)), hex(g.n(0, 65535)), '(1u << ' + str(g.n(1, 24)) + ')', '((x) >> ' + str(g.n(1, 8)) + ')'])}" for _ in range(g.n(0, 5))] + [""]
+    t = g.pick(["uint8_t", "uint16_t", "uint32_t", "size_t", "int", "double", f"{P}_BOOL"])
+    for _ in range(g.n(1, 5)):
+        r = g.n(0, 4)
+        name = g.ident("pascal")
+        if r == 0:
+            fields = [f"  {g.pick(['uint8_t', 'uint16_t', 'uint32_t', 'size_t', 'const uint8_t*', 'int', 'double'])} {g.ident('snake')}{g.pick(['', '', '[' + str(g.n(2, 256)) + ']'])};" for _ in range(g.n(2, 7))]
+            out += [f"/* {g.sentence(3, 10)} */", f"typedef struct {name} {{"] + fields + [f"}} {name};", ""]
+        elif r == 1 and not header:
+            out += [f"static const {t} k{name}[{g.n(8, 256)}] = {{"] + ["  " + ", ".join(str(g.n(0, 9999)) + g.pick(["", "u", ".0f"]) for _ in range(g.n(6, 10))) + "," for _ in range(g.n(2, 8))] + ["};", ""]
+        elif header and r in (1, 2):
+            out += [f"/* {g.sentence(3, 10)} */", f"{g.pick([P + '_INTERNAL ', '', 'extern '])}{t} {P}{name}({', '.join(g.pick(['const uint8_t* data', 'size_t len', f'{name}* s', 'int quality', 'uint32_t* out']) for _ in range(g.n(1, 4)))});", ""]
+        else:
+            args = [g.pick(["const uint8_t* data", "size_t len", f"{g.ident('pascal')}* s", "int quality", "uint32_t* out", "size_t pos"]) for _ in range(g.n(1, 4))]
+            out += [f"/* {l} */" if i == 0 else f"   {l} */" for i, l in enumerate([g.sentence(4, 12)])]
+            out += [f"static {g.pick([P + '_INLINE ', 'inline ', ''])}{t} {g.ident('pascal')}({', '.join(args)}) {{"]
+            vs = [g.ident("snake") for _ in range(g.n(1, 4))]
+            out += [f"  {g.pick(['size_t', 'uint32_t', 'int', 'const uint8_t*'])} {v} = {g.pick(['0', 'len', 'data[pos]', 's->' + g.ident('snake'), '*out'])};" for v in vs]
+            for _ in range(g.n(1, 6)):
+                v = g.pick(vs)
+                out += g.pick([
+                    [f"  for ({v} = 0; {v} < len; ++{v}) {{", f"    out[{v}] = (uint32_t)data[{v}] << {g.n(1, 24)};", "  }"],
+                    [f"  if ({P}_PREDICT_FALSE({v} == 0)) return {g.pick(['0', P + '_FALSE', '-1'])};"],
+                    [f"  {v} += {g.pick(['s->' + g.ident('snake'), str(g.n(1, 64)), '(len >> 1)'])};"],
+                    [f"  /* {g.sentence(3, 10)} */"],
+                    [f"  memcpy(&s->{g.ident('snake')}[{v}], data, len);"],
+                    [f"  {P}_DCHECK({v} <= {g.n(1, 1024)});"],
+                ])
+            out += [f"  return {g.pick(vs)};", "}", ""]
+    if g.chance(0.5):
+        out += ["#if defined(__cplusplus) || defined(c_plusplus)", '}  /* extern "C" */', "#endif", ""]
+    if header:
+        out += [f"#endif  /* {guard} */"]
+    return "\n".join(out) + "\n", "h" if header else g.pick(["c", "c", "cc"])
+
+
+def js_module(g):
+    """An ES module of a front-end library: licence banner, imports,
+    constants, a class with static getters, private methods, events."""
+    N = g.ident("pascal")
+    out = ["/**", " * --------------------------------------------------------------------------", f" * {g.pick(COMPANIES)} {g.pick(['v5', 'v4', 'v2'])} ({g.ident('snake')}.js)", f" * Licensed under MIT (https://{g.pick(DOMAINS)}/license)", " * --------------------------------------------------------------------------", " */", ""]
+    out += [f"import {g.ident('pascal')} from './{g.ident('snake')}.js'" for _ in range(g.n(1, 4))]
+    out += [f"import {{ {', '.join(g.ident('camel') for _ in range(g.n(1, 3)))} }} from './util/index.js'", "", "/**", " * Constants", " */", ""]
+    out += [f"const NAME = '{g.pick(NOUNS)}'", f"const DATA_KEY = 'bs.{g.pick(NOUNS)}'", "const EVENT_KEY = `.${DATA_KEY}`"]
+    out += [f"const {g.ident('upper')} = {g.pick([repr(g.word()), str(g.n(0, 5000)), '`' + g.pick(NOUNS) + '${EVENT_KEY}`', 'true'])}" for _ in range(g.n(2, 8))] + [""]
+    out += ["const Default = {"] + [f"  {g.ident('camel')}: {g.pick(['true', 'false', str(g.n(0, 500)), repr(g.word()), 'null'])}," for _ in range(g.n(2, 5))] + ["}", "", "/**", " * Class definition", " */", ""]
+    out += [f"class {N} extends {g.pick(['BaseComponent', 'EventEmitter', g.ident('pascal')])} {{", "  constructor(element, config) {", "    super(element, config)", ""]
+    out += [f"    this._{g.ident('camel')} = {g.pick(['null', 'false', '0', '[]', 'this._getConfig(config)'])}" for _ in range(g.n(2, 5))] + ["  }", "", "  // Getters", "  static get Default() {", "    return Default", "  }", "", "  static get NAME() {", "    return NAME", "  }", ""]
+    for _ in range(g.n(2, 6)):
+        m = g.ident("camel")
+        out += [f"  {'_' if g.chance(0.4) else ''}{m}({', '.join(g.ident('camel') for _ in range(g.n(0, 2)))}) {{"]
+        for _ in range(g.n(1, 6)):
+            v = g.ident("camel")
+            out += g.pick([
+                [f"    const {v} = this._element.querySelector({g.ident('upper')})"],
+                [f"    if (!this._{g.ident('camel')}) {{", "      return", "    }"],
+                [f"    EventHandler.trigger(this._element, {g.ident('upper')})"],
+                [f"    this._queueCallback(() => this._{g.ident('camel')}(), this._element, {g.pick(['true', 'false'])})"],
+                [f"    // {g.sentence(3, 10)}"],
+                [f"    for (const {v} of this._{g.ident('camel')}) {{", f"      {v}.classList.{g.pick(['add', 'remove', 'toggle'])}(CLASS_NAME_{g.ident('upper')})", "    }"],
+            ])
+        out += ["  }", ""]
+    out += ["}", "", "/**", " * Data API implementation", " */", "", f"EventHandler.on(document, EVENT_CLICK_DATA_API, SELECTOR_{g.ident('upper')}, function (event) {{", f"  {N}.getOrCreateInstance(this).toggle()", "})", "", f"export default {N}"]
+    return "\n".join(out) + "\n", g.pick(["js", "js", "mjs", "ts"])
+
+
+def sphinx_doc(g):
+    """A page of reStructuredText documentation as Sphinx projects write
+    them: overlined titles, field lists, comments, `.. contents::`, long
+    prose with roles and literals, `::` blocks of code, interactive
+    sessions, and definition lists."""
+    title = g.sentence(2, 6).rstrip(".!?:")
+    bar = g.pick(["*", "="]) * (len(title) + 2)
+    out = [bar, f" {title}", bar, ""] if g.chance(0.5) else [title, "=" * len(title), ""]
+    if g.chance(0.5):
+        out += [f":{g.pick(['Author', 'Editor', 'Release', 'Date'])}: {g.name()}", ""]
+    if g.chance(0.4):
+        out += [f".. {g.pick(['only:: html', 'contents::', 'highlight:: python3', 'module:: ' + g.pick(NOUNS), 'currentmodule:: ' + g.pick(NOUNS)])}", ""]
+        if g.chance(0.5):
+            out += ["   .. contents::", ""]
+    if g.chance(0.3):
+        out += [".. " + g.sentence(3, 8), ""] + [f"   * {l}" if i == 0 else f"   {l}" for i, l in enumerate(wrap(g.paragraph(1, 3), 66).split("\n"))] + [""]
+    for _ in range(g.n(2, 6)):
+        head = g.sentence(3, 9).rstrip(".!:") + g.pick(["", "", "?"])
+        out += ["", head, g.pick(["-", "=", "~", "^"]) * len(head), ""]
+        for _ in range(g.n(1, 4)):
+            r = g.n(0, 5)
+            if r <= 2:
+                para = g.paragraph(2, 6)
+                if g.chance(0.4):
+                    para = para.rstrip(".!?:") + "::"
+                out += wrap(para, g.pick([72, 76, 79])).split("\n") + [""]
+                if para.endswith("::"):
+                    out += [f"   {l}" for l in g.pick([
+                        [f"{g.ident('snake')} = {g.ident('snake')}({repr(g.word())})", f"if {g.ident('snake')}:", f"    {g.ident('snake')}.{g.ident('snake')}()"],
+                        [f">>> import {g.pick(NOUNS)}", f">>> {g.ident('snake')}({g.n(0, 9)})", f"{g.pick([repr(g.word()), str(g.n(0, 999)), 'True', '[1, 2, 3]'])}"],
+                        [f"$ python -m {g.pick(NOUNS)} --{g.pick(NOUNS)} {g.word()}"],
+                    ])] + [""]
+            elif r == 3:
+                out += [f".. {g.pick(['note', 'versionadded', 'versionchanged', 'seealso', 'deprecated', 'warning'])}:: {g.pick(['', '3.' + str(g.n(0, 12))])}", ""] + ["   " + l for l in wrap(g.paragraph(1, 2), 70).split("\n")] + [""]
+            elif r == 4:
+                for _ in range(g.n(2, 4)):
+                    out += [f"``{g.ident('snake')}``" if g.chance(0.5) else g.pick(NOUNS).title()] + ["   " + l for l in wrap(g.paragraph(1, 2), 70).split("\n")] + [""]
+            else:
+                out += [f"* {wrap(g.sentence(5, 16), 72)}".replace("\n", "\n  ") for _ in range(g.n(2, 6))] + [""]
+    return "\n".join(out), g.pick(["rst", "txt", "rst.txt", ""])
+
+
+def readme(g):
+    """A project README in Markdown: badges, install and usage sections,
+    prose, code fences, links."""
+    name = g.ident("snake").replace("_", "-")
+    out = [f"# {name}", ""]
+    if g.chance(0.5):
+        out += [f"[![{g.pick(['Build', 'CI', 'PyPI', 'npm'])}](https://img.shields.io/badge/{g.pick(NOUNS)}-{g.pick(['passing', 'green', 'v' + str(g.n(1, 9))])}.svg)](https://{g.pick(DOMAINS)}/{name})" for _ in range(g.n(1, 3))] + [""]
+    out += wrap(g.paragraph(1, 4), 80).split("\n") + [""]
+    for _ in range(g.n(2, 5)):
+        out += [f"## {g.pick(['Installation', 'Usage', 'Features', 'Contributing', 'License', 'Documentation', 'Getting started', 'Support'])}", ""]
+        r = g.n(0, 2)
+        if r == 0:
+            out += ["```" + g.pick(["", "sh", "bash", "python", "js"]), g.pick([f"pip install {name}", f"npm install {name}", f"$ {name} --{g.pick(NOUNS)}", f"import {name.replace('-', '_')}"]), "```", ""]
+        elif r == 1:
+            out += [f"- {g.sentence(4, 12)}" for _ in range(g.n(2, 6))] + [""]
+        out += wrap(g.paragraph(1, 3), 80).split("\n") + [""]
+    return "\n".join(out), g.pick(["md", "md", "rst", ""])
+
+
+def timed_measurements(g):
+    """Tables of measurements over time: ISO timestamps, a station or place
+    column, readings (weather, air, energy)."""
+    cols = g.r.sample(["pressure", "temperature", "wind", "precipitation", "temp_max", "temp_min", "humidity", "co2", "dew_point", "solar", "visibility"], g.n(2, 5))
+    place = g.chance(0.4)
+    out = [",".join((["location"] if place else []) + ["date"] + cols + (["weather"] if g.chance(0.3) else []))]
+    year, loc = g.n(1990, 2024), g.pick(CITIES)
+    weather = "weather" in out[0]
+    for i in range(g.n(20, 120)):
+        stamp = g.pick([f"{year}-{1 + i // 28 % 12:02d}-{1 + i % 28:02d}", f"{year}-01-{1 + i // 24 % 28:02d}T{i % 24:02d}:00:00"])
+        row = ([loc] if place else []) + [stamp] + [f"{g.r.uniform(-10, 1040 if c == 'pressure' else 40):.1f}" for c in cols] + ([g.pick(["sun", "rain", "fog", "drizzle", "snow"])] if weather else [])
+        out.append(",".join(row))
+    return "\n".join(out) + "\n", "csv"
+
+
+def pyproject(g):
+    """pyproject.toml (PEP 517/518/621): build system, project table, tool tables."""
+    name = g.ident("snake").replace("_", "-")
+    q = lambda v: json.dumps(v)
+    requires = ", ".join(q(x) for x in g.r.sample(["setuptools>=61", "wheel", "hatchling", "poetry-core>=1.0", "flit_core>=3.4"], g.n(1, 2)))
+    out = ["[build-system]", f"requires = [{requires}]", f"build-backend = {q(g.pick(['setuptools.build_meta', 'hatchling.build', 'poetry.core.masonry.api']))}", "",
+           "[project]", f"name = {q(name)}", f"version = {q(f'{g.n(0, 9)}.{g.n(0, 20)}.{g.n(0, 9)}')}", f"description = {q(g.sentence(3, 9))}", 'readme = "README.md"', f"requires-python = {q('>=3.' + str(g.n(7, 10)))}",
+           f"license = {{text = {q(g.pick(['MIT', 'Apache-2.0', 'BSD-3-Clause']))}}}", f"authors = [{{name = {q(g.name())}, email = {q(g.email())}}}]", "classifiers = ["]
+    out += [f"    {q(c)}," for c in g.r.sample(["Programming Language :: Python :: 3", "License :: OSI Approved :: MIT License", "Operating System :: OS Independent", "Intended Audience :: Developers", "Topic :: Communications :: Email"], g.n(2, 5))] + ["]"]
+    out += ["dependencies = ["] + [f"    {q(g.pick(NOUNS) + g.pick(['', '>=1.0', '~=2.3', '<4']))}," for _ in range(g.n(1, 5))] + ["]", ""]
+    for _ in range(g.n(1, 4)):
+        out += [f"[tool.{g.pick(['pytest.ini_options', 'black', 'ruff', 'mypy', 'setuptools.packages.find', 'coverage.run', 'project.scripts'])}]"] + [f"{g.ident('snake').replace('_', '-') if g.chance(0.5) else g.ident('snake')} = {g.pick([str(g.n(0, 120)), 'true', q(g.word()), q([g.word(), g.word()])])}" for _ in range(g.n(1, 5))] + [""]
+    return "\n".join(out), "toml"
+
+
+def ci_workflow(g):
+    """GitHub Actions workflows: triggers, a matrix, steps with `uses`, `with` and multi-line `run`."""
+    out = [f"name: {g.pick(['CI', 'Tests', 'Release', 'Build and test', 'Lint'])}", "", "on:", "  push:", f"    branches: [ {g.pick(['main', 'master', 'develop'])} ]", "  pull_request:", "", "jobs:", f"  {g.pick(['build', 'test', 'lint', 'deploy'])}:", f"    runs-on: {g.pick(['ubuntu-latest', '${{ matrix.os }}', 'ubuntu-22.04'])}"]
+    if g.chance(0.6):
+        out += ["    strategy:", "      matrix:", f"        python-version: [{', '.join(json.dumps('3.' + str(v)) for v in range(g.n(7, 9), 13))}]"]
+    out += ["", "    steps:", f"    - uses: actions/checkout@v{g.n(2, 4)}", f"    - name: {g.sentence(2, 5).rstrip('.')}", f"      uses: actions/setup-python@v{g.n(2, 5)}", "      with:", "        python-version: ${{ matrix.python-version }}"]
+    for _ in range(g.n(1, 4)):
+        out += [f"    - name: {g.sentence(2, 5).rstrip('.')}", "      run: |"] + [f"        {g.pick(['python -m pip install --upgrade pip', 'pip install -r requirements.txt', 'pytest --cov', 'make test', 'flake8 . --count --show-source', 'python setup.py sdist'])}" for _ in range(g.n(1, 3))]
+    if g.chance(0.4):
+        out += ["      env:", f"        {g.ident('upper')}: ${{{{ secrets.{g.ident('upper')} }}}}"]
+    return "\n".join(out) + "\n", g.pick(["yml", "yaml"])
+
+
+def mime_skeleton(g):
+    """Messages that are mostly MIME structure (RFC 2046): few or no
+    address headers, nested multiparts with one-word bodies, repeated or
+    empty boundaries, message/rfc822 parts, as mail software's tests and
+    odd mailers produce."""
+    b = g.pick(["BOUNDARY", "ABCDE", "XXXX", "simple boundary", f"=={g.hexs(10)}==", f"_{g.pick(NOUNS)}_{g.n(1, 99)}"])
+    h = []
+    if g.chance(0.6):
+        h += [f"From: {g.email()}", f"To: {g.email()}"]
+    if g.chance(0.6):
+        h.append(f"Subject: {g.pick(['test', 'Test message', 'Re: ', 'Here is your ' + g.pick(NOUNS), g.sentence(2, 5).rstrip('.')])}")
+    if g.chance(0.4):
+        h.append(f"Date: {g.pick(['Fri', 'Mon', 'Tue'])}, {g.n(1, 28)} {g.pick(['Apr', 'Jun', 'Oct'])} {g.n(1996, 2012)} {g.time()} {g.pick(['-0400', '+0000', '-0700 (PDT)'])}")
+    h += [g.pick(["MIME-Version: 1.0", "MIME-version: 1.0", "Mime-Version: 1.0"])] if g.chance(0.7) else []
+    h.append(f"Content-Type: multipart/{g.pick(['mixed', 'mixed', 'alternative', 'digest', 'related', 'signed'])}; boundary={g.pick([b, chr(34) + b + chr(34)])}")
+    h = g.r.sample(h, len(h)) if g.chance(0.3) else h
+    parts = []
+    for _ in range(g.n(1, 5)):
+        what = g.n(0, 4)
+        if what == 0:
+            parts.append(f"--{b}\nContent-Type: {g.pick(['text/plain', 'text/x-one', 'text/x-two', 'text/html', 'text/plain; charset=us-ascii'])}\n\n{g.pick(['Blah', 'hello', 'one', 'two', g.sentence(2, 6), ''])}\n")
+        elif what == 1:
+            parts.append(f"--{b}\nContent-Type: message/rfc822\n\n{g.pick(['From', 'Subject', 'To'])}: {g.pick([g.email(), g.sentence(1, 3)])}\n\n{g.pick(['Yadda yadda', 'hello', g.sentence(2, 6)])}\n")
+        elif what == 2:
+            body = g.b64(g.n(30, 300))
+            parts.append(f"--{b}\nContent-Type: {g.pick(['image/gif', 'application/octet-stream', 'audio/basic'])}\nContent-Transfer-Encoding: base64\n\n" + "\n".join(body[i:i + 76] for i in range(0, len(body), 76)) + "\n")
+        elif what == 3:
+            parts.append(f"--{b}\n")
+        else:
+            inner = f"{b}.inner"
+            parts.append(f"--{b}\nContent-Type: multipart/alternative; boundary=\"{inner}\"\n\n--{inner}\nContent-Type: text/plain\n\n{g.pick(['Blah', g.sentence(2, 5)])}\n--{inner}\nContent-Type: text/html\n\n<p>{g.pick(['Blah', g.sentence(2, 5)])}</p>\n--{inner}--\n")
+    return "\n".join(h) + "\n\n" + g.pick(["", "This is a multi-part message in MIME format.\n\n", "preamble\n\n"]) + "\n".join(parts) + f"\n--{b}--\n" + g.pick(["", "\nepilogue\n"]), g.pick(["txt", "eml", ""])
+
+
+def list_digest(g):
+    """Mailing-list digests (RFC 1153 and Mailman's): a masthead, today's
+    topics, the messages, and the list's footer rule."""
+    lst = g.pick(NOUNS).title()
+    dom = g.pick(DOMAINS)
+    out = []
+    if g.chance(0.6):
+        out += [f"From: {lst.lower()}-request@{dom}", f"To: {lst.lower()}@{dom}", f"Subject: {lst} digest, Vol {g.n(1, 30)} #{g.n(1, 900)} - {g.n(2, 9)} msgs", f"Date: {g.pick(['Fri', 'Mon'])}, {g.n(1, 28)} Apr {g.n(1998, 2012)} {g.time()} -0400", f"X-Mailer: Mailman v2.{g.n(0, 1)}.{g.n(1, 9)}", ""]
+    out += [f"Send {lst} mailing list submissions to", f"\t{lst.lower()}@{dom}", "", "To subscribe or unsubscribe via the World Wide Web, visit", f"\thttp://www.{dom}/mailman/listinfo/{lst.lower()}",
+            "or, via email, send a message with subject or body 'help' to", f"\t{lst.lower()}-request@{dom}", "", "You can reach the person managing the list at", f"\t{lst.lower()}-admin@{dom}", "",
+            "When replying, please edit your Subject line so it is more specific", f"than \"Re: Contents of {lst} digest...\"", "", "Today's Topics:", ""]
+    n = g.n(2, 6)
+    subjects = [g.sentence(2, 5).rstrip(".!?") for _ in range(n)]
+    out += [f"   {i + 1}. {s} ({g.name()})" for i, s in enumerate(subjects)] + ["", ""]
+    for s in subjects:
+        out += ["--__--__--", "", f"Message: {subjects.index(s) + 1}", f"From: {g.name()} <{g.email()}>", f"To: {lst.lower()}@{dom}", f"Subject: {s}", f"Date: {g.date()}", "", g.paragraph(0, 2) or "hello", "", ""]
+    out += ["_" * 47, f"{lst} mailing list", f"{lst.lower()}@{dom}", f"http://www.{dom}/mailman/listinfo/{lst.lower()}", "", "", f"End of {lst} Digest"]
+    return "\n".join(out) + "\n", g.pick(["txt", "", "eml"])
+
+
+def ini_interpolated(g):
+    """INI files of Python's configparser style with `%(name)s`
+    interpolation, multi-line values (regular expressions, commands), and
+    long comment headers: filter and action definitions of log watchers."""
+    out = [f"# {g.pick(COMPANIES)} {g.pick(['filter', 'action', 'jail'])} for {g.pick(NOUNS)}", "#"] + [f"# {l}" for l in wrap(g.paragraph(1, 2), 70).split("\n")] + ["#", ""]
+    out += ["[INCLUDES]", "", f"# {g.sentence(4, 12)}", f"before = {g.pick(NOUNS)}-common.conf", f"after = {g.pick(NOUNS)}.local", "", "[Definition]", ""]
+    var = [g.ident("snake") for _ in range(g.n(2, 4))]
+    for v in var:
+        if g.chance(0.6):
+            out.append(f"# {g.sentence(4, 14)}")
+        out.append(f"{v} = " + g.pick([r"(?:\S+ )?", "%(__prefix_line)s", r"\s*(?:\[\d+\])?", "<HOST>", g.word()]))
+    out += [""]
+    key = g.pick(["failregex", "actionban", "actionstart", "ignoreregex", "actioncheck"])
+    out.append(f"# {g.sentence(4, 14)}")
+    lines = []
+    for _ in range(g.n(1, 6)):
+        if key.startswith("action"):
+            args = g.pick(["-I <chain> -s <ip> -j <blocktype>", '"Subject: [Fail2Ban] <name>: banned <ip>"', '--data "ip=<ip>" <url>', "-D f2b-<name>"])
+            lines.append(f"{g.pick(['<iptables>', 'printf %%b', 'curl -s', 'echo', '/usr/sbin/' + g.pick(NOUNS)])} " + args)
+        else:
+            tail = g.pick(["", r"\s*$", r" port \d+"])
+            lines.append(f"^%({g.pick(var)})s {g.pick(['authentication failure', 'Invalid user', 'rejected RCPT', 'Failed password for'])} (?:{g.pick(NOUNS)}|" + r"\S+) from <HOST>(?::\d+)?" + tail)
+    out.append(f"{key} = " + "\n            ".join(lines))
+    out += ["", f"ignoreregex = {g.pick(['', '^%(' + var[0] + ')s ' + g.word()])}", ""]
+    if g.chance(0.5):
+        out += ["[Init]", ""] + [f"# {g.sentence(3, 10)}" if g.chance(0.4) else "" for _ in range(1)] + [f"{g.ident('snake')} = {g.pick([str(g.n(1, 600)), g.word(), '%(' + g.ident('snake') + ')s'])}" for _ in range(g.n(1, 4))] + [""]
+    if g.chance(0.5):
+        out += ["# Author: " + g.name()]
+    return "\n".join(out) + "\n", g.pick(["conf", "conf", "local", "ini"])
+
+
+
+def package_init(g):
+    """A package's `__init__.py` or a small module: editor mode lines, a
+    licence notice in comments, then dunder metadata and a few imports."""
+    out = []
+    if g.chance(0.6):
+        out += ["# emacs: -*- mode: python; py-indent-offset: 4; indent-tabs-mode: t -*-", "# vi: set ft=python sts=4 ts=4 sw=4 noet :", ""]
+    out += [f"# This file is part of {g.ident('pascal')}.", "#"]
+    out += [f"# {l}" for l in wrap(f"{g.ident('pascal')} is free software; you can redistribute it and/or modify it under the terms of the licence it is shipped with. " + g.paragraph(1, 3), 72).split("\n")] + ["", ""]
+    out += [f"__author__ = \"{g.name()}\"", f"__copyright__ = \"Copyright (c) {g.n(2004, 2020)}-{g.n(2021, 2026)} {g.name()}\"", f"__license__ = \"{g.pick(['GPL', 'MIT', 'BSD', 'Apache 2.0'])}\"", ""]
+    out += [f"from .{g.ident('snake')} import {g.ident('pascal')}" for _ in range(g.n(0, 4))]
+    if g.chance(0.5):
+        out += ["", f"{g.ident('snake')} = {g.ident('pascal')}()", ""]
+    return "\n".join(out) + "\n", "py"
+
+
+def c_table(g):
+    """C lookup tables: an array of struct initialisers or of hexadecimal
+    numbers, generated by a tool, under a short comment."""
+    P = g.ident("upper").split("_")[0]
+    name = g.ident("pascal")
+    out = [f"/* Copyright {g.n(2000, 2026)} {g.pick(COMPANIES)} Inc. All Rights Reserved.", "", f"   Distributed under {g.pick(['MIT', 'BSD'])} license.", "*/", "", f"/* {g.sentence(4, 12)} */", ""]
+    guard = f"{P}_{g.ident('upper')}_H_"
+    out += [f"#ifndef {guard}", f"#define {guard}", "", f'#include "{g.ident("snake")}.h"', "", f"static const struct {name} k{name}[{g.n(100, 1000)}] = {{"]
+    width = g.n(3, 7)
+    for _ in range(g.n(40, 200)):
+        cells = [g.pick([f"0x{g.n(0, 255):02x}", f"0x{g.n(0, 65535):04x}", str(g.n(0, 9))]) for _ in range(width)]
+        out.append("  { " + ", ".join(cells) + " },")
+    out += ["};", "", f"#endif  /* {guard} */"]
+    return "\n".join(out) + "\n", g.pick(["h", "h", "c", "inc"])
+
+
+def long_select(g):
+    """One long generated query on a single line (report builders and ORMs write these)."""
+    n = g.n(20, 200)
+    cols = ", ".join(f"case when {g.pick(['i', 'x', 'id'])} = {k} then 1 else {k} end as col{k}" if g.chance(0.7) else f"sum({g.ident('snake')}) as s{k}" for k in range(n))
+    return f"select {cols} from {g.ident('snake')}{g.pick(['', ' where id > ' + str(g.n(0, 99)), ' group by 1'])}\n", g.pick(["sql", "sql", ""])
+
+
+
 CATEGORIES = {
-    "ebook": with_families(ebook, [ebook_wrapped], 0.5),
-    "email": with_families(email, [mime_mail], 0.35),
+    "ebook": in_register(with_families(ebook, [ebook_wrapped], 0.5), "narrative"),
+    "email": with_families(email, [mime_mail, mime_mail, mime_skeleton, list_digest], 0.45),
     "encryption_keys": with_families(encryption_keys, [cert_dump, legacy_encrypted_pem], 0.2),
     "financial": with_families(financial, [ofx, ledger_journal, prices_table], 0.4),
     "json": json_doc,
     "application_logs": application_logs,
-    "database": with_families(database, [sql_statements], 0.3),
-    "source_code": with_families(source_code, [source_with_licence], 0.25),
+    "database": with_families(database, [sql_statements, sql_statements, long_select], 0.35),
+    "source_code": with_families(source_code, [source_with_licence, in_register(py_module, "technical"), in_register(c_module, "technical"), in_register(js_module, "technical"), in_register(package_init, "technical"), c_table], 0.5),
     "web_languages": with_families(web_languages, [scss, xml_ns, doc_page], 0.4),
-    "configuration": configuration,
+    "configuration": in_register(with_families(configuration, [pyproject, ci_workflow, ini_interpolated], 0.25), "technical"),
     "personal_records": with_families(personal_records, [payroll_sheet, jsonl_people, labelled_records, people_register], 0.45),
-    "other": with_families(other, [rest_doc, rest_doc, rest_doc, agreement, notes_with_commands, dated_measurements], 0.55),
+    "other": with_families(other, [in_register(rest_doc, "technical"), in_register(sphinx_doc, "technical"), in_register(sphinx_doc, "technical"), in_register(readme, "technical"),
+                                   agreement, in_register(notes_with_commands, "technical"), dated_measurements, timed_measurements], 0.6),
 }
 
 

@@ -107,6 +107,8 @@ SOURCES = [
     ]),
     ("npm", "vega-datasets", "3.2.1", "BSD-3-Clause", [
         ("package/data/la-riots.csv", "personal_records", 1),
+        # English monarchs with their reigns: a register of people.
+        ("package/data/monarchs.json", "personal_records", 1),
         ("package/data/lookup_people.csv", "personal_records", 1),
         ("package/data/sp500.csv", "financial", 1),
         ("package/data/stocks.csv", "financial", 1),
@@ -117,6 +119,20 @@ SOURCES = [
         ("package/data/co2-concentration.csv", "other", 1),
         ("package/data/global-temp.csv", "other", 1),
         ("package/package.json", "json", 1),
+    ]),
+    # Compression libraries' test data: whole Project Gutenberg books (public
+    # domain) and Lincoln's Gettysburg address; one copy of each text.
+    ("debian", "golang-github-pierrec-lz4-dev", "2.5.2-2", "BSD-3-Clause (texts: public domain)", [
+        ("usr/share/gocode/src/github.com/pierrec/lz4/testdata/Mark.Twain-Tom.Sawyer.txt", "ebook", 1),
+        ("usr/share/gocode/src/github.com/pierrec/lz4/testdata/pg1661.txt", "ebook", 1),
+    ]),
+    ("debian", "golang-github-klauspost-compress-dev", "1.15.12+ds1-3", "BSD-3-Clause (texts: public domain)", [
+        ("usr/share/gocode/src/github.com/klauspost/compress/snappy/testdata/Isaac.Newton-Opticks.txt", "ebook", 1),
+        ("usr/share/gocode/src/github.com/klauspost/compress/testdata/gettysburg.txt", "other", 1),
+    ]),
+    # ggplot2's table of US presidents (name, start, end, party), as plotnine ships it.
+    ("pypi-wheel", "plotnine", "0.15.9", "MIT", [
+        ("plotnine/data/presidential.csv", "personal_records", 1),
     ]),
     ("npm", "bootstrap", "5.3.3", "MIT", [
         ("package/js/src/*.js", "source_code", 8),
@@ -131,7 +147,6 @@ SOURCES = [
 # Files the globs match that are not what their rule means.
 EXCLUDE = {
     "package/data/ohlc.json", "package/data/budget.json", "package/data/budgets.json",
-    "package/data/monarchs.json",
 }
 # Rules ignore files larger than this (a whole atlas is not a document).
 MAX_BYTES = 4 << 20

@@ -27,7 +27,9 @@ fn generate(out: &Path, docs: u32, seed: u32) {
 fn training_is_deterministic_and_eval_reports_every_category() {
     let work = tempfile::tempdir().unwrap();
     let corpus = work.path().join("corpus");
-    generate(&corpus, 40, 7);
+    // 45 training documents a category: fewer leave some of a category's
+    // families (36 languages and library modules for source code) unseen.
+    generate(&corpus, 60, 7);
     let first = work.path().join("a.json");
     let second = work.path().join("b.json");
     for out in [&first, &second] {
@@ -65,19 +67,19 @@ fn training_is_deterministic_and_eval_reports_every_category() {
     );
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(
-        report["documents"], 120,
-        "10 test documents of each of 12 categories"
+        report["documents"], 180,
+        "15 test documents of each of 12 categories"
     );
     let categories = report["categories"].as_array().unwrap();
     assert_eq!(categories.len(), 12);
     for row in categories {
-        assert_eq!(row["support"], 10, "{row}");
+        assert_eq!(row["support"], 15, "{row}");
     }
     let macro_f1 = report["macro_f1"].as_f64().unwrap();
     assert!(macro_f1 >= 0.9, "macro-F1 {macro_f1} on a held-out split");
     let confusion = report["confusion"].as_array().unwrap();
     let diagonal: u64 = (0..12).map(|k| confusion[k][k].as_u64().unwrap()).sum();
-    assert!(diagonal >= 108, "{diagonal} of 120 on the diagonal");
+    assert!(diagonal >= 162, "{diagonal} of 180 on the diagonal");
 }
 
 #[test]
@@ -176,9 +178,9 @@ fn a_broken_model_file_is_a_clear_error() {
 /// files of pinned PyPI, npm and Debian packages that nobody on the project
 /// wrote), which no threshold or corpus change was tuned on. The floor sits
 /// a little under what the model card reports for it.
-const HELD_OUT_MACRO_F1: f64 = 0.85;
+const HELD_OUT_MACRO_F1: f64 = 0.92;
 /// Of confident `other` verdicts on it, at least this share are right.
-const HELD_OUT_OTHER_PRECISION: f64 = 0.6;
+const HELD_OUT_OTHER_PRECISION: f64 = 0.8;
 
 #[test]
 fn the_shipped_model_holds_up_on_held_out_real_files() {
