@@ -22,7 +22,7 @@ RUNS=${RUNS:-3}
 TIME=/usr/bin/time
 [ -x "$TIME" ] || { echo "needs GNU time at /usr/bin/time (apt-get install time)" >&2; exit 2; }
 cargo build --release --locked -j2 -q
-ASSAY=$PWD/target/release/assay
+ASSAY=$(realpath "${CARGO_TARGET_DIR:-target}")/release/assay
 KF=${KINGFISHER:-$(command -v kingfisher || true)}
 [ -n "$KF" ] || echo "kingfisher not found (pip install kingfisher-bin): assay and cat only" >&2
 

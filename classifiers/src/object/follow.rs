@@ -17,7 +17,7 @@ use crate::detect::{ContextSpan, DetectorSet};
 use crate::place::Place;
 
 /// Context keys whose keyword detectors a worker remembers.
-const MAX_CONTEXTS: usize = 4096;
+const MAX_CONTEXTS: usize = 16_384;
 
 /// Per context key, the detectors its names hold keywords of.
 type Contexts = HashMap<Box<[u8]>, Option<Arc<[usize]>>>;

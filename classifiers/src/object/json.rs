@@ -207,21 +207,8 @@ impl Walk for Walker {
     /// a context is the last two steps of the path that are not indices.
     fn context_key(&self, out: &mut Vec<u8>) {
         out.clear();
-        let mut keys = self
-            .frames
-            .iter()
-            .rev()
-            .filter(|f| matches!(f.kind, Kind::Object { .. }))
-            .map(|f| {
-                let len = usize::from(self.keys[f.keys_base]);
-                &self.keys[f.keys_base + 1..f.keys_base + 1 + len]
-            });
+        let mut keys = self.object_keys();
         let last = [keys.next(), keys.next()];
-        let plain = |key: &[u8]| {
-            !key.is_empty()
-                && !key.iter().all(u8::is_ascii_digit)
-                && key.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
-        };
         if last.iter().flatten().all(|key| plain(key)) {
             out.push(0);
             for key in last.iter().rev().flatten() {
@@ -235,6 +222,21 @@ impl Walk for Walker {
     }
 
     fn context(&self) -> Option<String> {
+        // The last two keys when they are plain names: what the path's
+        // context is, without splitting the path.
+        let mut keys = self.object_keys();
+        if let [Some(last), before] = [keys.next(), keys.next()] {
+            if plain(last) && before.is_none_or(plain) {
+                let mut raw = Vec::with_capacity(64);
+                if let Some(before) = before {
+                    raw.extend_from_slice(before);
+                    raw.push(b' ');
+                }
+                raw.extend_from_slice(last);
+                let words = crate::place::split_words(std::str::from_utf8(&raw).ok()?);
+                return (!words.is_empty()).then_some(words);
+            }
+        }
         Place::record(0, &self.path).context()
     }
 
@@ -245,7 +247,27 @@ impl Walk for Walker {
     }
 }
 
+/// A key that is its own step of a path: not empty, not a number, and
+/// nothing but letters, digits and `_`.
+fn plain(key: &[u8]) -> bool {
+    !key.is_empty()
+        && !key.iter().all(u8::is_ascii_digit)
+        && key.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+}
+
 impl Walker {
+    /// The keys of the object frames, deepest first.
+    fn object_keys(&self) -> impl Iterator<Item = &[u8]> {
+        self.frames
+            .iter()
+            .rev()
+            .filter(|f| matches!(f.kind, Kind::Object { .. }))
+            .map(|f| {
+                let len = usize::from(self.keys[f.keys_base]);
+                &self.keys[f.keys_base + 1..f.keys_base + 1 + len]
+            })
+    }
+
     fn push(&mut self, object: bool) {
         let frame = Frame {
             kind: if object {
@@ -372,6 +394,7 @@ mod tests {
                 .entry(key.clone())
                 .or_insert_with(|| place.context());
             assert_eq!(*context, place.context(), "{place:?}");
+            assert_eq!(walker.context(), place.context(), "{place:?}");
             places.push((offset, place));
         });
         places
