@@ -79,9 +79,11 @@ impl KeywordPass {
         };
         let from = owned.start.saturating_sub(MAX_SPAN / 2);
         let to = buf.len().min(owned.end + MAX_SPAN / 2);
-        let mut found = Vec::new();
-        table.walk(buf, from..to, &mut found);
-        for (pattern, end) in found {
+        // Taken, not borrowed: a nested run would find it empty, not panic.
+        let mut scratch = SCRATCH.take();
+        scratch.found.clear();
+        table.walk(buf, from..to, &mut scratch.found, &mut scratch.lanes);
+        for &(pattern, end) in &scratch.found {
             let start = end - table.pattern_len(pattern);
             let role = self.roles[pattern.as_usize()];
             if let Some(anchor) = role.anchor {
@@ -93,7 +95,21 @@ impl KeywordPass {
                 }
             }
         }
+        SCRATCH.set(scratch);
     }
+}
+
+/// A thread's match lists, kept from one run to the next: most objects of
+/// a tree are one run, and growing seven lists afresh for each was some
+/// sixty allocations per file.
+#[derive(Default)]
+struct Scratch {
+    found: Vec<Found>,
+    lanes: [Vec<Found>; LANES],
+}
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<Scratch> = std::cell::Cell::new(Scratch::default());
 }
 
 /// The automaton's patterns, each distinct text once, and what each stands for.
@@ -438,7 +454,14 @@ impl Table {
     /// Appends every match in `buf[range]`, in the order one walk from
     /// `range.start` reports them: by end, then longest first (the
     /// automaton's order).
-    fn walk(&self, buf: &[u8], range: std::ops::Range<usize>, found: &mut Vec<Found>) {
+    /// `lanes` is scratch space for [`Table::walk_lanes`].
+    fn walk(
+        &self,
+        buf: &[u8],
+        range: std::ops::Range<usize>,
+        found: &mut Vec<Found>,
+        lanes: &mut [Vec<Found>; LANES],
+    ) {
         let from = found.len();
         let limit = range.end;
         let mut longer = false;
@@ -452,7 +475,7 @@ impl Table {
                 }
             }
         } else {
-            longer = self.walk_lanes(buf, range, found);
+            longer = self.walk_lanes(buf, range, found, lanes);
         }
         if longer {
             // Longer patterns were appended where their first bytes ended.
@@ -491,6 +514,7 @@ impl Table {
         buf: &[u8],
         range: std::ops::Range<usize>,
         found: &mut Vec<Found>,
+        lanes: &mut [Vec<Found>; LANES],
     ) -> bool {
         let limit = range.end;
         let len = range.end - range.start;
@@ -506,7 +530,9 @@ impl Table {
                 bounds[k].saturating_sub(self.longest).max(range.start)
             }
         });
-        let mut lanes: [Vec<Found>; LANES] = Default::default();
+        for lane in lanes.iter_mut() {
+            lane.clear();
+        }
         // All lanes together as far as the shortest one goes: one index
         // into equal slices, the states in registers, one test for "any
         // lane matched" per step.
@@ -527,8 +553,7 @@ impl Table {
             e = self.next(e, s4[i]);
             f = self.next(f, s5[i]);
             if a.max(b).max(c.max(d)).max(e.max(f)) >= first_match {
-                longer |=
-                    self.report_lanes([a, b, c, d, e, f], i, &at, &bounds, buf, limit, &mut lanes);
+                longer |= self.report_lanes([a, b, c, d, e, f], i, &at, &bounds, buf, limit, lanes);
             }
         }
         let mut ids = [a, b, c, d, e, f];
@@ -542,8 +567,8 @@ impl Table {
                 }
             }
         }
-        for lane in lanes {
-            found.extend(lane);
+        for lane in lanes.iter() {
+            found.extend_from_slice(lane);
         }
         longer
     }
@@ -598,7 +623,7 @@ mod tests {
             let table = Table::new(&texts, depth).unwrap();
             assert_eq!(table.depth, depth.min(40));
             let mut found = Vec::new();
-            table.walk(&text, range.clone(), &mut found);
+            table.walk(&text, range.clone(), &mut found, &mut Default::default());
             let expected: Vec<Found> = reference
                 .find_overlapping_iter(aho_corasick::Input::new(&text).span(range.clone()))
                 .map(|m| (m.pattern(), m.end()))
@@ -666,7 +691,7 @@ mod tests {
         for table in std::iter::once(table).chain(&shallower) {
             for (text, least) in [(&text, 3_000), (&real, 10_000)] {
                 let mut found = Vec::new();
-                table.walk(text, 0..text.len(), &mut found);
+                table.walk(text, 0..text.len(), &mut found, &mut Default::default());
                 let expected: Vec<Found> = reference
                     .find_overlapping_iter(text)
                     .map(|m| (m.pattern(), m.end()))
