@@ -12,10 +12,12 @@
 //!
 //! aho-corasick builds the trie and its failure links (a noncontiguous
 //! NFA); [`Table`] turns it into a DFA laid out so that each step is one
-//! class lookup, one add and one load (with aho-corasick's own DFA
-//! lookups, the lanes' states did not fit in registers). Building the
+//! class lookup, a shift and an add, and one load (with aho-corasick's own
+//! DFA lookups, the lanes' states did not fit in registers). Building the
 //! table straight from the NFA, rather than from aho-corasick's DFA, halves
-//! the start-up every process pays.
+//! the start-up every process pays. The DFA walks only the first bytes of
+//! each pattern (as many as keep its ids in `u16`) and confirms longer
+//! patterns in the text where those first bytes matched.
 
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::nfa::noncontiguous::NFA;
@@ -56,17 +58,7 @@ impl KeywordPass {
         let table = if texts.is_empty() {
             None
         } else {
-            let nfa = NFA::builder()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                // The walk below has no use for one.
-                .prefilter(false)
-                .build(&texts)
-                .map_err(|e| CatalogError::Automaton {
-                    what: "keywords and anchors",
-                    message: e.to_string(),
-                })?;
-            Some(Table::new(&nfa, &texts))
+            Some(Table::new(&texts, usize::MAX)?)
         };
         Ok(Self { table, roles })
     }
@@ -87,9 +79,11 @@ impl KeywordPass {
         };
         let from = owned.start.saturating_sub(MAX_SPAN / 2);
         let to = buf.len().min(owned.end + MAX_SPAN / 2);
-        let mut found = Vec::new();
-        table.walk(buf, from..to, &mut found);
-        for (pattern, end) in found {
+        // Taken, not borrowed: a nested run would find it empty, not panic.
+        let mut scratch = SCRATCH.take();
+        scratch.found.clear();
+        table.walk(buf, from..to, &mut scratch.found, &mut scratch.lanes);
+        for &(pattern, end) in &scratch.found {
             let start = end - table.pattern_len(pattern);
             let role = self.roles[pattern.as_usize()];
             if let Some(anchor) = role.anchor {
@@ -101,7 +95,21 @@ impl KeywordPass {
                 }
             }
         }
+        SCRATCH.set(scratch);
     }
+}
+
+/// A thread's match lists, kept from one run to the next: most objects of
+/// a tree are one run, and growing seven lists afresh for each was some
+/// sixty allocations per file.
+#[derive(Default)]
+struct Scratch {
+    found: Vec<Found>,
+    lanes: [Vec<Found>; LANES],
+}
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<Scratch> = std::cell::Cell::new(Scratch::default());
 }
 
 /// The automaton's patterns, each distinct text once, and what each stands for.
@@ -130,51 +138,166 @@ fn patterns(themes: &ThemeMatcher, detectors: &DetectorSet) -> (Vec<String>, Vec
     (texts, roles)
 }
 
+/// What the walked automaton's pattern (a pattern's first bytes) stands
+/// for: the pattern itself when it is that short, and the longer patterns
+/// that begin with it, to be confirmed in the text.
+#[derive(Debug, Default)]
+struct Prefix {
+    exact: Option<PatternID>,
+    longer: Vec<PatternID>,
+}
+
 /// The automaton laid out again as one flat table the walk can index with
-/// nothing in the way: case-folded byte classes, `u32` ids that are row
-/// offsets, and match states numbered last so one comparison tells a lane
-/// it has something to report.
+/// nothing in the way: case-folded byte classes, `u16` ids that are row
+/// offsets in units of 8 entries, and match states numbered last so one
+/// comparison tells a lane it has something to report.
+///
+/// Only the first [`Table::depth`] bytes of each pattern are walked; a
+/// longer pattern is confirmed where its first bytes matched. Text rarely
+/// walks that deep (in C headers 0.5% of the steps reach depth 7), and
+/// leaving out the deeper states is what lets the ids fit in `u16`: the
+/// table of the 791 detectors' anchors and the themes' keywords shrinks
+/// from 5 MB of `u32` to under 1 MB, and the part the walk touches shrinks
+/// with it.
 struct Table {
-    /// Byte to class. Each byte of the patterns, folded to lower case, has
-    /// its own class; every other byte shares class 0 (from any state it
-    /// leads back to the start).
-    classes: [u16; 256],
-    /// `trans[id + class]` is the id of the next state; an id is its row's
-    /// offset, `index * width`. Rows are as wide as the classes, not
-    /// rounded up to a power of two: with 1,500 anchors and a thousand
-    /// keywords the table is some 18,000 rows of 71 classes, and padding
-    /// them to 128 made it 9 MB instead of 5.
-    trans: Box<[u32]>,
-    width: u32,
-    start: u32,
+    /// Byte to class. Each byte of the walked prefixes, folded to lower
+    /// case, has its own class; every other byte shares class 0 (from any
+    /// state it leads back to the start).
+    classes: [u8; 256],
+    /// `trans[id * 8 + class]` is the id of the next state; an id is its
+    /// row's offset in units of 8 (rows are as wide as the classes rounded
+    /// up to 8), so a step is one `lea` and one load, with no multiply.
+    ///
+    /// Its length covers every index a `u16` id and a `u8` class make, so
+    /// the walk's lookups need no bounds checks (a dozen instructions of
+    /// about sixty per step of the six lanes); the rows past the states
+    /// are zeros no step reaches, and their pages are never touched.
+    trans: Box<[u16; TRANS_LEN]>,
+    start: u16,
     /// Ids from here on are match states.
-    first_match: u32,
-    /// The patterns each match state reports, in the automaton's order.
-    matches: Vec<Box<[PatternID]>>,
+    first_match: u16,
+    /// Ids per row (the row width over 8).
+    row_ids: u16,
+    /// Per match state: the patterns it reports, in the automaton's order
+    /// (longest first), and the longer patterns to confirm in the text
+    /// (only a state as deep as the walk has any).
+    matches: Vec<Reports>,
+    /// The patterns of [`Reports::exact`].
+    exact: Vec<PatternID>,
+    /// The patterns of [`Reports::longer`], each with its (folded) byte
+    /// after the walked prefix: most candidates fail on it, before their
+    /// text is looked at.
+    longer: Vec<(u8, PatternID)>,
+    /// `(id - first_match) * state_magic >> 16` is the match state's index
+    /// (a division by `row_ids`, which was a fifth of reporting's time).
+    state_magic: u32,
     pattern_lens: Vec<usize>,
-    /// The longest pattern: how far before its stretch a lane starts.
+    /// Patterns (lower case) for confirming the longer ones.
+    folded: Vec<Box<[u8]>>,
+    /// How many bytes of each pattern are walked.
+    depth: usize,
+    /// The longest walked prefix: how far before its stretch a lane starts.
     longest: usize,
 }
 
+/// A match state's patterns, and the longer ones to confirm: ranges of
+/// [`Table::exact`] and [`Table::longer`] (one small record per state,
+/// where two boxed lists made a cache miss of most reports).
+struct Reports {
+    exact: std::ops::Range<u32>,
+    longer: std::ops::Range<u32>,
+}
+
+/// Every index `id * 8 + class` can reach.
+const TRANS_LEN: usize = (u16::MAX as usize + 1) * 8 + 256;
+
+/// How many trie states the patterns' first `depth` bytes make, for every
+/// `depth` from 0 to the longest: from the sorted patterns, each adds the
+/// bytes it does not share with the one before.
+fn states_by_depth(folded: &[Box<[u8]>]) -> Vec<usize> {
+    let mut sorted: Vec<&[u8]> = folded.iter().map(|p| &p[..]).collect();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let longest = sorted.iter().map(|p| p.len()).max().unwrap_or(0);
+    // Differences: a pattern adds one state at each depth in (shared,
+    // len], +1 where that starts and -1 past its end.
+    let mut counts = vec![0isize; longest + 2];
+    let mut previous: &[u8] = &[];
+    for p in sorted {
+        let shared = p.iter().zip(previous).take_while(|(a, b)| a == b).count();
+        counts[shared + 1] += 1;
+        counts[p.len() + 1] -= 1;
+        previous = p;
+    }
+    let mut states = Vec::with_capacity(longest + 1);
+    let (mut at_depth, mut total) = (0isize, 1usize);
+    states.push(total);
+    for &count in &counts[1..=longest] {
+        at_depth += count;
+        total += at_depth as usize;
+        states.push(total);
+    }
+    states
+}
+
 impl Table {
-    /// Builds the DFA of `nfa`, built case-insensitively from `patterns`:
-    /// breadth first, each state's row is its failure state's row with the
-    /// state's own trie transitions written over it (the failure state is
-    /// shallower, so its row is complete by then).
-    fn new(nfa: &NFA, patterns: &[String]) -> Self {
-        let mut classes = [0u16; 256];
+    /// Builds the DFA of `patterns` (case-insensitive), walking at most
+    /// `max_depth` bytes of each, and fewer if the `u16` ids need it.
+    fn new(patterns: &[String], max_depth: usize) -> Result<Self, CatalogError> {
+        let folded: Vec<Box<[u8]>> = patterns
+            .iter()
+            .map(|p| p.as_bytes().to_ascii_lowercase().into_boxed_slice())
+            .collect();
+        let mut classes = [0u8; 256];
         let mut representatives = vec![None];
-        for &b in patterns.iter().flat_map(|p| p.as_bytes()) {
-            let folded = b.to_ascii_lowercase();
-            if classes[usize::from(folded)] == 0 {
-                classes[usize::from(folded)] = representatives.len() as u16;
-                representatives.push(Some(folded));
+        for &b in folded.iter().flat_map(|p| p.iter()) {
+            if classes[usize::from(b)] == 0 {
+                // At most 230 folded bytes and class 0: fits in u8.
+                classes[usize::from(b)] = representatives.len() as u8;
+                representatives.push(Some(b));
             }
         }
         for b in 0..=255u8 {
             classes[usize::from(b)] = classes[usize::from(b.to_ascii_lowercase())];
         }
-        let width = representatives.len();
+        let width = representatives.len().div_ceil(8) * 8;
+        let row_ids = width / 8;
+        // The deepest walk whose ids all fit in u16 (depth 1 always does:
+        // at most 231 states of 29 ids).
+        let states = states_by_depth(&folded);
+        let depth = (1..states.len())
+            .rev()
+            .find(|&d| states[d] * row_ids <= usize::from(u16::MAX) + 1)
+            .unwrap_or(0)
+            .min(max_depth.max(1));
+
+        let mut prefixes: Vec<Prefix> = Vec::new();
+        let mut texts: Vec<&[u8]> = Vec::new();
+        let mut slot_of: std::collections::HashMap<&[u8], usize> = std::collections::HashMap::new();
+        for (index, p) in folded.iter().enumerate() {
+            let walked = &p[..p.len().min(depth)];
+            let slot = *slot_of.entry(walked).or_insert_with(|| {
+                texts.push(walked);
+                prefixes.push(Prefix::default());
+                texts.len() - 1
+            });
+            let id = PatternID::new_unchecked(index);
+            if p.len() <= depth {
+                prefixes[slot].exact = Some(id);
+            } else {
+                prefixes[slot].longer.push(id);
+            }
+        }
+        let nfa = NFA::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            // The walk below has no use for one.
+            .prefilter(false)
+            .build(&texts)
+            .map_err(|e| CatalogError::Automaton {
+                what: "keywords and anchors",
+                message: e.to_string(),
+            })?;
 
         let Ok(start) = nfa.start_state(Anchored::No) else {
             unreachable!("an unanchored automaton has an unanchored start state")
@@ -202,10 +325,13 @@ impl Table {
         while next < states.len() {
             let sid = states[next];
             let fail_row = fail[next] as usize * width;
-            for (class, representative) in representatives.iter().enumerate() {
+            for class in 0..width {
                 // An anchored step takes only the state's own transitions
                 // (the start state's include its loop to itself).
-                let own = representative
+                let own = representatives
+                    .get(class)
+                    .copied()
+                    .flatten()
                     .map(|b| nfa.next_state(Anchored::Yes, sid, b))
                     .filter(|&to| !nfa.is_dead(to));
                 let to = match own {
@@ -226,6 +352,7 @@ impl Table {
             }
             next += 1;
         }
+        debug_assert!(states.len() * row_ids <= usize::from(u16::MAX) + 1);
 
         // Number the match states last, keeping the order otherwise.
         let is_match = |sid: StateID| nfa.is_match(sid);
@@ -235,10 +362,12 @@ impl Table {
         for (new, &old) in order.iter().enumerate() {
             renumbered[old as usize] = new as u32;
         }
-        let mut trans = vec![0u32; states.len() * width].into_boxed_slice();
-        let id = |index: u32| index * width as u32;
+        let Ok(mut trans) = <Box<[u16; TRANS_LEN]>>::try_from(vec![0u16; TRANS_LEN]) else {
+            unreachable!("the vector has the array's length")
+        };
+        let id = |index: u32| (index as usize * row_ids) as u16;
         for (old, row) in rows.chunks_exact(width).enumerate() {
-            let at = id(renumbered[old]) as usize;
+            let at = usize::from(id(renumbered[old])) * 8;
             for (class, &to) in row.iter().enumerate() {
                 trans[at + class] = id(renumbered[to as usize]);
             }
@@ -247,25 +376,43 @@ impl Table {
             .iter()
             .position(|&i| is_match(states[i as usize]))
             .unwrap_or(states.len());
+        let (mut exact, mut longer) = (Vec::new(), Vec::new());
         let matches = order[first..]
             .iter()
             .map(|&i| {
                 let sid = states[i as usize];
-                (0..nfa.match_len(sid))
-                    .map(|k| nfa.match_pattern(sid, k))
-                    .collect()
+                let reported =
+                    (0..nfa.match_len(sid)).map(|k| &prefixes[nfa.match_pattern(sid, k)]);
+                let (exact_from, longer_from) = (exact.len() as u32, longer.len() as u32);
+                exact.extend(reported.clone().filter_map(|p| p.exact));
+                longer.extend(
+                    reported
+                        .flat_map(|p| p.longer.iter())
+                        .map(|&p| (folded[p.as_usize()][depth], p)),
+                );
+                Reports {
+                    exact: exact_from..exact.len() as u32,
+                    longer: longer_from..longer.len() as u32,
+                }
             })
             .collect();
-        Self {
+        let longest = texts.iter().map(|t| t.len()).max().unwrap_or(0);
+        Ok(Self {
             classes,
             trans,
-            width: width as u32,
             start: id(renumbered[0]),
-            first_match: id(first as u32),
+            // One past the last id when nothing matches.
+            first_match: (first * row_ids).min(usize::from(u16::MAX)) as u16,
+            row_ids: row_ids as u16,
             matches,
+            exact,
+            longer,
+            state_magic: 65536u32.div_ceil(row_ids as u32),
             pattern_lens: patterns.iter().map(String::len).collect(),
-            longest: patterns.iter().map(String::len).max().unwrap_or(0),
-        }
+            folded,
+            depth,
+            longest,
+        })
     }
 
     fn pattern_len(&self, pattern: PatternID) -> usize {
@@ -273,34 +420,145 @@ impl Table {
     }
 
     #[inline(always)]
-    fn next(&self, id: u32, byte: u8) -> u32 {
-        self.trans[(id + u32::from(self.classes[usize::from(byte)])) as usize]
+    fn next(&self, id: u16, byte: u8) -> u16 {
+        self.trans[usize::from(id) * 8 + usize::from(self.classes[usize::from(byte)])]
     }
 
-    /// Appends the patterns state `id` reports, ending at `end`.
-    fn report(&self, id: u32, end: usize, found: &mut Vec<Found>) {
-        if id >= self.first_match {
-            let state = ((id - self.first_match) / self.width) as usize;
-            found.extend(self.matches[state].iter().map(|&p| (p, end)));
+    /// Appends the patterns state `id` reports, its walked prefixes ending
+    /// at `end`: the short ones themselves, and the longer ones that the
+    /// text in `buf[..limit]` holds whole. Says whether it appended a
+    /// longer one (which ends later, out of order).
+    #[inline(always)]
+    fn report(
+        &self,
+        buf: &[u8],
+        limit: usize,
+        id: u16,
+        end: usize,
+        found: &mut Vec<Found>,
+    ) -> bool {
+        if id < self.first_match {
+            return false;
         }
+        // Exact for multiples of row_ids below 65536: their quotient times
+        // row_ids * state_magic, which is 65536 plus less than 65536.
+        debug_assert_eq!((id - self.first_match) % self.row_ids, 0);
+        let state = ((u32::from(id - self.first_match) * self.state_magic) >> 16) as usize;
+        let reports = &self.matches[state];
+        let exact = &self.exact[reports.exact.start as usize..reports.exact.end as usize];
+        found.extend(exact.iter().map(|&p| (p, end)));
+        if reports.longer.is_empty() {
+            return false;
+        }
+        let longer = &self.longer[reports.longer.start as usize..reports.longer.end as usize];
+        self.confirm(buf, limit, longer, end, found)
+    }
+
+    /// Appends the `longer` patterns whose first [`Table::depth`] bytes end
+    /// at `end` and that `buf[..limit]` holds whole.
+    #[cold]
+    #[inline(never)]
+    fn confirm(
+        &self,
+        buf: &[u8],
+        limit: usize,
+        longer: &[(u8, PatternID)],
+        end: usize,
+        found: &mut Vec<Found>,
+    ) -> bool {
+        let start = end - self.depth;
+        let Some(next) = buf[..limit].get(end).map(u8::to_ascii_lowercase) else {
+            return false;
+        };
+        let mut any = false;
+        for &(after, pattern) in longer {
+            if after != next {
+                continue;
+            }
+            let text = &self.folded[pattern.as_usize()];
+            if buf
+                .get(start + self.depth..limit)
+                .and_then(|rest| rest.get(..text.len() - self.depth))
+                .is_some_and(|rest| rest.eq_ignore_ascii_case(&text[self.depth..]))
+            {
+                found.push((pattern, start + text.len()));
+                any = true;
+            }
+        }
+        any
     }
 
     /// Appends every match in `buf[range]`, in the order one walk from
-    /// `range.start` reports them: by end, then by pattern order.
-    fn walk(&self, buf: &[u8], range: std::ops::Range<usize>, found: &mut Vec<Found>) {
+    /// `range.start` reports them: by end, then longest first (the
+    /// automaton's order).
+    /// `lanes` is scratch space for [`Table::walk_lanes`].
+    fn walk(
+        &self,
+        buf: &[u8],
+        range: std::ops::Range<usize>,
+        found: &mut Vec<Found>,
+        lanes: &mut [Vec<Found>; LANES],
+    ) {
+        let from = found.len();
+        let limit = range.end;
+        let mut longer = false;
         let len = range.end.saturating_sub(range.start);
         if len < LANES * MIN_LANE {
             let mut id = self.start;
             for at in range {
                 id = self.next(id, buf[at]);
                 if id >= self.first_match {
-                    self.report(id, at + 1, found);
+                    longer |= self.report(buf, limit, id, at + 1, found);
                 }
             }
-            return;
+        } else {
+            longer = self.walk_lanes(buf, range, found, lanes);
         }
-        // Lane k owns matches ending in (bounds[k], bounds[k + 1]] and
-        // starts walking early enough to see the longest pattern whole.
+        if longer {
+            // Longer patterns were appended where their first bytes ended.
+            let lens = &self.pattern_lens;
+            found[from..].sort_by_key(|&(p, end)| (end, std::cmp::Reverse(lens[p.as_usize()])));
+        }
+    }
+
+    /// Reports the states of the lanes after step `i`, for the lanes that
+    /// own matches ending there.
+    #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
+    fn report_lanes(
+        &self,
+        ids: [u16; LANES],
+        i: usize,
+        at: &[usize; LANES],
+        bounds: &[usize; LANES + 1],
+        buf: &[u8],
+        limit: usize,
+        lanes: &mut [Vec<Found>; LANES],
+    ) -> bool {
+        let mut longer = false;
+        for (k, &id) in ids.iter().enumerate() {
+            let end = at[k] + i + 1;
+            if end > bounds[k] {
+                longer |= self.report(buf, limit, id, end, &mut lanes[k]);
+            }
+        }
+        longer
+    }
+
+    /// [`Table::walk`] of a long range, in [`LANES`] stretches side by side.
+    fn walk_lanes(
+        &self,
+        buf: &[u8],
+        range: std::ops::Range<usize>,
+        found: &mut Vec<Found>,
+        lanes: &mut [Vec<Found>; LANES],
+    ) -> bool {
+        let limit = range.end;
+        let len = range.end - range.start;
+        let mut longer = false;
+        // Lane k owns matches whose walked prefix ends in (bounds[k],
+        // bounds[k + 1]] and starts walking early enough to see the
+        // longest prefix whole.
         let bounds: [usize; LANES + 1] = std::array::from_fn(|k| range.start + len * k / LANES);
         let mut at: [usize; LANES] = std::array::from_fn(|k| {
             if k == 0 {
@@ -309,40 +567,47 @@ impl Table {
                 bounds[k].saturating_sub(self.longest).max(range.start)
             }
         });
-        let mut lanes: [Vec<Found>; LANES] = Default::default();
+        for lane in lanes.iter_mut() {
+            lane.clear();
+        }
         // All lanes together as far as the shortest one goes: one index
         // into equal slices, the states in registers, one test for "any
         // lane matched" per step.
         let steps = (0..LANES).map(|k| bounds[k + 1] - at[k]).min().unwrap_or(0);
         let slices: [&[u8]; LANES] = std::array::from_fn(|k| &buf[at[k]..at[k] + steps]);
-        let mut ids = [self.start; LANES];
         let first_match = self.first_match;
+        // The six states as plain locals, not an array: so the compiler
+        // keeps them in registers instead of storing each to the stack and
+        // loading it back, which put a store-to-load forward on every
+        // lane's chain of lookups.
+        let [s0, s1, s2, s3, s4, s5] = slices.map(|s| &s[..steps]);
+        let [mut a, mut b, mut c, mut d, mut e, mut f] = [self.start; LANES];
         for i in 0..steps {
-            for (id, slice) in ids.iter_mut().zip(&slices) {
-                *id = self.next(*id, slice[i]);
-            }
-            if ids.iter().fold(0, |m, &id| m.max(id)) >= first_match {
-                for (k, &id) in ids.iter().enumerate() {
-                    let end = at[k] + i + 1;
-                    if end > bounds[k] {
-                        self.report(id, end, &mut lanes[k]);
-                    }
-                }
+            a = self.next(a, s0[i]);
+            b = self.next(b, s1[i]);
+            c = self.next(c, s2[i]);
+            d = self.next(d, s3[i]);
+            e = self.next(e, s4[i]);
+            f = self.next(f, s5[i]);
+            if a.max(b).max(c.max(d)).max(e.max(f)) >= first_match {
+                longer |= self.report_lanes([a, b, c, d, e, f], i, &at, &bounds, buf, limit, lanes);
             }
         }
+        let mut ids = [a, b, c, d, e, f];
         for k in 0..LANES {
             at[k] += steps;
             while at[k] < bounds[k + 1] {
                 ids[k] = self.next(ids[k], buf[at[k]]);
                 at[k] += 1;
                 if at[k] > bounds[k] {
-                    self.report(ids[k], at[k], &mut lanes[k]);
+                    longer |= self.report(buf, limit, ids[k], at[k], &mut lanes[k]);
                 }
             }
         }
-        for lane in lanes {
-            found.extend(lane);
+        for lane in lanes.iter() {
+            found.extend_from_slice(lane);
         }
+        longer
     }
 }
 
@@ -363,14 +628,7 @@ mod tests {
             "C",
             "@",
         ];
-        let nfa = NFA::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .prefilter(false)
-            .build(patterns)
-            .unwrap();
         let texts: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
-        let table = Table::new(&nfa, &texts);
         let reference = aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .build(patterns)
@@ -394,15 +652,21 @@ mod tests {
         for k in 1..LANES {
             text[from + (to - from) * k / LANES - 1] = b'@';
         }
-        for range in [0..text.len(), 3..text.len() - 5, 0..1000, from..to] {
+        // Whole patterns walked, and only their first bytes (the longer
+        // ones confirmed in the text), which must find the same.
+        for (depth, range) in [usize::MAX, 3, 2, 1].into_iter().flat_map(|depth| {
+            [0..text.len(), 3..text.len() - 5, 0..1000, from..to].map(|range| (depth, range))
+        }) {
+            let table = Table::new(&texts, depth).unwrap();
+            assert_eq!(table.depth, depth.min(40));
             let mut found = Vec::new();
-            table.walk(&text, range.clone(), &mut found);
+            table.walk(&text, range.clone(), &mut found, &mut Default::default());
             let expected: Vec<Found> = reference
                 .find_overlapping_iter(aho_corasick::Input::new(&text).span(range.clone()))
                 .map(|m| (m.pattern(), m.end()))
                 .collect();
             assert!(expected.len() > 1000 || range.len() < 2000);
-            assert_eq!(found, expected, "range {range:?}");
+            assert_eq!(found, expected, "depth {depth}, range {range:?}");
         }
     }
 
@@ -443,19 +707,78 @@ mod tests {
                 text.push([b' ', b'\n', 0x00, 0xfe, b'~', b'q'][(next() % 6) as usize]);
             }
         }
-        let mut found = Vec::new();
-        table.walk(&text, 0..text.len(), &mut found);
-        let expected: Vec<Found> = reference
-            .find_overlapping_iter(&text)
-            .map(|m| (m.pattern(), m.end()))
+        // Real text too: this crate's sources and catalog.
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut real = Vec::new();
+        for sub in ["src", "src/detect", "catalog", "catalog/detectors"] {
+            let mut paths: Vec<_> = std::fs::read_dir(dir.join(sub))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.is_file())
+                .collect();
+            paths.sort();
+            for path in paths {
+                real.extend(std::fs::read(path).unwrap());
+            }
+        }
+        assert!(real.len() > 500_000, "{}", real.len());
+        // The walk the keyword pass uses, and shallower ones (more longer
+        // patterns confirmed in the text).
+        let shallower = [3, 5].map(|depth| Table::new(&texts, depth).unwrap());
+        for table in std::iter::once(table).chain(&shallower) {
+            for (text, least) in [(&text, 3_000), (&real, 10_000)] {
+                let mut found = Vec::new();
+                table.walk(text, 0..text.len(), &mut found, &mut Default::default());
+                let expected: Vec<Found> = reference
+                    .find_overlapping_iter(text)
+                    .map(|m| (m.pattern(), m.end()))
+                    .collect();
+                assert!(expected.len() > least, "{}", expected.len());
+                assert!(found == expected, "depth {}", table.depth);
+            }
+            let width = usize::from(table.row_ids) * 8;
+            assert!(
+                table
+                    .trans
+                    .iter()
+                    .all(|&id| usize::from(id) * 8 + width <= TRANS_LEN)
+            );
+        }
+        // Deep enough that confirming is rare, small enough for the cache.
+        assert!(table.depth >= 6, "{}", table.depth);
+        let used = (table.matches.len() + usize::from(table.first_match / table.row_ids))
+            * usize::from(table.row_ids)
+            * 8;
+        assert!(used * 2 < 1 << 20, "{used}");
+    }
+
+    #[test]
+    fn the_state_magic_divides_every_match_id_exactly() {
+        for row_ids in 1..=32u32 {
+            let magic = 65536u32.div_ceil(row_ids);
+            for state in 0..=65535 / row_ids {
+                assert_eq!((state * row_ids * magic) >> 16, state, "{row_ids}");
+            }
+        }
+    }
+
+    #[test]
+    fn states_by_depth_counts_the_trie() {
+        let catalog = crate::Catalog::builtin().unwrap();
+        let themes = ThemeMatcher::new(&catalog).unwrap();
+        let detectors = DetectorSet::new(&catalog).unwrap();
+        let (texts, _) = patterns(&themes, &detectors);
+        let folded: Vec<Box<[u8]>> = texts
+            .iter()
+            .map(|t| t.as_bytes().to_ascii_lowercase().into_boxed_slice())
             .collect();
-        assert!(expected.len() > 3_000, "{}", expected.len());
-        assert_eq!(found, expected);
-        assert!(
-            table
-                .trans
+        let states = states_by_depth(&folded);
+        for depth in [1, 2, 4, 7, 12, states.len() - 1] {
+            let prefixes: std::collections::HashSet<&[u8]> = folded
                 .iter()
-                .all(|&id| (id as usize) < table.trans.len())
-        );
+                .flat_map(|p| (1..=p.len().min(depth)).map(|n| &p[..n]))
+                .collect();
+            assert_eq!(states[depth], prefixes.len() + 1, "depth {depth}");
+        }
     }
 }
