@@ -223,3 +223,40 @@ fn keyed<W: Walk>(
     contexts.insert(key.as_slice().into(), keyed.clone());
     keyed
 }
+
+/// Test support for the walkers: feeds `text` to objects made by `start`,
+/// in pieces of each size of `pieces`, checks that every location reported
+/// carries the place of the last value started at or before it (`places`,
+/// from one walk of the whole text), and returns each classification.
+#[cfg(test)]
+pub(super) fn check_places(
+    start: impl Fn(&crate::Classifiers) -> crate::ObjectClassifier<'_>,
+    text: &[u8],
+    places: &[(u64, Place)],
+    pieces: &[usize],
+) -> Vec<crate::Classification> {
+    let classifiers = crate::Classifiers::builtin().unwrap();
+    let place_at = |offset: u64| {
+        let after = places.partition_point(|(at, _)| *at <= offset);
+        places[after - 1].1.clone()
+    };
+    pieces
+        .iter()
+        .map(|&piece| {
+            let mut object = start(&classifiers);
+            for part in text.chunks(piece) {
+                object.feed(part);
+            }
+            let found = object.finish();
+            let mut checked = 0;
+            for regex in &found.regexes {
+                for location in &regex.locations {
+                    assert_eq!(location.place, place_at(location.offset), "{}", regex.id);
+                    checked += 1;
+                }
+            }
+            assert!(checked > 16, "{checked} locations");
+            found
+        })
+        .collect()
+}

@@ -339,6 +339,7 @@ mod tests {
 
     use super::*;
     use crate::Classifiers;
+    use crate::object::follow::check_places;
 
     /// The path rebuilt from the frames and the key chain, as the
     /// extractor built it for every value before places were lazy.
@@ -461,28 +462,14 @@ mod tests {
 
     #[test]
     fn lazy_places_are_those_of_the_last_value_before_each_finding() {
-        let classifiers = Classifiers::builtin().unwrap();
         let (text, _) = export();
-        let places = every_place(&text);
-        let place_at = |offset: u64| {
-            let after = places.partition_point(|(at, _)| *at <= offset);
-            places[after - 1].1.clone()
-        };
-        for piece in [65_537, 1 << 20, 3_001] {
+        fn start(classifiers: &Classifiers) -> crate::ObjectClassifier<'_> {
             let mut object = classifiers.document("export.jsonl", "application/x-ndjson");
             object.follow_json();
-            for part in text.chunks(piece) {
-                object.feed(part);
-            }
-            let found = object.finish();
-            let mut checked = 0;
-            for regex in &found.regexes {
-                for location in &regex.locations {
-                    assert_eq!(location.place, place_at(location.offset), "{}", regex.id);
-                    checked += 1;
-                }
-            }
-            assert!(checked > 16, "{checked} locations");
+            object
+        }
+        let runs = check_places(start, &text, &every_place(&text), &[65_537, 1 << 20, 3_001]);
+        for found in runs {
             let ssn = found
                 .regexes
                 .iter()
