@@ -216,7 +216,39 @@ impl Cursor {
 }
 
 /// What decodes and measures one font's text.
-type Font<'d> = std::rc::Rc<(Encoding<'d>, Metrics)>;
+type Font<'d> = std::rc::Rc<FontText<'d>>;
+
+/// A font's encoding and metrics, and the text of the strings it has
+/// shown: a page shows the same few glyph runs (words, names, digits) over
+/// and over, and decoding one through a ToUnicode map costs a range-map
+/// lookup and a vector per code (most of a PDF's extraction time before).
+struct FontText<'d> {
+    encoding: Encoding<'d>,
+    metrics: Metrics,
+    decoded: std::cell::RefCell<std::collections::HashMap<Vec<u8>, Box<str>>>,
+}
+
+/// Decoded strings kept per font; past this the memory starts over.
+const MAX_DECODED: usize = 1 << 16;
+
+impl FontText<'_> {
+    /// Appends the text of a shown string: what [`Encoding::write_to_string`]
+    /// writes for it (text decoded before an undecodable code included).
+    fn decode(&self, bytes: &[u8], out: &mut String) {
+        let mut decoded = self.decoded.borrow_mut();
+        if let Some(text) = decoded.get(bytes) {
+            out.push_str(text);
+            return;
+        }
+        let mut text = String::new();
+        let _ = self.encoding.write_to_string(bytes, &mut text);
+        out.push_str(&text);
+        if decoded.len() >= MAX_DECODED {
+            decoded.clear();
+        }
+        decoded.insert(bytes.to_vec(), text.into_boxed_str());
+    }
+}
 /// Fonts by resource name.
 type Fonts<'d> = BTreeMap<Vec<u8>, Font<'d>>;
 
@@ -239,7 +271,11 @@ impl<'d> FontCache<'d> {
                 let encoding = font
                     .get_font_encoding_with_limit(document, MAX_PAGE_CONTENT)
                     .ok()?;
-                Some(std::rc::Rc::new((encoding, Metrics::of(document, font))))
+                Some(std::rc::Rc::new(FontText {
+                    encoding,
+                    metrics: Metrics::of(document, font),
+                    decoded: Default::default(),
+                }))
             })
             .clone()
     }
@@ -365,9 +401,8 @@ fn show<'d>(
                 let Some(font) = encoding else {
                     continue;
                 };
-                let (encoding, metrics) = &**font;
                 let mut piece = String::new();
-                let advance = collect(&mut piece, encoding, metrics, &cursor, shown);
+                let advance = collect(&mut piece, font, &cursor, shown);
                 let size = cursor.scaled_size();
                 if !piece.is_empty() {
                     if let Some((end_x, y)) = cursor.last {
@@ -477,23 +512,21 @@ fn push_unligatured(out: &mut String, piece: &str) {
 
 /// The text of a show's strings, and their advance in thousandths of the
 /// font size; a wide negative kerning in a `TJ` array is a word space.
-fn collect(
-    out: &mut String,
-    encoding: &Encoding<'_>,
-    metrics: &Metrics,
-    cursor: &Cursor,
-    operands: &[Object],
-) -> f32 {
+fn collect(out: &mut String, font: &FontText<'_>, cursor: &Cursor, operands: &[Object]) -> f32 {
     let mut advance = 0.0;
     for operand in operands {
         match operand {
             Object::String(bytes, _) => {
-                let _ = encoding.write_to_string(bytes, out);
-                advance +=
-                    metrics.advance(bytes, cursor.size, cursor.char_spacing, cursor.word_spacing);
+                font.decode(bytes, out);
+                advance += font.metrics.advance(
+                    bytes,
+                    cursor.size,
+                    cursor.char_spacing,
+                    cursor.word_spacing,
+                );
             }
             Object::Array(items) => {
-                advance += collect(out, encoding, metrics, cursor, items);
+                advance += collect(out, font, cursor, items);
             }
             Object::Integer(_) | Object::Real(_) => {
                 let kerning = operand.as_float().unwrap_or(0.0);
