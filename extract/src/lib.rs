@@ -20,6 +20,12 @@ pub trait TextSink {
     fn feed(&mut self, text: &[u8]);
     /// Text from here on belongs to `place`.
     fn mark(&mut self, place: Place);
+    /// The text is JSON or JSON Lines, its places to be found from its
+    /// structure: a sink that cannot do that gets no places for it.
+    fn follow_json(&mut self) {}
+    /// The text is CSV or TSV with this delimiter, its places to be found
+    /// from its structure.
+    fn follow_delimited(&mut self, _delimiter: u8) {}
 }
 
 /// The classifiers read extracted text as they read any object's bytes.
@@ -30,5 +36,13 @@ impl TextSink for assay_classifiers::ObjectClassifier<'_> {
 
     fn mark(&mut self, place: Place) {
         assay_classifiers::ObjectClassifier::mark(self, place);
+    }
+
+    fn follow_json(&mut self) {
+        assay_classifiers::ObjectClassifier::follow_json(self);
+    }
+
+    fn follow_delimited(&mut self, delimiter: u8) {
+        assay_classifiers::ObjectClassifier::follow_delimited(self, delimiter);
     }
 }

@@ -12,15 +12,19 @@ use crate::Classifiers;
 use crate::catalog::ContentClass;
 use crate::content_type::HEAD_LEN;
 use crate::decode::{EncodedHit, EncodedScan};
-use crate::detect::{AnchorHit, ContextSpan, Hit, MAX_SPAN, Scratch, Structure, redact};
+use crate::detect::{AnchorHit, Hit, MAX_SPAN, Scratch, Structure, redact};
 use crate::place::Place;
 use crate::sniffed::{Sniffed, TextEncoding};
 use crate::theme::ThemeCounts;
 
+mod delimited;
+mod follow;
+mod json;
 mod marks;
 mod result;
 mod transcode;
-use marks::{Mark, place_at, same_row};
+use follow::{Follower, Places};
+use marks::{Mark, place_at};
 pub use result::{Classification, ContentTypeResult, Location, RegexResult};
 use transcode::Decoder;
 
@@ -113,6 +117,9 @@ pub struct ObjectClassifier<'c> {
     /// Places marked by a document extractor, from the one covering the
     /// start of the buffer on; older ones are dropped as the buffer moves.
     marks: std::collections::VecDeque<Mark>,
+    /// For JSON and CSV text: places found by following its structure
+    /// instead of marks.
+    follow: Option<Box<dyn Places>>,
     /// Matches refused by their validators, per detector that counts them
     /// ([`crate::catalog::DetectorItem::min_valid_share`]).
     invalid: Vec<(usize, u64)>,
@@ -152,6 +159,7 @@ impl<'c> ObjectClassifier<'c> {
             svm_head: None,
             svm_labelled: None,
             marks: std::collections::VecDeque::new(),
+            follow: None,
             invalid: Vec::new(),
             contexts: std::collections::HashMap::new(),
             companions: Vec::new(),
@@ -235,11 +243,47 @@ impl<'c> ObjectClassifier<'c> {
         if self.marks.back().is_some_and(|m| m.at == at) {
             self.marks.pop_back();
         }
-        self.marks.push_back(Mark {
-            at,
-            place: std::sync::Arc::new(place),
-            keyed,
-        });
+        self.marks.push_back(Mark { at, place, keyed });
+    }
+
+    /// Says that the text fed is JSON or JSON Lines: the places of its
+    /// values (record and path) and the keywords their field names are
+    /// follow from its structure, worked out where a finding or a keyed
+    /// field needs them rather than marked value by value.
+    ///
+    /// ```
+    /// use assay_classifiers::Classifiers;
+    /// let classifiers = Classifiers::builtin().unwrap();
+    /// let mut export = classifiers.document("people.jsonl", "application/x-ndjson");
+    /// export.follow_json();
+    /// export.feed(b"{\"name\": \"Dana\"}\n{\"tax\": {\"ssn\": 536221234}}\n");
+    /// let found = export.finish();
+    /// let ssn = found.regexes.iter().find(|r| r.id == "us_social_security_number").unwrap();
+    /// let place = &ssn.locations[0].place;
+    /// assert_eq!((place.record, place.path.as_deref()), (Some(1), Some("$.tax.ssn")));
+    /// ```
+    pub fn follow_json(&mut self) {
+        self.follow = Some(Box::new(Follower::new(json::Walker::default())));
+    }
+
+    /// Says that the text fed is CSV or TSV with this `delimiter`: each
+    /// field's place (row, cell and the header's name for its column) and
+    /// the keywords its column's name holds follow from its structure, as
+    /// with [`ObjectClassifier::follow_json`].
+    ///
+    /// ```
+    /// use assay_classifiers::Classifiers;
+    /// let classifiers = Classifiers::builtin().unwrap();
+    /// let mut staff = classifiers.document("staff.csv", "text/csv");
+    /// staff.follow_delimited(b',');
+    /// staff.feed(b"name,ssn\nDana,536221234\n");
+    /// let found = staff.finish();
+    /// let ssn = found.regexes.iter().find(|r| r.id == "us_social_security_number").unwrap();
+    /// let place = &ssn.locations[0].place;
+    /// assert_eq!((place.cell.as_deref(), place.column_name.as_deref()), (Some("B2"), Some("ssn")));
+    /// ```
+    pub fn follow_delimited(&mut self, delimiter: u8) {
+        self.follow = Some(Box::new(Follower::new(delimited::Walker::new(delimiter))));
     }
 
     /// Feeds the next bytes of the object.
@@ -299,6 +343,15 @@ impl<'c> ObjectClassifier<'c> {
         }
         let own_start = if self.first { 0 } else { MAX_SPAN.min(len) };
         let own_end = if last { len } else { len - MAX_SPAN };
+        if let Some(follow) = &mut self.follow {
+            let next_start = (!last).then(|| self.buf_offset + (len - 2 * MAX_SPAN) as u64);
+            follow.walk(
+                &self.classifiers.detectors,
+                &self.buf,
+                self.buf_offset,
+                next_start,
+            );
+        }
         if own_start < own_end {
             self.classify_owned(own_start..own_end);
         }
@@ -310,6 +363,9 @@ impl<'c> ObjectClassifier<'c> {
             // Keep the mark covering the new start of the buffer.
             while self.marks.get(1).is_some_and(|m| m.at <= self.buf_offset) {
                 self.marks.pop_front();
+            }
+            if let Some(follow) = &mut self.follow {
+                follow.moved(self.buf_offset);
             }
         }
     }
@@ -336,49 +392,10 @@ impl<'c> ObjectClassifier<'c> {
         let verifiable = classifiers.detectors.detectors();
         if self.scan_regexes {
             let base = self.buf_offset;
-            let to_buf = |at: u64| (at.saturating_sub(base) as usize).min(buf.len());
-            let contexts: Vec<ContextSpan<'_>> = self
-                .marks
-                .iter()
-                .enumerate()
-                .filter_map(|(i, mark)| {
-                    let keyed = mark.keyed.as_deref()?;
-                    let end = self.marks.get(i + 1).map_or(buf.len(), |m| to_buf(m.at));
-                    Some(ContextSpan {
-                        start: to_buf(mark.at),
-                        end,
-                        detectors: keyed,
-                    })
-                })
-                .filter(|c| c.start < c.end)
-                .collect();
-            // Consecutive marks of one row or record make its extent.
-            let mut rows: Vec<(usize, usize)> = Vec::new();
-            let mut open: Option<(&Place, usize)> = None;
-            for (i, mark) in self.marks.iter().enumerate() {
-                let end = self.marks.get(i + 1).map_or(buf.len(), |m| to_buf(m.at));
-                let place = &*mark.place;
-                if place.row.is_none() && place.record.is_none() {
-                    if let Some((_, start)) = open.take() {
-                        rows.push((start, to_buf(mark.at)));
-                    }
-                    continue;
-                }
-                match open {
-                    Some((row, _)) if same_row(row, place) => {}
-                    Some((_, start)) => {
-                        rows.push((start, to_buf(mark.at)));
-                        open = Some((place, to_buf(mark.at)));
-                    }
-                    None => open = Some((place, to_buf(mark.at))),
-                }
-                if i + 1 == self.marks.len() {
-                    if let Some((_, start)) = open.take() {
-                        rows.push((start, end));
-                    }
-                }
-            }
-            rows.retain(|(start, end)| start < end);
+            let (contexts, rows) = match &self.follow {
+                Some(follow) => follow.structure(base, buf.len()),
+                None => marks::structure(&self.marks, base, buf.len()),
+            };
             let hits = self.classifiers.detectors.scan(
                 buf,
                 owned.clone(),
@@ -434,12 +451,15 @@ impl<'c> ObjectClassifier<'c> {
                         self.tallies.len() - 1
                     }
                 };
-                let place =
-                    if self.marks.is_empty() || self.tallies[at].locations.len() >= MAX_LOCATIONS {
-                        Place::default()
-                    } else {
-                        place_at(&self.marks, offset)
-                    };
+                let place = if self.tallies[at].locations.len() >= MAX_LOCATIONS {
+                    Place::default()
+                } else if let Some(follow) = &mut self.follow {
+                    follow.place_at(buf, self.buf_offset, offset)
+                } else if self.marks.is_empty() {
+                    Place::default()
+                } else {
+                    place_at(&self.marks, offset)
+                };
                 let tally = &mut self.tallies[at];
                 tally.count += 1;
                 if tally.locations.len() < MAX_LOCATIONS {

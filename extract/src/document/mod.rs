@@ -304,6 +304,16 @@ impl<'a> Text<'a> {
         Ok(())
     }
 
+    /// The text is JSON or JSON Lines: its sink finds the places.
+    pub fn follow_json(&mut self) {
+        self.object.follow_json();
+    }
+
+    /// The text is CSV or TSV with this delimiter: its sink finds the places.
+    pub fn follow_delimited(&mut self, delimiter: u8) {
+        self.object.follow_delimited(delimiter);
+    }
+
     /// Writes text.
     pub fn write(&mut self, text: &str) -> Result<(), DocumentError> {
         self.write_bytes(text.as_bytes())

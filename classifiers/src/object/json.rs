@@ -1,0 +1,476 @@
+//! The walker of JSON and JSON Lines text ([`super::follow`]): it keeps
+//! the current JSON path as one string edited in place, so a value costs
+//! no allocation, and a value's field names count as keywords next to it
+//! (`"ssn": 536221234`).
+//!
+//! A JSON Lines record is a line's value, a JSON document whose top level
+//! is an array has a record per element, any other JSON document is record
+//! 0. Malformed JSON is still read; its paths are a best effort.
+
+use std::fmt::Write as _;
+
+use super::follow::Walk;
+use crate::place::Place;
+
+/// The longest key kept in a path.
+const MAX_KEY: usize = 128;
+/// Nesting followed in paths (deeper values take the deepest path kept).
+const MAX_DEPTH: usize = 64;
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Object { expecting_key: bool },
+    Array { index: u64 },
+}
+
+#[derive(Clone, Copy)]
+struct Frame {
+    kind: Kind,
+    /// The path's length before this frame's step.
+    path_base: usize,
+    /// The key chain's length before this frame's key.
+    keys_base: usize,
+}
+
+/// A JSON walker: where it stands in the structure, and the path there.
+#[derive(Clone)]
+pub(super) struct Walker {
+    frames: Vec<Frame>,
+    /// `$` and a step per frame (none for a top-level array, whose index
+    /// is the record).
+    path: String,
+    /// Each object frame's key after its length: the path without its
+    /// array indices, which is all a value's context depends on.
+    keys: Vec<u8>,
+    /// The key being read.
+    key: Vec<u8>,
+    in_string: bool,
+    escaped: bool,
+    /// The string being read is an object key.
+    in_key: bool,
+    /// Inside a number or literal.
+    in_scalar: bool,
+    /// Top-level values seen (the record index of JSON Lines).
+    values: u64,
+    /// Whether the top level is an array of records.
+    top_array: bool,
+    /// The last value started: its record and path.
+    last: Option<u64>,
+    last_path: String,
+}
+
+impl Default for Walker {
+    fn default() -> Self {
+        Self {
+            frames: Vec::new(),
+            path: String::from("$"),
+            keys: Vec::new(),
+            key: Vec::new(),
+            in_string: false,
+            escaped: false,
+            in_key: false,
+            in_scalar: false,
+            values: 0,
+            top_array: false,
+            last: None,
+            last_path: String::new(),
+        }
+    }
+}
+
+impl Walk for Walker {
+    fn walk(&mut self, bytes: &[u8], base: u64, mut on_value: impl FnMut(&Self, u64)) {
+        let mut at = 0;
+        while at < bytes.len() {
+            let b = bytes[at];
+            if self.in_string {
+                if !self.in_key && !self.escaped {
+                    // A value's text: straight to its end or next escape.
+                    match memchr::memchr2(b'"', b'\\', &bytes[at..]) {
+                        Some(to) => at += to,
+                        None => return,
+                    }
+                }
+                let b = bytes[at];
+                at += 1;
+                if self.escaped {
+                    self.escaped = false;
+                } else if b == b'\\' {
+                    self.escaped = true;
+                } else if b == b'"' {
+                    self.in_string = false;
+                    if self.in_key {
+                        self.end_key();
+                    }
+                    continue;
+                }
+                if self.in_key && self.key.len() < MAX_KEY {
+                    self.key.push(b);
+                }
+                continue;
+            }
+            at += 1;
+            if self.in_scalar {
+                if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'+') {
+                    continue;
+                }
+                self.in_scalar = false;
+                self.end_value();
+            }
+            match b {
+                b' ' | b'\t' | b'\r' | b'\n' => {}
+                b'{' | b'[' => {
+                    if self.frames.is_empty() {
+                        self.top_array = b == b'[';
+                    }
+                    if self.frames.len() < MAX_DEPTH {
+                        self.push(b == b'{');
+                    }
+                }
+                b'}' | b']' => {
+                    if let Some(frame) = self.frames.pop() {
+                        self.path.truncate(frame.path_base);
+                        self.keys.truncate(frame.keys_base);
+                    }
+                    self.end_value();
+                }
+                b',' => match self.frames.last_mut() {
+                    Some(Frame {
+                        kind: Kind::Object { expecting_key },
+                        ..
+                    }) => *expecting_key = true,
+                    Some(Frame {
+                        kind: Kind::Array { index },
+                        path_base,
+                        ..
+                    }) => {
+                        *index += 1;
+                        let (index, path_base) = (*index, *path_base);
+                        if self.frames.len() > 1 || !self.top_array {
+                            self.path.truncate(path_base);
+                            let _ = write!(self.path, "[{index}]");
+                        }
+                    }
+                    None => {}
+                },
+                b':' => {
+                    if let Some(Frame {
+                        kind: Kind::Object { expecting_key },
+                        ..
+                    }) = self.frames.last_mut()
+                    {
+                        *expecting_key = false;
+                    }
+                }
+                b'"' if matches!(
+                    self.frames.last(),
+                    Some(Frame {
+                        kind: Kind::Object {
+                            expecting_key: true
+                        },
+                        ..
+                    })
+                ) =>
+                {
+                    self.key.clear();
+                    self.in_string = true;
+                    self.in_key = true;
+                }
+                _ => {
+                    // A scalar value starts: a string, a number or a literal.
+                    let offset = base + (at - 1) as u64;
+                    let record = self.record();
+                    self.last = Some(record);
+                    self.last_path.clear();
+                    self.last_path.push_str(&self.path);
+                    on_value(self, offset);
+                    if b == b'"' {
+                        self.in_string = true;
+                        self.in_key = false;
+                        if self.frames.is_empty() {
+                            self.values += 1;
+                        }
+                    } else {
+                        self.in_scalar = true;
+                    }
+                }
+            }
+        }
+    }
+
+    fn row(&self) -> u64 {
+        self.record()
+    }
+
+    /// The last two keys when they are plain names (which holds for most
+    /// values, and repeats far more than whole paths do), else every key:
+    /// a context is the last two steps of the path that are not indices.
+    fn context_key(&self, out: &mut Vec<u8>) {
+        out.clear();
+        let mut keys = self
+            .frames
+            .iter()
+            .rev()
+            .filter(|f| matches!(f.kind, Kind::Object { .. }))
+            .map(|f| {
+                let len = usize::from(self.keys[f.keys_base]);
+                &self.keys[f.keys_base + 1..f.keys_base + 1 + len]
+            });
+        let last = [keys.next(), keys.next()];
+        let plain = |key: &[u8]| {
+            !key.is_empty()
+                && !key.iter().all(u8::is_ascii_digit)
+                && key.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        };
+        if last.iter().flatten().all(|key| plain(key)) {
+            out.push(0);
+            for key in last.iter().rev().flatten() {
+                out.push(key.len() as u8);
+                out.extend_from_slice(key);
+            }
+        } else {
+            out.push(1);
+            out.extend_from_slice(&self.keys);
+        }
+    }
+
+    fn context(&self) -> Option<String> {
+        Place::record(0, &self.path).context()
+    }
+
+    fn last_place(&self) -> Place {
+        self.last
+            .map(|record| Place::record(record, &self.last_path))
+            .unwrap_or_default()
+    }
+}
+
+impl Walker {
+    fn push(&mut self, object: bool) {
+        let frame = Frame {
+            kind: if object {
+                Kind::Object {
+                    expecting_key: true,
+                }
+            } else {
+                Kind::Array { index: 0 }
+            },
+            path_base: self.path.len(),
+            keys_base: self.keys.len(),
+        };
+        let bottom = self.frames.is_empty();
+        self.frames.push(frame);
+        if object {
+            self.keys.push(0);
+            self.path.push_str("[\"\"]");
+        } else if !bottom {
+            self.path.push_str("[0]");
+        }
+    }
+
+    /// A key was read: it names the top frame's values from here on.
+    fn end_key(&mut self) {
+        self.in_key = false;
+        let Some(frame) = self.frames.last() else {
+            return;
+        };
+        let (path_base, keys_base) = (frame.path_base, frame.keys_base);
+        self.path.truncate(path_base);
+        let key = &self.key;
+        if !key.is_empty() && key.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_') {
+            self.path.push('.');
+            // ASCII alphanumerics only: valid UTF-8.
+            self.path
+                .push_str(std::str::from_utf8(key).unwrap_or_default());
+        } else {
+            let key = String::from_utf8_lossy(key);
+            let _ = write!(self.path, "[{}]", serde_json::Value::from(key.as_ref()));
+        }
+        self.keys.truncate(keys_base);
+        // MAX_KEY fits a byte.
+        self.keys.push(key.len() as u8);
+        self.keys.extend_from_slice(key);
+    }
+
+    /// A value ended; at the top level it was a whole record.
+    fn end_value(&mut self) {
+        if self.frames.is_empty() {
+            self.values += 1;
+        }
+    }
+
+    fn record(&self) -> u64 {
+        match self.frames.first() {
+            Some(Frame {
+                kind: Kind::Array { index },
+                ..
+            }) if self.top_array => *index,
+            Some(_) if self.top_array => 0,
+            _ => self.values,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::Classifiers;
+
+    /// The path rebuilt from the frames and the key chain, as the
+    /// extractor built it for every value before places were lazy.
+    fn rebuilt(walker: &Walker) -> String {
+        let mut path = String::from("$");
+        let mut keys = walker.keys.as_slice();
+        for (depth, frame) in walker.frames.iter().enumerate() {
+            match frame.kind {
+                Kind::Array { index } => {
+                    if depth > 0 || !walker.top_array {
+                        path.push_str(&format!("[{index}]"));
+                    }
+                }
+                Kind::Object { .. } => {
+                    let len = usize::from(keys[0]);
+                    let key = &keys[1..1 + len];
+                    keys = &keys[1 + len..];
+                    if !key.is_empty()
+                        && key.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+                    {
+                        path.push('.');
+                        path.push_str(std::str::from_utf8(key).unwrap());
+                    } else {
+                        let key = String::from_utf8_lossy(key);
+                        path.push_str(&format!("[{}]", serde_json::Value::from(key.as_ref())));
+                    }
+                }
+            }
+        }
+        assert!(keys.is_empty(), "a key chain longer than its frames");
+        path
+    }
+
+    /// Every value's offset and place, walking the whole text at once.
+    fn every_place(text: &[u8]) -> Vec<(u64, Place)> {
+        every_place_and_context(text, &mut HashMap::new())
+    }
+
+    /// As [`every_place`], checking on the way that values with the same
+    /// context key (the contexts' cache key) have the same context.
+    fn every_place_and_context(
+        text: &[u8],
+        contexts: &mut HashMap<Vec<u8>, Option<String>>,
+    ) -> Vec<(u64, Place)> {
+        let mut walker = Walker::default();
+        let mut places = Vec::new();
+        let mut key = Vec::new();
+        walker.walk(text, 0, |walker, offset| {
+            assert_eq!(walker.path, rebuilt(walker), "at {offset}");
+            let place = Place::record(walker.record(), &walker.path);
+            walker.context_key(&mut key);
+            let context = contexts
+                .entry(key.clone())
+                .or_insert_with(|| place.context());
+            assert_eq!(*context, place.context(), "{place:?}");
+            places.push((offset, place));
+        });
+        places
+    }
+
+    #[test]
+    fn paths_edited_in_place_are_the_paths_rebuilt_from_the_frames() {
+        let documents: [&[u8]; 5] = [
+            br#"[{"a": 1, "b": [true, {"c d": "x", "e": [[1, 2], {"f": null}]}]}, {"a": 2}]"#,
+            b"{\"k\": \"v\"}\n{\"k\": [1, {\"\\\"q\\\"\": 2}]}\n\"bare\"\n7\n",
+            br#"{"deep": {"er": {"est": [[[{"x": 1}]]]}}, "": 3, "9": 4}"#,
+            br#"{"broken": [1, 2}, "next": {"a" 1, "b": }}} ] "loose": 5"#,
+            br#"[[1, 2], [3, {"in": [4, 5]}]]"#,
+        ];
+        let mut contexts = HashMap::new();
+        for text in documents {
+            assert!(!every_place_and_context(text, &mut contexts).is_empty());
+        }
+        let places = every_place(documents[0]);
+        let paths: Vec<_> = places
+            .iter()
+            .map(|(_, p)| (p.record.unwrap(), p.path.as_deref().unwrap().to_string()))
+            .collect();
+        assert_eq!(paths[2], (0, r#"$.b[1]["c d"]"#.to_string()));
+        assert_eq!(paths[5], (0, "$.b[1].e[1].f".to_string()));
+        assert_eq!(paths[6], (1, "$.a".to_string()));
+        // Random bytes of JSON's alphabet, malformed as they come.
+        let alphabet = b"{}[]\",:\\ ab1_.\n";
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..2_000 {
+            let text: Vec<u8> = (0..200)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    alphabet[(seed % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            every_place_and_context(&text, &mut contexts);
+        }
+    }
+
+    /// A JSON Lines export larger than several buffers, with tokens and
+    /// keyed numbers at places that fall on and near buffer edges.
+    fn export() -> (Vec<u8>, Vec<u64>) {
+        let mut text = Vec::new();
+        let mut planted = Vec::new();
+        let mut record = 0u64;
+        while text.len() < 3 * super::super::CHUNK + 100_000 {
+            let line = if record % 2_000 == 1_999 {
+                let token = format!("ghp_{:036}", record);
+                planted.push(text.len() as u64 + 40);
+                format!("{{\"id\": {record}, \"auth\": {{\"tokens\": [\"none\", \"{token}\"]}}}}\n")
+            } else if record % 3_000 == 1_500 {
+                format!("{{\"id\": {record}, \"person\": {{\"ssn\": 536221234}}}}\n")
+            } else {
+                format!("{{\"id\": {record}, \"note\": \"nothing to see in line {record}\"}}\n")
+            };
+            text.extend_from_slice(line.as_bytes());
+            record += 1;
+        }
+        (text, planted)
+    }
+
+    #[test]
+    fn lazy_places_are_those_of_the_last_value_before_each_finding() {
+        let classifiers = Classifiers::builtin().unwrap();
+        let (text, _) = export();
+        let places = every_place(&text);
+        let place_at = |offset: u64| {
+            let after = places.partition_point(|(at, _)| *at <= offset);
+            places[after - 1].1.clone()
+        };
+        for piece in [65_537, 1 << 20, 3_001] {
+            let mut object = classifiers.document("export.jsonl", "application/x-ndjson");
+            object.follow_json();
+            for part in text.chunks(piece) {
+                object.feed(part);
+            }
+            let found = object.finish();
+            let mut checked = 0;
+            for regex in &found.regexes {
+                for location in &regex.locations {
+                    assert_eq!(location.place, place_at(location.offset), "{}", regex.id);
+                    checked += 1;
+                }
+            }
+            assert!(checked > 16, "{checked} locations");
+            let ssn = found
+                .regexes
+                .iter()
+                .find(|r| r.id == "us_social_security_number")
+                .expect("keyed numbers found in every buffer");
+            let keyed = text
+                .windows(b"\"ssn\"".len())
+                .filter(|w| w == b"\"ssn\"")
+                .count();
+            assert_eq!(ssn.count, keyed as u64);
+            assert_eq!(ssn.locations[0].place.path.as_deref(), Some("$.person.ssn"));
+        }
+    }
+}
