@@ -361,11 +361,13 @@ fn push_key(path: &mut String, key: &str) {
 /// one of them; other numbers, booleans, dates and timestamps are not
 /// read. Matched as whole words of the name split as [`Place::context`]
 /// splits it (`customerSSN`, `card_number`, `Tax-ID`).
+#[rustfmt::skip]
 const IDENTIFIER_WORDS: &[&str] = &[
     // Social security, social insurance and national identity numbers.
     "ssn", "ss", "social", "security", "sec", "soc", "sin", "nas", "insurance", "national",
     "nn", "rijksregister", "bsn", "burgerservicenummer", "sofinummer", "pesel",
     "personnummer", "cpr", "nir", "insee", "hetu", "henkilötunnus", "identity",
+    "sociale", "secu", "sécu", "securite", "sécurité", "assurance",
     // Tax identifiers.
     "tax", "tin", "itin", "ein", "nif", "contribuinte", "steuer", "idnr",
     "identifikationsnummer", "vat",
@@ -547,5 +549,72 @@ fn write_avro(
         Value::Float(f) => write_leaf(record, path, &f.to_string(), text),
         Value::Double(d) => write_leaf(record, path, &d.to_string(), text),
         other => write_leaf(record, path, &format!("{other:?}"), text),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The detectors whose patterns match a bare run of digits and that
+    /// need a keyword: every keyword of theirs, as a column name, keeps the
+    /// column's numbers.
+    const BARE_DIGIT_DETECTORS: &[&str] = &[
+        "us_social_security_number",
+        "us_bank_routing_number",
+        "us_bank_account_number",
+        "us_passport_number",
+        "us_drivers_license",
+        "phone_number",
+        "vehicle_identification_number",
+        "uk_passport_number",
+        "uk_nhs_number",
+        "canada_social_insurance_number",
+        "germany_tax_id",
+        "netherlands_bsn",
+        "poland_pesel",
+        "sweden_personnummer",
+        "belgium_national_number",
+        "portugal_nif",
+        "denmark_cpr",
+        "us_npi",
+        "france_social_security_number",
+        "chase_routing_number_california",
+        "citibank_routing_number_california",
+        "wells_fargo_routing_number_california",
+    ];
+
+    #[test]
+    fn numbers_named_by_a_bare_digit_detectors_keyword_are_read() {
+        let catalog = assay_classifiers::Catalog::builtin().unwrap();
+        for id in BARE_DIGIT_DETECTORS {
+            let detector = catalog
+                .detectors
+                .iter()
+                .find(|d| d.id == *id)
+                .unwrap_or_else(|| panic!("no detector {id}"));
+            assert!(!detector.keywords.is_empty(), "{id}");
+            for keyword in &detector.keywords {
+                let path = format!("$[{}]", serde_json::Value::from(keyword.as_str()));
+                assert!(names_identifier(&path), "{id}: {keyword}");
+            }
+        }
+        for path in [
+            "$.customerSSN",
+            "$.card_number",
+            "$[\"Tax-ID\"]",
+            "$.billing.zip",
+        ] {
+            assert!(names_identifier(path), "{path}");
+        }
+        for path in [
+            "$.price",
+            "$.quantity",
+            "$.created_at",
+            "$.order_id",
+            "$.paid",
+        ] {
+            assert!(!names_identifier(path), "{path}");
+        }
     }
 }

@@ -896,7 +896,10 @@ fn number(data: &[u8], start: usize) -> Option<(f32, usize)> {
     if whole == 0 {
         return None;
     }
-    let value: i64 = std::str::from_utf8(&data[start..i + whole]).ok()?.parse().ok()?;
+    let value: i64 = std::str::from_utf8(&data[start..i + whole])
+        .ok()?
+        .parse()
+        .ok()?;
     Some((value as f32, i + whole))
 }
 

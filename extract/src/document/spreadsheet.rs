@@ -71,9 +71,7 @@ pub(super) fn extract<R: Read + Seek>(
             for (offset, cell) in row.iter().enumerate() {
                 let value = match cell {
                     Data::Empty => continue,
-                    Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => {
-                        Cell::Text(s)
-                    }
+                    Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s),
                     other => Cell::Other(other.clone()),
                 };
                 rows.cell(row_number, first_column + offset as u32, value, text)?;
@@ -258,7 +256,14 @@ mod tests {
     #[test]
     fn cell_references_are_those_places_write() {
         use assay_classifiers::place::Place;
-        for (column, row) in [(0, 1), (2, 7), (25, 10), (26, 99), (701, 1_048_576), (u32::MAX, 3)] {
+        for (column, row) in [
+            (0, 1),
+            (2, 7),
+            (25, 10),
+            (26, 99),
+            (701, 1_048_576),
+            (u32::MAX, 3),
+        ] {
             assert_eq!(
                 Some(super::cell_reference(column, row)),
                 Place::cell(None, row, column, None).cell,
