@@ -6,6 +6,12 @@
 //! new line. Documents encrypted
 //! with an empty user password (print or copy restrictions only) are
 //! decrypted and read; others are reported as encrypted.
+//!
+//! Content streams are read by our own tokenizer ([`Ops`]) into one byte
+//! arena, and each font remembers the text of the strings it has shown:
+//! lopdf's object-per-operand parser and per-code ToUnicode lookups were
+//! two thirds of PDF extraction time. Streams outside the plain grammar go
+//! to lopdf's parser.
 
 use std::collections::BTreeMap;
 
