@@ -290,7 +290,7 @@ impl FlatColumn {
             FlatValues::Bool((_, v)) => shown(Field::convert_bool(descr, *v.get(at)?)),
             FlatValues::Int32((_, v)) => shown(Field::convert_int32(descr, *v.get(at)?)),
             FlatValues::Int64((_, v)) => shown(Field::convert_int64(descr, *v.get(at)?)),
-            FlatValues::Int96((_, v)) => shown(Field::convert_int96(descr, v.get(at)?.clone())),
+            FlatValues::Int96((_, v)) => shown(Field::convert_int96(descr, *v.get(at)?)),
             FlatValues::Float((_, v)) => shown(Field::convert_float(descr, *v.get(at)?)),
             FlatValues::Double((_, v)) => shown(Field::convert_double(descr, *v.get(at)?)),
         })
