@@ -680,9 +680,9 @@ impl Ops {
 
     /// Reads a content stream that keeps to the grammar text producers
     /// write (numbers, names without `#` escapes, literal and hexadecimal
-    /// strings, arrays, operators, comments between operations). None for
-    /// anything else (dictionaries, inline images, stray delimiters), which
-    /// lopdf's parser then reads.
+    /// strings, arrays, dictionaries of those, operators, comments between
+    /// operations). None for anything else (inline images, references,
+    /// stray delimiters), which lopdf's parser then reads.
     fn tokenize(&mut self, data: &[u8]) -> Option<()> {
         let white = |c: u8| b" \t\n\r\0\x0C".contains(&c);
         let delimiter = |c: u8| b"()<>[]{}/%".contains(&c);
@@ -727,7 +727,12 @@ impl Ops {
                     let len = self.arena.len() as u32 - start;
                     self.tokens.push(Token::Str(start, len));
                 }
-                b'<' if data.get(i + 1) != Some(&b'<') => {
+                // A dictionary (marked content's properties): passed over.
+                b'<' if data.get(i + 1) == Some(&b'<') => {
+                    i = skip_dictionary(data, i + 2, 0)?;
+                    self.tokens.push(Token::Other);
+                }
+                b'<' => {
                     let start = self.arena.len() as u32;
                     i = hex_string(data, i + 1, &mut self.arena)?;
                     let len = self.arena.len() as u32 - start;
@@ -779,6 +784,85 @@ impl Ops {
                 _ => return None,
             }
         }
+    }
+}
+
+/// White space and comments from `i`: the index after them (None for a
+/// comment that does not end its line).
+fn skip_space(data: &[u8], mut i: usize) -> Option<usize> {
+    loop {
+        match data.get(i) {
+            Some(b' ' | b'\t' | b'\n' | b'\r' | b'\0' | b'\x0C') => i += 1,
+            Some(b'%') => {
+                i += data[i..].iter().position(|&b| b == b'\r' || b == b'\n')?;
+            }
+            _ => return Some(i),
+        }
+    }
+}
+
+/// A name's end, from just after its `/` (None for `#` escapes).
+fn skip_name(data: &[u8], i: usize) -> Option<usize> {
+    let run = data[i..]
+        .iter()
+        .position(|&b| b" \t\n\r\0\x0C()<>[]{}/%#".contains(&b))
+        .unwrap_or(data.len() - i);
+    (data.get(i + run) != Some(&b'#')).then_some(i + run)
+}
+
+/// A dictionary's end, from just after its `<<`: names as keys, values
+/// numbers, names, strings, booleans, null, arrays and dictionaries of
+/// those. None for anything else (references among them), which lopdf
+/// then reads.
+fn skip_dictionary(data: &[u8], mut i: usize, depth: u32) -> Option<usize> {
+    if depth > 8 {
+        return None;
+    }
+    loop {
+        i = skip_space(data, i)?;
+        if data[i..].starts_with(b">>") {
+            return Some(i + 2);
+        }
+        if data.get(i) != Some(&b'/') {
+            return None;
+        }
+        i = skip_name(data, i + 1)?;
+        i = skip_space(data, i)?;
+        i = skip_value(data, i, depth)?;
+    }
+}
+
+/// A dictionary value's end (see [`skip_dictionary`]).
+fn skip_value(data: &[u8], i: usize, depth: u32) -> Option<usize> {
+    let mut scratch = Vec::new();
+    match *data.get(i)? {
+        b'/' => skip_name(data, i + 1),
+        b'(' => literal_string(data, i + 1, &mut scratch, 0),
+        b'<' if data.get(i + 1) == Some(&b'<') => skip_dictionary(data, i + 2, depth + 1),
+        b'<' => hex_string(data, i + 1, &mut scratch),
+        b'[' => {
+            let mut i = i + 1;
+            loop {
+                i = skip_space(data, i)?;
+                if data.get(i) == Some(&b']') {
+                    return Some(i + 1);
+                }
+                i = skip_value(data, i, depth + 1)?;
+            }
+        }
+        b'0'..=b'9' | b'+' | b'-' | b'.' => number(data, i).map(|(_, end)| end),
+        b't' | b'f' | b'n' => {
+            let word = [&b"true"[..], b"false", b"null"]
+                .into_iter()
+                .find(|word| data[i..].starts_with(word))?;
+            let end = i + word.len();
+            // `truex` is not the plain grammar.
+            match data.get(end) {
+                Some(c) if c.is_ascii_alphanumeric() => None,
+                _ => Some(end),
+            }
+        }
+        _ => None,
     }
 }
 
@@ -941,6 +1025,9 @@ mod tests {
             b"/Fm1 Do true false null n 1 0 0 1 0 0 Tm",
             b"BT (a) Tj 5 6",
             b"BT /F1 1 Tf (x)Tj(y)Tj[]TJ ET",
+            b"/P <</MCID 0>> BDC BT (a) Tj ET EMC /Span<</ActualText (x\\)y) /Lang/en-US>>BDC EMC",
+            b"/Artifact <</Type /Pagination /Subtype /Header /Attached [/Top] /BBox [0 0.5 -1 +2.]>> BDC EMC",
+            b"/OC <</A <</B true /C null /D false>> /E <01 ab> % note\n /F [[1] (s)]>> BDC EMC",
         ];
         for stream in streams {
             let mut ours = Ops::default();
@@ -958,7 +1045,9 @@ mod tests {
         }
         // Outside the plain grammar, lopdf reads the stream.
         for stream in [
-            &b"/P <</MCID 0>> BDC (a) Tj EMC"[..],
+            &b"/P <</MCID 0 1 R>> BDC (a) Tj EMC"[..],
+            b"/P <</A#20B 1>> BDC EMC",
+            b"/P <</A truex>> BDC EMC",
             b"BI /W 1 /H 1 /BPC 8 /CS /G ID \x00 EI",
             b"1 % inside\n 2 Td",
             b"/A#20B Do",
