@@ -94,6 +94,8 @@ pub struct DetectorSet {
     /// Values never reported (the catalog's allow list).
     allowed_texts: std::collections::HashSet<Vec<u8>>,
     allowed_patterns: Option<regex::bytes::RegexSet>,
+    /// Tells sets apart, for what is remembered per set across objects.
+    id: u64,
 }
 
 /// A detector that owns an anchor: its index, the exact bytes to require
@@ -316,7 +318,9 @@ impl DetectorSet {
                 })?,
             )
         };
+        static SETS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         Ok(Self {
+            id: SETS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             detectors,
             anchors,
             anchor_owners,
@@ -350,6 +354,11 @@ impl DetectorSet {
     /// One search of every detector's keywords at once: JSON documents ask
     /// this for each new path, and asking each detector in turn made a
     /// schema of 180,000 values cost forty times its text.
+    /// This set's identity, unique in the process.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
     pub fn keyed_by(&self, words: &str) -> Vec<usize> {
         let Some((automaton, owners)) = self.keyword_index.get_or_init(|| self.index_keywords())
         else {

@@ -114,8 +114,9 @@ impl Walk for Walker {
 
     fn context_key(&self, out: &mut Vec<u8>) {
         out.clear();
+        // JSON's keys start with 0 or 1.
+        out.push(2);
         if let Some(name) = self.name(self.column) {
-            out.push(1);
             out.extend_from_slice(name.as_bytes());
         }
     }

@@ -16,8 +16,20 @@ use std::sync::Arc;
 use crate::detect::{ContextSpan, DetectorSet};
 use crate::place::Place;
 
-/// Context keys whose keyword detectors an object remembers.
+/// Context keys whose keyword detectors a worker remembers.
 const MAX_CONTEXTS: usize = 4096;
+
+/// Per context key, the detectors its names hold keywords of.
+type Contexts = HashMap<Box<[u8]>, Option<Arc<[usize]>>>;
+
+thread_local! {
+    /// Each worker's contexts, with the detector set they were worked out
+    /// for: small files of one kind (JSON data, CSV exports) share their
+    /// field names, so each name is looked up once per worker, not once
+    /// per object.
+    static CONTEXTS: std::cell::RefCell<(u64, Contexts)> =
+        std::cell::RefCell::new((u64::MAX, HashMap::new()));
+}
 
 /// A walker over structured text.
 pub(super) trait Walk: Clone {
@@ -29,7 +41,7 @@ pub(super) trait Walk: Clone {
     /// same one is a row.
     fn row(&self) -> u64;
     /// What the context of the value at hand depends on, written to `out`
-    /// as a key to remember it by.
+    /// as a key to remember it by (whose first byte tells walkers apart).
     fn context_key(&self, out: &mut Vec<u8>);
     /// The words of the value at hand's context ([`Place::context`]).
     fn context(&self) -> Option<String>;
@@ -60,7 +72,6 @@ pub(super) struct Follower<W: Walk> {
     /// Where each row's first value starts (the one covering the buffer's
     /// start first).
     rows: VecDeque<(u64, u64)>,
-    contexts: HashMap<Box<[u8]>, Option<Arc<[usize]>>>,
     /// The context key being looked up.
     key: Vec<u8>,
 }
@@ -92,7 +103,6 @@ impl<W: Walk> Follower<W> {
             resolver: None,
             spans: Vec::new(),
             rows: VecDeque::new(),
-            contexts: HashMap::new(),
             key: Vec::new(),
         }
     }
@@ -102,25 +112,30 @@ impl<W: Walk> Follower<W> {
             walker,
             spans,
             rows,
-            contexts,
             key,
             ..
         } = self;
-        walker.walk(bytes, base, |walker, offset| {
-            let row = walker.row();
-            if rows.back().is_none_or(|&(_, r)| r != row) {
-                rows.push_back((offset, row));
+        CONTEXTS.with_borrow_mut(|(set, contexts)| {
+            if *set != detectors.id() {
+                contexts.clear();
+                *set = detectors.id();
             }
-            if let Some(open) = spans.last_mut().filter(|s| s.end.is_none()) {
-                open.end = Some(offset);
-            }
-            if let Some(keyed) = keyed(contexts, detectors, walker, key) {
-                spans.push(KeyedSpan {
-                    start: offset,
-                    end: None,
-                    detectors: keyed,
-                });
-            }
+            walker.walk(bytes, base, |walker, offset| {
+                let row = walker.row();
+                if rows.back().is_none_or(|&(_, r)| r != row) {
+                    rows.push_back((offset, row));
+                }
+                if let Some(open) = spans.last_mut().filter(|s| s.end.is_none()) {
+                    open.end = Some(offset);
+                }
+                if let Some(keyed) = keyed(contexts, detectors, walker, key) {
+                    spans.push(KeyedSpan {
+                        start: offset,
+                        end: None,
+                        detectors: keyed,
+                    });
+                }
+            });
         });
     }
 }
@@ -189,7 +204,7 @@ impl<W: Walk + Send> Places for Follower<W> {
 /// The detectors the field or column name of the walker's value holds
 /// keywords of.
 fn keyed<W: Walk>(
-    contexts: &mut HashMap<Box<[u8]>, Option<Arc<[usize]>>>,
+    contexts: &mut Contexts,
     detectors: &DetectorSet,
     walker: &W,
     key: &mut Vec<u8>,
