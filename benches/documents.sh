@@ -13,19 +13,32 @@
 # (default 3); peak RSS of the best run. Needs GNU time, and the tools
 # tests/run installs (run it once; its Python libraries are in
 # target/test-python, put first on PATH here).
+#
+# Options (environment):
+#   ASSAY=path     scan with this binary (no build): compare two builds
+#   DOCS=dir       make the documents there once and keep them (reused when
+#                  present), so runs of two builds read the same bytes
+#   JSON=dir       also write each document's `--format json` report there
+#                  (an extra, untimed run), to compare findings across builds
+#   FORMATS="csv parquet"  only these formats (extensions), baseline always
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PATH="$(realpath "${CARGO_TARGET_DIR:-target}")/test-python/bin:$PATH"
 ROWS=${ROWS:-100000}
 RUNS=${RUNS:-3}
-cargo build --release --locked -j2 -q
-ASSAY=$PWD/target/release/assay
+if [ -z "${ASSAY:-}" ]; then
+  cargo build --release --locked -j2 -q
+  ASSAY=$PWD/target/release/assay
+fi
 TIME=/usr/bin/time
 [ -x "$TIME" ] || { echo "needs GNU time at /usr/bin/time (apt-get install time)" >&2; exit 2; }
-work=$(mktemp -d /tmp/assay-bench-docs.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+scratch=$(mktemp -d /tmp/assay-bench-docs.XXXXXX)
+trap 'rm -rf "$scratch"' EXIT
+work=${DOCS:-$scratch}
+mkdir -p "$work"
+[ -z "${JSON:-}" ] || mkdir -p "$JSON"
 
-python3 - "$work" "$ROWS" <<'PY'
+[ -f "$work/people.ipynb" ] || python3 - "$work" "$ROWS" <<'PY'
 import base64, email.message, json, os, random, sqlite3, subprocess, sys
 out, rows = sys.argv[1], int(sys.argv[2])
 rng = random.Random(20261128)
@@ -102,8 +115,8 @@ rm -rf "$work/.lo"
 best() { sort -g | head -1; }
 measure() { # file -> "cpu rss" of the best run
   for _ in $(seq "$RUNS"); do
-    "$TIME" -f '%U %S %M' -o "$work/time" "$ASSAY" scan "$1" --jobs 1 --format jsonl --quiet > "$work/out" 2>&1 || true
-    awk '{print $1 + $2, $3}' "$work/time"
+    "$TIME" -f '%U %S %M' -o "$scratch/time" "$ASSAY" scan "$1" --jobs 1 --format jsonl --quiet > "$scratch/out" 2>&1 || true
+    awk '{print $1 + $2, $3}' "$scratch/time"
   done | sort -g | head -1
 }
 read -r base_cpu base_rss < <(measure "$work/people.txt")
@@ -113,11 +126,13 @@ printf "%d rows; baseline: the same rows as plain text, %.1f MB: %.2f s CPU, %.1
 printf "%-9s %9s %9s %12s %14s %9s\n" format MB "CPU s" "MB/s/core" "vs baseline" "peak RSS"
 for file in people.csv people.xlsx people.ods people.docx people.odt people.rtf people.pdf \
             people.parquet people.avro people.db people.eml people.ipynb; do
+  [ -z "${FORMATS:-}" ] || [[ " $FORMATS " == *" ${file#people.} "* ]] || continue
   read -r cpu rss < <(measure "$work/$file")
   mb=$(stat -c %s "$work/$file" | awk '{print $1 / 1e6}')
   # Every format holds the same rows: the ratio is the CPU per row against plain text.
   awk -v f="${file#people.}" -v m="$mb" -v c="$cpu" -v b="$base_cpu" -v r="$rss" 'BEGIN {
     printf "%-9s %9.1f %9.2f %12.1f %13.2fx %6.0f MiB\n", f, m, c, m / c, c / b, r / 1024 }'
   # Every row's e-mail address must have been read.
-  grep -q '"email_address"' "$work/out" || echo "  ($file: no e-mail addresses found!)"
+  grep -q '"email_address"' "$scratch/out" || echo "  ($file: no e-mail addresses found!)"
+  [ -z "${JSON:-}" ] || "$ASSAY" scan "$work/$file" --jobs 1 --format json --quiet > "$JSON/${file#people.}.json" 2>&1 || true
 done

@@ -214,6 +214,13 @@ def parquet(out):
     # A binary column: its bytes are text to us, not base64.
     blobs = pa.table({"id": [1, 2], "blob": pa.array([b"\x00\x01", GITHUB.encode()], pa.binary())})
     pq.write_table(blobs, os.path.join(out, "blobs.parquet"))
+    # Numeric columns: read only when named as identifiers. The card number
+    # under `price` would be found if numbers were read; under `ssn` the
+    # number is read and found.
+    numbers = pa.table({"ssn": pa.array([int(SSN_BARE), None], pa.int64()),
+                        "price": pa.array([int(CARD), 12], pa.int64()),
+                        "paid": [True, False], "note": ["first", "second"]})
+    pq.write_table(numbers, os.path.join(out, "numbers.parquet"))
 
 
 def avro(out):
@@ -237,6 +244,15 @@ def avro(out):
     ]
     with open(os.path.join(out, "payments.avro"), "wb") as f:
         fastavro.writer(f, fastavro.parse_schema(schema), records, codec="deflate")
+    # Numeric fields, as in numbers.parquet.
+    numbers = {"type": "record", "name": "Line",
+               "fields": [{"name": "ssn", "type": ["null", "long"]},
+                          {"name": "price", "type": "long"},
+                          {"name": "note", "type": "string"}]}
+    with open(os.path.join(out, "numbers.avro"), "wb") as f:
+        fastavro.writer(f, fastavro.parse_schema(numbers),
+                        [{"ssn": int(SSN_BARE), "price": int(CARD), "note": "first"},
+                         {"ssn": None, "price": 12, "note": "second"}])
     # A codec assay does not decode: reported as unsupported.
     os.makedirs(os.path.join(out, "broken"), exist_ok=True)
     with open(os.path.join(out, "broken", "payments.bzip2.avro"), "wb") as f:

@@ -229,6 +229,24 @@ fn records_carry_index_and_json_path() {
         places("/blobs.parquet", "github_key"),
         vec![json!({"record": 1, "path": "$.blob"})]
     );
+    // Numbers are read where the column or field is named as an
+    // identifier (`ssn`), not elsewhere: the card number under `price` is
+    // not read, so not found.
+    for file in ["/numbers.parquet", "/numbers.avro"] {
+        assert_eq!(
+            places(file, "us_social_security_number"),
+            vec![json!({"record": 0, "path": "$.ssn"})],
+            "{file}"
+        );
+        let found = record(scan_documents(), file);
+        let ids: Vec<&Value> = found["regexes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| &r["id"])
+            .collect();
+        assert_eq!(ids, vec!["us_social_security_number"], "{file}: {found}");
+    }
     let avro = record(scan_documents(), "/payments.avro");
     assert!(avro["errors"].as_array().unwrap().is_empty(), "{avro}");
     assert_eq!(

@@ -8,7 +8,7 @@ use std::io::{Read, Seek};
 use std::sync::Arc;
 
 use assay_classifiers::place::Place;
-use calamine::{Data, Ods, Reader, Sheets, Xls, Xlsb, Xlsx};
+use calamine::{Data, DataRef, Ods, Reader, Sheets, Xls, Xlsb, Xlsx};
 
 use super::{DocumentError, Format, Text};
 
@@ -30,6 +30,35 @@ pub(super) fn extract<R: Read + Seek>(
     let mut workbook = opened.map_err(classify_error)?;
     for sheet in workbook.sheet_names() {
         text.check_time()?;
+        let mut rows = Rows::new(&sheet);
+        // An xlsx sheet is streamed cell by cell from its XML, in the
+        // order the file holds them (Excel, LibreOffice and openpyxl write
+        // rows and cells in order): no whole-sheet grid is built.
+        if let Sheets::Xlsx(xlsx) = &mut workbook {
+            let mut cells = match xlsx.worksheet_cells_reader(&sheet) {
+                Ok(cells) => cells,
+                // A chart sheet holds no cells.
+                Err(calamine::XlsxError::NotAWorksheet(_)) => continue,
+                Err(error) => return Err(classify_error(error.into())),
+            };
+            while let Some(cell) = cells
+                .next_cell()
+                .map_err(|error| classify_error(error.into()))?
+            {
+                let (row, column) = cell.get_position();
+                let value = match cell.get_value() {
+                    DataRef::Empty => continue,
+                    DataRef::SharedString(s) => Cell::Text(s),
+                    DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
+                        Cell::Text(s)
+                    }
+                    other => Cell::Other(other.clone().into()),
+                };
+                rows.cell(row, column, value, text)?;
+            }
+            rows.finish(text)?;
+            continue;
+        }
         let range = match workbook.worksheet_range(&sheet) {
             Ok(range) => range,
             Err(error) => return Err(classify_error(error)),
@@ -37,48 +66,148 @@ pub(super) fn extract<R: Read + Seek>(
         let Some((first_row, first_column)) = range.start() else {
             continue;
         };
-        let sheet_name: Arc<str> = Arc::from(sheet.as_str());
-        let mut header: Vec<Option<String>> = Vec::new();
         for (index, row) in range.rows().enumerate() {
-            let row_number = u64::from(first_row) + index as u64 + 1;
-            let mut wrote = false;
+            let row_number = first_row + index as u32;
             for (offset, cell) in row.iter().enumerate() {
                 let value = match cell {
                     Data::Empty => continue,
-                    Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e17 => {
-                        format!("{}", *f as i64)
-                    }
-                    // Dates as people write them, so a date of birth reads as one.
-                    Data::DateTime(d) if d.is_datetime() => excel_date(d.as_f64()),
-                    other => other.to_string(),
+                    Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s),
+                    other => Cell::Other(other.clone()),
                 };
-                let column = first_column + offset as u32;
-                let name = header.get(offset).cloned().flatten();
-                let mut place = Place::cell(Some(&sheet_name), row_number, column, name.as_deref());
-                place.sheet = Some(sheet_name.clone());
-                if wrote {
-                    text.write("\t")?;
-                }
-                text.mark(place)?;
-                text.write(&value)?;
-                wrote = true;
-            }
-            if wrote && header.is_empty() {
-                header = row
-                    .iter()
-                    .map(|c| match c {
-                        Data::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
-                        _ => None,
-                    })
-                    .collect();
-            }
-            if wrote {
-                text.write("\n")?;
+                rows.cell(row_number, first_column + offset as u32, value, text)?;
             }
         }
+        rows.finish(text)?;
     }
     Ok(())
+}
+
+/// A cell's value: text as it is, or a number, date, boolean or error.
+enum Cell<'a> {
+    Text(&'a str),
+    Other(Data),
+}
+
+/// Writes one sheet's non-empty cells, given in row order: each row a
+/// line of tab-separated cells, each cell marked with its sheet, reference
+/// and the name in its column's header (the first row that has a cell).
+struct Rows {
+    sheet: Arc<str>,
+    /// The row being written (0-based), if any.
+    row: Option<u32>,
+    /// Header names by column (0-based), once the header row has ended.
+    header: Option<Vec<Option<Arc<str>>>>,
+    /// The header row's names while it is written.
+    names: Vec<Option<Arc<str>>>,
+}
+
+impl Rows {
+    fn new(sheet: &str) -> Self {
+        Self {
+            sheet: Arc::from(sheet),
+            row: None,
+            header: None,
+            names: Vec::new(),
+        }
+    }
+
+    fn cell(
+        &mut self,
+        row: u32,
+        column: u32,
+        value: Cell<'_>,
+        text: &mut Text<'_>,
+    ) -> Result<(), DocumentError> {
+        if self.row != Some(row) {
+            self.end_row(text)?;
+            self.row = Some(row);
+        } else {
+            text.write("\t")?;
+        }
+        let row_number = u64::from(row) + 1;
+        let name = self
+            .header
+            .as_ref()
+            .and_then(|header| header.get(column as usize).cloned().flatten());
+        if self.header.is_none() {
+            let name = match &value {
+                Cell::Text(s) if !s.trim().is_empty() => Some(Arc::from(s.trim())),
+                _ => None,
+            };
+            let at = column as usize;
+            if at < 1 << 16 {
+                if self.names.len() <= at {
+                    self.names.resize(at + 1, None);
+                }
+                self.names[at] = name;
+            }
+        }
+        text.mark(Place {
+            sheet: Some(self.sheet.clone()),
+            row: Some(row_number),
+            cell: Some(cell_reference(column, row_number)),
+            column_name: name,
+            ..Place::default()
+        })?;
+        match value {
+            Cell::Text(s) => text.write(s),
+            Cell::Other(Data::Float(f)) if f.fract() == 0.0 && f.abs() < 1e17 => {
+                text.write(&format!("{}", f as i64))
+            }
+            // Dates as people write them, so a date of birth reads as one.
+            Cell::Other(Data::DateTime(d)) if d.is_datetime() => {
+                text.write(&excel_date(d.as_f64()))
+            }
+            Cell::Other(other) => text.write(&other.to_string()),
+        }
+    }
+
+    /// Ends the row being written; the first row's names become the header.
+    fn end_row(&mut self, text: &mut Text<'_>) -> Result<(), DocumentError> {
+        if self.row.take().is_none() {
+            return Ok(());
+        }
+        if self.header.is_none() {
+            self.header = Some(std::mem::take(&mut self.names));
+        }
+        text.write("\n")
+    }
+
+    fn finish(mut self, text: &mut Text<'_>) -> Result<(), DocumentError> {
+        self.end_row(text)
+    }
+}
+
+/// A cell's reference (`C7`) for a 0-based column and 1-based row, as
+/// [`Place::cell`] writes it, made without intermediate strings: a table
+/// marks every cell.
+fn cell_reference(column: u32, row: u64) -> Arc<str> {
+    let mut letters = [0u8; 8];
+    let mut at = letters.len();
+    let mut n = u64::from(column) + 1;
+    while n > 0 {
+        at -= 1;
+        letters[at] = b'A' + ((n - 1) % 26) as u8;
+        n = (n - 1) / 26;
+    }
+    let mut reference = String::with_capacity(letters.len() - at + 20);
+    reference.extend(letters[at..].iter().map(|&b| char::from(b)));
+    reference.push_str(itoa(row, &mut [0u8; 20]));
+    Arc::from(reference)
+}
+
+/// A number in decimal, written into `buffer`.
+fn itoa(mut n: u64, buffer: &mut [u8; 20]) -> &str {
+    let mut at = buffer.len();
+    loop {
+        at -= 1;
+        buffer[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buffer[at..]).unwrap_or_default()
 }
 
 /// An Excel serial date (days since 1899-12-30, the fraction the time of
@@ -124,6 +253,25 @@ fn classify_error(error: calamine::Error) -> DocumentError {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn cell_references_are_those_places_write() {
+        use assay_classifiers::place::Place;
+        for (column, row) in [
+            (0, 1),
+            (2, 7),
+            (25, 10),
+            (26, 99),
+            (701, 1_048_576),
+            (u32::MAX, 3),
+        ] {
+            assert_eq!(
+                Some(super::cell_reference(column, row)),
+                Place::cell(None, row, column, None).cell,
+                "{column} {row}"
+            );
+        }
+    }
+
     #[test]
     fn excel_serial_dates() {
         assert_eq!(super::excel_date(30_753.0), "1984-03-12");
