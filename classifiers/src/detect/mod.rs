@@ -14,6 +14,7 @@
 pub mod checksums;
 pub mod confidence;
 mod digits;
+mod edges;
 mod redact;
 mod structure;
 pub mod validate;
@@ -160,27 +161,35 @@ struct CompiledPattern {
     regex: Regex,
     /// Capture groups whose name starts with `secret`, in order.
     secret_groups: Vec<usize>,
+    /// Where the secret sits in a match, when the pattern's shape says so
+    /// without a capture search.
+    edges: Option<edges::SecretEdges>,
 }
 
 fn build_pattern(pattern: &str) -> Result<CompiledPattern, String> {
+    let hir = syntax::parse_with(pattern, &syntax::Config::new().unicode(false).utf8(false))
+        .map_err(|e| e.to_string())?;
     let regex = Regex::builder()
-        .syntax(syntax::Config::new().unicode(false).utf8(false))
         .configure(
             Regex::config()
                 .utf8_empty(false)
                 .nfa_size_limit(Some(32 << 20)),
         )
-        .build(pattern)
+        .build_from_hir(&hir)
         .map_err(|e| e.to_string())?;
-    let secret_groups = regex
+    let secret_groups: Vec<usize> = regex
         .group_info()
         .all_names()
         .filter(|(_, _, name)| name.is_some_and(|n| n.starts_with("secret")))
         .map(|(_, index, _)| index)
         .collect();
+    let edges = (secret_groups.len() == 1)
+        .then(|| edges::SecretEdges::of(&hir))
+        .flatten();
     Ok(CompiledPattern {
         regex,
         secret_groups,
+        edges,
     })
 }
 
@@ -688,8 +697,11 @@ impl Detector {
         caps: &mut Option<regex_automata::util::captures::Captures>,
     ) -> Result<Hit, Rejected> {
         let pattern = self.pattern().ok_or(Rejected::NoSecret)?;
+        let edges = pattern.edges.and_then(|e| e.secret(buf.len(), start, end));
         let (secret_start, secret_end) = if pattern.secret_groups.is_empty() {
             (start, end)
+        } else if let Some(secret) = edges.filter(|_| !cfg!(debug_assertions)) {
+            secret
         } else {
             let caps = caps.get_or_insert_with(|| pattern.regex.create_captures());
             pattern.regex.search_captures(
@@ -701,6 +713,13 @@ impl Detector {
                 .iter()
                 .find_map(|&g| caps.get_group(g))
                 .ok_or(Rejected::NoSecret)?;
+            // Test builds check the shape's answer against the search's.
+            debug_assert!(
+                edges.is_none_or(|e| e == (span.start, span.end)),
+                "{}: edges {edges:?}, captures {:?}",
+                self.item.id,
+                (span.start, span.end)
+            );
             (span.start, span.end)
         };
         let secret = &buf[secret_start..secret_end];
