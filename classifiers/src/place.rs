@@ -2,8 +2,10 @@
 //! spreadsheet or CSV file, the page of a PDF, the slide of a deck, the
 //! record and JSON path of JSON, Parquet and Avro data, the table of a
 //! database, the part of an e-mail. Extractors mark places as they feed
-//! text ([`crate::ObjectClassifier::mark`]); every location found after a
-//! mark carries it.
+//! text ([`crate::ObjectClassifier::mark`]), and every location found after
+//! a mark carries it; JSON and CSV are not marked but followed
+//! ([`crate::ObjectClassifier::follow_json`]), their places worked out for
+//! the locations reported.
 //!
 //! A place can also name its *context*: the column name or the last steps
 //! of the JSON path. A detector that needs a keyword near a bare number

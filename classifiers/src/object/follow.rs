@@ -10,26 +10,12 @@
 //! from the walker saved at the buffer's start; so a value costs no
 //! allocation.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
+use super::places::{Contexts, Places};
 use crate::detect::{ContextSpan, DetectorSet};
 use crate::place::Place;
-
-/// Context keys whose keyword detectors a worker remembers.
-const MAX_CONTEXTS: usize = 16_384;
-
-/// Per context key, the detectors its names hold keywords of.
-type Contexts = HashMap<Box<[u8]>, Option<Arc<[usize]>>>;
-
-thread_local! {
-    /// Each worker's contexts, with the detector set they were worked out
-    /// for: small files of one kind (JSON data, CSV exports) share their
-    /// field names, so each name is looked up once per worker, not once
-    /// per object.
-    static CONTEXTS: std::cell::RefCell<(u64, Contexts)> =
-        std::cell::RefCell::new((u64::MAX, HashMap::new()));
-}
 
 /// A walker over structured text.
 pub(super) trait Walk: Clone {
@@ -41,7 +27,8 @@ pub(super) trait Walk: Clone {
     /// same one is a row.
     fn row(&self) -> u64;
     /// What the context of the value at hand depends on, written to `out`
-    /// as a key to remember it by (whose first byte tells walkers apart).
+    /// as a key to remember it by ([`Contexts`]; JSON's keys start with 0
+    /// or 1, CSV's with 2, marks' with 3 (a column name) or 4 (a path)).
     fn context_key(&self, out: &mut Vec<u8>);
     /// The words of the value at hand's context ([`Place::context`]).
     fn context(&self) -> Option<String>;
@@ -76,23 +63,6 @@ pub(super) struct Follower<W: Walk> {
     key: Vec<u8>,
 }
 
-/// What the object classifier asks of a [`Follower`], whatever it walks.
-pub(super) trait Places: Send {
-    /// Walks the buffer `buf` (which starts at offset `base`) from where
-    /// the last walk stopped to its end, saving the walker's state at
-    /// `next_start` (where the next buffer will start).
-    fn walk(&mut self, detectors: &DetectorSet, buf: &[u8], base: u64, next_start: Option<u64>);
-    /// The spans of keyed values and of rows in a buffer of `len` bytes
-    /// starting at `base`, as the detectors take them.
-    fn structure(&self, base: u64, len: usize) -> (Vec<ContextSpan<'_>>, Vec<(usize, usize)>);
-    /// The place of offset `offset`: that of the last value started at or
-    /// before it. `buf` is the buffer, which starts at `base`.
-    fn place_at(&mut self, buf: &[u8], base: u64, offset: u64) -> Place;
-    /// The buffer now starts at `base` (where `walk` was told the next
-    /// one would): what lies before it is forgotten.
-    fn moved(&mut self, base: u64);
-}
-
 impl<W: Walk> Follower<W> {
     pub(super) fn new(walker: W) -> Self {
         Self {
@@ -115,11 +85,7 @@ impl<W: Walk> Follower<W> {
             key,
             ..
         } = self;
-        CONTEXTS.with_borrow_mut(|(set, contexts)| {
-            if *set != detectors.id() {
-                contexts.clear();
-                *set = detectors.id();
-            }
+        Contexts::with(detectors, |contexts| {
             walker.walk(bytes, base, |walker, offset| {
                 let row = walker.row();
                 if rows.back().is_none_or(|&(_, r)| r != row) {
@@ -128,7 +94,8 @@ impl<W: Walk> Follower<W> {
                 if let Some(open) = spans.last_mut().filter(|s| s.end.is_none()) {
                     open.end = Some(offset);
                 }
-                if let Some(keyed) = keyed(contexts, detectors, walker, key) {
+                walker.context_key(key);
+                if let Some(keyed) = contexts.keyed(detectors, key, || walker.context()) {
                     spans.push(KeyedSpan {
                         start: offset,
                         end: None,
@@ -199,29 +166,6 @@ impl<W: Walk + Send> Places for Follower<W> {
             self.rows.pop_front();
         }
     }
-}
-
-/// The detectors the field or column name of the walker's value holds
-/// keywords of.
-fn keyed<W: Walk>(
-    contexts: &mut Contexts,
-    detectors: &DetectorSet,
-    walker: &W,
-    key: &mut Vec<u8>,
-) -> Option<Arc<[usize]>> {
-    walker.context_key(key);
-    if let Some(keyed) = contexts.get(key.as_slice()) {
-        return keyed.clone();
-    }
-    if contexts.len() >= MAX_CONTEXTS {
-        contexts.clear();
-    }
-    let keyed = walker.context().and_then(|words| {
-        let keyed = detectors.keyed_by(&words);
-        (!keyed.is_empty()).then(|| Arc::<[usize]>::from(keyed))
-    });
-    contexts.insert(key.as_slice().into(), keyed.clone());
-    keyed
 }
 
 /// Test support for the walkers: feeds `text` to objects made by `start`,

@@ -3,15 +3,76 @@
 //! of the mark before it.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
-use crate::detect::ContextSpan;
+use super::places::{Contexts, Places};
+use crate::detect::{ContextSpan, DetectorSet};
 use crate::place::Place;
 
 /// Text from `at` (an offset in the decoded text) on belongs to `place`.
-pub(super) struct Mark {
-    pub(super) at: u64,
-    pub(super) place: Place,
-    pub(super) keyed: Option<std::sync::Arc<[usize]>>,
+struct Mark {
+    at: u64,
+    place: Place,
+    keyed: Option<Arc<[usize]>>,
+}
+
+/// The marks of one object, from the one covering the start of the buffer
+/// on; older ones are dropped as the buffer moves.
+#[derive(Default)]
+pub(super) struct Marked {
+    marks: VecDeque<Mark>,
+    /// The context key being looked up.
+    key: Vec<u8>,
+}
+
+impl Marked {
+    /// Text from `at` on belongs to `place`, whose column name or path
+    /// counts as a keyword next to it.
+    pub(super) fn mark(&mut self, detectors: &DetectorSet, at: u64, place: Place) {
+        // Remembered by the column name or path as written: a table marks
+        // the same few names over and over.
+        let named = match (place.column_name.as_deref(), place.path.as_deref()) {
+            (Some(name), _) => Some((3, name)),
+            (None, Some(path)) => Some((4, path)),
+            (None, None) => None,
+        };
+        let keyed = match named {
+            None => None,
+            Some((kind, raw)) => {
+                self.key.clear();
+                self.key.push(kind);
+                self.key.extend_from_slice(raw.as_bytes());
+                let key = &self.key;
+                Contexts::with(detectors, |contexts| {
+                    contexts.keyed(detectors, key, || place.context())
+                })
+            }
+        };
+        if self.marks.back().is_some_and(|m| m.at == at) {
+            self.marks.pop_back();
+        }
+        self.marks.push_back(Mark { at, place, keyed });
+    }
+}
+
+impl Places for Marked {
+    /// Marks come as they are made: nothing to read.
+    fn walk(&mut self, _: &DetectorSet, _: &[u8], _: u64, _: Option<u64>) {}
+
+    fn structure(&self, base: u64, len: usize) -> (Vec<ContextSpan<'_>>, Vec<(usize, usize)>) {
+        structure(&self.marks, base, len)
+    }
+
+    fn place_at(&mut self, _: &[u8], _: u64, offset: u64) -> Place {
+        place_at(&self.marks, offset)
+    }
+
+    fn moved(&mut self, base: u64) {
+        // Keep the mark covering the new start of the buffer.
+        while self.marks.get(1).is_some_and(|m| m.at <= base) {
+            self.marks.pop_front();
+        }
+    }
 }
 
 /// Whether two places are in the same row or record.
@@ -20,7 +81,7 @@ fn same_row(a: &Place, b: &Place) -> bool {
 }
 
 /// The place that holds decoded offset `offset`.
-pub(super) fn place_at(marks: &VecDeque<Mark>, offset: u64) -> Place {
+fn place_at(marks: &VecDeque<Mark>, offset: u64) -> Place {
     let after = marks.partition_point(|m| m.at <= offset);
     after
         .checked_sub(1)
@@ -30,7 +91,7 @@ pub(super) fn place_at(marks: &VecDeque<Mark>, offset: u64) -> Place {
 
 /// The spans of keyed marks and of rows in a buffer of `len` bytes
 /// starting at `base`, as the detectors take them.
-pub(super) fn structure(
+fn structure(
     marks: &VecDeque<Mark>,
     base: u64,
     len: usize,

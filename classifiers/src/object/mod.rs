@@ -21,10 +21,12 @@ mod delimited;
 mod follow;
 mod json;
 mod marks;
+mod places;
 mod result;
 mod transcode;
-use follow::{Follower, Places};
-use marks::{Mark, place_at};
+use follow::Follower;
+use marks::Marked;
+use places::Places;
 pub use result::{Classification, ContentTypeResult, Location, RegexResult};
 use transcode::Decoder;
 
@@ -39,8 +41,6 @@ thread_local! {
 pub const CHUNK: usize = 1 << 20;
 /// Locations kept per detector and object (the count covers all matches).
 pub const MAX_LOCATIONS: usize = 16;
-/// Column names and paths whose keyword detectors an object remembers.
-const MAX_CONTEXTS: usize = 4096;
 
 /// Matches of one detector in one object. Only detectors that matched get
 /// one, so an object costs nothing per detector of a large catalog.
@@ -114,17 +114,14 @@ pub struct ObjectClassifier<'c> {
     /// field names (Parquet, Avro): the start of that text with each
     /// value's name before it, which the SVM reads instead.
     svm_labelled: Option<Vec<u8>>,
-    /// Places marked by a document extractor, from the one covering the
-    /// start of the buffer on; older ones are dropped as the buffer moves.
-    marks: std::collections::VecDeque<Mark>,
+    /// Places marked by a document extractor.
+    marks: Marked,
     /// For JSON and CSV text: places found by following its structure
     /// instead of marks.
     follow: Option<Box<dyn Places>>,
     /// Matches refused by their validators, per detector that counts them
     /// ([`crate::catalog::DetectorItem::min_valid_share`]).
     invalid: Vec<(usize, u64)>,
-    /// Per context (column or field name): the detectors it is a keyword of.
-    contexts: std::collections::HashMap<Box<str>, Option<std::sync::Arc<[usize]>>>,
     /// With `--verify`: values some verifiers pair a secret with.
     companions: Vec<(crate::companion::Companion, crate::verdict::Secret)>,
 }
@@ -158,10 +155,9 @@ impl<'c> ObjectClassifier<'c> {
             bytes: 0,
             svm_head: None,
             svm_labelled: None,
-            marks: std::collections::VecDeque::new(),
+            marks: Marked::default(),
             follow: None,
             invalid: Vec::new(),
-            contexts: std::collections::HashMap::new(),
             companions: Vec::new(),
         }
     }
@@ -215,35 +211,11 @@ impl<'c> ObjectClassifier<'c> {
         if self.sniffed.is_none() {
             self.sniff();
         }
-        // Cached by the column name or path as written: a table marks the
-        // same few names over and over. A JSON document may mark as many
-        // paths as values, so the cache is bounded.
-        if self.contexts.len() >= MAX_CONTEXTS {
-            self.contexts.clear();
-        }
-        let raw = place.column_name.as_deref().or(place.path.as_deref());
-        let keyed = match raw {
-            None => None,
-            Some(raw) => match self.contexts.get(raw) {
-                Some(keyed) => keyed.clone(),
-                None => {
-                    let keyed = place.context().and_then(|words| {
-                        let keyed = self.classifiers.detectors.keyed_by(&words);
-                        (!keyed.is_empty()).then(|| std::sync::Arc::<[usize]>::from(keyed))
-                    });
-                    self.contexts.insert(raw.into(), keyed.clone());
-                    keyed
-                }
-            },
-        };
         if let (Some(text), Some(path)) = (&mut self.svm_labelled, place.path.as_deref()) {
             label_value(text, path);
         }
         let at = self.buf_offset + self.buf.len() as u64;
-        if self.marks.back().is_some_and(|m| m.at == at) {
-            self.marks.pop_back();
-        }
-        self.marks.push_back(Mark { at, place, keyed });
+        self.marks.mark(&self.classifiers.detectors, at, place);
     }
 
     /// Says that the text fed is JSON or JSON Lines: the places of its
@@ -343,30 +315,23 @@ impl<'c> ObjectClassifier<'c> {
         }
         let own_start = if self.first { 0 } else { MAX_SPAN.min(len) };
         let own_end = if last { len } else { len - MAX_SPAN };
-        if let Some(follow) = &mut self.follow {
-            let next_start = (!last).then(|| self.buf_offset + (len - 2 * MAX_SPAN) as u64);
-            follow.walk(
-                &self.classifiers.detectors,
-                &self.buf,
-                self.buf_offset,
-                next_start,
-            );
-        }
+        // Where the next buffer will start: what it keeps of this one.
+        let keep_from = (!last).then(|| len - 2 * MAX_SPAN);
+        let next_start = keep_from.map(|keep| self.buf_offset + keep as u64);
+        places(&mut self.marks, &mut self.follow).walk(
+            &self.classifiers.detectors,
+            &self.buf,
+            self.buf_offset,
+            next_start,
+        );
         if own_start < own_end {
             self.classify_owned(own_start..own_end);
         }
-        if !last {
-            let keep_from = len - 2 * MAX_SPAN;
+        if let Some(keep_from) = keep_from {
             self.buf.drain(..keep_from);
             self.buf_offset += keep_from as u64;
             self.first = false;
-            // Keep the mark covering the new start of the buffer.
-            while self.marks.get(1).is_some_and(|m| m.at <= self.buf_offset) {
-                self.marks.pop_front();
-            }
-            if let Some(follow) = &mut self.follow {
-                follow.moved(self.buf_offset);
-            }
+            places(&mut self.marks, &mut self.follow).moved(self.buf_offset);
         }
     }
 
@@ -394,7 +359,7 @@ impl<'c> ObjectClassifier<'c> {
             let base = self.buf_offset;
             let (contexts, rows) = match &self.follow {
                 Some(follow) => follow.structure(base, buf.len()),
-                None => marks::structure(&self.marks, base, buf.len()),
+                None => self.marks.structure(base, buf.len()),
             };
             let hits = self.classifiers.detectors.scan(
                 buf,
@@ -453,12 +418,8 @@ impl<'c> ObjectClassifier<'c> {
                 };
                 let place = if self.tallies[at].locations.len() >= MAX_LOCATIONS {
                     Place::default()
-                } else if let Some(follow) = &mut self.follow {
-                    follow.place_at(buf, self.buf_offset, offset)
-                } else if self.marks.is_empty() {
-                    Place::default()
                 } else {
-                    place_at(&self.marks, offset)
+                    places(&mut self.marks, &mut self.follow).place_at(buf, self.buf_offset, offset)
                 };
                 let tally = &mut self.tallies[at];
                 tally.count += 1;
@@ -616,6 +577,18 @@ impl<'c> ObjectClassifier<'c> {
             content_scanned: self.scan_regexes,
             low_confidence_step: classifiers.catalog.low_confidence_step,
         }
+    }
+}
+
+/// Where an object's places come from: its followed structure, or else its
+/// marks (none, for text that is neither marked nor followed).
+fn places<'a>(
+    marks: &'a mut Marked,
+    follow: &'a mut Option<Box<dyn Places>>,
+) -> &'a mut dyn Places {
+    match follow {
+        Some(follow) => follow.as_mut(),
+        None => marks,
     }
 }
 
