@@ -231,23 +231,32 @@ const STRIPE: &str = "sk_live_51Hq7TgK2xWbN8mZr4Lc9VsYd3PfA6jEuG0iTo5Q";
 const OPENAI: &str =
     "sk-proj-Zq3Wx8Rt5Yv2Nb7Mc4Lk9Jh6Gf1Ds0Ap8Oi5Uy2T3BlbkFJTr6Ew9Qa3Sd8Fg5Hj2Kl7Zx4Cv1Bn0Mq";
 
+/// A live and a dead GitHub token, each in its own file, and a file
+/// with no secret.
+fn plant_github(dir: &Path) {
+    std::fs::write(
+        dir.join("live.env"),
+        format!("GITHUB_TOKEN={GITHUB_LIVE}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("dead.env"),
+        format!("GITHUB_TOKEN={GITHUB_DEAD}\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("notes.txt"), "nothing secret here\n").unwrap();
+}
+
+/// [`plant_github`]'s files and one with a token of each of several
+/// providers.
 fn plant(dir: &Path) {
-    let files = [
-        ("live.env", format!("GITHUB_TOKEN={GITHUB_LIVE}\n")),
-        ("dead.env", format!("GITHUB_TOKEN={GITHUB_DEAD}\n")),
-        (
-            "more.env",
-            format!(
-                "SLACK_BOT_TOKEN={SLACK}\nSTRIPE_API_KEY={STRIPE}\nOPENAI_API_KEY={OPENAI}\n\
-                 aws_access_key_id = AKIAQ3ZT7RBX4MWK2NPL\n\
-                 aws_secret_access_key = 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\n"
-            ),
-        ),
-        ("notes.txt", "nothing secret here\n".to_string()),
-    ];
-    for (name, text) in files {
-        std::fs::write(dir.join(name), text).unwrap();
-    }
+    plant_github(dir);
+    let more = format!(
+        "SLACK_BOT_TOKEN={SLACK}\nSTRIPE_API_KEY={STRIPE}\nOPENAI_API_KEY={OPENAI}\n\
+         aws_access_key_id = AKIAQ3ZT7RBX4MWK2NPL\n\
+         aws_secret_access_key = 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\n"
+    );
+    std::fs::write(dir.join("more.env"), more).unwrap();
 }
 
 /// A listener that counts the connections made to it and closes them.
@@ -391,17 +400,7 @@ fn github_counting() -> (String, Arc<AtomicUsize>) {
 #[test]
 fn live_and_dead_findings_are_marked_in_every_format_and_only_live_filters() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("live.env"),
-        format!("GITHUB_TOKEN={GITHUB_LIVE}\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("dead.env"),
-        format!("GITHUB_TOKEN={GITHUB_DEAD}\n"),
-    )
-    .unwrap();
-    std::fs::write(dir.path().join("notes.txt"), "nothing secret here\n").unwrap();
+    plant_github(dir.path());
     let env = vec![("ASSAY_VERIFY_ENDPOINT_GITHUB".to_string(), github_like())];
 
     let (_, plain) = scan(dir.path(), &["--quiet"], &env);
@@ -579,17 +578,7 @@ fn fleet_shards_verify_like_a_scan_and_the_merge_keeps_the_verdicts() {
     let dir = tempfile::tempdir().unwrap();
     let tree = dir.path().join("tree");
     std::fs::create_dir(&tree).unwrap();
-    std::fs::write(
-        tree.join("live.env"),
-        format!("GITHUB_TOKEN={GITHUB_LIVE}\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        tree.join("dead.env"),
-        format!("GITHUB_TOKEN={GITHUB_DEAD}\n"),
-    )
-    .unwrap();
-    std::fs::write(tree.join("notes.txt"), "nothing secret here\n").unwrap();
+    plant_github(&tree);
     let github = github_like();
     let shards_then_merge = |run: &Path, shard_args: &[&str]| -> Vec<Value> {
         let run = run.to_str().unwrap();
