@@ -47,7 +47,12 @@ fn report(work: &Path) -> std::path::PathBuf {
         "TOKEN=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n",
     )
     .unwrap();
-    let html = work.join("report.html");
+    html_report(&tree, &work.join("report.html"))
+}
+
+/// Scans `tree` with the demo's CloudTrail and access logs into an HTML
+/// report at `html`.
+fn html_report(tree: &Path, html: &Path) -> std::path::PathBuf {
     let output = run(&[
         "scan",
         tree.to_str().unwrap(),
@@ -65,7 +70,7 @@ fn report(work: &Path) -> std::path::PathBuf {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    html
+    html.to_path_buf()
 }
 
 #[test]
@@ -154,25 +159,7 @@ fn screenshot(url: &str, path: &str, height: u32) {
 #[test]
 fn the_demo_report_shows_sensible_document_verdicts_in_a_browser() {
     let work = tempfile::tempdir().unwrap();
-    let html = work.path().join("demo.html");
-    let demo = repo().join("demo");
-    let output = run(&[
-        "scan",
-        demo.join("bucket").to_str().unwrap(),
-        "--cloudtrail",
-        demo.join("logs/cloudtrail").to_str().unwrap(),
-        "--access-logs",
-        demo.join("logs/s3").to_str().unwrap(),
-        "--format",
-        "html",
-        "--output",
-        html.to_str().unwrap(),
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let html = html_report(&repo().join("demo/bucket"), &work.path().join("demo.html"));
     let url = format!("file://{}", html.display());
     let dom = chromium().args(["--dump-dom", &url]).output().unwrap();
     assert!(dom.status.success());

@@ -8,6 +8,20 @@ use serde_json::Value;
 
 use crate::util::*;
 
+/// `assay eval --corpus corpus` with `extra` options, its JSON report.
+fn eval_json(corpus: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["eval", "--corpus", corpus];
+    args.extend_from_slice(extra);
+    args.extend(["--format", "json"]);
+    let output = run(&args);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
 fn generate(out: &Path, docs: u32, seed: u32) {
     let (docs, seed) = (docs.to_string(), seed.to_string());
     python(
@@ -51,21 +65,10 @@ fn training_is_deterministic_and_eval_reports_every_category() {
         std::fs::read(&second).unwrap(),
         "same corpus and options, same model bytes"
     );
-    let output = run(&[
-        "eval",
-        "--corpus",
+    let report = eval_json(
         corpus.to_str().unwrap(),
-        "--model",
-        first.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+        &["--model", first.to_str().unwrap()],
     );
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(
         report["documents"], 180,
         "15 test documents of each of 12 categories"
@@ -87,19 +90,7 @@ fn the_shipped_model_holds_up_on_a_corpus_it_never_saw() {
     // Another seed: documents the shipped model was not trained on.
     let work = tempfile::tempdir().unwrap();
     generate(work.path(), 40, 99);
-    let output = run(&[
-        "eval",
-        "--corpus",
-        work.path().to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let report = eval_json(work.path().to_str().unwrap(), &[]);
     let macro_f1 = report["macro_f1"].as_f64().unwrap();
     assert!(macro_f1 >= 0.95, "macro-F1 {macro_f1}");
 }
@@ -192,21 +183,7 @@ fn the_shipped_model_holds_up_on_held_out_real_files() {
         set.display(),
         set.display()
     );
-    let output = run(&[
-        "eval",
-        "--corpus",
-        set.to_str().unwrap(),
-        "--split",
-        "heldout",
-        "--format",
-        "json",
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let report = eval_json(set.to_str().unwrap(), &["--split", "heldout"]);
     let rows = report["categories"].as_array().unwrap();
     let covered: Vec<&str> = rows
         .iter()
