@@ -119,7 +119,7 @@ mod tests {
         let catalog = crate::catalog::Catalog::builtin().unwrap();
         let (mut grouped, mut shaped) = (0, 0);
         for item in &catalog.detectors {
-            let compiled = super::super::build_pattern(&item.pattern).unwrap();
+            let compiled = super::super::build_pattern(&item.pattern, &item.anchors).unwrap();
             grouped += usize::from(!compiled.secret_groups.is_empty());
             shaped += usize::from(compiled.edges.is_some());
             if ["email_address", "phone_number", "date_of_birth"].contains(&item.id.as_str()) {

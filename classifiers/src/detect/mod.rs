@@ -15,7 +15,9 @@ pub mod checksums;
 pub mod confidence;
 mod digits;
 mod edges;
+mod lead;
 mod redact;
+mod site;
 mod structure;
 pub mod validate;
 
@@ -102,7 +104,7 @@ pub struct DetectorSet {
 /// A detector that owns an anchor: its index, the exact bytes to require
 /// (case-sensitive anchors), and whether the anchor is one of its keywords
 /// (and so must stand as a whole word).
-type AnchorOwner = (usize, Option<Vec<u8>>, bool);
+type AnchorOwner = (usize, Option<Vec<u8>>, bool, usize);
 
 /// A stretch of a buffer (a cell, a field's value) whose column or field
 /// name is a keyword of these detectors: it counts as their keyword next
@@ -164,9 +166,14 @@ struct CompiledPattern {
     /// Where the secret sits in a match, when the pattern's shape says so
     /// without a capture search.
     edges: Option<edges::SecretEdges>,
+    /// What must stand before the literal every match starts with.
+    lead: Option<lead::Lead>,
+    /// Each anchor's place in the pattern (by its index in the item's
+    /// anchors), when the pattern fixes one.
+    sites: Vec<Option<site::Site>>,
 }
 
-fn build_pattern(pattern: &str) -> Result<CompiledPattern, String> {
+fn build_pattern(pattern: &str, anchors: &[String]) -> Result<CompiledPattern, String> {
     let hir = syntax::parse_with(pattern, &syntax::Config::new().unicode(false).utf8(false))
         .map_err(|e| e.to_string())?;
     let regex = Regex::builder()
@@ -190,6 +197,8 @@ fn build_pattern(pattern: &str) -> Result<CompiledPattern, String> {
         regex,
         secret_groups,
         edges,
+        lead: lead::Lead::of(&hir, anchors),
+        sites: anchors.iter().map(|a| site::Site::of(&hir, a)).collect(),
     })
 }
 
@@ -274,7 +283,7 @@ impl DetectorSet {
             } else if detector.item.anchors.is_empty() {
                 full_scan.push(index);
             }
-            for anchor in &detector.item.anchors {
+            for (place, anchor) in detector.item.anchors.iter().enumerate() {
                 let lower = anchor.to_ascii_lowercase();
                 let is_keyword = detector
                     .item
@@ -288,6 +297,7 @@ impl DetectorSet {
                         .anchor_case
                         .then(|| anchor.as_bytes().to_vec()),
                     is_keyword,
+                    place,
                 );
                 match anchor_index.entry(lower) {
                     std::collections::hash_map::Entry::Occupied(existing) => {
@@ -428,7 +438,7 @@ impl DetectorSet {
         scratch.invalid.clear();
         scratch.windows.resize_with(self.detectors.len(), Vec::new);
         for hit in anchor_hits {
-            for &(detector, ref exact, word) in &self.anchor_owners[hit.anchor] {
+            for &(detector, ref exact, word, place) in &self.anchor_owners[hit.anchor] {
                 if exact
                     .as_deref()
                     .is_some_and(|text| buf.get(hit.start..hit.end) != Some(text))
@@ -439,10 +449,28 @@ impl DetectorSet {
                 if word && !stands_alone(buf, hit.start, hit.end) {
                     continue;
                 }
+                let compiled = self.detectors[detector].pattern();
+                // "ck_" inside "lock_" cannot start a token that must follow
+                // a boundary.
+                if compiled
+                    .and_then(|p| p.lead.as_ref())
+                    .is_some_and(|lead| !lead.admits(buf, hit.start, hit.end))
+                {
+                    continue;
+                }
+                // Nor can the "@" of "@param" be an address's.
+                let site = compiled.and_then(|p| p.sites.get(place)?.as_ref());
+                if site.is_some_and(|site| !site.admits(buf, hit.start, hit.end)) {
+                    continue;
+                }
                 let window = self.detectors[detector].item.window;
+                let reach = |bound: Option<usize>| bound.map_or(window, |b| b.min(window));
+                let (before, after) = site.map_or((window, window), |s| {
+                    (reach(s.before_reach), reach(s.after_reach))
+                });
                 let span = (
-                    hit.start.saturating_sub(window),
-                    (hit.end + window).min(buf.len()),
+                    hit.start.saturating_sub(before),
+                    (hit.end + after).min(buf.len()),
                 );
                 scratch.windows[detector].push(span);
             }
@@ -663,7 +691,7 @@ impl Detector {
     /// limits), in which case the detector finds nothing.
     fn pattern(&self) -> Option<&CompiledPattern> {
         self.compiled
-            .get_or_init(|| build_pattern(&self.item.pattern).ok())
+            .get_or_init(|| build_pattern(&self.item.pattern, &self.item.anchors).ok())
             .as_ref()
     }
 
@@ -676,7 +704,7 @@ impl Detector {
 
     /// Builds the pattern now, reporting why it cannot be built.
     pub fn check_builds(&self) -> Result<(), CatalogError> {
-        build_pattern(&self.item.pattern)
+        build_pattern(&self.item.pattern, &self.item.anchors)
             .map(|_| ())
             .map_err(|message| CatalogError::Pattern {
                 classifier: "regex",
