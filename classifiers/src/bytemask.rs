@@ -45,19 +45,20 @@ pub fn masks<const N: usize>(bytes: &[u8], classes: [Class; N]) -> [u64; N] {
 #[inline]
 fn masks_sse2<const N: usize>(block: &[u8; 64], classes: [Class; N]) -> [u64; N] {
     use std::arch::x86_64::{
-        __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
+        __m128i, _mm_add_epi8, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
         _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_setzero_si128,
     };
     let splat = |b: u8| _mm_set1_epi8(b as i8);
-    // Signed compares: bytes from 0x80 up are negative, below every range.
+    // A range in two operations: `x - lo <= hi - lo`, unsigned, is a
+    // signed compare once both sides are shifted by 0x80 (the add does
+    // both at once). Exact for every byte: below `lo` wraps high, and
+    // bytes from 0x80 up are past every range (all end by 0x7e).
     let within = |x: __m128i, (lo, hi): (u8, u8)| {
         if lo == hi {
             _mm_cmpeq_epi8(x, splat(lo))
         } else {
-            _mm_and_si128(
-                _mm_cmpgt_epi8(x, splat(lo - 1)),
-                _mm_cmplt_epi8(x, splat(hi + 1)),
-            )
+            let shifted = _mm_add_epi8(x, splat(0x80u8.wrapping_sub(lo)));
+            _mm_cmplt_epi8(shifted, splat(0x80u8.wrapping_add(hi - lo + 1)))
         }
     };
     let mut out = [0u64; N];
@@ -126,8 +127,10 @@ mod tests {
 
     #[test]
     fn whole_blocks_and_tails_agree_with_the_byte_test() {
-        const CLASSES: [Class; 3] = [
+        const CLASSES: [Class; 4] = [
             &[(b'0', b'9')],
+            // The widest range a class may have.
+            &[(b' ', b'~')],
             &[(b' ', b' '), (b'(', b')'), (b'-', b'.'), (b'0', b'9')],
             &[(b'0', b'9'), (b'A', b'Z'), (b'a', b'z')],
         ];

@@ -30,7 +30,8 @@ use crate::detect::{AnchorHit, DetectorSet, Hit, MAX_SPAN, Scratch, Structure, r
 use crate::keywords::KeywordPass;
 
 /// The shortest base64 run decoded (24 bytes of text: the shortest
-/// credential worth finding this way).
+/// credential worth finding this way). Samples are this far apart, and
+/// [`RunMasks::sixteen_around`] counts on it.
 pub const MIN_BASE64: usize = 32;
 /// The longest base64 run decoded; longer ones are files (images, fonts,
 /// archives) embedded in the text.
@@ -117,12 +118,12 @@ const BASE64_CLASS: Class = &[
 ];
 
 /// The base64 bytes of a buffer as bit masks of its 64-byte blocks,
-/// computed as the samples reach them (the last few are kept: samples go
-/// forward, and a run's ends are a block or two away).
+/// computed as the samples reach them (the last few are kept, each in the
+/// slot its number picks: samples go forward, and a run's ends are a block
+/// or two away).
 struct RunMasks<'a> {
     buf: &'a [u8],
     cached: [(usize, u64); 4],
-    next: usize,
 }
 
 impl<'a> RunMasks<'a> {
@@ -130,23 +131,39 @@ impl<'a> RunMasks<'a> {
         Self {
             buf,
             cached: [(usize::MAX, 0); 4],
-            next: 0,
         }
     }
 
     /// The mask of block `block` (0 past the buffer's end).
+    #[inline]
     fn block(&mut self, block: usize) -> u64 {
-        if let Some(&(_, mask)) = self.cached.iter().find(|(b, _)| *b == block) {
-            return mask;
+        let slot = &mut self.cached[block % 4];
+        if slot.0 == block {
+            return slot.1;
         }
         let start = block.saturating_mul(64);
         let mask = match self.buf.get(start..) {
             Some(rest) if !rest.is_empty() => masks(&rest[..rest.len().min(64)], [BASE64_CLASS])[0],
             _ => 0,
         };
-        self.cached[self.next] = (block, mask);
-        self.next = (self.next + 1) % self.cached.len();
+        *slot = (block, mask);
         mask
+    }
+
+    /// Whether the 16 bytes ending at `at` (a multiple of 32), or the 16
+    /// starting there, are all base64.
+    #[inline]
+    fn sixteen_around(&mut self, at: usize) -> bool {
+        const SIXTEEN: u64 = 0xFFFF;
+        let (block, bit) = (at / 64, at % 64);
+        let mask = self.block(block);
+        if bit == 32 {
+            mask >> 17 & SIXTEEN == SIXTEEN || mask >> 32 & SIXTEEN == SIXTEEN
+        } else {
+            debug_assert_eq!(bit, 0);
+            mask & SIXTEEN == SIXTEEN
+                || (mask & 1 == 1 && block > 0 && self.block(block - 1) >> 49 == SIXTEEN >> 1)
+        }
     }
 
     /// The run of base64 bytes around `at`, as `start..end`, if the byte
@@ -223,8 +240,15 @@ impl EncodedScan {
         let mut at = owned.start.next_multiple_of(MIN_BASE64);
         let mut runs = RunMasks::new(buf);
         while at < limit {
-            // Most samples land in a word, an identifier or between them:
-            // the masks measure the run without walking its bytes.
+            // A run long enough (30 bytes and padding) holds the 16 bytes
+            // that end at its sample or the 16 that start there: most
+            // samples, in words and identifiers, fail that on the masks
+            // alone, before their run is measured.
+            if !runs.sixteen_around(at) {
+                at += MIN_BASE64;
+                continue;
+            }
+            // The masks measure the run without walking its bytes.
             let Some((start, end)) = runs.around(at) else {
                 at += MIN_BASE64;
                 continue;

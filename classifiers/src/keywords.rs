@@ -536,10 +536,18 @@ impl Table {
         lanes: &mut [Vec<Found>; LANES],
     ) -> bool {
         let mut longer = false;
-        for (k, &id) in ids.iter().enumerate() {
+        // Only the lanes in a match state (mostly one): looping over all
+        // six, each a branch on its state, was most of reporting's cost.
+        let mut matched = ids
+            .iter()
+            .enumerate()
+            .fold(0u32, |bits, (k, &id)| bits | u32::from(id >= self.first_match) << k);
+        while matched != 0 {
+            let k = matched.trailing_zeros() as usize;
+            matched &= matched - 1;
             let end = at[k] + i + 1;
             if end > bounds[k] {
-                longer |= self.report(buf, limit, id, end, &mut lanes[k]);
+                longer |= self.report(buf, limit, ids[k], end, &mut lanes[k]);
             }
         }
         longer
