@@ -45,8 +45,8 @@ pub fn masks<const N: usize>(bytes: &[u8], classes: [Class; N]) -> [u64; N] {
 #[inline]
 fn masks_sse2<const N: usize>(block: &[u8; 64], classes: [Class; N]) -> [u64; N] {
     use std::arch::x86_64::{
-        __m128i, _mm_add_epi8, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
-        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_setzero_si128,
+        __m128i, _mm_add_epi8, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128, _mm_movemask_epi8,
+        _mm_or_si128, _mm_set1_epi8, _mm_setzero_si128,
     };
     let splat = |b: u8| _mm_set1_epi8(b as i8);
     // A range in two operations: `x - lo <= hi - lo`, unsigned, is a
