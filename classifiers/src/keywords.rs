@@ -538,10 +538,9 @@ impl Table {
         let mut longer = false;
         // Only the lanes in a match state (mostly one): looping over all
         // six, each a branch on its state, was most of reporting's cost.
-        let mut matched = ids
-            .iter()
-            .enumerate()
-            .fold(0u32, |bits, (k, &id)| bits | u32::from(id >= self.first_match) << k);
+        let mut matched = ids.iter().enumerate().fold(0u32, |bits, (k, &id)| {
+            bits | u32::from(id >= self.first_match) << k
+        });
         while matched != 0 {
             let k = matched.trailing_zeros() as usize;
             matched &= matched - 1;
