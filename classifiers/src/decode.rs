@@ -641,7 +641,10 @@ mod tests {
                 assert_eq!(runs.around(at), expected, "round {round}, at {at}");
                 // The quick test never drops a sample of a run long enough.
                 if at % MIN_BASE64 == 0 && !runs.sixteen_around(at) {
-                    assert!(expected.is_none_or(|(s, e)| e - s < 30), "round {round}, at {at}");
+                    assert!(
+                        expected.is_none_or(|(s, e)| e - s < 30),
+                        "round {round}, at {at}"
+                    );
                 }
             }
         }

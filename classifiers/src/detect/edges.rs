@@ -77,12 +77,10 @@ fn secret_group(hir: &Hir) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use regex_automata::util::syntax;
-
     use super::*;
 
     fn parse(pattern: &str) -> Hir {
-        syntax::parse_with(pattern, &syntax::Config::new().unicode(false).utf8(false)).unwrap()
+        super::super::parse(pattern).unwrap()
     }
 
     #[test]

@@ -124,13 +124,10 @@ fn is_word(b: u8) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use regex_automata::util::syntax;
-
     use super::*;
 
     fn lead_with(pattern: &str, anchors: &[&str]) -> Option<Lead> {
-        let hir =
-            syntax::parse_with(pattern, &syntax::Config::new().unicode(false).utf8(false)).unwrap();
+        let hir = super::super::parse(pattern).unwrap();
         let anchors: Vec<String> = anchors.iter().map(|a| a.to_string()).collect();
         Lead::of(&hir, &anchors)
     }
@@ -198,11 +195,7 @@ mod tests {
         let catalog = crate::catalog::Catalog::builtin().unwrap();
         let mut led = 0;
         for item in &catalog.detectors {
-            let hir = syntax::parse_with(
-                &item.pattern,
-                &syntax::Config::new().unicode(false).utf8(false),
-            )
-            .unwrap();
+            let hir = super::super::parse(&item.pattern).unwrap();
             let lead = Lead::of(&hir, &item.anchors);
             led += usize::from(lead.is_some());
             let (good, bad): (&[u8], &[u8]) = match item.id.as_str() {

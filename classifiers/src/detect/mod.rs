@@ -173,9 +173,15 @@ struct CompiledPattern {
     sites: Vec<Option<site::Site>>,
 }
 
+/// A detector's pattern as the engine reads it: bytes, not Unicode, so a
+/// class is one byte and `\b` is ASCII.
+fn parse(pattern: &str) -> Result<regex_syntax::hir::Hir, String> {
+    syntax::parse_with(pattern, &syntax::Config::new().unicode(false).utf8(false))
+        .map_err(|e| e.to_string())
+}
+
 fn build_pattern(pattern: &str, anchors: &[String]) -> Result<CompiledPattern, String> {
-    let hir = syntax::parse_with(pattern, &syntax::Config::new().unicode(false).utf8(false))
-        .map_err(|e| e.to_string())?;
+    let hir = parse(pattern)?;
     let regex = Regex::builder()
         .configure(
             Regex::config()
@@ -214,11 +220,7 @@ fn compile(item: &DetectorItem) -> Result<Detector, CatalogError> {
     // examples run), and parsing all of them here was a fifth of the
     // start-up, paid again by every shard of a fleet run.
     if item.source == Origin::Custom {
-        syntax::parse_with(
-            &item.pattern,
-            &syntax::Config::new().unicode(false).utf8(false),
-        )
-        .map_err(|e| pattern_error(e.to_string()))?;
+        parse(&item.pattern).map_err(pattern_error)?;
     }
     let keywords = if item.keywords.is_empty() {
         None

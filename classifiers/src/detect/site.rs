@@ -148,13 +148,10 @@ fn add(set: &mut [u64; 4], b: u8) {
 
 #[cfg(test)]
 mod tests {
-    use regex_automata::util::syntax;
-
     use super::*;
 
     fn site(pattern: &str, anchor: &str) -> Option<Site> {
-        let hir =
-            syntax::parse_with(pattern, &syntax::Config::new().unicode(false).utf8(false)).unwrap();
+        let hir = super::super::parse(pattern).unwrap();
         Site::of(&hir, anchor)
     }
 
@@ -210,11 +207,7 @@ mod tests {
         let catalog = crate::catalog::Catalog::builtin().unwrap();
         let mut sited = 0;
         for item in &catalog.detectors {
-            let hir = syntax::parse_with(
-                &item.pattern,
-                &syntax::Config::new().unicode(false).utf8(false),
-            )
-            .unwrap();
+            let hir = super::super::parse(&item.pattern).unwrap();
             let sites: Vec<Option<Site>> = item.anchors.iter().map(|a| Site::of(&hir, a)).collect();
             sited += sites.iter().filter(|s| s.is_some()).count();
             match item.id.as_str() {
