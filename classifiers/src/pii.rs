@@ -352,6 +352,10 @@ impl NameFinder {
         // bytes at a time from masks: the bytes between them (lower-case
         // words, digits, punctuation) are never looked at one by one.
         let mut block = owned.start;
+        // The last capitalised word that began no name: logs repeat theirs
+        // (`INFO`, `GET`) on every line, and looking each up again was a
+        // tenth of a log's scan.
+        let mut miss = None;
         while block < owned.end {
             let len = (owned.end - block).min(64);
             let bytes = &buf[block..block + len];
@@ -362,7 +366,7 @@ impl NameFinder {
             while starts != 0 {
                 let at = block + starts.trailing_zeros() as usize;
                 if at >= i {
-                    let (is_name, next) = Self::name_at(lists, buf, at, limit);
+                    let (is_name, next) = Self::name_at(lists, buf, at, limit, &mut miss);
                     if is_name {
                         found(at..next);
                     }
@@ -376,7 +380,15 @@ impl NameFinder {
 
     /// Whether a full name starts at `at` (a capital or non-ASCII byte not
     /// after a letter or digit), and where to look for the next one.
-    fn name_at(lists: &[NameSet; 2], buf: &[u8], at: usize, limit: usize) -> (bool, usize) {
+    /// `miss` is where a word that is no given name was last seen: the
+    /// same word again is not looked up.
+    fn name_at(
+        lists: &[NameSet; 2],
+        buf: &[u8],
+        at: usize,
+        limit: usize,
+        miss: &mut Option<std::ops::Range<usize>>,
+    ) -> (bool, usize) {
         let [given, surnames] = lists;
         let end = word_end(buf, at, limit);
         let first = &buf[at..end];
@@ -384,7 +396,14 @@ impl NameFinder {
         if at > 0 && buf[at - 1] >= 0x80 && inside_word(buf, at) {
             return (false, end.max(at + 1));
         }
+        if miss
+            .as_ref()
+            .is_some_and(|seen| buf[seen.clone()] == *first)
+        {
+            return (false, end.max(at + 1));
+        }
         if !capitalised(first) || !Self::in_list(given, &[first]) {
+            *miss = Some(at..end);
             return (false, end.max(at + 1));
         }
         // Separator: spaces, or a comma, semicolon or tab (the columns of
@@ -649,7 +668,8 @@ mod tests {
                 i += 1;
                 continue;
             }
-            let (found, next) = NameFinder::name_at(finder.lists(), buf, i, limit);
+            // No memory of misses: the plain definition.
+            let (found, next) = NameFinder::name_at(finder.lists(), buf, i, limit, &mut None);
             names += u64::from(found);
             i = next;
         }
