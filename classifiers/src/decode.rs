@@ -616,19 +616,13 @@ mod tests {
     /// position of buffers whose runs of every length cross block edges.
     #[test]
     fn run_masks_measure_runs_as_the_bytes_do() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = crate::xorshift::XorShift(0x9e37_79b9_7f4a_7c15);
         for round in 0..200 {
             let mut buf = Vec::new();
             while buf.len() < 700 {
-                let run = (next() % [80, 40, 300][round % 3]) as usize;
+                let run = (rng.next() % [80, 40, 300][round % 3]) as usize;
                 buf.extend((0..run).map(|i| b"aZ9+/-_Q"[(i + run) % 8]));
-                buf.push(b" .=\n\x80:"[(next() % 6) as usize]);
+                buf.push(b" .=\n\x80:"[(rng.next() % 6) as usize]);
             }
             let mut runs = RunMasks::new(&buf);
             for at in 0..buf.len() {

@@ -640,12 +640,10 @@ mod tests {
             .ascii_case_insensitive(true)
             .build(patterns)
             .unwrap();
-        let mut state = 0x853c_49e6_748f_ea9bu64;
+        let mut rng = crate::xorshift::XorShift(0x853c_49e6_748f_ea9b);
         let mut text: Vec<u8> = (0..40_000)
             .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
+                let state = rng.next();
                 b"aAbBc@x"[(state % 7) as usize]
             })
             .collect();
@@ -692,26 +690,24 @@ mod tests {
             .ascii_case_insensitive(true)
             .build(&texts)
             .unwrap();
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = crate::xorshift::XorShift(0x2545_f491_4f6c_dd1d);
         let mut text = Vec::new();
         while text.len() < 60_000 {
-            let pick = &texts[(next() % texts.len() as u64) as usize];
-            let cut = 1 + (next() % pick.len() as u64) as usize;
-            for &b in &pick.as_bytes()[..if next() % 3 == 0 { cut } else { pick.len() }] {
-                text.push(if next() % 2 == 0 {
+            let pick = &texts[(rng.next() % texts.len() as u64) as usize];
+            let cut = 1 + (rng.next() % pick.len() as u64) as usize;
+            for &b in &pick.as_bytes()[..if rng.next().is_multiple_of(3) {
+                cut
+            } else {
+                pick.len()
+            }] {
+                text.push(if rng.next().is_multiple_of(2) {
                     b.to_ascii_uppercase()
                 } else {
                     b
                 });
             }
-            for _ in 0..next() % 4 {
-                text.push([b' ', b'\n', 0x00, 0xfe, b'~', b'q'][(next() % 6) as usize]);
+            for _ in 0..rng.next() % 4 {
+                text.push([b' ', b'\n', 0x00, 0xfe, b'~', b'q'][(rng.next() % 6) as usize]);
             }
         }
         // Real text too: this crate's sources and catalog.

@@ -34,6 +34,8 @@ pub mod svm;
 pub mod theme;
 pub mod verdict;
 pub mod verify;
+#[cfg(test)]
+mod xorshift;
 
 pub use catalog::Catalog;
 pub use engine::Classifiers;

@@ -239,13 +239,11 @@ mod tests {
     #[test]
     fn ascii_names_split_as_any_text_does() {
         let chars = "aZ09_- .Ωé".chars().collect::<Vec<_>>();
-        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut rng = crate::xorshift::XorShift(0x9e37_79b9_7f4a_7c15);
         for _ in 0..5_000 {
             let raw: String = (0..12)
                 .map(|_| {
-                    seed ^= seed << 13;
-                    seed ^= seed >> 7;
-                    seed ^= seed << 17;
+                    let seed = rng.next();
                     chars[(seed % chars.len() as u64) as usize]
                 })
                 .collect();

@@ -424,13 +424,11 @@ mod tests {
         assert_eq!(paths[6], (1, "$.a".to_string()));
         // Random bytes of JSON's alphabet, malformed as they come.
         let alphabet = b"{}[]\",:\\ ab1_.\n";
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut rng = crate::xorshift::XorShift(0x2545_f491_4f6c_dd1d);
         for _ in 0..2_000 {
             let text: Vec<u8> = (0..200)
                 .map(|_| {
-                    seed ^= seed << 13;
-                    seed ^= seed >> 7;
-                    seed ^= seed << 17;
+                    let seed = rng.next();
                     alphabet[(seed % alphabet.len() as u64) as usize]
                 })
                 .collect();

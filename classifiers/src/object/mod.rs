@@ -697,12 +697,10 @@ mod tests {
         let empty = classifiers.object("empty.txt").finish();
         assert_eq!(empty.content_type.unwrap().mime, "application/x-empty");
         assert!(empty.regexes.is_empty() && empty.themes.is_empty());
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut rng = crate::xorshift::XorShift(0x2545_F491_4F6C_DD1D);
         let garbage: Vec<u8> = (0..300_000)
             .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
+                let state = rng.next();
                 state as u8
             })
             .collect();
@@ -813,22 +811,16 @@ mod robustness {
         let names = [
             "a.txt", "b.h", "Makefile", "c.py", "d", ".env", "e.tar.gz", "f.jpg", "lib.so.1",
         ];
-        let mut state = 0x853c_49e6_748f_ea9bu64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = crate::xorshift::XorShift(0x853c_49e6_748f_ea9b);
         for round in 0..3000 {
             let mut bytes = Vec::new();
-            for _ in 0..(next() % 200) {
-                bytes.extend_from_slice(palette[(next() % palette.len() as u64) as usize]);
+            for _ in 0..(rng.next() % 200) {
+                bytes.extend_from_slice(palette[(rng.next() % palette.len() as u64) as usize]);
             }
             let mut object = classifiers.object(names[round % names.len()]);
             let mut rest = bytes.as_slice();
             while !rest.is_empty() {
-                let take = ((next() % 97) as usize + 1).min(rest.len());
+                let take = ((rng.next() % 97) as usize + 1).min(rest.len());
                 object.feed(&rest[..take]);
                 rest = &rest[take..];
             }
