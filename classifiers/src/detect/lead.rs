@@ -14,6 +14,8 @@
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
+use super::site::ByteSet;
+
 /// A pattern whose every match is a boundary, then one of `literals`, each
 /// beginning with one of the detector's anchors (so every match has an
 /// anchor hit where its literal starts).
@@ -22,8 +24,8 @@ pub(super) struct Lead {
     /// The literals a match may start with after its boundary (lower
     /// case, each once).
     literals: Vec<Vec<u8>>,
-    /// Bytes that may stand right before the literal (bit per byte).
-    before: [u64; 4],
+    /// Bytes that may stand right before the literal.
+    before: ByteSet,
 }
 
 impl Lead {
@@ -57,23 +59,17 @@ impl Lead {
         }
         let before = match boundary.kind() {
             HirKind::Alternation(branches) => {
-                let mut before = [0u64; 4];
+                let mut before = ByteSet::default();
                 for branch in branches {
                     match branch.kind() {
                         HirKind::Look(Look::Start) => {}
                         // `(?m)^`: after a line break too.
-                        HirKind::Look(Look::StartLF) => set(&mut before, b'\n'),
+                        HirKind::Look(Look::StartLF) => before.insert(b'\n'),
                         HirKind::Look(Look::StartCRLF) => {
-                            set(&mut before, b'\n');
-                            set(&mut before, b'\r');
+                            before.insert(b'\n');
+                            before.insert(b'\r');
                         }
-                        HirKind::Class(Class::Bytes(class)) => {
-                            for range in class.ranges() {
-                                for b in range.start()..=range.end() {
-                                    set(&mut before, b);
-                                }
-                            }
-                        }
+                        HirKind::Class(Class::Bytes(class)) => before.insert_class(class),
                         _ => return None,
                     }
                 }
@@ -85,9 +81,9 @@ impl Lead {
                     .iter()
                     .all(|l| l.first().copied().is_some_and(is_word)) =>
             {
-                let mut before = [0u64; 4];
+                let mut before = ByteSet::default();
                 for b in (0..=255u8).filter(|&b| !is_word(b)) {
-                    set(&mut before, b);
+                    before.insert(b);
                 }
                 before
             }
@@ -110,12 +106,8 @@ impl Lead {
             return true;
         }
         let b = buf[start - 1];
-        self.before[usize::from(b >> 6)] >> (b & 63) & 1 == 1
+        self.before.contains(b)
     }
-}
-
-fn set(bits: &mut [u64; 4], b: u8) {
-    bits[usize::from(b >> 6)] |= 1 << (b & 63);
 }
 
 fn is_word(b: u8) -> bool {

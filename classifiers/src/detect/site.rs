@@ -18,7 +18,7 @@
 //! bound. Hits elsewhere may be dropped: they are not the one that finds
 //! the match.
 
-use regex_syntax::hir::{Class, Hir, HirKind};
+use regex_syntax::hir::{Class, ClassBytes, Hir, HirKind};
 
 /// An anchor's place in a pattern.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -28,10 +28,10 @@ pub(super) struct Site {
     /// The longest a match reaches past the anchor's end, if bounded.
     pub(super) after_reach: Option<usize>,
     /// Bytes that can stand right before the anchor in a match, when the
-    /// pattern says (bit per byte).
-    before: Option<[u64; 4]>,
+    /// pattern says.
+    before: Option<ByteSet>,
     /// Bytes that can stand right after it.
-    after: Option<[u64; 4]>,
+    after: Option<ByteSet>,
 }
 
 impl Site {
@@ -68,8 +68,8 @@ impl Site {
             before: edge_bytes(before.iter().rev(), Edge::Last),
             after: match tail.first() {
                 Some(&b) => {
-                    let mut set = [0u64; 4];
-                    add(&mut set, b);
+                    let mut set = ByteSet::default();
+                    set.insert(b);
                     Some(set)
                 }
                 None => edge_bytes(after.iter(), Edge::First),
@@ -80,8 +80,8 @@ impl Site {
     /// Whether a hit at `buf[start..end]` has neighbours the pattern
     /// allows (a missing neighbour, at the buffer's ends, is allowed).
     pub(super) fn admits(&self, buf: &[u8], start: usize, end: usize) -> bool {
-        let allowed = |set: &Option<[u64; 4]>, b: Option<&u8>| match (set, b) {
-            (Some(set), Some(&b)) => set[usize::from(b >> 6)] >> (b & 63) & 1 == 1,
+        let allowed = |set: &Option<ByteSet>, b: Option<&u8>| match (set, b) {
+            (Some(set), Some(&b)) => set.contains(b),
             _ => true,
         };
         allowed(&self.before, start.checked_sub(1).and_then(|i| buf.get(i)))
@@ -110,8 +110,8 @@ enum Edge {
 /// zero-width; `None` when something else comes first, or when all of
 /// them may match nothing (then the match may end there, and any byte can
 /// follow).
-fn edge_bytes<'h>(parts: impl Iterator<Item = &'h &'h Hir>, edge: Edge) -> Option<[u64; 4]> {
-    let mut set = [0u64; 4];
+fn edge_bytes<'h>(parts: impl Iterator<Item = &'h &'h Hir>, edge: Edge) -> Option<ByteSet> {
+    let mut set = ByteSet::default();
     for part in parts {
         let (element, min) = match part.kind() {
             HirKind::Repetition(repetition) => (&*repetition.sub, repetition.min),
@@ -124,15 +124,9 @@ fn edge_bytes<'h>(parts: impl Iterator<Item = &'h &'h Hir>, edge: Edge) -> Optio
                     Edge::First => literal.0.first(),
                     Edge::Last => literal.0.last(),
                 };
-                add(&mut set, *b?);
+                set.insert(*b?);
             }
-            HirKind::Class(Class::Bytes(class)) => {
-                for range in class.ranges() {
-                    for b in range.start()..=range.end() {
-                        add(&mut set, b);
-                    }
-                }
-            }
+            HirKind::Class(Class::Bytes(class)) => set.insert_class(class),
             _ => return None,
         }
         if min >= 1 {
@@ -142,8 +136,24 @@ fn edge_bytes<'h>(parts: impl Iterator<Item = &'h &'h Hir>, edge: Edge) -> Optio
     None
 }
 
-fn add(set: &mut [u64; 4], b: u8) {
-    set[usize::from(b >> 6)] |= 1 << (b & 63);
+/// A set of bytes, a bit each.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    pub(super) fn insert(&mut self, b: u8) {
+        self.0[usize::from(b >> 6)] |= 1 << (b & 63);
+    }
+
+    pub(super) fn insert_class(&mut self, class: &ClassBytes) {
+        for range in class.ranges() {
+            (range.start()..=range.end()).for_each(|b| self.insert(b));
+        }
+    }
+
+    pub(super) fn contains(&self, b: u8) -> bool {
+        self.0[usize::from(b >> 6)] >> (b & 63) & 1 == 1
+    }
 }
 
 #[cfg(test)]
