@@ -777,18 +777,22 @@ impl Detector {
                 }
             }
             let contexts = structure.contexts;
-            let near = keywords
-                .find_overlapping_iter(&buf[from..to])
-                .any(|k| stands_alone(buf, from + k.start(), from + k.end()));
             // Context spans are disjoint and in order: the one holding the
             // secret is found by bisection (a table has one per cell).
-            let named = || {
+            // Asked first: in a table the column's name usually answers,
+            // and the keyword search of the row costs far more.
+            let named = {
                 let at = contexts.partition_point(|c| c.end <= secret_start);
                 contexts
                     .get(at)
                     .is_some_and(|c| c.start <= secret_start && c.detectors.contains(&index))
             };
-            if !near && !named() {
+            let near = || {
+                keywords
+                    .find_overlapping_iter(&buf[from..to])
+                    .any(|k| stands_alone(buf, from + k.start(), from + k.end()))
+            };
+            if !named && !near() {
                 return Err(Rejected::NoKeyword);
             }
         }

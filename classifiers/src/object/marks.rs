@@ -23,7 +23,14 @@ pub(super) struct Marked {
     marks: VecDeque<Mark>,
     /// The context key being looked up.
     key: Vec<u8>,
+    /// The names marked last and their keyword detectors: a table marks
+    /// its few column names over and over, each found here (by address,
+    /// or by comparing a short string) before the worker's map is hashed.
+    recent: Vec<(u8, Arc<str>, Option<Arc<[usize]>>)>,
 }
+
+/// Names a table's marks are told apart by before the map is asked.
+const RECENT: usize = 32;
 
 impl Marked {
     /// Text from `at` on belongs to `place`, whose column name or path
@@ -31,7 +38,7 @@ impl Marked {
     pub(super) fn mark(&mut self, detectors: &DetectorSet, at: u64, place: Place) {
         // Remembered by the column name or path as written: a table marks
         // the same few names over and over.
-        let named = match (place.column_name.as_deref(), place.path.as_deref()) {
+        let named = match (&place.column_name, &place.path) {
             (Some(name), _) => Some((3, name)),
             (None, Some(path)) => Some((4, path)),
             (None, None) => None,
@@ -39,13 +46,26 @@ impl Marked {
         let keyed = match named {
             None => None,
             Some((kind, raw)) => {
-                self.key.clear();
-                self.key.push(kind);
-                self.key.extend_from_slice(raw.as_bytes());
-                let key = &self.key;
-                Contexts::with(detectors, |contexts| {
-                    contexts.keyed(detectors, key, || place.context())
-                })
+                let seen = self
+                    .recent
+                    .iter()
+                    .find(|(k, name, _)| *k == kind && (Arc::ptr_eq(name, raw) || **name == **raw));
+                if let Some((_, _, keyed)) = seen {
+                    keyed.clone()
+                } else {
+                    self.key.clear();
+                    self.key.push(kind);
+                    self.key.extend_from_slice(raw.as_bytes());
+                    let key = &self.key;
+                    let keyed = Contexts::with(detectors, |contexts| {
+                        contexts.keyed(detectors, key, || place.context())
+                    });
+                    if self.recent.len() == RECENT {
+                        self.recent.clear();
+                    }
+                    self.recent.push((kind, raw.clone(), keyed.clone()));
+                    keyed
+                }
             }
         };
         if self.marks.back().is_some_and(|m| m.at == at) {

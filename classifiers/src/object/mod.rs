@@ -605,6 +605,10 @@ fn unnamed_values(mime: &str) -> bool {
 /// Writes a value's field name (the last step of its JSON path) before
 /// it, as `name: `, while the SVM's text has room.
 fn label_value(text: &mut Vec<u8>, path: &str) {
+    // A name of one byte and its `: ` is the least that fits.
+    if text.len() + 3 > crate::svm::features::HEAD {
+        return;
+    }
     let last = path
         .rsplit(['.', '['])
         .next()
