@@ -26,7 +26,15 @@ pub(super) struct Marked {
     /// The names marked last and their keyword detectors: a table marks
     /// its few column names over and over, each found here (by address,
     /// or by comparing a short string) before the worker's map is hashed.
-    recent: Vec<(u8, Arc<str>, Option<Arc<[usize]>>)>,
+    recent: Vec<Named>,
+}
+
+/// A column name or JSON path marked lately (`kind` tells them apart, as
+/// in the worker's map) and the detectors it holds keywords of.
+struct Named {
+    kind: u8,
+    name: Arc<str>,
+    keyed: Option<Arc<[usize]>>,
 }
 
 /// Names a table's marks are told apart by before the map is asked.
@@ -46,12 +54,11 @@ impl Marked {
         let keyed = match named {
             None => None,
             Some((kind, raw)) => {
-                let seen = self
-                    .recent
-                    .iter()
-                    .find(|(k, name, _)| *k == kind && (Arc::ptr_eq(name, raw) || **name == **raw));
-                if let Some((_, _, keyed)) = seen {
-                    keyed.clone()
+                let seen = self.recent.iter().find(|named| {
+                    named.kind == kind && (Arc::ptr_eq(&named.name, raw) || *named.name == **raw)
+                });
+                if let Some(named) = seen {
+                    named.keyed.clone()
                 } else {
                     self.key.clear();
                     self.key.push(kind);
@@ -63,7 +70,11 @@ impl Marked {
                     if self.recent.len() == RECENT {
                         self.recent.clear();
                     }
-                    self.recent.push((kind, raw.clone(), keyed.clone()));
+                    self.recent.push(Named {
+                        kind,
+                        name: raw.clone(),
+                        keyed: keyed.clone(),
+                    });
                     keyed
                 }
             }
