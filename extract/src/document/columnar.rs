@@ -127,7 +127,7 @@ fn parquet_flat<R: parquet::file::reader::ChunkReader + 'static>(
                         path: Some(path.clone()),
                         ..Place::default()
                     })?;
-                    text.write_bytes(&value)?;
+                    text.write_lossy(&value)?;
                     text.write("\n")?;
                 }
                 record += 1;
@@ -269,14 +269,14 @@ impl FlatColumn {
                     parquet::basic::ConvertedType::DECIMAL => {
                         shown(Field::convert_byte_array(descr, value.clone()).ok()?)
                     }
-                    // Invalid UTF-8 is replaced, as in a binary column.
-                    _ => as_text(value.data()),
+                    // Written as text, invalid UTF-8 replaced.
+                    _ => Cow::Borrowed(value.data()),
                 }
             }
             FlatValues::Fixed((_, values)) => {
                 let value = values.get(at)?;
                 if parquet_holds_text(descr) {
-                    as_text(value.data())
+                    Cow::Borrowed(value.data())
                 } else {
                     shown(Field::convert_byte_array(descr, value.clone().into()).ok()?)
                 }
@@ -288,17 +288,6 @@ impl FlatColumn {
             FlatValues::Float((_, v)) => shown(Field::convert_float(descr, *v.get(at)?)),
             FlatValues::Double((_, v)) => shown(Field::convert_double(descr, *v.get(at)?)),
         })
-    }
-}
-
-/// A value's bytes as UTF-8 text, invalid sequences replaced. Checked
-/// with the plain validator first: it is several times quicker than the
-/// lossy one on the valid text nearly every value is.
-fn as_text(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    use std::borrow::Cow;
-    match std::str::from_utf8(bytes) {
-        Ok(_) => Cow::Borrowed(bytes),
-        Err(_) => Cow::Owned(String::from_utf8_lossy(bytes).into_owned().into_bytes()),
     }
 }
 
@@ -453,12 +442,6 @@ fn write_leaf(
     text.write("\n")
 }
 
-/// Bytes as the text they hold (a secret in a binary column is still
-/// text), invalid UTF-8 replaced.
-fn bytes_text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 fn write_row(
     record: u64,
     path: &mut String,
@@ -485,7 +468,13 @@ fn write_field(
     match field {
         Field::Null => Ok(()),
         Field::Str(s) => write_leaf(record, path, s, paths, text),
-        Field::Bytes(b) => write_leaf(record, path, &bytes_text(b.data()), paths, text),
+        Field::Bytes(b) => write_leaf(
+            record,
+            path,
+            &String::from_utf8_lossy(b.data()),
+            paths,
+            text,
+        ),
         Field::Group(row) => write_row(record, path, row, paths, text),
         Field::ListInternal(list) => {
             for (index, item) in list.elements().iter().enumerate() {
@@ -527,7 +516,7 @@ fn write_avro(
         Value::Null => Ok(()),
         Value::String(s) | Value::Enum(_, s) => write_leaf(record, path, s, paths, text),
         Value::Bytes(b) | Value::Fixed(_, b) => {
-            write_leaf(record, path, &bytes_text(b), paths, text)
+            write_leaf(record, path, &String::from_utf8_lossy(b), paths, text)
         }
         Value::Union(_, inner) => write_avro(record, path, inner, paths, text),
         Value::Array(items) => {

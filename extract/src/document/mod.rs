@@ -338,6 +338,17 @@ impl<'a> Text<'a> {
         Ok(())
     }
 
+    /// Writes bytes as text, invalid UTF-8 replaced (a value of a binary
+    /// column, a database's blob). Checked with the plain validator first:
+    /// it is several times quicker than the replacing one on the valid
+    /// text nearly every value is.
+    pub fn write_lossy(&mut self, bytes: &[u8]) -> Result<(), DocumentError> {
+        match std::str::from_utf8(bytes) {
+            Ok(_) => self.write_bytes(bytes),
+            Err(_) => self.write(&String::from_utf8_lossy(bytes)),
+        }
+    }
+
     /// Ends the current line, unless it is empty.
     pub fn end_line(&mut self) -> Result<(), DocumentError> {
         if self.at_line_start {

@@ -72,21 +72,22 @@ pub(super) fn extract_file(path: &Path, text: &mut Text<'_>) -> Result<(), Docum
                 text.check_time()?;
             }
             for (index, column) in columns.iter().enumerate() {
-                let value = match row.get_ref(index).map_err(sqlite_error)? {
-                    ValueRef::Null => continue,
-                    ValueRef::Integer(i) => i.to_string(),
-                    ValueRef::Real(f) => f.to_string(),
-                    ValueRef::Text(t) | ValueRef::Blob(t) => {
-                        String::from_utf8_lossy(t).into_owned()
-                    }
-                };
+                let value = row.get_ref(index).map_err(sqlite_error)?;
+                if value == ValueRef::Null {
+                    continue;
+                }
                 text.mark(Place {
                     table: Some(table_name.clone()),
                     row: Some(number),
                     column_name: Some(column.clone()),
                     ..Place::default()
                 })?;
-                text.write(&value)?;
+                match value {
+                    ValueRef::Integer(i) => text.write(&i.to_string())?,
+                    ValueRef::Real(f) => text.write(&f.to_string())?,
+                    ValueRef::Text(t) | ValueRef::Blob(t) => text.write_lossy(t)?,
+                    ValueRef::Null => {}
+                }
                 text.write("\t")?;
             }
             text.write("\n")?;
