@@ -557,9 +557,12 @@ impl DetectorSet {
             windows.clear();
         }
         self.drop_shadowed_generic(&mut scratch.hits);
+        // Each detector's hits came in order: a stable sort merges those
+        // runs, where the unstable one sorted them afresh (a sixth of the
+        // detectors' time on text dense with addresses).
         scratch
             .hits
-            .sort_unstable_by_key(|h| (h.secret_start, h.detector));
+            .sort_by_key(|h| (h.secret_start, h.detector));
         &scratch.hits
     }
 
