@@ -59,6 +59,41 @@ def xlsx(out):
     book.save(os.path.join(out, "staff.xlsx"))
 
 
+def layout(out):
+    """A workbook of the shapes an OpenDocument spreadsheet stores specially
+    (converted to ods by LibreOffice): cells starting away from A1, repeated
+    rows and cells, paragraphs, runs of spaces, tabs, merged cells,
+    comments, entities, numbers, dates and booleans."""
+    import openpyxl
+    from openpyxl.comments import Comment
+
+    book = openpyxl.Workbook()
+    book.active.title = "Empty"
+    sheet = book.create_sheet("Layout")
+    sheet["C4"], sheet["D4"], sheet["E4"], sheet["F4"], sheet["G4"] = "name", "code", "note", "amount", "flag"
+    for row in (5, 6, 7):
+        sheet[f"C{row}"], sheet[f"D{row}"] = "repeated row", 7
+    for column in "DEF":
+        sheet[f"{column}8"] = "same"
+    sheet["C9"] = "first line\nsecond line"
+    sheet["D9"] = "wide    gap"
+    sheet["E9"] = "tab\there"
+    sheet["F9"] = "R&D <team> \"quoted\""
+    sheet["C10"] = "merged over three"
+    sheet.merge_cells("C10:E10")
+    sheet["F10"] = 3.25
+    sheet["G10"] = -7
+    sheet["C12"] = 1e20
+    sheet["D12"] = True
+    sheet["E12"] = datetime.date(1990, 5, 17)
+    sheet["F12"] = datetime.datetime(2024, 2, 29, 8, 30)
+    sheet["G12"] = "commented"
+    sheet["G12"].comment = Comment("a note that is not the value", "reviewer")
+    sheet["Z13"] = "far right"
+    book.create_sheet("Second")["B2"] = "second sheet"
+    book.save(os.path.join(out, "layout.xlsx"))
+
+
 def pptx(out):
     from pptx import Presentation
     from pptx.util import Inches
@@ -82,6 +117,7 @@ def libreoffice(out):
         ("release.docx", "pdf"),
         ("staff.xlsx", "ods"),
         ("staff.xlsx", "xls"),
+        ("layout.xlsx", "ods"),
         ("roadmap.pptx", "odp"),
     ]
     profile = os.path.join(out, ".lo-profile")
@@ -358,7 +394,7 @@ def main():
     out = sys.argv[1]
     check_tools()
     os.makedirs(out, exist_ok=True)
-    for make in (docx, xlsx, pptx, libreoffice, pdf_pages, protected, chrome_pdf, reportlab_pdf,
+    for make in (docx, xlsx, layout, pptx, libreoffice, pdf_pages, protected, chrome_pdf, reportlab_pdf,
                  parquet, avro,
                  sqlite, mail, notebook, csv_file):
         make(out)

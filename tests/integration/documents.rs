@@ -184,6 +184,101 @@ fn spreadsheet_cells_carry_sheet_reference_and_column_name() {
     assert_eq!(xls["content_type"]["mime"], "application/vnd.ms-excel");
 }
 
+/// The ods reader streams rows itself, where calamine reads a whole sheet:
+/// it must read the cells calamine reads, in the same places. LibreOffice's
+/// `layout.ods` holds cells away from A1, repeated cells, merged cells,
+/// paragraphs, runs of spaces, tabs, entities, a comment, numbers, dates and
+/// a formula.
+#[test]
+fn ods_cells_are_the_cells_calamine_reads() {
+    use assay_classifiers::place::Place;
+    use assay_extract::document::{self, Format, Limits};
+    use calamine::{Data, Reader};
+
+    let path = documents().join("layout.ods");
+    let mut book: calamine::Ods<_> = calamine::open_workbook(&path).unwrap();
+    let mut expected = Vec::new();
+    for sheet in book.sheet_names() {
+        let range = book.worksheet_range(&sheet).unwrap();
+        let Some((first_row, first_column)) = range.start() else {
+            continue;
+        };
+        for (row, column, value) in range.used_cells() {
+            // As the spreadsheet reader writes a cell's value.
+            let shown = match value {
+                Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+                Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e17 => format!("{}", *f as i64),
+                other => other.to_string(),
+            };
+            let cell = Place::cell(
+                None,
+                u64::from(first_row) + row as u64 + 1,
+                first_column + column as u32,
+                None,
+            )
+            .cell
+            .unwrap();
+            expected.push((sheet.clone(), cell.to_string(), shown));
+        }
+    }
+
+    /// Each mark's place and the text written after it.
+    #[derive(Default)]
+    struct Cells(Vec<(Place, String)>);
+    impl assay_extract::TextSink for Cells {
+        fn feed(&mut self, text: &[u8]) {
+            let last = self.0.last_mut().expect("text after a mark");
+            last.1.push_str(std::str::from_utf8(text).unwrap());
+        }
+        fn mark(&mut self, place: Place) {
+            self.0.push((place, String::new()));
+        }
+    }
+    let mut cells = Cells::default();
+    let mut text = document::Text::new(&mut cells, Limits::default());
+    let outcome = document::extract(
+        Format::Spreadsheet,
+        "application/vnd.oasis.opendocument.spreadsheet",
+        document::Input::File(&path),
+        &mut text,
+        &mut |_| {},
+    );
+    let document::Outcome::Extracted { result, .. } = outcome else {
+        panic!("layout.ods was not extracted");
+    };
+    result.unwrap();
+    let streamed: Vec<(String, String, String)> = cells
+        .0
+        .into_iter()
+        .map(|(place, written)| {
+            // The cell's separator (a tab, or the row's end) follows it.
+            let value = written
+                .strip_suffix('\t')
+                .or_else(|| written.strip_suffix('\n'))
+                .unwrap_or(&written);
+            (
+                place.sheet.unwrap().to_string(),
+                place.cell.unwrap().to_string(),
+                value.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(streamed, expected);
+    for cell in [
+        ("Layout", "C9", "first line\nsecond line"),
+        ("Layout", "D9", "wide    gap"),
+        ("Layout", "E9", "tab\there"),
+        ("Layout", "F9", "R&D <team> \"quoted\""),
+        ("Layout", "F8", "same"),
+        ("Layout", "G12", "commented"),
+        ("Layout", "Z13", "far right"),
+        ("Second", "B2", "second sheet"),
+    ] {
+        let cell = (cell.0.to_string(), cell.1.to_string(), cell.2.to_string());
+        assert!(expected.contains(&cell), "{cell:?} not in {expected:?}");
+    }
+}
+
 #[test]
 fn csv_cells_keep_the_file_lines() {
     let found = record(scan_documents(), "/export.csv");

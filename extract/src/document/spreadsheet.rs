@@ -1,5 +1,5 @@
-//! Spreadsheets: Excel (xlsx, xlsm, xlsb and legacy xls) and OpenDocument
-//! (ods), read with `calamine`. Each sheet's rows become lines of
+//! Spreadsheets: Excel (xlsx, xlsm, xlsb and legacy xls), read with
+//! `calamine`, and OpenDocument (ods), streamed by [`ods`]. Each sheet's rows become lines of
 //! tab-separated cells; each cell is marked with its sheet, reference and
 //! the name in its column's header (the first non-empty row), so `ssn`
 //! over a column makes the numbers under it social security numbers.
@@ -8,9 +8,11 @@ use std::io::{Read, Seek};
 use std::sync::Arc;
 
 use assay_classifiers::place::Place;
-use calamine::{Data, DataRef, Ods, Reader, Sheets, Xls, Xlsb, Xlsx};
+use calamine::{Data, DataRef, Reader, Sheets, Xls, Xlsb, Xlsx};
 
 use super::{DocumentError, Format, Text};
+
+mod ods;
 
 pub(super) fn extract<R: Read + Seek>(
     mime: &str,
@@ -22,9 +24,8 @@ pub(super) fn extract<R: Read + Seek>(
         "application/vnd.ms-excel.sheet.binary.macroEnabled.12" => {
             Xlsb::new(input).map(Sheets::Xlsb).map_err(Into::into)
         }
-        "application/vnd.oasis.opendocument.spreadsheet" => {
-            Ods::new(input).map(Sheets::Ods).map_err(Into::into)
-        }
+        // Streamed row by row, not read whole by calamine.
+        "application/vnd.oasis.opendocument.spreadsheet" => return ods::extract(input, text),
         _ => Xlsx::new(input).map(Sheets::Xlsx).map_err(Into::into),
     };
     let mut workbook = opened.map_err(classify_error)?;
