@@ -560,9 +560,7 @@ impl DetectorSet {
         // Each detector's hits came in order: a stable sort merges those
         // runs, where the unstable one sorted them afresh (a sixth of the
         // detectors' time on text dense with addresses).
-        scratch
-            .hits
-            .sort_by_key(|h| (h.secret_start, h.detector));
+        scratch.hits.sort_by_key(|h| (h.secret_start, h.detector));
         &scratch.hits
     }
 
