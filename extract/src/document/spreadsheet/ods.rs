@@ -147,22 +147,23 @@ impl Sheets {
                         "table:table-cell" | "table:covered-table-cell"
                     ) =>
                 {
-                    let repeats = match raw_attribute(&e, "table:number-columns-repeated") {
-                        Some(v) => parse::<usize>(&v)?,
-                        None => 1,
-                    };
-                    let repeats = repeats.min(MAX_COLUMNS.saturating_sub(column));
                     let end: &str = if e.name().as_ref() == "table:table-cell" {
                         "table:table-cell"
                     } else {
                         "table:covered-table-cell"
                     };
-                    let (value, closed) = cell_value(reader, &e, &mut self.inner)?;
-                    if value != Data::Empty {
-                        for repeat in 0..repeats {
-                            let at = u32::try_from(column + repeat).unwrap_or(u32::MAX);
-                            self.cells.push((at, value.clone()));
+                    let CellRead {
+                        value,
+                        repeats,
+                        closed,
+                    } = cell_value(reader, &e, &mut self.inner)?;
+                    let repeats = repeats.min(MAX_COLUMNS.saturating_sub(column));
+                    if value != Data::Empty && repeats > 0 {
+                        let at = |repeat: usize| u32::try_from(column + repeat).unwrap_or(u32::MAX);
+                        for repeat in 1..repeats {
+                            self.cells.push((at(repeat - 1), value.clone()));
                         }
+                        self.cells.push((at(repeats - 1), value));
                     }
                     column += repeats;
                     if !closed {
@@ -180,14 +181,24 @@ impl Sheets {
     }
 }
 
-/// A cell's value, as calamine reads it (ODF 1.2, 19.385), and whether its
-/// element has been read to its end.
+/// What a cell element says.
+struct CellRead {
+    value: Data,
+    /// How many cells it stands for (`table:number-columns-repeated`).
+    repeats: usize,
+    /// Whether the element has been read to its end.
+    closed: bool,
+}
+
+/// A cell's value, as calamine reads it (ODF 1.2, 19.385), from one pass
+/// over its attributes (a sheet has a cell element per value).
 fn cell_value<B: BufRead>(
     reader: &mut Reader<B>,
     cell: &BytesStart<'_>,
     buf: &mut Vec<u8>,
-) -> Result<(Data, bool), DocumentError> {
+) -> Result<CellRead, DocumentError> {
     let mut value = Data::Empty;
+    let mut repeats = 1;
     let mut set = false;
     let mut string = false;
     let mut error = false;
@@ -195,6 +206,7 @@ fn cell_value<B: BufRead>(
         let attribute = attribute.map_err(xml_error)?;
         let raw = attribute.value.as_ref();
         match attribute.key.as_ref() {
+            "table:number-columns-repeated" => repeats = parse::<usize>(raw)?,
             "office:value" if !set => {
                 value = Data::Float(parse::<f64>(raw)?);
                 set = true;
@@ -219,7 +231,11 @@ fn cell_value<B: BufRead>(
     }
     let empty_error = error && matches!(&value, Data::String(s) if s.is_empty());
     if !((!set && string) || empty_error) {
-        return Ok((value, false));
+        return Ok(CellRead {
+            value,
+            repeats,
+            closed: false,
+        });
     }
     // The element's content is the value: its paragraphs, a line each.
     let mut content = String::new();
@@ -244,7 +260,11 @@ fn cell_value<B: BufRead>(
                     "table:table-cell" | "table:covered-table-cell"
                 ) =>
             {
-                return Ok((Data::String(content), true));
+                return Ok(CellRead {
+                    value: Data::String(content),
+                    repeats,
+                    closed: true,
+                });
             }
             Event::Start(e) if e.name().as_ref() == "office:annotation" => loop {
                 buf.clear();
@@ -286,6 +306,9 @@ fn attribute(element: &BytesStart<'_>, key: &str) -> Result<Option<String>, Docu
 
 /// An attribute's value as written (numbers need no unescaping).
 fn raw_attribute(element: &BytesStart<'_>, key: &str) -> Option<String> {
+    // Most elements have none of the attribute asked for: their raw
+    // attributes say so before they are parsed.
+    memchr::memmem::find(element.attributes_raw().as_bytes(), key.as_bytes())?;
     element
         .attributes()
         .with_checks(false)
