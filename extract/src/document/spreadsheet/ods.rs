@@ -28,6 +28,15 @@ const MAX_COLUMNS: usize = 16_384;
 
 const MIMETYPE: &[u8] = b"application/vnd.oasis.opendocument.spreadsheet";
 
+/// The most text a cell's content keeps, in bytes (Excel holds 32,767
+/// characters a cell): `<text:s text:c="…"/>` repeated could otherwise make
+/// a small file a cell of gigabytes.
+const CELL_TEXT: usize = 128 << 10;
+
+/// The most text one row may hold while it is read, its repeated cells
+/// counted: a row is held whole before it is written.
+const ROW_TEXT: usize = 64 << 20;
+
 pub(super) fn extract<R: Read + Seek>(input: R, text: &mut Text<'_>) -> Result<(), DocumentError> {
     let corrupt = |e: &dyn std::fmt::Display| DocumentError::corrupt(Format::Spreadsheet, e);
     let mut zip = zip::ZipArchive::new(input).map_err(|e| corrupt(&e))?;
@@ -138,6 +147,7 @@ impl Sheets {
     fn read_row<B: BufRead>(&mut self, reader: &mut Reader<B>) -> Result<(), DocumentError> {
         self.cells.clear();
         let mut column = 0usize;
+        let mut held = 0usize;
         loop {
             self.buf.clear();
             match reader.read_event_into(&mut self.buf).map_err(xml_error)? {
@@ -159,6 +169,19 @@ impl Sheets {
                     } = cell_value(reader, &e, &mut self.inner)?;
                     let repeats = repeats.min(MAX_COLUMNS.saturating_sub(column));
                     if value != Data::Empty && repeats > 0 {
+                        let size = match &value {
+                            Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => {
+                                s.len()
+                            }
+                            _ => 24,
+                        };
+                        held = held.saturating_add(size.saturating_mul(repeats));
+                        if held > ROW_TEXT {
+                            return Err(xml_error(format!(
+                                "a row holds more than {} MiB of text",
+                                ROW_TEXT >> 20
+                            )));
+                        }
                         let at = |repeat: usize| u32::try_from(column + repeat).unwrap_or(u32::MAX);
                         for repeat in 1..repeats {
                             self.cells.push((at(repeat - 1), value.clone()));
@@ -243,15 +266,15 @@ fn cell_value<B: BufRead>(
     loop {
         buf.clear();
         match reader.read_event_into(buf).map_err(xml_error)? {
-            Event::Text(t) => content.push_str(&t.xml10_content()),
+            Event::Text(t) => push_bounded(&mut content, &t.xml10_content()),
             Event::GeneralRef(r) => {
                 if let Some(c) = r.resolve_char_ref().map_err(xml_error)? {
-                    content.push(c);
+                    push_bounded(&mut content, c.encode_utf8(&mut [0; 4]));
                 } else {
                     let name = r.xml10_content();
                     let resolved = quick_xml::escape::resolve_xml_entity(&name)
                         .ok_or_else(|| xml_error(format!("unknown entity &{name};")))?;
-                    content.push_str(resolved);
+                    push_bounded(&mut content, resolved);
                 }
             }
             Event::End(e)
@@ -276,7 +299,7 @@ fn cell_value<B: BufRead>(
             },
             Event::Start(e) if e.name().as_ref() == "text:p" => {
                 if paragraphs > 0 {
-                    content.push('\n');
+                    push_bounded(&mut content, "\n");
                 }
                 paragraphs += 1;
             }
@@ -285,14 +308,31 @@ fn cell_value<B: BufRead>(
                     Some(v) => parse::<usize>(&v)?,
                     None => 1,
                 };
-                // A run of spaces no longer than a cell can hold.
-                content.extend(std::iter::repeat_n(' ', count.min(32_767)));
+                let room = CELL_TEXT.saturating_sub(content.len());
+                content.extend(std::iter::repeat_n(' ', count.min(room)));
             }
-            Event::Start(e) if e.name().as_ref() == "text:tab" => content.push('\t'),
-            Event::Start(e) if e.name().as_ref() == "text:line-break" => content.push('\n'),
+            Event::Start(e) if e.name().as_ref() == "text:tab" => push_bounded(&mut content, "\t"),
+            Event::Start(e) if e.name().as_ref() == "text:line-break" => {
+                push_bounded(&mut content, "\n")
+            }
             Event::Eof => return Err(xml_error("the file ends inside a table cell")),
             _ => {}
         }
+    }
+}
+
+/// Appends `text` to a cell's content while it is under [`CELL_TEXT`] (a
+/// piece that would cross it is cut at a character's boundary).
+fn push_bounded(content: &mut String, text: &str) {
+    let room = CELL_TEXT.saturating_sub(content.len());
+    if text.len() <= room {
+        content.push_str(text);
+    } else {
+        let mut end = room;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        content.push_str(&text[..end]);
     }
 }
 
@@ -332,4 +372,89 @@ fn parse<T: std::str::FromStr>(raw: &str) -> Result<T, DocumentError> {
 
 fn xml_error(error: impl std::fmt::Display) -> DocumentError {
     DocumentError::corrupt(Format::Spreadsheet, format!("content.xml: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+    use crate::TextSink;
+
+    /// An ods file whose `content.xml` holds `table` inside a sheet.
+    fn ods(table: &str) -> std::io::Cursor<Vec<u8>> {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        zip.start_file("mimetype", stored).unwrap();
+        zip.write_all(MIMETYPE).unwrap();
+        zip.start_file("META-INF/manifest.xml", stored).unwrap();
+        zip.write_all(b"<manifest:manifest/>").unwrap();
+        zip.start_file("content.xml", stored).unwrap();
+        write!(
+            zip,
+            "<office:document-content><office:body><office:spreadsheet>\
+             <table:table table:name=\"S\">{table}</table:table>\
+             </office:spreadsheet></office:body></office:document-content>"
+        )
+        .unwrap();
+        let mut cursor = zip.finish().unwrap();
+        cursor.set_position(0);
+        cursor
+    }
+
+    #[derive(Default)]
+    struct Written(String);
+    impl TextSink for Written {
+        fn feed(&mut self, text: &[u8]) {
+            self.0.push_str(std::str::from_utf8(text).unwrap());
+        }
+        fn mark(&mut self, _: assay_classifiers::place::Place) {}
+    }
+
+    fn read(table: &str) -> (Result<(), DocumentError>, String) {
+        let mut written = Written::default();
+        let result = extract(
+            ods(table),
+            &mut Text::new(&mut written, crate::document::Limits::default()),
+        );
+        (result, written.0)
+    }
+
+    #[test]
+    fn spaces_and_repeats_cannot_make_a_small_file_huge() {
+        // Two million spaces asked for in one cell: it keeps CELL_TEXT.
+        let (result, written) = read(
+            "<table:table-row><table:table-cell office:value-type=\"string\">\
+             <text:p>a<text:s text:c=\"2000000\"/>b</text:p></table:table-cell></table:table-row>",
+        );
+        result.unwrap();
+        assert_eq!(written.len(), CELL_TEXT + 1, "the cell and its line's end");
+        assert!(written.starts_with('a') && !written.contains('b'));
+        // A cell of 128 KiB repeated 16,384 times is more than a row holds.
+        let spaces = "<text:s text:c=\"200000\"/>";
+        let (result, written) = read(&format!(
+            "<table:table-row><table:table-cell table:number-columns-repeated=\"16384\" \
+             office:value-type=\"string\"><text:p>{spaces}</text:p></table:table-cell>\
+             </table:table-row>"
+        ));
+        let error = result.unwrap_err().to_string();
+        assert!(error.contains("a row holds more than 64 MiB"), "{error}");
+        assert!(written.is_empty());
+    }
+
+    #[test]
+    fn a_cut_file_is_corrupt_and_keeps_the_rows_before_the_cut() {
+        let (result, written) = read(
+            "<table:table-row><table:table-cell office:value-type=\"string\">\
+             <text:p>first</text:p></table:table-cell></table:table-row>\
+             <table:table-row><table:table-cell office:value-type=\"string\"><text:p>sec",
+        );
+        assert!(
+            matches!(result, Err(DocumentError::Corrupt { .. })),
+            "{result:?}"
+        );
+        // The first row was written before the cut was met.
+        assert_eq!(written, "first");
+    }
 }
