@@ -60,6 +60,7 @@ fn parquet_rows<R: parquet::file::reader::ChunkReader + 'static>(
             text.check_time()?;
         }
         let row = row.map_err(parquet_error)?;
+        paths.next_record();
         write_row(index as u64, &mut path, &row, &mut paths, text)?;
     }
     Ok(())
@@ -332,6 +333,7 @@ pub(super) fn avro(spool: Spool, text: &mut Text<'_>) -> Result<(), DocumentErro
             text.check_time()?;
         }
         let value = value.map_err(avro_error)?;
+        paths.next_record();
         write_avro(index as u64, &mut path, &value, &mut paths, text)?;
     }
     Ok(())
@@ -394,6 +396,11 @@ fn names_identifier(path: &str) -> bool {
 struct Paths {
     read: std::collections::HashMap<String, bool>,
     shared: std::collections::HashMap<String, std::sync::Arc<str>>,
+    /// The paths of the last record's values, in order: the next record of
+    /// one schema has the same, found by comparing rather than hashing.
+    last_record: Vec<std::sync::Arc<str>>,
+    /// Values written of the record at hand.
+    leaf: usize,
 }
 
 /// Paths with list indices vary without end: each cache is bounded.
@@ -412,15 +419,33 @@ impl Paths {
         read
     }
 
+    /// A new record starts.
+    fn next_record(&mut self) {
+        self.leaf = 0;
+    }
+
     fn shared(&mut self, path: &str) -> std::sync::Arc<str> {
-        if let Some(shared) = self.shared.get(path) {
-            return shared.clone();
+        let leaf = self.leaf;
+        self.leaf += 1;
+        if let Some(last) = self.last_record.get(leaf).filter(|last| ***last == *path) {
+            return last.clone();
         }
-        if self.shared.len() >= PATHS {
-            self.shared.clear();
+        let shared = match self.shared.get(path) {
+            Some(shared) => shared.clone(),
+            None => {
+                if self.shared.len() >= PATHS {
+                    self.shared.clear();
+                }
+                let shared = std::sync::Arc::<str>::from(path);
+                self.shared.insert(path.to_string(), shared.clone());
+                shared
+            }
+        };
+        if let Some(last) = self.last_record.get_mut(leaf) {
+            *last = shared.clone();
+        } else if leaf == self.last_record.len() && leaf < PATHS {
+            self.last_record.push(shared.clone());
         }
-        let shared = std::sync::Arc::<str>::from(path);
-        self.shared.insert(path.to_string(), shared.clone());
         shared
     }
 }
