@@ -36,6 +36,31 @@ pub(super) struct Contexts {
     /// The detector set the answers were worked out for.
     set: u64,
     keyed: HashMap<Box<[u8]>, Option<Arc<[usize]>>>,
+    /// Answers given lately, each in the slot its key hashes to (FNV-1a):
+    /// a table's values cycle through a few column names, found here with
+    /// one comparison instead of the map's hashing and probing.
+    recent: Vec<Option<Recent>>,
+}
+
+/// A short key and its answer, as [`Contexts::recent`] holds them (in
+/// place: a miss allocates nothing).
+#[derive(Clone)]
+struct Recent {
+    len: u8,
+    key: [u8; RECENT_KEY],
+    keyed: Option<Arc<[usize]>>,
+}
+
+/// Slots of [`Contexts::recent`], and the longest key they hold.
+const RECENT: usize = 64;
+const RECENT_KEY: usize = 48;
+
+/// The slot of `key` in [`Contexts::recent`].
+fn slot(key: &[u8]) -> usize {
+    let hash = key.iter().fold(0x811c_9dc5u32, |hash, &b| {
+        (hash ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    hash as usize % RECENT
 }
 
 thread_local! {
@@ -45,6 +70,7 @@ thread_local! {
     static CONTEXTS: std::cell::RefCell<Contexts> = std::cell::RefCell::new(Contexts {
         set: u64::MAX,
         keyed: HashMap::new(),
+        recent: vec![None; RECENT],
     });
 }
 
@@ -54,6 +80,7 @@ impl Contexts {
         CONTEXTS.with_borrow_mut(|contexts| {
             if contexts.set != detectors.id() {
                 contexts.keyed.clear();
+                contexts.recent.fill(None);
                 contexts.set = detectors.id();
             }
             f(contexts)
@@ -68,17 +95,69 @@ impl Contexts {
         key: &[u8],
         words: impl FnOnce() -> Option<String>,
     ) -> Option<Arc<[usize]>> {
-        if let Some(keyed) = self.keyed.get(key) {
-            return keyed.clone();
+        let short = key.len() <= RECENT_KEY;
+        let slot = if short { slot(key) } else { 0 };
+        if let Some(recent) = self.recent[slot]
+            .as_ref()
+            .filter(|r| short && r.key[..usize::from(r.len)] == *key)
+        {
+            return recent.keyed.clone();
         }
-        if self.keyed.len() >= MAX_CONTEXTS {
-            self.keyed.clear();
+        let keyed = match self.keyed.get(key) {
+            Some(keyed) => keyed.clone(),
+            None => {
+                if self.keyed.len() >= MAX_CONTEXTS {
+                    self.keyed.clear();
+                }
+                let keyed = words().and_then(|words| {
+                    let keyed = detectors.keyed_by(&words);
+                    (!keyed.is_empty()).then(|| Arc::<[usize]>::from(keyed))
+                });
+                self.keyed.insert(key.into(), keyed.clone());
+                keyed
+            }
+        };
+        if short {
+            let mut held = [0u8; RECENT_KEY];
+            held[..key.len()].copy_from_slice(key);
+            self.recent[slot] = Some(Recent {
+                len: key.len() as u8,
+                key: held,
+                keyed: keyed.clone(),
+            });
         }
-        let keyed = words().and_then(|words| {
-            let keyed = detectors.keyed_by(&words);
-            (!keyed.is_empty()).then(|| Arc::<[usize]>::from(keyed))
-        });
-        self.keyed.insert(key.into(), keyed.clone());
         keyed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remembered_answers_are_the_answers() {
+        let set = DetectorSet::new(&crate::Catalog::builtin().unwrap()).unwrap();
+        let answer = |words: &str| {
+            let keyed = set.keyed_by(words);
+            (!keyed.is_empty()).then_some(keyed)
+        };
+        assert!(answer("phone").is_some() && answer("city").is_none());
+        // 200 keys of one length in 64 slots share slots; a key of 60
+        // bytes is too long to be held. Asked three times over, each
+        // answer is its own key's.
+        let long = format!("{}phone", "x".repeat(55));
+        for _ in 0..3 {
+            for i in 0..200 {
+                let (key, words) = match i {
+                    199 => (long.clone(), "phone"),
+                    _ if i % 2 == 0 => (format!("k{i:03}"), "phone"),
+                    _ => (format!("k{i:03}"), "city"),
+                };
+                let got = Contexts::with(&set, |contexts| {
+                    contexts.keyed(&set, key.as_bytes(), || Some(words.to_string()))
+                });
+                assert_eq!(got.as_deref(), answer(words).as_deref(), "{key}");
+            }
+        }
     }
 }
