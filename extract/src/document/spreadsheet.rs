@@ -1,6 +1,6 @@
 //! Spreadsheets: Excel (xlsx, xlsm, xlsb and legacy xls), read with
-//! `calamine`, and OpenDocument (ods), streamed by [`ods`]. Each sheet's rows become lines of
-//! tab-separated cells; each cell is marked with its sheet, reference and
+//! `calamine`, and OpenDocument (ods), streamed by [`ods`]. Each sheet's
+//! rows become lines of tab-separated cells; each cell is marked with its sheet, reference and
 //! the name in its column's header (the first non-empty row), so `ssn`
 //! over a column makes the numbers under it social security numbers.
 
@@ -70,12 +70,15 @@ pub(super) fn extract<R: Read + Seek>(
         for (index, row) in range.rows().enumerate() {
             let row_number = first_row + index as u32;
             for (offset, cell) in row.iter().enumerate() {
-                let value = match cell {
-                    Data::Empty => continue,
-                    Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s),
-                    other => Cell::Other(other.clone()),
-                };
-                rows.cell(row_number, first_column + offset as u32, value, text)?;
+                if *cell == Data::Empty {
+                    continue;
+                }
+                rows.cell(
+                    row_number,
+                    first_column + offset as u32,
+                    Cell::of(cell),
+                    text,
+                )?;
             }
         }
         rows.finish(text)?;
@@ -87,6 +90,17 @@ pub(super) fn extract<R: Read + Seek>(
 enum Cell<'a> {
     Text(&'a str),
     Other(Data),
+}
+
+impl<'a> Cell<'a> {
+    /// A value as `calamine` gives it: strings, and dates and durations
+    /// written as ISO 8601, are text as they are.
+    fn of(data: &'a Data) -> Self {
+        match data {
+            Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s),
+            other => Cell::Other(other.clone()),
+        }
+    }
 }
 
 /// Writes one sheet's non-empty cells, given in row order: each row a

@@ -122,13 +122,7 @@ impl Sheets {
                     for repeat in 0..repeats {
                         let row = u32::try_from(*read + repeat).unwrap_or(u32::MAX);
                         for (column, value) in &self.cells {
-                            let value = match value {
-                                Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => {
-                                    Cell::Text(s)
-                                }
-                                other => Cell::Other(other.clone()),
-                            };
-                            rows.cell(row, *column, value, text)?;
+                            rows.cell(row, *column, Cell::of(value), text)?;
                         }
                     }
                     *read += repeats;
