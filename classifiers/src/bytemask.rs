@@ -3,8 +3,8 @@
 //! shapes (digit runs, capitalised words) walk these masks a block at a
 //! time instead of testing every byte (the example is the first test below).
 //!
-//! The only unsafe code of the workspace: SSE2 loads, which every x86-64
-//! CPU has.
+//! The only unsafe code of the workspace: SSE2, which every x86-64 CPU
+//! has, and AVX2 where the CPU says it has it.
 #![allow(unsafe_code)]
 
 /// A byte class: inclusive ranges of printable ASCII (`0x20..=0x7e`).
@@ -15,31 +15,187 @@ pub fn below(n: u32) -> u64 {
     1u64.checked_shl(n).map_or(u64::MAX, |bit| bit - 1)
 }
 
+/// Up to eight byte classes as two nibble tables: byte `b` is in class `k`
+/// when `low[b & 15] & high[b >> 4]` has a bit of `bits[k]`. That is the
+/// shape `pshufb` looks up 32 bytes at a time, where testing each range of
+/// each class took two compares and an OR per range (the base64 alphabet
+/// alone has six ranges).
+///
+/// Built at compile time: each class's set of low nibbles under each high
+/// nibble gets a bit of its own (sets that repeat share one), so a byte
+/// matches a bit only where its class holds it.
+pub struct Classes<const N: usize> {
+    ranges: [Class; N],
+    low: [u8; 16],
+    high: [u8; 16],
+    bits: [u8; N],
+}
+
+impl<const N: usize> Classes<N> {
+    /// The tables of `ranges`; fails to compile when they need more than
+    /// eight bits or leave printable ASCII.
+    pub const fn new(ranges: [Class; N]) -> Self {
+        let (mut low, mut high, mut bits) = ([0u8; 16], [0u8; 16], [0u8; N]);
+        // The (class, low-nibble set) each bit stands for.
+        let mut owners = [(usize::MAX, 0u16); 8];
+        let mut used = 0;
+        let mut k = 0;
+        while k < N {
+            let mut h = 0;
+            while h < 16 {
+                let mut set = 0u16;
+                let mut r = 0;
+                while r < ranges[k].len() {
+                    let (lo, hi) = ranges[k][r];
+                    assert!(lo >= 0x20 && lo <= hi && hi <= 0x7e, "printable ASCII only");
+                    let mut b = lo as usize;
+                    while b <= hi as usize {
+                        if b >> 4 == h {
+                            set |= 1 << (b & 15);
+                        }
+                        b += 1;
+                    }
+                    r += 1;
+                }
+                if set != 0 {
+                    let mut bit = 0;
+                    while bit < used && !(owners[bit].0 == k && owners[bit].1 == set) {
+                        bit += 1;
+                    }
+                    if bit == used {
+                        assert!(used < 8, "more than eight bits of nibble sets");
+                        owners[used] = (k, set);
+                        used += 1;
+                        let mut l = 0;
+                        while l < 16 {
+                            if set >> l & 1 == 1 {
+                                low[l] |= 1 << bit;
+                            }
+                            l += 1;
+                        }
+                        bits[k] |= 1 << bit;
+                    }
+                    high[h] |= 1 << bit;
+                }
+                h += 1;
+            }
+            k += 1;
+        }
+        Self {
+            ranges,
+            low,
+            high,
+            bits,
+        }
+    }
+
+    /// Whether byte `b` is in class `k`.
+    #[inline]
+    pub fn contains(&self, k: usize, b: u8) -> bool {
+        self.low[usize::from(b & 15)] & self.high[usize::from(b >> 4)] & self.bits[k] != 0
+    }
+}
+
 /// One mask per class over `bytes` (at most 64; bits past the end are 0).
-/// Inlined, so the classes (constants at every call) unroll into straight
-/// compares.
 #[inline(always)]
-pub fn masks<const N: usize>(bytes: &[u8], classes: [Class; N]) -> [u64; N] {
+pub fn masks<const N: usize>(bytes: &[u8], classes: &Classes<N>) -> [u64; N] {
     debug_assert!(bytes.len() <= 64);
-    debug_assert!(classes.iter().all(|c| {
-        c.iter()
-            .all(|&(lo, hi)| lo >= 0x20 && lo <= hi && hi <= 0x7e)
-    }));
     #[cfg(target_arch = "x86_64")]
     if let Ok(block) = <&[u8; 64]>::try_from(bytes) {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, just checked (the answer is cached).
+            return unsafe { masks_avx2(block, classes) };
+        }
         // SAFETY: SSE2 is part of every x86-64 CPU (the target's baseline).
-        return unsafe { masks_sse2(block, classes) };
+        return unsafe { masks_sse2(block, classes.ranges) };
     }
     let mut out = [0u64; N];
     for (i, &b) in bytes.iter().enumerate() {
-        for (mask, class) in out.iter_mut().zip(classes) {
-            *mask |= u64::from(class.iter().any(|&(lo, hi)| (lo..=hi).contains(&b))) << i;
+        for (k, mask) in out.iter_mut().enumerate() {
+            *mask |= u64::from(classes.contains(k, b)) << i;
         }
     }
     out
 }
 
-/// [`masks`] of a whole block, sixteen bytes per step.
+/// [`masks`] of each 64-byte block of `buf` in turn (the last may be
+/// shorter), into `out` (cleared first): for a scan that needs most blocks
+/// of a buffer, one pass with the tables loaded once.
+pub fn block_masks<const N: usize>(buf: &[u8], classes: &Classes<N>, out: &mut Vec<[u64; N]>) {
+    out.clear();
+    out.reserve(buf.len().div_ceil(64));
+    let blocks = buf.chunks_exact(64);
+    let tail = blocks.remainder();
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, just checked.
+        unsafe { block_masks_avx2(blocks, classes, out) };
+    } else {
+        out.extend(blocks.map(|block| masks(block, classes)));
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    out.extend(blocks.map(|block| masks(block, classes)));
+    if !tail.is_empty() {
+        out.push(masks(tail, classes));
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn block_masks_avx2<const N: usize>(
+    blocks: std::slice::ChunksExact<'_, u8>,
+    classes: &Classes<N>,
+    out: &mut Vec<[u64; N]>,
+) {
+    out.extend(blocks.map(|block| {
+        let Ok(block) = <&[u8; 64]>::try_from(block) else {
+            unreachable!("exact chunks of 64")
+        };
+        masks_avx2(block, classes)
+    }));
+}
+
+/// [`masks`] of a whole block by the nibble tables, 32 bytes per step.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+fn masks_avx2<const N: usize>(block: &[u8; 64], classes: &Classes<N>) -> [u64; N] {
+    use std::arch::x86_64::{
+        _mm_loadu_si128, _mm256_and_si256, _mm256_broadcastsi128_si256, _mm256_cmpeq_epi8,
+        _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_set1_epi8, _mm256_setzero_si256,
+        _mm256_shuffle_epi8, _mm256_srli_epi16,
+    };
+    // SAFETY: the load reads the sixteen bytes of the table, unaligned.
+    let low = unsafe { _mm_loadu_si128(classes.low.as_ptr().cast()) };
+    // SAFETY: likewise.
+    let high = unsafe { _mm_loadu_si128(classes.high.as_ptr().cast()) };
+    let (low, high) = (
+        _mm256_broadcastsi128_si256(low),
+        _mm256_broadcastsi128_si256(high),
+    );
+    let nibble = _mm256_set1_epi8(0x0f);
+    let mut out = [0u64; N];
+    for (half, thirty_two) in block.chunks_exact(32).enumerate() {
+        // SAFETY: the load reads the 32 bytes of `thirty_two`, unaligned.
+        let x = unsafe { _mm256_loadu_si256(thirty_two.as_ptr().cast()) };
+        // `pshufb` reads an index's low four bits (and gives 0 for a set
+        // top bit, which the masking clears): both nibbles are masked.
+        let lows = _mm256_shuffle_epi8(low, _mm256_and_si256(x, nibble));
+        let highs = _mm256_shuffle_epi8(high, _mm256_and_si256(_mm256_srli_epi16(x, 4), nibble));
+        let shared = _mm256_and_si256(lows, highs);
+        for (mask, &bits) in out.iter_mut().zip(&classes.bits) {
+            let outside = _mm256_cmpeq_epi8(
+                _mm256_and_si256(shared, _mm256_set1_epi8(bits as i8)),
+                _mm256_setzero_si256(),
+            );
+            *mask |= u64::from(!(_mm256_movemask_epi8(outside) as u32)) << (half * 32);
+        }
+    }
+    out
+}
+
+/// [`masks`] of a whole block by the ranges, sixteen bytes per step, on a
+/// CPU without AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse2")]
 #[inline]
@@ -120,27 +276,42 @@ mod tests {
     fn a_mask_per_class() {
         const DIGIT: Class = &[(b'0', b'9')];
         const UPPER: Class = &[(b'A', b'Z')];
-        let [digits, upper] = masks(b"Ab3 Z9", [DIGIT, UPPER]);
+        let [digits, upper] = masks(b"Ab3 Z9", &Classes::new([DIGIT, UPPER]));
         assert_eq!(digits, 0b100100);
         assert_eq!(upper, 0b010001);
     }
 
     #[test]
     fn whole_blocks_and_tails_agree_with_the_byte_test() {
-        const CLASSES: [Class; 4] = [
+        const RANGES: [Class; 4] = [
             &[(b'0', b'9')],
             // The widest range a class may have.
             &[(b' ', b'~')],
             &[(b' ', b' '), (b'(', b')'), (b'-', b'.'), (b'0', b'9')],
             &[(b'0', b'9'), (b'A', b'Z'), (b'a', b'z')],
         ];
+        const CLASSES: Classes<4> = Classes::new(RANGES);
+        // The base64 alphabets: six ranges, five nibble sets.
+        const BASE64: Classes<1> = Classes::new([&[
+            (b'+', b'+'),
+            (b'-', b'-'),
+            (b'/', b'9'),
+            (b'A', b'Z'),
+            (b'_', b'_'),
+            (b'a', b'z'),
+        ]]);
         // Every byte value, at every position of a block and of a tail.
         let bytes: Vec<u8> = (0..=255u8).chain(0..=255).chain(0..=127).collect();
         for start in 0..bytes.len() - 64 {
             for len in [64, 63, 17, 1] {
                 let block = &bytes[start..start + len];
-                let got = masks(block, CLASSES);
-                for (class, mask) in CLASSES.iter().zip(got) {
+                let got = masks(block, &CLASSES);
+                let base64 = masks(block, &BASE64)[0];
+                for (i, &b) in block.iter().enumerate() {
+                    let inside = b.is_ascii_alphanumeric() || b"+/-_".contains(&b);
+                    assert_eq!(base64 >> i & 1 == 1, inside, "byte {b:#x} at {i} of {len}");
+                }
+                for (class, mask) in RANGES.iter().zip(got) {
                     for (i, &b) in block.iter().enumerate() {
                         let inside = class.iter().any(|&(lo, hi)| (lo..=hi).contains(&b));
                         assert_eq!(mask >> i & 1 == 1, inside, "byte {b:#x} at {i} of {len}");

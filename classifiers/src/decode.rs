@@ -25,7 +25,7 @@ use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde::{Deserialize, Serialize};
 
-use crate::bytemask::{Class, masks};
+use crate::bytemask::{Class, Classes, block_masks, masks};
 use crate::detect::{AnchorHit, DetectorSet, Hit, MAX_SPAN, Scratch, Structure, redact};
 use crate::keywords::KeywordPass;
 
@@ -89,6 +89,8 @@ pub struct EncodedHit {
 pub struct EncodedScan {
     text: Vec<u8>,
     compact: Vec<u8>,
+    /// The buffer's base64 bytes, by block ([`RunMasks`]).
+    masks: Vec<[u64; 1]>,
     segments: Vec<(usize, usize)>,
     anchors: Vec<AnchorHit>,
     scratch: Scratch,
@@ -108,52 +110,42 @@ static BASE64_BYTE: [bool; 256] = {
 };
 
 /// Bytes of the base64 alphabets, as a [`bytemask`] class.
-const BASE64_CLASS: Class = &[
+const BASE64_CLASS: Classes<1> = Classes::new([&[
     (b'+', b'+'),
     (b'-', b'-'),
     (b'/', b'9'),
     (b'A', b'Z'),
     (b'_', b'_'),
     (b'a', b'z'),
-];
+]]);
 
-/// The base64 bytes of a buffer as bit masks of its 64-byte blocks,
-/// computed as the samples reach them (the last few are kept, each in the
-/// slot its number picks: samples go forward, and a run's ends are a block
-/// or two away).
+/// The base64 bytes of a buffer as bit masks of its 64-byte blocks. The
+/// samples reach every block, so all are built in one pass first (built
+/// as each sample reached it, a block cost four times as much).
 struct RunMasks<'a> {
-    buf: &'a [u8],
-    cached: [(usize, u64); 4],
+    len: usize,
+    masks: &'a [[u64; 1]],
 }
 
 impl<'a> RunMasks<'a> {
-    fn new(buf: &'a [u8]) -> Self {
+    fn new(buf: &[u8], masks: &'a mut Vec<[u64; 1]>) -> Self {
+        block_masks(buf, &BASE64_CLASS, masks);
         Self {
-            buf,
-            cached: [(usize::MAX, 0); 4],
+            len: buf.len(),
+            masks,
         }
     }
 
     /// The mask of block `block` (0 past the buffer's end).
     #[inline]
-    fn block(&mut self, block: usize) -> u64 {
-        let slot = &mut self.cached[block % 4];
-        if slot.0 == block {
-            return slot.1;
-        }
-        let start = block.saturating_mul(64);
-        let mask = match self.buf.get(start..) {
-            Some(rest) if !rest.is_empty() => masks(&rest[..rest.len().min(64)], [BASE64_CLASS])[0],
-            _ => 0,
-        };
-        *slot = (block, mask);
-        mask
+    fn block(&self, block: usize) -> u64 {
+        self.masks.get(block).map_or(0, |m| m[0])
     }
 
     /// Whether the 16 bytes ending at `at` (a multiple of 32), or the 16
     /// starting there, are all base64.
     #[inline]
-    fn sixteen_around(&mut self, at: usize) -> bool {
+    fn sixteen_around(&self, at: usize) -> bool {
         const SIXTEEN: u64 = 0xFFFF;
         let (block, bit) = (at / 64, at % 64);
         let mask = self.block(block);
@@ -168,7 +160,7 @@ impl<'a> RunMasks<'a> {
 
     /// The run of base64 bytes around `at`, as `start..end`, if the byte
     /// at `at` is base64.
-    fn around(&mut self, at: usize) -> Option<(usize, usize)> {
+    fn around(&self, at: usize) -> Option<(usize, usize)> {
         let (block, bit) = (at / 64, (at % 64) as u32);
         let mask = self.block(block);
         if mask >> bit & 1 == 0 {
@@ -188,7 +180,7 @@ impl<'a> RunMasks<'a> {
             before -= 1;
             start -= self.block(before).leading_ones() as usize;
         }
-        Some((start, end.min(self.buf.len())))
+        Some((start, end.min(self.len)))
     }
 }
 
@@ -238,7 +230,8 @@ impl EncodedScan {
     ) {
         let limit = buf.len().min(owned.end.saturating_add(MIN_BASE64));
         let mut at = owned.start.next_multiple_of(MIN_BASE64);
-        let mut runs = RunMasks::new(buf);
+        let mut masks = std::mem::take(&mut self.masks);
+        let runs = RunMasks::new(buf, &mut masks);
         while at < limit {
             // A run long enough (30 bytes and padding) holds the 16 bytes
             // that end at its sample or the 16 that start there: most
@@ -307,6 +300,7 @@ impl EncodedScan {
                 s >= context
             });
         }
+        self.masks = masks;
     }
 
     /// Finds the run's segments from `start` (one, or several lines of a
@@ -498,6 +492,7 @@ fn mixed(buf: &[u8], start: usize, end: usize) -> bool {
     const UPPER: Class = &[(b'A', b'Z')];
     const LOWER: Class = &[(b'a', b'z')];
     const DIGIT: Class = &[(b'0', b'9')];
+    const CASES: Classes<3> = Classes::new([UPPER, LOWER, DIGIT]);
     let mut seen = [0u64; 3];
     let mut at = start;
     while at < end {
@@ -510,7 +505,7 @@ fn mixed(buf: &[u8], start: usize, end: usize) -> bool {
         // A whole block when the buffer has one (the fast path), its
         // bytes past the run masked off.
         let block = &buf[at..buf.len().min(at + 64)];
-        for (seen, mask) in seen.iter_mut().zip(masks(block, [UPPER, LOWER, DIGIT])) {
+        for (seen, mask) in seen.iter_mut().zip(masks(block, &CASES)) {
             *seen |= mask & keep;
         }
         if seen.iter().all(|&m| m != 0) {
@@ -624,7 +619,8 @@ mod tests {
                 buf.extend((0..run).map(|i| b"aZ9+/-_Q"[(i + run) % 8]));
                 buf.push(b" .=\n\x80:"[(rng.next() % 6) as usize]);
             }
-            let mut runs = RunMasks::new(&buf);
+            let mut masks = Vec::new();
+            let runs = RunMasks::new(&buf, &mut masks);
             for at in 0..buf.len() {
                 let inside = |i: usize| BASE64_BYTE[usize::from(buf[i])];
                 let expected = inside(at).then(|| {

@@ -35,6 +35,88 @@ struct Role {
     anchor: Option<usize>,
 }
 
+impl Role {
+    /// What a match needs on each side to count for any of its roles.
+    fn gate(self, themes: &ThemeMatcher, detectors: &DetectorSet) -> Gate {
+        let keyword = self.keyword.map(|k| {
+            let (left, right) = themes.bounded(k);
+            let side = |bounded| if bounded { Side::NotWord } else { Side::Any };
+            Gate {
+                before: side(left),
+                after: side(right),
+            }
+        });
+        let anchor = self.anchor.map(|a| match detectors.anchor_stands_alone(a) {
+            Some((left, right)) => {
+                let side = |bounded| if bounded { Side::NotAlnum } else { Side::Any };
+                Gate {
+                    before: side(left),
+                    after: side(right),
+                }
+            }
+            None => Gate::default(),
+        });
+        match (keyword, anchor) {
+            (Some(k), Some(a)) => Gate {
+                before: k.before.or(a.before),
+                after: k.after.or(a.after),
+            },
+            (Some(gate), None) | (None, Some(gate)) => gate,
+            (None, None) => Gate::default(),
+        }
+    }
+}
+
+/// What may stand next to a match, on one side, for it to count: a theme
+/// keyword or a keyword anchor that begins with a letter is no match
+/// after one ("sin" in "using"), so the walk drops such matches before
+/// they are reported (each cost some 300 instructions on the way to being
+/// dropped; `ck_` alone is in every `check_` of C).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Side {
+    #[default]
+    Any,
+    /// Anything but an ASCII letter or digit (a keyword anchor's rule).
+    NotAlnum,
+    /// Anything but an ASCII letter, digit or `_` (a theme keyword's rule).
+    NotWord,
+}
+
+impl Side {
+    /// The side that admits what either admits.
+    fn or(self, other: Side) -> Side {
+        match (self, other) {
+            (Side::Any, _) | (_, Side::Any) => Side::Any,
+            (Side::NotWord, Side::NotWord) => Side::NotWord,
+            _ => Side::NotAlnum,
+        }
+    }
+
+    /// Whether `byte` (`None`: the buffer's edge) may stand there.
+    fn admits(self, byte: Option<&u8>) -> bool {
+        match (self, byte) {
+            (Side::Any, _) | (_, None) => true,
+            (Side::NotAlnum, Some(b)) => !b.is_ascii_alphanumeric(),
+            (Side::NotWord, Some(b)) => !(b.is_ascii_alphanumeric() || *b == b'_'),
+        }
+    }
+}
+
+/// A pattern's [`Side`]s.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Gate {
+    before: Side,
+    after: Side,
+}
+
+impl Gate {
+    fn admits(self, buf: &[u8], start: usize, end: usize) -> bool {
+        self.before
+            .admits(start.checked_sub(1).and_then(|b| buf.get(b)))
+            && self.after.admits(buf.get(end))
+    }
+}
+
 /// Stretches of a buffer walked side by side: measured on C headers and
 /// logs, 6 beat 4 by about 15% and 8 (the states no longer fit in
 /// registers).
@@ -58,7 +140,11 @@ impl KeywordPass {
         let table = if texts.is_empty() {
             None
         } else {
-            Some(Table::new(&texts, usize::MAX)?)
+            let gates = roles
+                .iter()
+                .map(|role| role.gate(themes, detectors))
+                .collect();
+            Some(Table::new(&texts, usize::MAX)?.with_gates(gates))
         };
         Ok(Self { table, roles })
     }
@@ -192,6 +278,8 @@ struct Table {
     /// (a division by `row_ids`, which was a fifth of reporting's time).
     state_magic: u32,
     pattern_lens: Vec<usize>,
+    /// What each pattern's matches need on either side to be reported.
+    gates: Vec<Gate>,
     /// Patterns (lower case) for confirming the longer ones.
     folded: Vec<Box<[u8]>>,
     /// How many bytes of each pattern are walked.
@@ -206,6 +294,8 @@ struct Table {
 struct Reports {
     exact: std::ops::Range<u32>,
     longer: std::ops::Range<u32>,
+    /// Whether an exact pattern has a [`Gate`] to pass.
+    gated: bool,
 }
 
 /// Every index `id * 8 + class` can reach.
@@ -393,6 +483,7 @@ impl Table {
                 Reports {
                     exact: exact_from..exact.len() as u32,
                     longer: longer_from..longer.len() as u32,
+                    gated: false,
                 }
             })
             .collect();
@@ -409,10 +500,24 @@ impl Table {
             longer,
             state_magic: 65536u32.div_ceil(row_ids as u32),
             pattern_lens: patterns.iter().map(String::len).collect(),
+            gates: vec![Gate::default(); patterns.len()],
             folded,
             depth,
             longest,
         })
+    }
+
+    /// The table with each pattern's gate (by pattern id).
+    fn with_gates(mut self, gates: Vec<Gate>) -> Self {
+        debug_assert_eq!(gates.len(), self.gates.len());
+        for reports in &mut self.matches {
+            let range = reports.exact.start as usize..reports.exact.end as usize;
+            reports.gated = self.exact[range]
+                .iter()
+                .any(|p| gates[p.as_usize()] != Gate::default());
+        }
+        self.gates = gates;
+        self
     }
 
     fn pattern_len(&self, pattern: PatternID) -> usize {
@@ -446,7 +551,16 @@ impl Table {
         let state = ((u32::from(id - self.first_match) * self.state_magic) >> 16) as usize;
         let reports = &self.matches[state];
         let exact = &self.exact[reports.exact.start as usize..reports.exact.end as usize];
-        found.extend(exact.iter().map(|&p| (p, end)));
+        if reports.gated {
+            found.extend(exact.iter().filter_map(|&p| {
+                let start = end - self.pattern_len(p);
+                self.gates[p.as_usize()]
+                    .admits(buf, start, end)
+                    .then_some((p, end))
+            }));
+        } else {
+            found.extend(exact.iter().map(|&p| (p, end)));
+        }
         if reports.longer.is_empty() {
             return false;
         }
@@ -480,6 +594,7 @@ impl Table {
                 .get(start + self.depth..limit)
                 .and_then(|rest| rest.get(..text.len() - self.depth))
                 .is_some_and(|rest| rest.eq_ignore_ascii_case(&text[self.depth..]))
+                && self.gates[pattern.as_usize()].admits(buf, start, start + text.len())
             {
                 found.push((pattern, start + text.len()));
                 any = true;
@@ -732,8 +847,12 @@ mod tests {
             for (text, least) in [(&text, 3_000), (&real, 10_000)] {
                 let mut found = Vec::new();
                 table.walk(text, 0..text.len(), &mut found, &mut Default::default());
+                // Less what the gates drop (the shallower tables have none).
                 let expected: Vec<Found> = reference
                     .find_overlapping_iter(text)
+                    .filter(|m| {
+                        table.gates[m.pattern().as_usize()].admits(text, m.start(), m.end())
+                    })
                     .map(|m| (m.pattern(), m.end()))
                     .collect();
                 assert!(expected.len() > least, "{}", expected.len());
@@ -753,6 +872,91 @@ mod tests {
             * usize::from(table.row_ids)
             * 8;
         assert!(used * 2 < 1 << 20, "{used}");
+    }
+
+    #[test]
+    fn the_gates_drop_only_what_themes_and_detectors_drop() {
+        let catalog = crate::Catalog::builtin().unwrap();
+        let themes = ThemeMatcher::new(&catalog).unwrap();
+        let detectors = DetectorSet::new(&catalog).unwrap();
+        let gated = KeywordPass::new(&themes, &detectors).unwrap();
+        let (texts, roles) = patterns(&themes, &detectors);
+        let open = KeywordPass {
+            table: Some(Table::new(&texts, usize::MAX).unwrap()),
+            roles,
+        };
+        // Anchors and keywords glued to letters, digits, `_` and
+        // punctuation on either side, with a value after each.
+        let mut rng = crate::xorshift::XorShift(0x9e37_79b9_7f4a_7c15);
+        let mut text = Vec::new();
+        while text.len() < 200_000 {
+            let pick = texts[(rng.next() % texts.len() as u64) as usize].as_bytes();
+            let side = |rng: &mut crate::xorshift::XorShift| {
+                [
+                    b"" as &[u8],
+                    b"q",
+                    b"7",
+                    b"_",
+                    b" ",
+                    b"\n",
+                    b"=",
+                    b"(",
+                    b"\"",
+                    b"Q",
+                ][(rng.next() % 10) as usize]
+            };
+            text.extend_from_slice(side(&mut rng));
+            text.extend_from_slice(pick);
+            text.extend_from_slice(side(&mut rng));
+            text.extend_from_slice(
+                [
+                    b" = \"f3Kx9_Qm2Lp8Zt4Wv7Yb1Nc6Hd0Rj5Gs\"\n" as &[u8],
+                    b"ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789 ",
+                    b": 4111 1111 1111 1111\n",
+                    b" ",
+                ][(rng.next() % 4) as usize],
+            );
+        }
+        let mut reports = Vec::new();
+        for pass in [&gated, &open] {
+            let mut counts = themes.counts();
+            let mut anchors = Vec::new();
+            pass.run(
+                &text,
+                0..text.len(),
+                0,
+                Some((&themes, &mut counts)),
+                &mut anchors,
+            );
+            let mut scratch = crate::detect::Scratch::default();
+            let hits = detectors
+                .scan(
+                    &text,
+                    0..text.len(),
+                    &anchors,
+                    Default::default(),
+                    &mut scratch,
+                )
+                .to_vec();
+            reports.push((themes.results(&counts), hits, anchors.len()));
+        }
+        let [
+            (gated_themes, gated_hits, gated_anchors),
+            (themes, hits, anchors),
+        ] = <[_; 2]>::try_from(reports).unwrap();
+        assert!(
+            hits.len() > 100 && themes.len() > 5,
+            "{} {}",
+            hits.len(),
+            themes.len()
+        );
+        assert_eq!(gated_hits, hits);
+        assert_eq!(gated_themes, themes);
+        // And the gates do drop some.
+        assert!(
+            gated_anchors * 20 < anchors * 19,
+            "{gated_anchors} of {anchors}"
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::bytemask::{Class, masks, utf8_leads};
+use crate::bytemask::{Class, Classes, masks, utf8_leads};
 
 /// A name dictionary over its embedded text (upper-case names, one a line):
 /// a bit per hash of each name, which turns most words away at once, and an
@@ -98,6 +98,7 @@ impl NameSet {
 
 const UPPER: Class = &[(b'A', b'Z')];
 const ALNUM: Class = &[(b'0', b'9'), (b'A', b'Z'), (b'a', b'z')];
+const CAPITALS: Classes<2> = Classes::new([UPPER, ALNUM]);
 
 const GIVEN_NAMES: &str = include_str!("../catalog/names/given_names.txt");
 const SURNAMES: &str = include_str!("../catalog/names/surnames.txt");
@@ -359,7 +360,7 @@ impl NameFinder {
         while block < owned.end {
             let len = (owned.end - block).min(64);
             let bytes = &buf[block..block + len];
-            let [upper, alnum] = masks(bytes, [UPPER, ALNUM]);
+            let [upper, alnum] = masks(bytes, &CAPITALS);
             let after_alnum =
                 (alnum << 1) | u64::from(block > 0 && buf[block - 1].is_ascii_alphanumeric());
             let mut starts = (upper | utf8_leads(bytes)) & !after_alnum;

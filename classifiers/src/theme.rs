@@ -103,6 +103,13 @@ impl ThemeMatcher {
         &self.keywords
     }
 
+    /// Whether keyword `keyword` counts only with no word byte before it,
+    /// and after it: the checks [`ThemeMatcher::record`] makes first.
+    pub(crate) fn bounded(&self, keyword: usize) -> (bool, bool) {
+        let info = &self.patterns[keyword];
+        (info.boundary_left, info.boundary_right)
+    }
+
     /// Fresh counting state for one object.
     pub fn counts(&self) -> ThemeCounts {
         ThemeCounts {

@@ -2,7 +2,7 @@
 //! phone numbers, IP addresses): finds runs of digits and separators that
 //! hold enough digits, walking bit masks of the text rather than its bytes.
 
-use crate::bytemask::{Class, below, masks};
+use crate::bytemask::{Class, Classes, below, block_masks};
 
 /// Bytes that may continue a number: digits and the separators numbers are
 /// written with (space, dash, dot, parentheses).
@@ -11,7 +11,8 @@ fn in_number(b: u8) -> bool {
 }
 
 /// Appends to `out` every run within `range` of digits and separators that
-/// holds at least `min_digits` digits, as `(start, end, digits)`.
+/// holds at least `min_digits` digits, as `(start, end, digits)`. `masks`
+/// is scratch space for the range's masks, built in one pass.
 ///
 /// The text is read 64 bytes at a time as two bit masks (digits, and bytes
 /// that may be in a number); runs are walked on the masks, one step per run
@@ -21,9 +22,11 @@ pub fn digit_runs(
     buf: &[u8],
     range: std::ops::Range<usize>,
     min_digits: usize,
+    masks: &mut Vec<[u64; 2]>,
     out: &mut Vec<(usize, usize, usize)>,
 ) {
     let text = &buf[range.clone()];
+    block_masks(text, &NUMBERS, masks);
     // A run that reaches the end of the block before: where its first
     // digit is, and its digits so far.
     let mut open: Option<(usize, usize)> = None;
@@ -36,10 +39,9 @@ pub fn digit_runs(
             out.push((range.start + start, range.start + end, count));
         }
     };
-    for (block, bytes) in text.chunks(64).enumerate() {
+    for (block, (bytes, &[digits, numeric])) in text.chunks(64).zip(masks.iter()).enumerate() {
         let at = block * 64;
         let len = bytes.len() as u32;
-        let [digits, numeric] = masks(bytes, [DIGIT, NUMERIC]);
         let mut from = 0;
         if let Some((first, count)) = open.take() {
             let end = (!numeric).trailing_zeros().min(len);
@@ -89,6 +91,7 @@ pub fn digit_runs(
 const DIGIT: Class = &[(b'0', b'9')];
 /// Bytes that may be in a number: see [`in_number`].
 const NUMERIC: Class = &[(b' ', b' '), (b'(', b')'), (b'-', b'.'), (b'0', b'9')];
+const NUMBERS: Classes<2> = Classes::new([DIGIT, NUMERIC]);
 
 #[cfg(test)]
 mod tests {
@@ -96,7 +99,13 @@ mod tests {
 
     fn runs(text: &str, min: usize) -> Vec<&str> {
         let mut out = Vec::new();
-        digit_runs(text.as_bytes(), 0..text.len(), min, &mut out);
+        digit_runs(
+            text.as_bytes(),
+            0..text.len(),
+            min,
+            &mut Vec::new(),
+            &mut out,
+        );
         out.iter().map(|&(s, e, _)| text[s..e].trim()).collect()
     }
 
@@ -150,7 +159,7 @@ mod tests {
                 .collect();
             for min in [1, 4, 13] {
                 let mut got = Vec::new();
-                digit_runs(&text, 0..text.len(), min, &mut got);
+                digit_runs(&text, 0..text.len(), min, &mut Vec::new(), &mut got);
                 assert_eq!(
                     got,
                     reference(&text, min),

@@ -132,6 +132,7 @@ pub struct Structure<'a> {
 pub struct Scratch {
     windows: Vec<Vec<(usize, usize)>>,
     runs: Vec<(usize, usize, usize)>,
+    digit_masks: Vec<[u64; 2]>,
     hits: Vec<Hit>,
     gated: Option<regex_automata::PatternSet>,
     invalid: Vec<(usize, u64)>,
@@ -365,6 +366,21 @@ impl DetectorSet {
         &self.anchors
     }
 
+    /// When every detector of anchor `anchor` takes it only as a word
+    /// ([`stands_alone`]): whether that needs no letter or digit before a
+    /// hit, and none after. `None` when some detector takes any hit.
+    pub(crate) fn anchor_stands_alone(&self, anchor: usize) -> Option<(bool, bool)> {
+        if !self.anchor_owners[anchor]
+            .iter()
+            .all(|&(_, _, word, _)| word)
+        {
+            return None;
+        }
+        let text = self.anchors[anchor].as_bytes();
+        let word = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
+        Some((word(text.first()), word(text.last())))
+    }
+
     pub fn detectors(&self) -> &[Detector] {
         &self.detectors
     }
@@ -497,7 +513,13 @@ impl DetectorSet {
             let reach =
                 (owned.start.saturating_sub(MAX_SPAN / 2))..buf.len().min(owned.end + MAX_SPAN / 2);
             scratch.runs.clear();
-            digits::digit_runs(buf, reach, shortest, &mut scratch.runs);
+            digits::digit_runs(
+                buf,
+                reach,
+                shortest,
+                &mut scratch.digit_masks,
+                &mut scratch.runs,
+            );
             self.open_number_windows(buf, scratch);
         }
         for &detector in &self.full_scan {
