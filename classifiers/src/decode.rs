@@ -142,9 +142,40 @@ impl<'a> RunMasks<'a> {
         self.masks.get(block).map_or(0, |m| m[0])
     }
 
+    /// The first sample from `at` (a multiple of [`MIN_BASE64`]) and
+    /// before `limit` that [`RunMasks::sixteen_around`] admits: the tests
+    /// of a block's two samples, one block after the other, with nothing
+    /// else in the loop (one sample at a time, the loop's bookkeeping cost
+    /// more than the tests).
+    fn next_sample(&self, at: usize, limit: usize) -> Option<usize> {
+        const SIXTEEN: u64 = 0xFFFF;
+        debug_assert_eq!(at % MIN_BASE64, 0);
+        let mut block = at / 64;
+        let mut second_only = !at.is_multiple_of(64);
+        let mut before = match block {
+            0 => 0,
+            _ => self.block(block - 1),
+        };
+        while block * 64 < limit {
+            let mask = self.block(block);
+            if !second_only
+                && (mask & SIXTEEN == SIXTEEN || (mask & 1 == 1 && before >> 49 == SIXTEEN >> 1))
+            {
+                return Some(block * 64);
+            }
+            if mask >> 17 & SIXTEEN == SIXTEEN || mask >> 32 & SIXTEEN == SIXTEEN {
+                return Some(block * 64 + 32).filter(|&sample| sample < limit);
+            }
+            second_only = false;
+            before = mask;
+            block += 1;
+        }
+        None
+    }
+
     /// Whether the 16 bytes ending at `at` (a multiple of 32), or the 16
     /// starting there, are all base64.
-    #[inline]
+    #[cfg(test)]
     fn sixteen_around(&self, at: usize) -> bool {
         const SIXTEEN: u64 = 0xFFFF;
         let (block, bit) = (at / 64, at % 64);
@@ -232,15 +263,12 @@ impl EncodedScan {
         let mut at = owned.start.next_multiple_of(MIN_BASE64);
         let mut masks = std::mem::take(&mut self.masks);
         let runs = RunMasks::new(buf, &mut masks);
-        while at < limit {
-            // A run long enough (30 bytes and padding) holds the 16 bytes
-            // that end at its sample or the 16 that start there: most
-            // samples, in words and identifiers, fail that on the masks
-            // alone, before their run is measured.
-            if !runs.sixteen_around(at) {
-                at += MIN_BASE64;
-                continue;
-            }
+        // A run long enough (30 bytes and padding) holds the 16 bytes that
+        // end at its sample or the 16 that start there: most samples, in
+        // words and identifiers, fail that on the masks alone, before their
+        // run is measured.
+        while let Some(sample) = runs.next_sample(at, limit) {
+            at = sample;
             // The masks measure the run without walking its bytes.
             let Some((start, end)) = runs.around(at) else {
                 at += MIN_BASE64;
@@ -630,6 +658,15 @@ mod tests {
                 });
                 assert_eq!(runs.around(at), expected, "round {round}, at {at}");
                 // The quick test never drops a sample of a run long enough.
+                // The block walk finds the samples the test admits.
+                if at % MIN_BASE64 == 0 {
+                    for limit in [buf.len(), (at + 1 + at * 7 % 300).min(buf.len())] {
+                        let next = (at..limit)
+                            .step_by(MIN_BASE64)
+                            .find(|&s| runs.sixteen_around(s));
+                        assert_eq!(runs.next_sample(at, limit), next, "round {round}, at {at}");
+                    }
+                }
                 if at % MIN_BASE64 == 0 && !runs.sixteen_around(at) {
                     assert!(
                         expected.is_none_or(|(s, e)| e - s < 30),
