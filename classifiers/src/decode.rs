@@ -678,6 +678,17 @@ mod tests {
     }
 
     #[test]
+    fn the_class_and_the_table_hold_the_same_bytes() {
+        for b in 0..=255u8 {
+            assert_eq!(
+                BASE64_CLASS.contains(0, b),
+                BASE64_BYTE[usize::from(b)],
+                "{b:#x}"
+            );
+        }
+    }
+
+    #[test]
     fn text_and_binary_are_told_apart() {
         assert!(is_text(b"AWS_SECRET=abc\n"));
         assert!(is_text("clé: valeur".as_bytes()));
