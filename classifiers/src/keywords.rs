@@ -251,15 +251,16 @@ struct Prefix {
 /// from 5 MB of `u32` to under 1 MB, and the part the walk touches shrinks
 /// with it.
 struct Table {
-    /// Byte to class. Each byte of the walked prefixes, folded to lower
-    /// case, has its own class; every other byte shares class 0 (from any
-    /// state it leads back to the start).
-    classes: [u8; 256],
-    /// `trans[id * 8 + class]` is the id of the next state; an id is its
-    /// row's offset in units of 8 (rows are as wide as the classes rounded
-    /// up to 8), so a step is one `lea` and one load, with no multiply.
+    /// `trans[byte]` is the byte's class: each byte of the walked prefixes,
+    /// folded to lower case, has its own; every other byte shares class 0
+    /// (from any state it leads back to the start). Then
+    /// `trans[ROWS + id * 8 + class]` is the id of the next state; an id is
+    /// its row's offset in units of 8 (rows are as wide as the classes
+    /// rounded up to 8), so a step is one `lea` and one load, with no
+    /// multiply. Classes and rows in one table: the walk holds one base
+    /// for both (with two, its loop ran out of registers).
     ///
-    /// Its length covers every index a `u16` id and a `u8` class make, so
+    /// Its length covers every index a `u16` id and a `u16` class make, so
     /// the walk's lookups need no bounds checks (a dozen instructions of
     /// about sixty per step of the six lanes); the rows past the states
     /// are zeros no step reaches, and their pages are never touched.
@@ -303,8 +304,10 @@ struct Reports {
     gated: bool,
 }
 
-/// Every index `id * 8 + class` can reach.
-const TRANS_LEN: usize = (u16::MAX as usize + 1) * 8 + 256;
+/// Where [`Table::trans`]'s rows start, after the byte classes.
+const ROWS: usize = 256;
+/// Every index `ROWS + id * 8 + class` can reach.
+const TRANS_LEN: usize = ROWS + u16::MAX as usize * 8 + u16::MAX as usize + 1;
 
 /// How many trie states the patterns' first `depth` bytes make, for every
 /// `depth` from 0 to the longest: from the sorted patterns, each adds the
@@ -460,9 +463,12 @@ impl Table {
         let Ok(mut trans) = <Box<[u16; TRANS_LEN]>>::try_from(vec![0u16; TRANS_LEN]) else {
             unreachable!("the vector has the array's length")
         };
+        for (entry, &class) in trans.iter_mut().zip(&classes) {
+            *entry = u16::from(class);
+        }
         let id = |index: u32| (index as usize * row_ids) as u16;
         for (old, row) in rows.chunks_exact(width).enumerate() {
-            let at = usize::from(id(renumbered[old])) * 8;
+            let at = ROWS + usize::from(id(renumbered[old])) * 8;
             for (class, &to) in row.iter().enumerate() {
                 trans[at + class] = id(renumbered[to as usize]);
             }
@@ -494,7 +500,6 @@ impl Table {
             .collect();
         let longest = texts.iter().map(|t| t.len()).max().unwrap_or(0);
         Ok(Self {
-            classes,
             trans,
             start: id(renumbered[0]),
             // One past the last id when nothing matches.
@@ -531,7 +536,7 @@ impl Table {
 
     #[inline(always)]
     fn next(&self, id: u16, byte: u8) -> u16 {
-        self.trans[usize::from(id) * 8 + usize::from(self.classes[usize::from(byte)])]
+        self.trans[ROWS + usize::from(id) * 8 + usize::from(self.trans[usize::from(byte)])]
     }
 
     /// Appends the patterns state `id` reports, its walked prefixes ending
@@ -901,10 +906,14 @@ mod tests {
             }
             let width = usize::from(table.row_ids) * 8;
             assert!(
-                table
-                    .trans
+                table.trans[..ROWS]
                     .iter()
-                    .all(|&id| usize::from(id) * 8 + width <= TRANS_LEN)
+                    .all(|&class| usize::from(class) < width)
+            );
+            assert!(
+                table.trans[ROWS..]
+                    .iter()
+                    .all(|&id| ROWS + usize::from(id) * 8 + width <= TRANS_LEN)
             );
         }
         // Deep enough that confirming is rare, small enough for the cache.
