@@ -323,6 +323,15 @@ mod tests {
                     }
                     assert_eq!(mask & !below(len as u32), 0);
                 }
+                // The range compares of CPUs without AVX2 give the same.
+                #[cfg(target_arch = "x86_64")]
+                if let Ok(whole) = <&[u8; 64]>::try_from(block) {
+                    // SAFETY: SSE2 is part of every x86-64 CPU.
+                    assert_eq!(unsafe { masks_sse2(whole, RANGES) }, got);
+                }
+                let mut blocks = Vec::new();
+                block_masks(block, &CLASSES, &mut blocks);
+                assert_eq!(blocks, [got]);
                 let leads = utf8_leads(block);
                 for (i, &b) in block.iter().enumerate() {
                     assert_eq!(
