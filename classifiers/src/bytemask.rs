@@ -89,10 +89,11 @@ impl<const N: usize> Classes<N> {
         }
     }
 
-    /// Whether byte `b` is in class `k`.
+    /// Whether byte `b` is in class `k` (at compile time too: byte tables
+    /// are made from the class, not written again).
     #[inline]
-    pub fn contains(&self, k: usize, b: u8) -> bool {
-        self.low[usize::from(b & 15)] & self.high[usize::from(b >> 4)] & self.bits[k] != 0
+    pub const fn contains(&self, k: usize, b: u8) -> bool {
+        self.low[(b & 15) as usize] & self.high[(b >> 4) as usize] & self.bits[k] != 0
     }
 }
 

@@ -97,19 +97,8 @@ pub struct EncodedScan {
     hits: Vec<EncodedHit>,
 }
 
-/// Bytes of the base64 alphabets (both), by value.
-static BASE64_BYTE: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'-' | b'_');
-        b += 1;
-    }
-    table
-};
-
-/// Bytes of the base64 alphabets, as a [`bytemask`] class.
+/// Bytes of the base64 alphabets (both, standard and URL-safe), as a
+/// [`bytemask`] class.
 const BASE64_CLASS: Classes<1> = Classes::new([&[
     (b'+', b'+'),
     (b'-', b'-'),
@@ -118,6 +107,17 @@ const BASE64_CLASS: Classes<1> = Classes::new([&[
     (b'_', b'_'),
     (b'a', b'z'),
 ]]);
+
+/// [`BASE64_CLASS`] by byte value, for the walks that go byte by byte.
+static BASE64_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = BASE64_CLASS.contains(0, b as u8);
+        b += 1;
+    }
+    table
+};
 
 /// The base64 bytes of a buffer as bit masks of its 64-byte blocks. The
 /// samples reach every block, so all are built in one pass first (built
@@ -657,7 +657,6 @@ mod tests {
                     (start, end)
                 });
                 assert_eq!(runs.around(at), expected, "round {round}, at {at}");
-                // The quick test never drops a sample of a run long enough.
                 // The block walk finds the samples the test admits.
                 if at % MIN_BASE64 == 0 {
                     for limit in [buf.len(), (at + 1 + at * 7 % 300).min(buf.len())] {
@@ -667,6 +666,7 @@ mod tests {
                         assert_eq!(runs.next_sample(at, limit), next, "round {round}, at {at}");
                     }
                 }
+                // The quick test never drops a sample of a run long enough.
                 if at % MIN_BASE64 == 0 && !runs.sixteen_around(at) {
                     assert!(
                         expected.is_none_or(|(s, e)| e - s < 30),

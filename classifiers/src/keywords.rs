@@ -39,23 +39,15 @@ struct Role {
 impl Role {
     /// What a match needs on each side to count for any of its roles.
     fn gate(self, themes: &ThemeMatcher, detectors: &DetectorSet) -> Gate {
-        let keyword = self.keyword.map(|k| {
-            let (left, right) = themes.bounded(k);
-            let side = |bounded| if bounded { Side::NotWord } else { Side::Any };
-            Gate {
-                before: side(left),
-                after: side(right),
-            }
-        });
-        let anchor = self.anchor.map(|a| match detectors.anchor_stands_alone(a) {
-            Some((left, right)) => {
-                let side = |bounded| if bounded { Side::NotAlnum } else { Side::Any };
-                Gate {
-                    before: side(left),
-                    after: side(right),
-                }
-            }
-            None => Gate::default(),
+        let keyword = self
+            .keyword
+            .map(|k| Gate::bounded(themes.bounded(k), Side::NotWord));
+        let anchor = self.anchor.map(|a| {
+            detectors
+                .anchor_stands_alone(a)
+                .map_or(Gate::default(), |sides| {
+                    Gate::bounded(sides, Side::NotAlnum)
+                })
         });
         match (keyword, anchor) {
             (Some(k), Some(a)) => Gate {
@@ -111,6 +103,16 @@ struct Gate {
 }
 
 impl Gate {
+    /// `rule` on the sides that are bounded (`(before, after)`), any byte
+    /// on the others.
+    fn bounded((before, after): (bool, bool), rule: Side) -> Self {
+        let side = |bounded| if bounded { rule } else { Side::Any };
+        Self {
+            before: side(before),
+            after: side(after),
+        }
+    }
+
     fn admits(self, buf: &[u8], start: usize, end: usize) -> bool {
         self.before
             .admits(start.checked_sub(1).and_then(|b| buf.get(b)))

@@ -91,6 +91,7 @@ pub fn digit_runs(
 const DIGIT: Class = &[(b'0', b'9')];
 /// Bytes that may be in a number: see [`in_number`].
 const NUMERIC: Class = &[(b' ', b' '), (b'(', b')'), (b'-', b'.'), (b'0', b'9')];
+/// Both, for one pass of the masks.
 const NUMBERS: Classes<2> = Classes::new([DIGIT, NUMERIC]);
 
 #[cfg(test)]
