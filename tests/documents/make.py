@@ -127,6 +127,18 @@ def libreoffice(out):
              "--convert-to", target, "--outdir", out, os.path.join(out, source)],
             check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=180,
         )
+    # LibreOffice's own xlsx (shared strings, styles with date and time
+    # formats), from the ods it made: the xlsx reader is compared with
+    # calamine on it.
+    staging = os.path.join(out, ".lo-staging")
+    os.makedirs(staging, exist_ok=True)
+    shutil.copy(os.path.join(out, "layout.ods"), os.path.join(staging, "layout-libreoffice.ods"))
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{profile}", "--headless",
+         "--convert-to", "xlsx", "--outdir", out, os.path.join(staging, "layout-libreoffice.ods")],
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=180,
+    )
+    shutil.rmtree(staging)
 
 
 def pdf_pages(out):

@@ -184,20 +184,59 @@ fn spreadsheet_cells_carry_sheet_reference_and_column_name() {
     assert_eq!(xls["content_type"]["mime"], "application/vnd.ms-excel");
 }
 
-/// The ods reader streams rows itself, where calamine reads a whole sheet:
-/// it must read the cells calamine reads, in the same places. LibreOffice's
-/// `layout.ods` holds cells away from A1, repeated cells, merged cells,
-/// paragraphs, runs of spaces, tabs, entities, a comment, numbers, dates and
-/// a formula.
+/// The ods and xlsx readers stream cells themselves, where calamine reads
+/// a whole sheet: they must read the cells calamine reads, with the same
+/// values in the same places. LibreOffice's `layout.ods` and its
+/// `layout-libreoffice.xlsx` (shared strings, date and time styles)
+/// hold cells away from A1, repeated cells, merged cells, paragraphs, runs
+/// of spaces, tabs, entities, a comment, numbers, dates and a formula;
+/// openpyxl's `layout.xlsx` and `staff.xlsx` hold inline strings, numbers,
+/// a date and booleans.
 #[test]
-fn ods_cells_are_the_cells_calamine_reads() {
+fn streamed_cells_are_the_cells_calamine_reads() {
+    for (book, mime) in [
+        (
+            "layout.ods",
+            "application/vnd.oasis.opendocument.spreadsheet",
+        ),
+        ("layout-libreoffice.xlsx", XLSX),
+        ("layout.xlsx", XLSX),
+        ("staff.xlsx", XLSX),
+    ] {
+        let expected = calamine_cells(&documents().join(book));
+        let streamed = streamed_cells(&documents().join(book), mime);
+        assert_eq!(streamed, expected, "{book}");
+        if book.starts_with("layout") {
+            for cell in [
+                ("Layout", "C9", "first line\nsecond line"),
+                ("Layout", "D9", "wide    gap"),
+                ("Layout", "E9", "tab\there"),
+                ("Layout", "F9", "R&D <team> \"quoted\""),
+                ("Layout", "F8", "same"),
+                ("Layout", "G12", "commented"),
+                ("Layout", "Z13", "far right"),
+                ("Second", "B2", "second sheet"),
+            ] {
+                let cell = (cell.0.to_string(), cell.1.to_string(), cell.2.to_string());
+                assert!(
+                    expected.contains(&cell),
+                    "{book}: {cell:?} not in {expected:?}"
+                );
+            }
+        }
+    }
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// Each non-empty cell calamine reads, as (sheet, reference, the text the
+/// spreadsheet reader writes for its value), sheet by sheet, row by row.
+fn calamine_cells(path: &Path) -> Vec<(String, String, String)> {
     use assay_classifiers::place::Place;
-    use assay_extract::document::{self, Format, Limits};
     use calamine::{Data, Reader};
 
-    let path = documents().join("layout.ods");
-    let mut book: calamine::Ods<_> = calamine::open_workbook(&path).unwrap();
-    let mut expected = Vec::new();
+    let mut book = calamine::open_workbook_auto(path).unwrap();
+    let mut cells = Vec::new();
     for sheet in book.sheet_names() {
         let range = book.worksheet_range(&sheet).unwrap();
         let Some((first_row, first_column)) = range.start() else {
@@ -208,6 +247,7 @@ fn ods_cells_are_the_cells_calamine_reads() {
             let shown = match value {
                 Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
                 Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e17 => format!("{}", *f as i64),
+                Data::DateTime(d) if d.is_datetime() => serial_date(d.as_f64()),
                 other => other.to_string(),
             };
             let cell = Place::cell(
@@ -218,9 +258,47 @@ fn ods_cells_are_the_cells_calamine_reads() {
             )
             .cell
             .unwrap();
-            expected.push((sheet.clone(), cell.to_string(), shown));
+            cells.push((sheet.clone(), cell.to_string(), shown));
         }
     }
+    cells
+}
+
+/// An Excel serial date as ISO 8601, counted day by day from 1899-12-30
+/// (a different way from the reader's, so each checks the other).
+fn serial_date(serial: f64) -> String {
+    let (mut year, mut month, mut day) = (1899, 12, 30);
+    let month_days = |year: i32, month: u32| match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    for _ in 0..serial.floor() as i64 {
+        day += 1;
+        if day > month_days(year, month) {
+            (day, month) = (1, month + 1);
+            if month > 12 {
+                (month, year) = (1, year + 1);
+            }
+        }
+    }
+    let seconds = (serial.fract() * 86_400.0).round() as u32;
+    match seconds {
+        0 => format!("{year:04}-{month:02}-{day:02}"),
+        s => format!(
+            "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
+            s / 3600,
+            s / 60 % 60,
+            s % 60
+        ),
+    }
+}
+
+/// Each cell the document reader marks, as [`calamine_cells`] lists them.
+fn streamed_cells(path: &Path, mime: &str) -> Vec<(String, String, String)> {
+    use assay_classifiers::place::Place;
+    use assay_extract::document::{self, Format, Limits};
 
     /// Each mark's place and the text written after it.
     #[derive(Default)]
@@ -238,16 +316,16 @@ fn ods_cells_are_the_cells_calamine_reads() {
     let mut text = document::Text::new(&mut cells, Limits::default());
     let outcome = document::extract(
         Format::Spreadsheet,
-        "application/vnd.oasis.opendocument.spreadsheet",
-        document::Input::File(&path),
+        mime,
+        document::Input::File(path),
         &mut text,
         &mut |_| {},
     );
     let document::Outcome::Extracted { result, .. } = outcome else {
-        panic!("layout.ods was not extracted");
+        panic!("{} was not extracted", path.display());
     };
     result.unwrap();
-    let streamed: Vec<(String, String, String)> = cells
+    cells
         .0
         .into_iter()
         .map(|(place, written)| {
@@ -262,21 +340,7 @@ fn ods_cells_are_the_cells_calamine_reads() {
                 value.to_string(),
             )
         })
-        .collect();
-    assert_eq!(streamed, expected);
-    for cell in [
-        ("Layout", "C9", "first line\nsecond line"),
-        ("Layout", "D9", "wide    gap"),
-        ("Layout", "E9", "tab\there"),
-        ("Layout", "F9", "R&D <team> \"quoted\""),
-        ("Layout", "F8", "same"),
-        ("Layout", "G12", "commented"),
-        ("Layout", "Z13", "far right"),
-        ("Second", "B2", "second sheet"),
-    ] {
-        let cell = (cell.0.to_string(), cell.1.to_string(), cell.2.to_string());
-        assert!(expected.contains(&cell), "{cell:?} not in {expected:?}");
-    }
+        .collect()
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! Spreadsheets: Excel (xlsx, xlsm, xlsb and legacy xls), read with
-//! `calamine`, and OpenDocument (ods), streamed by [`ods`]. Each sheet's
+//! Spreadsheets: Excel xlsx and xlsm, streamed by [`xlsx`], xlsb and
+//! legacy xls, read with `calamine`, and OpenDocument (ods), streamed by
+//! [`ods`]. Each sheet's
 //! rows become lines of tab-separated cells; each cell is marked with its sheet, reference and
 //! the name in its column's header (the first non-empty row), so `ssn`
 //! over a column makes the numbers under it social security numbers.
@@ -8,11 +9,13 @@ use std::io::{Read, Seek};
 use std::sync::Arc;
 
 use assay_classifiers::place::Place;
-use calamine::{Data, DataRef, Reader, Sheets, Xls, Xlsb, Xlsx};
+use calamine::{Data, Reader, Sheets, Xls, Xlsb};
 
 use super::{DocumentError, Format, Text};
 
+mod markup;
 mod ods;
+mod xlsx;
 
 pub(super) fn extract<R: Read + Seek>(
     mime: &str,
@@ -24,42 +27,14 @@ pub(super) fn extract<R: Read + Seek>(
         "application/vnd.ms-excel.sheet.binary.macroEnabled.12" => {
             Xlsb::new(input).map(Sheets::Xlsb).map_err(Into::into)
         }
-        // Streamed row by row, not read whole by calamine.
+        // Streamed, not read whole by calamine.
         "application/vnd.oasis.opendocument.spreadsheet" => return ods::extract(input, text),
-        _ => Xlsx::new(input).map(Sheets::Xlsx).map_err(Into::into),
+        _ => return xlsx::extract(input, text),
     };
     let mut workbook = opened.map_err(classify_error)?;
     for sheet in workbook.sheet_names() {
         text.check_time()?;
         let mut rows = Rows::new(&sheet);
-        // An xlsx sheet is streamed cell by cell from its XML, in the
-        // order the file holds them (Excel, LibreOffice and openpyxl write
-        // rows and cells in order): no whole-sheet grid is built.
-        if let Sheets::Xlsx(xlsx) = &mut workbook {
-            let mut cells = match xlsx.worksheet_cells_reader(&sheet) {
-                Ok(cells) => cells,
-                // A chart sheet holds no cells.
-                Err(calamine::XlsxError::NotAWorksheet(_)) => continue,
-                Err(error) => return Err(classify_error(error.into())),
-            };
-            while let Some(cell) = cells
-                .next_cell()
-                .map_err(|error| classify_error(error.into()))?
-            {
-                let (row, column) = cell.get_position();
-                let value = match cell.get_value() {
-                    DataRef::Empty => continue,
-                    DataRef::SharedString(s) => Cell::Text(s),
-                    DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
-                        Cell::Text(s)
-                    }
-                    other => Cell::Other(other.clone().into()),
-                };
-                rows.cell(row, column, value, text)?;
-            }
-            rows.finish(text)?;
-            continue;
-        }
         let range = match workbook.worksheet_range(&sheet) {
             Ok(range) => range,
             Err(error) => return Err(classify_error(error)),
