@@ -217,6 +217,10 @@ fn streamed_cells_are_the_cells_calamine_reads() {
                 ("Layout", "Z13", "far right"),
                 ("Second", "B2", "second sheet"),
             ] {
+                // LibreOffice's xlsx export drops the tab from the text.
+                if book == "layout-libreoffice.xlsx" && cell.1 == "E9" {
+                    continue;
+                }
                 let cell = (cell.0.to_string(), cell.1.to_string(), cell.2.to_string());
                 assert!(
                     expected.contains(&cell),
