@@ -172,18 +172,20 @@ impl Rows {
 /// [`Place::cell`] writes it, made without intermediate strings: a table
 /// marks every cell.
 fn cell_reference(column: u32, row: u64) -> Arc<str> {
-    let mut letters = [0u8; 8];
-    let mut at = letters.len();
+    // Seven letters (past u32::MAX columns) and twenty digits at most.
+    let mut reference = [0u8; 28];
+    let mut at = 8;
     let mut n = u64::from(column) + 1;
     while n > 0 {
         at -= 1;
-        letters[at] = b'A' + ((n - 1) % 26) as u8;
+        reference[at] = b'A' + ((n - 1) % 26) as u8;
         n = (n - 1) / 26;
     }
-    let mut reference = String::with_capacity(letters.len() - at + 20);
-    reference.extend(letters[at..].iter().map(|&b| char::from(b)));
-    reference.push_str(itoa(row, &mut [0u8; 20]));
-    Arc::from(reference)
+    let mut decimal = [0u8; 20];
+    let digits = itoa(row, &mut decimal).as_bytes();
+    reference[8..8 + digits.len()].copy_from_slice(digits);
+    // Letters and digits only: always UTF-8.
+    Arc::from(std::str::from_utf8(&reference[at..8 + digits.len()]).unwrap_or_default())
 }
 
 /// A number in decimal, written into `buffer`.

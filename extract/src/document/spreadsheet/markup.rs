@@ -30,7 +30,7 @@ const READ: usize = 64 << 10;
 pub(super) enum Token<'a> {
     /// `<name attributes>`, or `<name attributes/>` when `empty`.
     Start(Tag<'a>),
-    /// `</name>`.
+    /// `</name>`, the name as written (see [`local`]).
     End(&'a [u8]),
     /// Text as written, entities and all.
     Text(&'a [u8]),
@@ -41,7 +41,10 @@ pub(super) enum Token<'a> {
 /// A start tag.
 #[derive(Debug, PartialEq)]
 pub(super) struct Tag<'a> {
+    /// The local name (`c` for `x:c`).
     pub name: &'a [u8],
+    /// The name as written, prefix and all.
+    pub qualified: &'a [u8],
     /// What follows the name, up to `>` or `/>`.
     pub attributes: &'a [u8],
     /// Written `<name/>`: no content and no end tag follow.
@@ -95,8 +98,8 @@ impl<'a> Iterator for Attributes<'a> {
 }
 
 /// A name without its prefix.
-fn local(name: &[u8]) -> &[u8] {
-    match memchr::memrchr(b':', name) {
+pub(super) fn local(name: &[u8]) -> &[u8] {
+    match name.iter().rposition(|&b| b == b':') {
         Some(colon) => &name[colon + 1..],
         None => name,
     }
@@ -178,15 +181,17 @@ impl<R: Read> Markup<R> {
                 self.at = end + 1;
                 let empty = buf[end - 1] == b'/';
                 let inner_end = if empty { end - 1 } else { end };
+                let qualified = &buf[start + 1..name_end];
                 Token::Start(Tag {
-                    name: local(&buf[start + 1..name_end]),
+                    name: local(qualified),
+                    qualified,
                     attributes: &buf[name_end..inner_end.max(name_end)],
                     empty,
                 })
             }
             Found::End { end } => {
                 self.at = end + 1;
-                Token::End(local(buf[start + 2..end].trim_ascii_end()))
+                Token::End(buf[start + 2..end].trim_ascii_end())
             }
             Found::CData { end } => {
                 self.at = end + 3;
@@ -359,7 +364,7 @@ mod tests {
                     show(tag.attributes.trim_ascii()),
                     if tag.empty { "/" } else { "" }
                 ),
-                Token::End(name) => format!("</{}", show(name)),
+                Token::End(name) => format!("</{}", show(local(name))),
                 Token::Text(text) => format!("'{}'", show(text)),
                 Token::CData(text) => format!("cdata '{}'", show(text)),
             });
@@ -430,6 +435,7 @@ mod tests {
     fn attributes_by_name_and_by_local_name() {
         let tag = Tag {
             name: b"sheet",
+            qualified: b"sheet",
             attributes: b" name=\"R&amp;D\"  sheetId = '2' r:id=\"rId3\" broken",
             empty: true,
         };

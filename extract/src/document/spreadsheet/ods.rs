@@ -1,23 +1,23 @@
 //! OpenDocument spreadsheets (ods), streamed row by row from their
-//! `content.xml` with quick-xml. calamine reads every sheet of the file
-//! into a grid before the first cell can be handed on (a 100,000-row sheet
-//! held 128 MiB and cost three times its text's classification); here one
-//! row is held at a time.
+//! `content.xml` with the [`markup`](super::markup) tokenizer. calamine
+//! reads every sheet of the file into a grid before the first cell can be
+//! handed on (a 100,000-row sheet held 128 MiB and cost three times its
+//! text's classification); here one row is held at a time.
 //!
 //! Cells are read as calamine reads them, so reports do not depend on the
 //! reader: the same values (the first of `office:value`, `office:*-value`
 //! and `office:boolean-value`, or the paragraphs of a string cell, with
 //! `text:s`, `text:tab` and `text:line-break`, annotations left out), the
 //! same repeats (`number-rows-repeated`, `number-columns-repeated`, capped
-//! at Excel's sheet size) and the same positions. A test compares the two
-//! on files LibreOffice writes.
+//! at Excel's sheet size) and the same positions. Elements are matched by
+//! their names as written, prefixes and all, as calamine matches them. A
+//! test compares the two on files LibreOffice writes.
 
-use std::io::{BufRead, BufReader, Read, Seek};
+use std::io::{Read, Seek};
 
 use calamine::Data;
-use quick_xml::Reader;
-use quick_xml::events::{BytesStart, Event};
 
+use super::markup::{Markup, Tag, Token, unescape_into};
 use super::{Cell, Rows};
 use crate::document::{DocumentError, Format, Text};
 
@@ -55,12 +55,7 @@ pub(super) fn extract<R: Read + Seek>(input: R, text: &mut Text<'_>) -> Result<(
         });
     }
     let content = zip.by_name("content.xml").map_err(|e| corrupt(&e))?;
-    let mut reader = Reader::from_reader(BufReader::new(content));
-    let config = reader.config_mut();
-    config.check_end_names = false;
-    config.check_comments = false;
-    config.expand_empty_elements = true;
-    Sheets::default().read(&mut reader, text)
+    Sheets::default().read(&mut Markup::new(content), text)
 }
 
 /// Whether the manifest says a part is encrypted (a password-protected
@@ -77,48 +72,51 @@ fn encrypted<R: Read + Seek>(zip: &mut zip::ZipArchive<R>) -> Result<bool, Docum
     Ok(memchr::memmem::find(&manifest, b"<manifest:encryption-data").is_some())
 }
 
-/// The reading of `content.xml`: the sheet being read, and buffers reused
-/// from row to row.
+/// The reading of `content.xml`: the row being read, reused from row to
+/// row.
 #[derive(Default)]
 struct Sheets {
-    buf: Vec<u8>,
-    inner: Vec<u8>,
     /// The row being read: its cells' columns and values.
     cells: Vec<(u32, Data)>,
+    /// Text decoded from the markup.
+    decoded: Vec<u8>,
 }
 
 impl Sheets {
-    fn read<B: BufRead>(
+    fn read<R: Read>(
         &mut self,
-        reader: &mut Reader<B>,
+        markup: &mut Markup<R>,
         text: &mut Text<'_>,
     ) -> Result<(), DocumentError> {
         // The named table being read, its rows so far and its writer.
         let mut sheet: Option<(Rows, usize)> = None;
-        loop {
-            self.buf.clear();
-            match reader.read_event_into(&mut self.buf).map_err(xml_error)? {
-                Event::Start(e) if e.name().as_ref() == "table:table" => {
-                    if let Some(name) = attribute(&e, "table:name")? {
+        while let Some(token) = markup.next().map_err(xml_error)? {
+            match token {
+                Token::Start(tag) if tag.qualified == b"table:table" && !tag.empty => {
+                    if let Some(name) = tag.attribute(b"table:name") {
+                        let name = decode(name)?;
                         text.check_time()?;
                         sheet = Some((Rows::new(&name), 0));
                     }
                 }
-                Event::End(e) if e.name().as_ref() == "table:table" => {
+                Token::End(b"table:table") => {
                     if let Some((rows, _)) = sheet.take() {
                         rows.finish(text)?;
                     }
                 }
-                Event::Start(e) if e.name().as_ref() == "table:table-row" => {
+                Token::Start(tag) if tag.qualified == b"table:table-row" => {
                     let Some((rows, read)) = &mut sheet else {
                         continue;
                     };
-                    let repeats = match raw_attribute(&e, "table:number-rows-repeated") {
-                        Some(v) => parse::<usize>(&v)?,
+                    let repeats = match tag.attribute(b"table:number-rows-repeated") {
+                        Some(v) => parse::<usize>(v)?,
                         None => 1,
                     };
                     let repeats = repeats.min(MAX_ROWS.saturating_sub(*read));
-                    self.read_row(reader)?;
+                    self.cells.clear();
+                    if !tag.empty {
+                        self.read_row(markup)?;
+                    }
                     for repeat in 0..repeats {
                         let row = u32::try_from(*read + repeat).unwrap_or(u32::MAX);
                         for (column, value) in &self.cells {
@@ -127,7 +125,6 @@ impl Sheets {
                     }
                     *read += repeats;
                 }
-                Event::Eof => break,
                 _ => {}
             }
         }
@@ -138,64 +135,149 @@ impl Sheets {
     }
 
     /// Reads one row's cells into `self.cells`, up to the row's end.
-    fn read_row<B: BufRead>(&mut self, reader: &mut Reader<B>) -> Result<(), DocumentError> {
-        self.cells.clear();
+    fn read_row<R: Read>(&mut self, markup: &mut Markup<R>) -> Result<(), DocumentError> {
         let mut column = 0usize;
         let mut held = 0usize;
         loop {
-            self.buf.clear();
-            match reader.read_event_into(&mut self.buf).map_err(xml_error)? {
-                Event::Start(e)
+            let tag = match markup.next().map_err(xml_error)? {
+                Some(Token::Start(tag))
                     if matches!(
-                        e.name().as_ref(),
-                        "table:table-cell" | "table:covered-table-cell"
+                        tag.qualified,
+                        b"table:table-cell" | b"table:covered-table-cell"
                     ) =>
                 {
-                    let end: &str = if e.name().as_ref() == "table:table-cell" {
-                        "table:table-cell"
-                    } else {
-                        "table:covered-table-cell"
-                    };
-                    let CellRead {
-                        value,
-                        repeats,
-                        closed,
-                    } = cell_value(reader, &e, &mut self.inner)?;
-                    let repeats = repeats.min(MAX_COLUMNS.saturating_sub(column));
-                    if value != Data::Empty && repeats > 0 {
-                        let size = match &value {
-                            Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => {
-                                s.len()
-                            }
-                            _ => 24,
-                        };
-                        held = held.saturating_add(size.saturating_mul(repeats));
-                        if held > ROW_TEXT {
-                            return Err(xml_error(format!(
-                                "a row holds more than {} MiB of text",
-                                ROW_TEXT >> 20
-                            )));
-                        }
-                        let at = |repeat: usize| u32::try_from(column + repeat).unwrap_or(u32::MAX);
-                        for repeat in 1..repeats {
-                            self.cells.push((at(repeat - 1), value.clone()));
-                        }
-                        self.cells.push((at(repeats - 1), value));
-                    }
-                    column += repeats;
-                    if !closed {
-                        self.inner.clear();
-                        reader
-                            .read_to_end_into(quick_xml::name::QName(end), &mut self.inner)
-                            .map_err(xml_error)?;
-                    }
+                    tag
                 }
-                Event::End(e) if e.name().as_ref() == "table:table-row" => return Ok(()),
-                Event::Eof => return Err(xml_error("the file ends inside a table row")),
-                _ => {}
+                Some(Token::End(b"table:table-row")) => return Ok(()),
+                Some(_) => continue,
+                None => return Err(xml_error("the file ends inside a table row")),
+            };
+            let end: &[u8] = if tag.qualified == b"table:table-cell" {
+                b"table:table-cell"
+            } else {
+                b"table:covered-table-cell"
+            };
+            let (attributes, empty) = cell_attributes(&tag)?;
+            let CellRead {
+                value,
+                repeats,
+                closed,
+            } = self.cell_value(markup, attributes, empty)?;
+            let repeats = repeats.min(MAX_COLUMNS.saturating_sub(column));
+            if value != Data::Empty && repeats > 0 {
+                let size = match &value {
+                    Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.len(),
+                    _ => 24,
+                };
+                held = held.saturating_add(size.saturating_mul(repeats));
+                if held > ROW_TEXT {
+                    return Err(xml_error(format!(
+                        "a row holds more than {} MiB of text",
+                        ROW_TEXT >> 20
+                    )));
+                }
+                let at = |repeat: usize| u32::try_from(column + repeat).unwrap_or(u32::MAX);
+                for repeat in 1..repeats {
+                    self.cells.push((at(repeat - 1), value.clone()));
+                }
+                self.cells.push((at(repeats - 1), value));
+            }
+            column += repeats;
+            if !closed && !empty {
+                skip(markup, end)?;
             }
         }
     }
+
+    /// A cell's value (ODF 1.2, 19.385): from its attributes, or else, for
+    /// a string cell, from its content, read up to its end.
+    fn cell_value<R: Read>(
+        &mut self,
+        markup: &mut Markup<R>,
+        attributes: CellAttributes,
+        empty: bool,
+    ) -> Result<CellRead, DocumentError> {
+        let CellAttributes {
+            value,
+            repeats,
+            set,
+            string,
+            error,
+        } = attributes;
+        let empty_error = error && matches!(&value, Data::String(s) if s.is_empty());
+        if !((!set && string) || empty_error) {
+            return Ok(CellRead {
+                value,
+                repeats,
+                closed: false,
+            });
+        }
+        // The element's content is the value: its paragraphs, a line each.
+        let mut content = String::new();
+        if empty {
+            return Ok(CellRead {
+                value: Data::String(content),
+                repeats,
+                closed: true,
+            });
+        }
+        let mut paragraphs = 0usize;
+        loop {
+            match markup.next().map_err(xml_error)? {
+                Some(Token::Text(raw)) => {
+                    self.decoded.clear();
+                    unescape_into(raw, &mut self.decoded).map_err(xml_error)?;
+                    push_bounded(&mut content, &String::from_utf8_lossy(&self.decoded));
+                }
+                Some(Token::End(b"table:table-cell" | b"table:covered-table-cell")) => {
+                    return Ok(CellRead {
+                        value: Data::String(content),
+                        repeats,
+                        closed: true,
+                    });
+                }
+                Some(Token::Start(tag)) if tag.qualified == b"office:annotation" => {
+                    if !tag.empty {
+                        skip(markup, b"office:annotation")?;
+                    }
+                }
+                Some(Token::Start(tag)) if tag.qualified == b"text:p" => {
+                    if paragraphs > 0 {
+                        push_bounded(&mut content, "\n");
+                    }
+                    paragraphs += 1;
+                }
+                Some(Token::Start(tag)) if tag.qualified == b"text:s" => {
+                    let count = match tag.attribute(b"text:c") {
+                        Some(v) => parse::<usize>(v)?,
+                        None => 1,
+                    };
+                    let room = CELL_TEXT.saturating_sub(content.len());
+                    content.extend(std::iter::repeat_n(' ', count.min(room)));
+                }
+                Some(Token::Start(tag)) if tag.qualified == b"text:tab" => {
+                    push_bounded(&mut content, "\t")
+                }
+                Some(Token::Start(tag)) if tag.qualified == b"text:line-break" => {
+                    push_bounded(&mut content, "\n")
+                }
+                Some(_) => {}
+                None => return Err(xml_error("the file ends inside a table cell")),
+            }
+        }
+    }
+}
+
+/// What a cell element's attributes say.
+struct CellAttributes {
+    value: Data,
+    repeats: usize,
+    /// A value was given by an attribute.
+    set: bool,
+    /// `office:value-type="string"`.
+    string: bool,
+    /// `calcext:value-type="error"`.
+    error: bool,
 }
 
 /// What a cell element says.
@@ -207,110 +289,59 @@ struct CellRead {
     closed: bool,
 }
 
-/// A cell's value, as calamine reads it (ODF 1.2, 19.385), from one pass
-/// over its attributes (a sheet has a cell element per value).
-fn cell_value<B: BufRead>(
-    reader: &mut Reader<B>,
-    cell: &BytesStart<'_>,
-    buf: &mut Vec<u8>,
-) -> Result<CellRead, DocumentError> {
-    let mut value = Data::Empty;
-    let mut repeats = 1;
-    let mut set = false;
-    let mut string = false;
-    let mut error = false;
-    for attribute in cell.attributes().with_checks(false) {
-        let attribute = attribute.map_err(xml_error)?;
-        let raw = attribute.value.as_ref();
-        match attribute.key.as_ref() {
-            "table:number-columns-repeated" => repeats = parse::<usize>(raw)?,
-            "office:value" if !set => {
-                value = Data::Float(parse::<f64>(raw)?);
-                set = true;
+/// A cell's attributes, read in one pass, as calamine reads them (the first
+/// value attribute counts); and whether the element is empty.
+fn cell_attributes(cell: &Tag<'_>) -> Result<(CellAttributes, bool), DocumentError> {
+    let mut read = CellAttributes {
+        value: Data::Empty,
+        repeats: 1,
+        set: false,
+        string: false,
+        error: false,
+    };
+    for (key, raw) in cell.attributes() {
+        match key {
+            b"table:number-columns-repeated" => read.repeats = parse::<usize>(raw)?,
+            b"office:value" if !read.set => {
+                read.value = Data::Float(parse::<f64>(raw)?);
+                read.set = true;
             }
-            key @ ("office:string-value" | "office:date-value" | "office:time-value") if !set => {
-                let decoded = unescape(raw)?;
-                value = match key {
-                    "office:date-value" => Data::DateTimeIso(decoded),
-                    "office:time-value" => Data::DurationIso(decoded),
+            b"office:string-value" | b"office:date-value" | b"office:time-value" if !read.set => {
+                let decoded = decode(raw)?;
+                read.value = match key {
+                    b"office:date-value" => Data::DateTimeIso(decoded),
+                    b"office:time-value" => Data::DurationIso(decoded),
                     _ => Data::String(decoded),
                 };
-                set = true;
+                read.set = true;
             }
-            "office:boolean-value" if !set => {
-                value = Data::Bool(raw == "TRUE" || raw == "true");
-                set = true;
+            b"office:boolean-value" if !read.set => {
+                read.value = Data::Bool(raw == b"TRUE" || raw == b"true");
+                read.set = true;
             }
-            "office:value-type" if !set => string = raw == "string",
-            "calcext:value-type" => error = raw == "error",
+            b"office:value-type" if !read.set => read.string = raw == b"string",
+            b"calcext:value-type" => read.error = raw == b"error",
             _ => {}
         }
     }
-    let empty_error = error && matches!(&value, Data::String(s) if s.is_empty());
-    if !((!set && string) || empty_error) {
-        return Ok(CellRead {
-            value,
-            repeats,
-            closed: false,
-        });
-    }
-    // The element's content is the value: its paragraphs, a line each.
-    let mut content = String::new();
-    let mut paragraphs = 0usize;
+    Ok((read, cell.empty))
+}
+
+/// Passes over an element's content up to its end tag `name` (elements of
+/// the same name inside it counted).
+fn skip<R: Read>(markup: &mut Markup<R>, name: &[u8]) -> Result<(), DocumentError> {
+    let mut depth = 0usize;
     loop {
-        buf.clear();
-        match reader.read_event_into(buf).map_err(xml_error)? {
-            Event::Text(t) => push_bounded(&mut content, &t.xml10_content()),
-            Event::GeneralRef(r) => {
-                if let Some(c) = r.resolve_char_ref().map_err(xml_error)? {
-                    push_bounded(&mut content, c.encode_utf8(&mut [0; 4]));
-                } else {
-                    let name = r.xml10_content();
-                    let resolved = quick_xml::escape::resolve_xml_entity(&name)
-                        .ok_or_else(|| xml_error(format!("unknown entity &{name};")))?;
-                    push_bounded(&mut content, resolved);
+        match markup.next().map_err(xml_error)? {
+            Some(Token::Start(tag)) if tag.qualified == name && !tag.empty => depth += 1,
+            Some(Token::End(end)) if end == name => {
+                if depth == 0 {
+                    return Ok(());
                 }
+                depth -= 1;
             }
-            Event::End(e)
-                if matches!(
-                    e.name().as_ref(),
-                    "table:table-cell" | "table:covered-table-cell"
-                ) =>
-            {
-                return Ok(CellRead {
-                    value: Data::String(content),
-                    repeats,
-                    closed: true,
-                });
-            }
-            Event::Start(e) if e.name().as_ref() == "office:annotation" => loop {
-                buf.clear();
-                match reader.read_event_into(buf).map_err(xml_error)? {
-                    Event::End(e) if e.name().as_ref() == "office:annotation" => break,
-                    Event::Eof => return Err(xml_error("the file ends inside an annotation")),
-                    _ => {}
-                }
-            },
-            Event::Start(e) if e.name().as_ref() == "text:p" => {
-                if paragraphs > 0 {
-                    push_bounded(&mut content, "\n");
-                }
-                paragraphs += 1;
-            }
-            Event::Start(e) if e.name().as_ref() == "text:s" => {
-                let count = match raw_attribute(&e, "text:c") {
-                    Some(v) => parse::<usize>(&v)?,
-                    None => 1,
-                };
-                let room = CELL_TEXT.saturating_sub(content.len());
-                content.extend(std::iter::repeat_n(' ', count.min(room)));
-            }
-            Event::Start(e) if e.name().as_ref() == "text:tab" => push_bounded(&mut content, "\t"),
-            Event::Start(e) if e.name().as_ref() == "text:line-break" => {
-                push_bounded(&mut content, "\n")
-            }
-            Event::Eof => return Err(xml_error("the file ends inside a table cell")),
-            _ => {}
+            Some(_) => {}
+            None => return Err(xml_error("the file ends inside an element")),
         }
     }
 }
@@ -331,37 +362,20 @@ fn push_bounded(content: &mut String, text: &str) {
 }
 
 /// An attribute's value, unescaped.
-fn attribute(element: &BytesStart<'_>, key: &str) -> Result<Option<String>, DocumentError> {
-    match element.try_get_attribute(key).map_err(xml_error)? {
-        Some(attribute) => Ok(Some(unescape(&attribute.value)?)),
-        None => Ok(None),
-    }
+fn decode(raw: &[u8]) -> Result<String, DocumentError> {
+    let mut out = Vec::with_capacity(raw.len());
+    unescape_into(raw, &mut out).map_err(xml_error)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
-/// An attribute's value as written (numbers need no unescaping).
-fn raw_attribute(element: &BytesStart<'_>, key: &str) -> Option<String> {
-    // Most elements have none of the attribute asked for: their raw
-    // attributes say so before they are parsed.
-    memchr::memmem::find(element.attributes_raw().as_bytes(), key.as_bytes())?;
-    element
-        .attributes()
-        .with_checks(false)
-        .flatten()
-        .find(|a| a.key.as_ref() == key)
-        .map(|a| a.value.into_owned())
-}
-
-fn unescape(raw: &str) -> Result<String, DocumentError> {
-    Ok(quick_xml::escape::unescape(raw)
-        .map_err(xml_error)?
-        .into_owned())
-}
-
-fn parse<T: std::str::FromStr>(raw: &str) -> Result<T, DocumentError> {
-    raw.parse().map_err(|_| {
-        let shown: String = raw.chars().take(40).collect();
-        xml_error(format!("not a number: {shown:?}"))
-    })
+fn parse<T: std::str::FromStr>(raw: &[u8]) -> Result<T, DocumentError> {
+    std::str::from_utf8(raw)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| {
+            let shown: String = String::from_utf8_lossy(raw).chars().take(40).collect();
+            xml_error(format!("not a number: {shown:?}"))
+        })
 }
 
 fn xml_error(error: impl std::fmt::Display) -> DocumentError {

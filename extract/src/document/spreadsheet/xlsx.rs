@@ -21,7 +21,7 @@ use std::str::FromStr;
 
 use calamine::{CellErrorType, Data, ExcelDateTime, ExcelDateTimeType};
 
-use super::markup::{Markup, MarkupError, Token, unescape_into};
+use super::markup::{Markup, MarkupError, Token, local, unescape_into};
 use super::{Cell, Rows};
 use crate::document::{DocumentError, Format, Text};
 
@@ -210,7 +210,7 @@ impl Book {
                         }
                     }
                     Token::Start(tag) if tag.name == b"cellXfs" => in_cell_styles = !tag.empty,
-                    Token::End(b"cellXfs") => in_cell_styles = false,
+                    Token::End(end) if local(end) == b"cellXfs" => in_cell_styles = false,
                     Token::Start(tag) if in_cell_styles && tag.name == b"xf" => {
                         self.formats.push(match tag.attribute(b"numFmtId") {
                             None => NumberKind::Other,
@@ -427,7 +427,7 @@ impl Scratch {
         loop {
             match markup.next()? {
                 Some(Token::Start(tag)) if tag.name == b"rPh" => phonetic = !tag.empty,
-                Some(Token::End(b"rPh")) => phonetic = false,
+                Some(Token::End(end)) if local(end) == b"rPh" => phonetic = false,
                 Some(Token::Start(tag)) if tag.name == b"t" && !phonetic => {
                     let preserve = tag.attribute(b"xml:space") == Some(b"preserve");
                     if !tag.empty {
@@ -440,7 +440,7 @@ impl Scratch {
                         unescape_excel(run, out);
                     }
                 }
-                Some(Token::End(name)) if name == closing => return Ok(()),
+                Some(Token::End(end)) if local(end) == closing => return Ok(()),
                 Some(_) => {}
                 None => return Err(ReadError::Structure("the part ends inside a string".into())),
             }
@@ -465,7 +465,7 @@ impl Scratch {
                     }
                     raw.extend_from_slice(rest);
                 }
-                Some(Token::End(name)) if name == closing => break,
+                Some(Token::End(end)) if local(end) == closing => break,
                 Some(_) => {}
                 None => return Err(ReadError::Structure("the part ends inside a value".into())),
             }
@@ -628,7 +628,7 @@ impl Reading {
                         column = 0;
                     }
                 }
-                Some(Token::End(b"row")) => {
+                Some(Token::End(end)) if local(end) == b"row" => {
                     row = row.saturating_add(1);
                     column = 0;
                 }
@@ -665,7 +665,7 @@ impl Reading {
                     };
                     rows.cell(at_row, at_column, cell, text)?;
                 }
-                Some(Token::End(b"sheetData")) => break,
+                Some(Token::End(end)) if local(end) == b"sheetData" => break,
                 Some(_) => {}
                 None => {
                     return Err(ReadError::Structure(
@@ -691,7 +691,7 @@ impl Reading {
         loop {
             let tag = match markup.next()? {
                 Some(Token::Start(tag)) => tag,
-                Some(Token::End(b"c")) => return Ok(value),
+                Some(Token::End(end)) if local(end) == b"c" => return Ok(value),
                 Some(_) => continue,
                 None => return Err(ReadError::Structure("the sheet ends inside a cell".into())),
             };
@@ -803,7 +803,7 @@ fn skip<R: Read>(markup: &mut Markup<R>, name: &[u8], empty: bool) -> Result<(),
     loop {
         match markup.next()? {
             Some(Token::Start(tag)) if tag.name == name && !tag.empty => depth += 1,
-            Some(Token::End(end)) if end == name => {
+            Some(Token::End(end)) if local(end) == name => {
                 if depth == 0 {
                     return Ok(());
                 }
