@@ -17,6 +17,7 @@
 
 use std::io::Read;
 
+use memchr::arch::all::memchr::{One, Three};
 use memchr::{memchr, memmem};
 
 /// The longest token read, in bytes.
@@ -128,6 +129,10 @@ pub(super) struct Markup<R> {
     /// Bytes dropped from `buf`'s front so far (for error offsets).
     dropped: u64,
     done: bool,
+    /// What ends a tag or opens a quoted value in it, and what closes one.
+    tag_end: Three,
+    double: One,
+    single: One,
 }
 
 /// How a token was found: its kind and where it and its content lie.
@@ -148,6 +153,9 @@ impl<R: Read> Markup<R> {
             end: 0,
             dropped: 0,
             done: false,
+            tag_end: Three::new(b'>', b'"', b'\''),
+            double: One::new(b'"'),
+            single: One::new(b'\''),
         }
     }
 
@@ -233,27 +241,25 @@ impl<R: Read> Markup<R> {
                 let name_end = buf
                     .iter()
                     .position(|&b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>'))?;
-                // The tag's `>`, not one inside a quoted value. Tags are
-                // short: a walk costs less than `memchr` calls.
-                let mut quote = None;
-                let end = name_end
-                    + buf[name_end..].iter().position(|&b| match quote {
-                        Some(q) => {
-                            if b == q {
-                                quote = None;
-                            }
-                            false
-                        }
-                        None if b == b'"' || b == b'\'' => {
-                            quote = Some(b);
-                            false
-                        }
-                        None => b == b'>',
-                    })?;
-                Some(Found::Start {
-                    name_end: at + name_end,
-                    end: at + end,
-                })
+                // The tag's `>`, not one inside a quoted value: from quote
+                // to quote. Tags are short, so the portable word-at-a-time
+                // search serves (`memchr`'s vector one costs more to call).
+                let mut from = name_end;
+                loop {
+                    let i = from + self.tag_end.find(&buf[from..])?;
+                    if buf[i] == b'>' {
+                        return Some(Found::Start {
+                            name_end: at + name_end,
+                            end: at + i,
+                        });
+                    }
+                    let quote = if buf[i] == b'"' {
+                        &self.double
+                    } else {
+                        &self.single
+                    };
+                    from = i + 1 + quote.find(&buf[i + 1..])? + 1;
+                }
             }
         }
     }
