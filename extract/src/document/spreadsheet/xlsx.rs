@@ -41,7 +41,10 @@ pub(super) fn extract<R: Read + Seek>(
                     format: Format::Spreadsheet.name(),
                 }
             } else {
-                corrupt("the file", error)
+                DocumentError::corrupt(
+                    Format::Spreadsheet,
+                    format!("not a readable zip archive: {error}"),
+                )
             });
         }
     };
@@ -311,6 +314,10 @@ impl Parts {
             .map_err(|error| corrupt(path, error))
     }
 }
+
+/// Days from Excel's 1900 epoch to its 1904 one (1904-01-01 is serial
+/// 1,462 in the 1900 system).
+const DAYS_1900_TO_1904: f64 = 1462.0;
 
 /// What a number format makes of a cell's number.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -751,11 +758,17 @@ impl Reading {
             }
             CellType::Number => match v.parse::<f64>() {
                 Ok(n) => Value::Other(match format {
-                    Some(NumberKind::Date) => Data::DateTime(ExcelDateTime::new(
-                        n,
+                    // A 1904-system serial counts 1,462 days fewer to the
+                    // same date: it is written as its 1900-system serial,
+                    // which the sheet writer reads as a date.
+                    Some(NumberKind::Date) if book.is_1904 => Data::DateTime(ExcelDateTime::new(
+                        n + DAYS_1900_TO_1904,
                         ExcelDateTimeType::DateTime,
-                        book.is_1904,
+                        false,
                     )),
+                    Some(NumberKind::Date) => {
+                        Data::DateTime(ExcelDateTime::new(n, ExcelDateTimeType::DateTime, false))
+                    }
                     Some(NumberKind::Duration) => Data::DateTime(ExcelDateTime::new(
                         n,
                         ExcelDateTimeType::TimeDelta,
@@ -861,7 +874,202 @@ fn decode(raw: &[u8]) -> Result<String, MarkupError> {
 
 #[cfg(test)]
 mod tests {
+    use std::io::Write;
+
+    use calamine::Reader;
+
     use super::*;
+    use crate::TextSink;
+
+    /// A workbook of one sheet, `Data`, holding `sheet_data`, with shared
+    /// strings, styles (style 1 a custom date format, 2 a built-in time,
+    /// 3 an elapsed-time duration) and the 1904 date system when asked.
+    fn workbook(sheet_data: &str, shared: &str, date1904: bool) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default();
+        let mut part = |name: &str, body: &str| {
+            zip.start_file(name, options).unwrap();
+            zip.write_all(body.as_bytes()).unwrap();
+        };
+        let main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+        let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+        part(
+            "[Content_Types].xml",
+            "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>",
+        );
+        part(
+            "_rels/.rels",
+            &format!(
+                "<Relationships><Relationship Id=\"rId1\" Type=\"{rel}/officeDocument\" \
+                 Target=\"xl/workbook.xml\"/></Relationships>"
+            ),
+        );
+        part(
+            "xl/_rels/workbook.xml.rels",
+            &format!(
+                "<Relationships><Relationship Id=\"rId1\" Type=\"{rel}/worksheet\" \
+                 Target=\"worksheets/sheet1.xml\"/></Relationships>"
+            ),
+        );
+        part(
+            "xl/workbook.xml",
+            &format!(
+                "<workbook xmlns=\"{main}\" xmlns:r=\"{rel}\"><workbookPr date1904=\"{}\"/>\
+                 <sheets><sheet name=\"Data\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>",
+                u8::from(date1904)
+            ),
+        );
+        part(
+            "xl/styles.xml",
+            &format!(
+                "<styleSheet xmlns=\"{main}\"><numFmts count=\"2\">\
+                 <numFmt numFmtId=\"164\" formatCode=\"yyyy\\-mm\\-dd\"/>\
+                 <numFmt numFmtId=\"165\" formatCode=\"[h]:mm\"/></numFmts>\
+                 <cellXfs count=\"4\"><xf numFmtId=\"0\"/><xf numFmtId=\"164\"/>\
+                 <xf numFmtId=\"21\"/><xf numFmtId=\"165\"><alignment/></xf></cellXfs>\
+                 </styleSheet>"
+            ),
+        );
+        part(
+            "xl/sharedStrings.xml",
+            &format!("<sst xmlns=\"{main}\">{shared}</sst>"),
+        );
+        part(
+            "xl/worksheets/sheet1.xml",
+            &format!("<worksheet xmlns=\"{main}\"><sheetData>{sheet_data}</sheetData></worksheet>"),
+        );
+        zip.finish().unwrap().into_inner()
+    }
+
+    /// Each cell written, as (reference, text), and the result.
+    fn read(book: &[u8]) -> (Result<(), DocumentError>, Vec<(String, String)>) {
+        #[derive(Default)]
+        struct Cells(Vec<(String, String)>);
+        impl TextSink for Cells {
+            fn feed(&mut self, text: &[u8]) {
+                if let Some(last) = self.0.last_mut() {
+                    last.1.push_str(std::str::from_utf8(text).unwrap());
+                }
+            }
+            fn mark(&mut self, place: assay_classifiers::place::Place) {
+                self.0
+                    .push((place.cell.unwrap().to_string(), String::new()));
+            }
+        }
+        let mut cells = Cells::default();
+        let result = extract(
+            std::io::Cursor::new(book),
+            &mut Text::new(&mut cells, crate::document::Limits::default()),
+        );
+        let cells = cells
+            .0
+            .into_iter()
+            .map(|(cell, text)| {
+                let text = text.strip_suffix(['\t', '\n']).unwrap_or(&text).to_string();
+                (cell, text)
+            })
+            .collect();
+        (result, cells)
+    }
+
+    #[test]
+    fn cells_of_every_kind_read_as_calamine_reads_them() {
+        let shared = "<si><t>plain</t></si>\
+            <si><r><rPr><b/></rPr><t>rich </t></r><r><t xml:space=\"preserve\"> run </t></r>\
+            <rPh sb=\"0\" eb=\"1\"><t>phonetic</t></rPh></si>\
+            <si><t>  trimmed\r\n</t></si><si><t>line_x000D_break _x005F_x0041_ &amp; &#x263A;</t></si>\
+            <si/><si><t><![CDATA[<cdata> & more]]></t></si>";
+        let sheet = "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\"><v>1</v></c>\
+            <c r=\"C1\" t=\"s\"><v>2</v></c><c r=\"D1\" t=\"s\"><v>3</v></c>\
+            <c r=\"E1\" t=\"s\"><v>4</v></c><c r=\"F1\" t=\"s\"><v>5</v></c></row>\
+            <row r=\"3\"><c r=\"A3\"><v>42</v></c><c r=\"B3\" s=\"1\"><v>30753</v></c>\
+            <c r=\"C3\" s=\"2\"><v>0.75</v></c><c r=\"D3\" s=\"3\"><v>1.5</v></c>\
+            <c r=\"E3\" t=\"b\"><v>1</v></c><c r=\"F3\" t=\"e\"><v>#DIV/0!</v></c>\
+            <c r=\"G3\" t=\"str\"><f>A1&amp;B1</f><v>a_x0042_c</v></c>\
+            <c r=\"H3\" t=\"inlineStr\"><is><t>inline &lt;text&gt;</t></is></c>\
+            <c r=\"I3\" t=\"d\"><v>2024-02-29T08:30:00</v></c><c r=\"J3\"><f>SUM(A3)</f></c>\
+            <c r=\"K3\" s=\"9\"><v>-7.25</v></c><c r=\"L3\"><v></v></c><c r=\"M3\"/></row>\
+            <row><c><v>1e20</v></c><c t=\"s\"><v>0</v></c></row><row r=\"9\"/>\
+            <row><c r=\"AA10\" t=\"n\"><v>3</v></c></row>";
+        for date1904 in [false, true] {
+            let book = workbook(sheet, shared, date1904);
+            let (result, cells) = read(&book);
+            result.unwrap();
+            // calamine's reading of the same bytes, written as the sheet
+            // reader writes values.
+            let mut calamine = calamine::Xlsx::new(std::io::Cursor::new(&book)).unwrap();
+            let range = calamine.worksheet_range("Data").unwrap();
+            let (first_row, first_column) = range.start().unwrap();
+            let mut expected = Vec::new();
+            for (row, column, value) in range.used_cells() {
+                let row = u64::from(first_row) + row as u64 + 1;
+                let reference = super::super::cell_reference(first_column + column as u32, row);
+                let text = match value {
+                    Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e17 => {
+                        format!("{}", *f as i64)
+                    }
+                    // calamine leaves 1904-system serials as they are.
+                    Data::DateTime(d) if d.is_datetime() && date1904 => {
+                        super::super::excel_date(d.as_f64() + DAYS_1900_TO_1904)
+                    }
+                    Data::DateTime(d) if d.is_datetime() => super::super::excel_date(d.as_f64()),
+                    other => other.to_string(),
+                };
+                expected.push((reference.to_string(), text));
+            }
+            assert_eq!(cells, expected, "date1904 {date1904}");
+            // What the cells hold, as a person reads them.
+            let at = |reference: &str| {
+                cells
+                    .iter()
+                    .find(|(r, _)| r == reference)
+                    .map(|(_, t)| t.as_str())
+            };
+            // A run without `xml:space="preserve"` is trimmed.
+            assert_eq!(at("B1"), Some("rich run "));
+            assert_eq!(at("C1"), Some("trimmed"));
+            assert_eq!(at("D1"), Some("line\rbreak _x0041_ & \u{263A}"));
+            assert_eq!(at("F1"), Some("<cdata> & more"));
+            assert_eq!(at("G3"), Some("aBc"));
+            assert_eq!(at("H3"), Some("inline <text>"));
+            assert_eq!(at("B4"), Some("plain"));
+            assert_eq!(at("AA10"), Some("3"));
+            assert_eq!(at("J3"), None, "a formula without a value");
+            let date = if date1904 { "1988-03-13" } else { "1984-03-12" };
+            assert_eq!(at("B3"), Some(date));
+        }
+    }
+
+    #[test]
+    fn a_cut_sheet_is_corrupt_names_its_part_and_keeps_the_rows_before() {
+        let sheet = "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row>\
+            <row r=\"2\"><c r=\"A2\" t=\"inlineStr\"><is><t>second";
+        let book = workbook(sheet, "<si><t>first</t></si>", false);
+        // The same workbook with its sheet part ending inside a cell.
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let mut source = zip::ZipArchive::new(std::io::Cursor::new(&book)).unwrap();
+        for i in 0..source.len() {
+            let mut file = source.by_index(i).unwrap();
+            let name = file.name().to_string();
+            let mut body = Vec::new();
+            file.read_to_end(&mut body).unwrap();
+            if name.ends_with("sheet1.xml") {
+                let end = memchr::memmem::find(&body, b"second").unwrap() + 6;
+                body.truncate(end);
+            }
+            zip.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zip.write_all(&body).unwrap();
+        }
+        let (result, cells) = read(&zip.finish().unwrap().into_inner());
+        let error = result.unwrap_err().to_string();
+        assert!(error.contains("xl/worksheets/sheet1.xml"), "{error}");
+        assert_eq!(cells, [("A1".to_string(), "first".to_string())]);
+        let (result, _) = read(b"PK\x03\x04 not a whole zip");
+        let error = result.unwrap_err().to_string();
+        assert!(error.contains("not a readable zip archive"), "{error}");
+    }
 
     #[test]
     fn custom_formats_are_dates_durations_or_numbers() {
