@@ -413,6 +413,36 @@ mod tests {
         }
     }
 
+    /// Byte soup from markup's own characters, read whole and in pieces of
+    /// every small size: no panic, and the same tokens or the same error.
+    #[test]
+    fn any_bytes_give_the_same_tokens_however_they_are_read() {
+        const ALPHABET: &[u8] = b"<<>>//\"'= !-[]CDATA?xc:&;#\r\n\xc3\xa9t";
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..2_000 {
+            let len = (state % 60) as usize;
+            let soup: Vec<u8> = (0..len)
+                .map(|_| {
+                    // xorshift64
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    ALPHABET[(state % ALPHABET.len() as u64) as usize]
+                })
+                .collect();
+            let whole = tokens(&soup, 1 << 20).map_err(|e| e.to_string());
+            for chunk in [1, 2, 3, 5, 8] {
+                let pieces = tokens(&soup, chunk).map_err(|e| e.to_string());
+                assert_eq!(
+                    pieces,
+                    whole,
+                    "{:?} read {chunk} at a time",
+                    String::from_utf8_lossy(&soup)
+                );
+            }
+        }
+    }
+
     #[test]
     fn a_cut_part_is_an_error_that_says_where() {
         for cut in [
