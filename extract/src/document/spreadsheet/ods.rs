@@ -80,7 +80,14 @@ struct Sheets {
     cells: Vec<(u32, Data)>,
     /// Text decoded from the markup.
     decoded: Vec<u8>,
+    /// The strings of rows read before, cleared, for the next row's cells
+    /// (a table has a string per cell).
+    spare: Vec<String>,
 }
+
+/// The most strings kept for reuse, and the largest kept.
+const SPARE: usize = 256;
+const SPARE_CAPACITY: usize = 4 << 10;
 
 impl Sheets {
     fn read<R: Read>(
@@ -113,7 +120,7 @@ impl Sheets {
                         None => 1,
                     };
                     let repeats = repeats.min(MAX_ROWS.saturating_sub(*read));
-                    self.cells.clear();
+                    self.recycle();
                     if !tag.empty {
                         self.read_row(markup)?;
                     }
@@ -132,6 +139,19 @@ impl Sheets {
             rows.finish(text)?;
         }
         Ok(())
+    }
+
+    /// Empties `self.cells`, keeping their strings for reuse.
+    fn recycle(&mut self) {
+        for (_, value) in self.cells.drain(..) {
+            if let Data::String(mut s) = value
+                && self.spare.len() < SPARE
+                && s.capacity() <= SPARE_CAPACITY
+            {
+                s.clear();
+                self.spare.push(s);
+            }
+        }
     }
 
     /// Reads one row's cells into `self.cells`, up to the row's end.
@@ -213,7 +233,7 @@ impl Sheets {
             });
         }
         // The element's content is the value: its paragraphs, a line each.
-        let mut content = String::new();
+        let mut content = self.spare.pop().unwrap_or_default();
         if empty {
             return Ok(CellRead {
                 value: Data::String(content),
@@ -227,7 +247,12 @@ impl Sheets {
                 Some(Token::Text(raw)) => {
                     self.decoded.clear();
                     unescape_into(raw, &mut self.decoded).map_err(xml_error)?;
-                    push_bounded(&mut content, &String::from_utf8_lossy(&self.decoded));
+                    match std::str::from_utf8(&self.decoded) {
+                        Ok(decoded) => push_bounded(&mut content, decoded),
+                        Err(_) => {
+                            push_bounded(&mut content, &String::from_utf8_lossy(&self.decoded))
+                        }
+                    }
                 }
                 Some(Token::End(b"table:table-cell" | b"table:covered-table-cell")) => {
                     return Ok(CellRead {
