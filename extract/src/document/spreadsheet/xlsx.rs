@@ -53,13 +53,12 @@ pub(super) fn extract<R: Read + Seek>(
     let mut reading = Reading::default();
     for (name, path) in sheets {
         text.check_time()?;
-        let Some(part) = book.parts.open(&mut zip, &path)? else {
+        let Some(mut markup) = book.parts.markup(&mut zip, &path)? else {
             return Err(corrupt(
                 &path,
                 "the workbook names this sheet, which it does not hold",
             ));
         };
-        let mut markup = Markup::new(part);
         reading
             .sheet(&book, &mut markup, &name, text)
             .map_err(|error| error.at(&path))?;
@@ -137,10 +136,9 @@ impl Book {
         path: &str,
     ) -> Result<HashMap<String, (String, String)>, DocumentError> {
         let mut found = HashMap::new();
-        let Some(part) = self.parts.open(zip, path)? else {
+        let Some(mut markup) = self.parts.markup(zip, path)? else {
             return Ok(found);
         };
-        let mut markup = Markup::new(part);
         let read = (|| {
             while let Some(token) = markup.next()? {
                 if let Token::Start(tag) = token
@@ -162,10 +160,9 @@ impl Book {
         zip: &mut zip::ZipArchive<R>,
         path: &str,
     ) -> Result<(), DocumentError> {
-        let Some(part) = self.parts.open(zip, path)? else {
+        let Some(mut markup) = self.parts.markup(zip, path)? else {
             return Ok(());
         };
-        let mut markup = Markup::new(part);
         let mut scratch = Scratch::default();
         let mut held = 0usize;
         let read = (|| {
@@ -196,10 +193,9 @@ impl Book {
         zip: &mut zip::ZipArchive<R>,
         path: &str,
     ) -> Result<(), DocumentError> {
-        let Some(part) = self.parts.open(zip, path)? else {
+        let Some(mut markup) = self.parts.markup(zip, path)? else {
             return Ok(());
         };
-        let mut markup = Markup::new(part);
         let mut codes: HashMap<Vec<u8>, String> = HashMap::new();
         let mut in_cell_styles = false;
         let read = (|| {
@@ -238,10 +234,9 @@ impl Book {
         folder: &str,
         relationships: &HashMap<String, (String, String)>,
     ) -> Result<(), DocumentError> {
-        let Some(part) = self.parts.open(zip, path)? else {
+        let Some(mut markup) = self.parts.markup(zip, path)? else {
             return Ok(());
         };
-        let mut markup = Markup::new(part);
         let mut sheets = Vec::new();
         let mut is_1904 = false;
         let read = (|| {
@@ -299,6 +294,15 @@ impl Parts {
 
     fn name(&self, path: &str) -> Option<&str> {
         self.0.get(&path.to_ascii_lowercase()).map(String::as_str)
+    }
+
+    /// A part's tokens, if the zip holds it.
+    fn markup<'z, R: Read + Seek>(
+        &self,
+        zip: &'z mut zip::ZipArchive<R>,
+        path: &str,
+    ) -> Result<Option<Markup<zip::read::ZipFile<'z, R>>>, DocumentError> {
+        Ok(self.open(zip, path)?.map(Markup::new))
     }
 
     fn open<'z, R: Read + Seek>(
