@@ -23,6 +23,9 @@ use memchr::{memchr, memmem};
 /// The longest token read, in bytes.
 pub(super) const MAX_TOKEN: usize = 16 << 20;
 
+/// Tokens between two [`Markup::lap`]s.
+pub(super) const LAP: u64 = 1 << 16;
+
 /// The bytes read at a time.
 const READ: usize = 64 << 10;
 
@@ -130,6 +133,9 @@ pub(super) struct Markup<R> {
     /// Bytes dropped from `buf`'s front so far (for error offsets).
     dropped: u64,
     done: bool,
+    /// Tokens read, and the count at which [`Markup::lap`] next says so.
+    tokens: u64,
+    lap_at: u64,
     /// What ends a tag or opens a quoted value in it, and what closes one.
     tag_end: Three,
     double: One,
@@ -154,10 +160,23 @@ impl<R: Read> Markup<R> {
             end: 0,
             dropped: 0,
             done: false,
+            tokens: 0,
+            lap_at: LAP,
             tag_end: Three::new(b'>', b'"', b'\''),
             double: One::new(b'"'),
             single: One::new(b'\''),
         }
+    }
+
+    /// True once every [`LAP`] tokens: a reader's cue to check its time,
+    /// for parts that are all markup and write nothing (a sheet of a
+    /// billion empty rows inflated from a small file).
+    pub fn lap(&mut self) -> bool {
+        if self.tokens < self.lap_at {
+            return false;
+        }
+        self.lap_at = self.tokens + LAP;
+        true
     }
 
     /// The next token, or `None` at the part's end.
@@ -180,6 +199,7 @@ impl<R: Read> Markup<R> {
                 Some(found) => break (self.at, found),
             }
         };
+        self.tokens += 1;
         let buf = &self.buf[..self.end];
         Ok(Some(match found {
             Found::Text { end } => {
@@ -442,6 +462,20 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn laps_come_every_lap_of_tokens() {
+        let xml = b"<row/>".repeat(3 * LAP as usize + 5);
+        let mut markup = Markup::new(&xml[..]);
+        let (mut tokens, mut laps) = (0u64, Vec::new());
+        while markup.next().unwrap().is_some() {
+            tokens += 1;
+            if markup.lap() {
+                laps.push(tokens);
+            }
+        }
+        assert_eq!(laps, [LAP, 2 * LAP, 3 * LAP]);
     }
 
     #[test]

@@ -97,7 +97,13 @@ impl Sheets {
     ) -> Result<(), DocumentError> {
         // The named table being read, its rows so far and its writer.
         let mut sheet: Option<(Rows, usize)> = None;
-        while let Some(token) = markup.next().map_err(xml_error)? {
+        loop {
+            if markup.lap() {
+                text.check_time()?;
+            }
+            let Some(token) = markup.next().map_err(xml_error)? else {
+                break;
+            };
             match token {
                 Token::Start(tag) if tag.qualified == b"table:table" && !tag.empty => {
                     if let Some(name) = tag.attribute(b"table:name") {
@@ -122,7 +128,7 @@ impl Sheets {
                     let repeats = repeats.min(MAX_ROWS.saturating_sub(*read));
                     self.recycle();
                     if !tag.empty {
-                        self.read_row(markup)?;
+                        self.read_row(markup, text)?;
                     }
                     for repeat in 0..repeats {
                         let row = u32::try_from(*read + repeat).unwrap_or(u32::MAX);
@@ -155,10 +161,17 @@ impl Sheets {
     }
 
     /// Reads one row's cells into `self.cells`, up to the row's end.
-    fn read_row<R: Read>(&mut self, markup: &mut Markup<R>) -> Result<(), DocumentError> {
+    fn read_row<R: Read>(
+        &mut self,
+        markup: &mut Markup<R>,
+        text: &Text<'_>,
+    ) -> Result<(), DocumentError> {
         let mut column = 0usize;
         let mut held = 0usize;
         loop {
+            if markup.lap() {
+                text.check_time()?;
+            }
             let tag = match markup.next().map_err(xml_error)? {
                 Some(Token::Start(tag))
                     if matches!(

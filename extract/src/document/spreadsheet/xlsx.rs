@@ -629,6 +629,9 @@ impl Reading {
         let mut rows = Rows::new(name);
         let (mut row, mut column) = (0u32, 0u32);
         loop {
+            if markup.lap() {
+                text.check_time()?;
+            }
             match markup.next()? {
                 Some(Token::Start(tag)) if tag.name == b"row" => {
                     if let Some(r) = tag.attribute(b"r") {
