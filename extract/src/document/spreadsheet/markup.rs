@@ -142,13 +142,19 @@ pub(super) struct Markup<R> {
     single: One,
 }
 
-/// How a token was found: its kind and where it and its content lie.
+/// What the bytes at the reading point hold: a token, or markup passed
+/// over (a comment, a processing instruction, a declaration) up to `end`.
 enum Found {
+    Token(Kind),
+    Skip { end: usize },
+}
+
+/// A token's kind and where it and its content lie.
+enum Kind {
     Start { name_end: usize, end: usize },
     End { end: usize },
     Text { end: usize },
     CData { end: usize },
-    Skip { end: usize },
 }
 
 impl<R: Read> Markup<R> {
@@ -182,7 +188,7 @@ impl<R: Read> Markup<R> {
     /// The next token, or `None` at the part's end.
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<Option<Token<'_>>, MarkupError> {
-        let (start, found) = loop {
+        let (start, kind) = loop {
             if self.at == self.end && !self.fill()? {
                 return Ok(None);
             }
@@ -196,17 +202,17 @@ impl<R: Read> Markup<R> {
                     self.fill()?;
                 }
                 Some(Found::Skip { end }) => self.at = end,
-                Some(found) => break (self.at, found),
+                Some(Found::Token(kind)) => break (self.at, kind),
             }
         };
         self.tokens += 1;
         let buf = &self.buf[..self.end];
-        Ok(Some(match found {
-            Found::Text { end } => {
+        Ok(Some(match kind {
+            Kind::Text { end } => {
                 self.at = end;
                 Token::Text(&buf[start..end])
             }
-            Found::Start { name_end, end } => {
+            Kind::Start { name_end, end } => {
                 self.at = end + 1;
                 let empty = buf[end - 1] == b'/';
                 let inner_end = if empty { end - 1 } else { end };
@@ -218,15 +224,14 @@ impl<R: Read> Markup<R> {
                     empty,
                 })
             }
-            Found::End { end } => {
+            Kind::End { end } => {
                 self.at = end + 1;
                 Token::End(buf[start + 2..end].trim_ascii_end())
             }
-            Found::CData { end } => {
+            Kind::CData { end } => {
                 self.at = end + 3;
                 Token::CData(&buf[start + 9..end])
             }
-            Found::Skip { .. } => unreachable!("skipped in the loop above"),
         }))
     }
 
@@ -236,8 +241,8 @@ impl<R: Read> Markup<R> {
         let buf = &self.buf[at..self.end];
         if buf[0] != b'<' {
             return match memchr(b'<', buf) {
-                Some(lt) => Some(Found::Text { end: at + lt }),
-                None if self.done => Some(Found::Text { end: self.end }),
+                Some(lt) => Some(Found::Token(Kind::Text { end: at + lt })),
+                None if self.done => Some(Found::Token(Kind::Text { end: self.end })),
                 None => None,
             };
         }
@@ -248,13 +253,12 @@ impl<R: Read> Markup<R> {
             b'/' => buf
                 .iter()
                 .position(|&b| b == b'>')
-                .map(|gt| Found::End { end: at + gt }),
+                .map(|gt| Found::Token(Kind::End { end: at + gt })),
             b'?' => after(b"?>", 2).map(|end| Found::Skip { end }),
             b'!' if buf.len() < 9 && !self.done => None,
             b'!' if buf.starts_with(b"<!--") => after(b"-->", 4).map(|end| Found::Skip { end }),
-            b'!' if buf.starts_with(b"<![CDATA[") => {
-                memmem::find(&buf[9..], b"]]>").map(|i| Found::CData { end: at + 9 + i })
-            }
+            b'!' if buf.starts_with(b"<![CDATA[") => memmem::find(&buf[9..], b"]]>")
+                .map(|i| Found::Token(Kind::CData { end: at + 9 + i })),
             // A declaration (`<!DOCTYPE …>`); an internal subset is not
             // followed, as OOXML has none.
             b'!' => memchr(b'>', buf).map(|gt| Found::Skip { end: at + gt + 1 }),
@@ -269,10 +273,10 @@ impl<R: Read> Markup<R> {
                 loop {
                     let i = from + self.tag_end.find(&buf[from..])?;
                     if buf[i] == b'>' {
-                        return Some(Found::Start {
+                        return Some(Found::Token(Kind::Start {
                             name_end: at + name_end,
                             end: at + i,
-                        });
+                        }));
                     }
                     let quote = if buf[i] == b'"' {
                         &self.double
