@@ -1,9 +1,9 @@
 //! Spreadsheets: Excel xlsx and xlsm, streamed by [`xlsx`], xlsb and
 //! legacy xls, read with `calamine`, and OpenDocument (ods), streamed by
-//! [`ods`]. Each sheet's
-//! rows become lines of tab-separated cells; each cell is marked with its sheet, reference and
-//! the name in its column's header (the first non-empty row), so `ssn`
-//! over a column makes the numbers under it social security numbers.
+//! [`ods`]. Each sheet's rows become lines of tab-separated cells; each
+//! cell is marked with its sheet, reference and the name in its column's
+//! header (the first non-empty row), so `ssn` over a column makes the
+//! numbers under it social security numbers.
 
 use std::io::{Read, Seek};
 use std::sync::Arc;
@@ -172,7 +172,7 @@ impl Rows {
 /// [`Place::cell`] writes it, made without intermediate strings: a table
 /// marks every cell.
 fn cell_reference(column: u32, row: u64) -> Arc<str> {
-    // Seven letters (past u32::MAX columns) and twenty digits at most.
+    // At most seven letters (even for u32::MAX) and twenty digits.
     let mut reference = [0u8; 28];
     let mut at = 8;
     let mut n = u64::from(column) + 1;
