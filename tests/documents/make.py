@@ -58,6 +58,18 @@ def xlsx(out):
     staff.append(["Omar Castellanos", "411-30-6572", "", "aws " + AWS_ID, None])
     book.save(os.path.join(out, "staff.xlsx"))
 
+    # Dates counted from 1904 (old Excel for Mac); LibreOffice makes an
+    # xls of it too.
+    from openpyxl.utils.datetime import MAC_EPOCH
+
+    mac = openpyxl.Workbook()
+    mac.epoch = MAC_EPOCH
+    dates = mac.active
+    dates.title = "Dates"
+    dates.append(["name", "dob"])
+    dates.append(["Dana Whitfield", datetime.date(1984, 3, 12)])
+    mac.save(os.path.join(out, "mac1904.xlsx"))
+
 
 def layout(out):
     """A workbook of the shapes an OpenDocument spreadsheet stores specially
@@ -118,6 +130,7 @@ def libreoffice(out):
         ("staff.xlsx", "ods"),
         ("staff.xlsx", "xls"),
         ("layout.xlsx", "ods"),
+        ("mac1904.xlsx", "xls"),
         ("roadmap.pptx", "odp"),
     ]
     profile = os.path.join(out, ".lo-profile")

@@ -231,6 +231,22 @@ fn streamed_cells_are_the_cells_calamine_reads() {
     }
 }
 
+/// A workbook whose dates count from 1904 (openpyxl's, and LibreOffice's
+/// xls of it, which calamine reads) gives the dates it holds: calamine
+/// hands on such serials as they are, four years and a day early when
+/// read as 1900-system serials.
+#[test]
+fn dates_counted_from_1904_are_the_dates_written() {
+    for (book, mime) in [
+        ("mac1904.xlsx", XLSX),
+        ("mac1904.xls", "application/vnd.ms-excel"),
+    ] {
+        let cells = streamed_cells(&documents().join(book), mime);
+        let dob = ("Dates".to_string(), "B2".to_string(), "1984-03-12".to_string());
+        assert!(cells.contains(&dob), "{book}: {cells:?}");
+    }
+}
+
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// Each non-empty cell calamine reads, as (sheet, reference, the text the

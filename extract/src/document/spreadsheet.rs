@@ -9,7 +9,7 @@ use std::io::{Read, Seek};
 use std::sync::Arc;
 
 use assay_classifiers::place::Place;
-use calamine::{Data, Reader, Sheets, Xls, Xlsb};
+use calamine::{Data, ExcelDateTime, ExcelDateTimeType, Reader, Sheets, Xls, Xlsb};
 
 use super::{DocumentError, Format, Text};
 
@@ -32,6 +32,13 @@ pub(super) fn extract<R: Read + Seek>(
         _ => return xlsx::extract(input, text),
     };
     let mut workbook = opened.map_err(classify_error)?;
+    // calamine hands on a 1904-system serial as it is; the writer counts
+    // from 1900.
+    let is_1904 = match &workbook {
+        Sheets::Xls(book) => book.has_1904_epoch(),
+        Sheets::Xlsb(book) => book.has_1904_epoch(),
+        _ => false,
+    };
     for sheet in workbook.sheet_names() {
         text.check_time()?;
         let mut rows = Rows::new(&sheet);
@@ -48,18 +55,28 @@ pub(super) fn extract<R: Read + Seek>(
                 if *cell == Data::Empty {
                     continue;
                 }
-                rows.cell(
-                    row_number,
-                    first_column + offset as u32,
-                    Cell::of(cell),
-                    text,
-                )?;
+                let value = match cell {
+                    Data::DateTime(date) if is_1904 && date.is_datetime() => {
+                        Cell::Other(Data::DateTime(ExcelDateTime::new(
+                            date.as_f64() + DAYS_1900_TO_1904,
+                            ExcelDateTimeType::DateTime,
+                            false,
+                        )))
+                    }
+                    _ => Cell::of(cell),
+                };
+                rows.cell(row_number, first_column + offset as u32, value, text)?;
             }
         }
         rows.finish(text)?;
     }
     Ok(())
 }
+
+/// Days from Excel's 1900 epoch to its 1904 one (1904-01-01 is serial
+/// 1,462 in the 1900 system): a 1904-system serial plus these is the same
+/// date's 1900-system serial.
+const DAYS_1900_TO_1904: f64 = 1462.0;
 
 /// A cell's value: text as it is, or a number, date, boolean or error.
 enum Cell<'a> {

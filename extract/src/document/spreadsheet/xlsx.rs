@@ -22,7 +22,7 @@ use std::str::FromStr;
 use calamine::{CellErrorType, Data, ExcelDateTime, ExcelDateTimeType};
 
 use super::markup::{Markup, MarkupError, Token, local, unescape_into};
-use super::{Cell, Rows};
+use super::{Cell, DAYS_1900_TO_1904, Rows};
 use crate::document::{DocumentError, Format, Text};
 
 /// The most bytes of shared strings held: they are kept for the whole
@@ -318,10 +318,6 @@ impl Parts {
             .map_err(|error| corrupt(path, error))
     }
 }
-
-/// Days from Excel's 1900 epoch to its 1904 one (1904-01-01 is serial
-/// 1,462 in the 1900 system).
-const DAYS_1900_TO_1904: f64 = 1462.0;
 
 /// What a number format makes of a cell's number.
 #[derive(Clone, Copy, Debug, PartialEq)]
