@@ -242,7 +242,11 @@ fn dates_counted_from_1904_are_the_dates_written() {
         ("mac1904.xls", "application/vnd.ms-excel"),
     ] {
         let cells = streamed_cells(&documents().join(book), mime);
-        let dob = ("Dates".to_string(), "B2".to_string(), "1984-03-12".to_string());
+        let dob = (
+            "Dates".to_string(),
+            "B2".to_string(),
+            "1984-03-12".to_string(),
+        );
         assert!(cells.contains(&dob), "{book}: {cells:?}");
     }
 }
