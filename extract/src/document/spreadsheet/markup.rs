@@ -359,6 +359,26 @@ pub(super) fn unescape_into(raw: &[u8], out: &mut Vec<u8>) -> Result<(), MarkupE
     Ok(())
 }
 
+/// Appends CDATA content to `out` with its line ends made `\n` (it holds
+/// no entities).
+pub(super) fn cdata_into(raw: &[u8], out: &mut Vec<u8>) {
+    let mut rest = raw;
+    while let Some(i) = memchr(b'\r', rest) {
+        out.extend_from_slice(&rest[..i]);
+        out.push(b'\n');
+        rest = rest[i + 1..].strip_prefix(b"\n").unwrap_or(&rest[i + 1..]);
+    }
+    out.extend_from_slice(rest);
+}
+
+/// A raw attribute value as text: entities decoded, invalid UTF-8
+/// replaced.
+pub(super) fn decode(raw: &[u8]) -> Result<String, MarkupError> {
+    let mut out = Vec::with_capacity(raw.len());
+    unescape_into(raw, &mut out)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
 /// `#65` or `#x41`, as the character it names.
 fn character_reference(name: &[u8]) -> Option<char> {
     let digits = std::str::from_utf8(name.strip_prefix(b"#")?).ok()?;

@@ -17,7 +17,7 @@ use std::io::{Read, Seek};
 
 use calamine::Data;
 
-use super::markup::{Markup, Tag, Token, unescape_into};
+use super::markup::{self, Markup, Tag, Token, unescape_into};
 use super::{Cell, Rows};
 use crate::document::{DocumentError, Format, Text};
 
@@ -401,9 +401,7 @@ fn push_bounded(content: &mut String, text: &str) {
 
 /// An attribute's value, unescaped.
 fn decode(raw: &[u8]) -> Result<String, DocumentError> {
-    let mut out = Vec::with_capacity(raw.len());
-    unescape_into(raw, &mut out).map_err(xml_error)?;
-    Ok(String::from_utf8_lossy(&out).into_owned())
+    markup::decode(raw).map_err(xml_error)
 }
 
 fn parse<T: std::str::FromStr>(raw: &[u8]) -> Result<T, DocumentError> {

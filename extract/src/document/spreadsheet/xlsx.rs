@@ -21,7 +21,7 @@ use std::str::FromStr;
 
 use calamine::{CellErrorType, Data, ExcelDateTime, ExcelDateTimeType};
 
-use super::markup::{Markup, MarkupError, Token, local, unescape_into};
+use super::markup::{Markup, MarkupError, Token, cdata_into, decode, local, unescape_into};
 use super::{Cell, DAYS_1900_TO_1904, Rows};
 use crate::document::{DocumentError, Format, Text};
 
@@ -177,7 +177,7 @@ impl Book {
                 }
                 held = held.saturating_add(value.len() + 24);
                 if held > SHARED_TEXT {
-                    return Err(ReadError::TooBig("shared strings"));
+                    return Err(ReadError::TooManySharedStrings);
                 }
                 self.strings.push(value);
             }
@@ -384,7 +384,8 @@ impl NumberKind {
 enum ReadError {
     Markup(MarkupError),
     Structure(String),
-    TooBig(&'static str),
+    /// More than [`SHARED_TEXT`] of shared strings.
+    TooManySharedStrings,
     Document(DocumentError),
 }
 
@@ -405,9 +406,9 @@ impl ReadError {
         match self {
             Self::Markup(error) => corrupt(part, error),
             Self::Structure(what) => corrupt(part, what),
-            Self::TooBig(what) => corrupt(
+            Self::TooManySharedStrings => corrupt(
                 part,
-                format!("more than {} MiB of {what}", SHARED_TEXT >> 20),
+                format!("more than {} MiB of shared strings", SHARED_TEXT >> 20),
             ),
             Self::Document(error) => error,
         }
@@ -462,16 +463,7 @@ impl Scratch {
         loop {
             match markup.next()? {
                 Some(Token::Text(text)) => unescape_into(text, &mut raw)?,
-                Some(Token::CData(text)) => {
-                    // Line ends are made `\n` in CDATA too; it has no entities.
-                    let mut rest = text;
-                    while let Some(i) = memchr::memchr(b'\r', rest) {
-                        raw.extend_from_slice(&rest[..i]);
-                        raw.push(b'\n');
-                        rest = rest[i + 1..].strip_prefix(b"\n").unwrap_or(&rest[i + 1..]);
-                    }
-                    raw.extend_from_slice(rest);
-                }
+                Some(Token::CData(text)) => cdata_into(text, &mut raw),
                 Some(Token::End(end)) if local(end) == closing => break,
                 Some(_) => {}
                 None => return Err(ReadError::Structure("the part ends inside a value".into())),
@@ -866,13 +858,6 @@ fn reference(raw: &[u8], needs_column: bool) -> Result<(u32, u32), ReadError> {
             .ok_or_else(bad)?;
     }
     Ok((r.checked_sub(1).ok_or_else(bad)?, n.saturating_sub(1)))
-}
-
-/// An attribute's value with its entities decoded.
-fn decode(raw: &[u8]) -> Result<String, MarkupError> {
-    let mut out = Vec::with_capacity(raw.len());
-    unescape_into(raw, &mut out)?;
-    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 #[cfg(test)]
