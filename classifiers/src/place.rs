@@ -187,23 +187,55 @@ pub(crate) fn split_words(raw: &str) -> String {
     if raw.is_ascii() {
         // Most names: the same steps on bytes.
         let mut out = String::with_capacity(raw.len() + 4);
-        let mut previous: Option<u8> = None;
-        for &c in raw.as_bytes() {
-            if c.is_ascii_alphanumeric() {
-                let boundary =
-                    previous.is_some_and(|p| p.is_ascii_lowercase() && c.is_ascii_uppercase());
-                if boundary
-                    || previous.is_some_and(|p| !p.is_ascii_alphanumeric()) && !out.is_empty()
-                {
-                    out.push(' ');
-                }
-                out.push(char::from(c.to_ascii_lowercase()));
+        for word in ascii_words(raw.as_bytes()) {
+            if !out.is_empty() {
+                out.push(' ');
             }
-            previous = Some(c);
+            out.extend(word.iter().map(|b| char::from(b.to_ascii_lowercase())));
         }
         return out;
     }
     split_chars(raw)
+}
+
+/// The words of an ASCII name, as [`split_words`] has them before lower
+/// casing: runs of letters and digits, cut where a lower-case letter meets
+/// a capital.
+pub(crate) fn ascii_words(raw: &[u8]) -> AsciiWords<'_> {
+    AsciiWords { raw, at: 0 }
+}
+
+/// The iterator of [`ascii_words`].
+pub(crate) struct AsciiWords<'a> {
+    raw: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Iterator for AsciiWords<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let raw = self.raw;
+        let mut at = self.at;
+        while raw.get(at).is_some_and(|b| !b.is_ascii_alphanumeric()) {
+            at += 1;
+        }
+        if at == raw.len() {
+            self.at = at;
+            return None;
+        }
+        let start = at;
+        at += 1;
+        while let Some(&b) = raw.get(at) {
+            let capital_after_lower = b.is_ascii_uppercase() && raw[at - 1].is_ascii_lowercase();
+            if !b.is_ascii_alphanumeric() || capital_after_lower {
+                break;
+            }
+            at += 1;
+        }
+        self.at = at;
+        Some(&raw[start..at])
+    }
 }
 
 /// [`split_words`] for any text.

@@ -15,6 +15,7 @@ pub mod checksums;
 pub mod confidence;
 mod digits;
 mod edges;
+mod keyed;
 mod lead;
 mod redact;
 mod site;
@@ -88,7 +89,7 @@ pub struct DetectorSet {
     number_gate: std::sync::OnceLock<Option<Regex>>,
     /// Every detector keyword in one automaton, for [`DetectorSet::keyed_by`];
     /// built on first use (only structured documents ask).
-    keyword_index: std::sync::OnceLock<Option<(AhoCorasick, Vec<Vec<usize>>)>>,
+    keyword_index: std::sync::OnceLock<Option<keyed::KeywordIndex>>,
     /// Per digit count (16 standing for 16 and more): the widest window of
     /// the number detectors a run with that many digits can be for (their
     /// `run_needs` aside: the gate only needs to see enough).
@@ -385,35 +386,40 @@ impl DetectorSet {
         &self.detectors
     }
 
-    /// The detectors with a keyword among `words` (a column or field name
-    /// split into words), as whole words.
-    ///
-    /// One search of every detector's keywords at once: JSON documents ask
-    /// this for each new path, and asking each detector in turn made a
-    /// schema of 180,000 values cost forty times its text.
     /// This set's identity, unique in the process.
     pub(crate) fn id(&self) -> u64 {
         self.id
     }
 
+    /// The detectors with a keyword among `words` (a column or field name
+    /// split into words), as whole words ([`keyed`]).
+    ///
+    /// All detectors' keywords at once: JSON documents ask this for each
+    /// new path, and asking each detector in turn made a schema of 180,000
+    /// values cost forty times its text.
     pub fn keyed_by(&self, words: &str) -> Vec<usize> {
-        let Some((automaton, owners)) = self.keyword_index.get_or_init(|| self.index_keywords())
-        else {
-            return Vec::new();
-        };
-        let mut keyed: Vec<usize> = automaton
-            .find_overlapping_iter(words)
-            .filter(|m| stands_alone(words.as_bytes(), m.start(), m.end()))
-            .flat_map(|m| owners[m.pattern().as_usize()].iter().copied())
-            .collect();
-        keyed.sort_unstable();
-        keyed.dedup();
-        keyed
+        self.keyword_index()
+            .map_or_else(Vec::new, |index| index.keyed_by(words))
+    }
+
+    /// Whether the words of these plain names (ASCII letters, digits and
+    /// `_`) may hold a detector keyword; `false` settles that
+    /// [`DetectorSet::keyed_by`] finds none in them.
+    pub(crate) fn may_key(&self, names: &[&[u8]]) -> bool {
+        self.keyword_index()
+            .is_some_and(|index| index.may_key(names))
+    }
+
+    /// The index behind [`DetectorSet::keyed_by`], built on first use.
+    fn keyword_index(&self) -> Option<&keyed::KeywordIndex> {
+        self.keyword_index
+            .get_or_init(|| self.index_keywords())
+            .as_ref()
     }
 
     /// Every detector keyword (ASCII case folded) and the detectors that
     /// have it.
-    fn index_keywords(&self) -> Option<(AhoCorasick, Vec<Vec<usize>>)> {
+    fn index_keywords(&self) -> Option<keyed::KeywordIndex> {
         let mut words: Vec<String> = Vec::new();
         let mut owners: Vec<Vec<usize>> = Vec::new();
         let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
@@ -430,15 +436,7 @@ impl DetectorSet {
                 }
             }
         }
-        if words.is_empty() {
-            return None;
-        }
-        let automaton = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(aho_corasick::MatchKind::Standard)
-            .build(&words)
-            .ok()?;
-        Some((automaton, owners))
+        keyed::KeywordIndex::new(words, owners)
     }
 
     /// Finds every valid match that starts in `owned`; the rest of `buf` is

@@ -32,6 +32,13 @@ pub(super) trait Walk: Clone {
     fn context_key(&self, out: &mut Vec<u8>);
     /// The words of the value at hand's context ([`Place::context`]).
     fn context(&self) -> Option<String>;
+    /// The plain names (ASCII letters, digits and `_`) those words are
+    /// made of, when the context is made of nothing else (at most two):
+    /// most names hold no keyword word, which is settled from them
+    /// alone, with no key built and nothing remembered.
+    fn plain_names(&self) -> Option<[&[u8]; 2]> {
+        None
+    }
     /// The place of the last value started.
     fn last_place(&self) -> Place;
 }
@@ -93,6 +100,12 @@ impl<W: Walk> Follower<W> {
                 }
                 if let Some(open) = spans.last_mut().filter(|s| s.end.is_none()) {
                     open.end = Some(offset);
+                }
+                if walker
+                    .plain_names()
+                    .is_some_and(|names| !detectors.may_key(&names))
+                {
+                    return;
                 }
                 walker.context_key(key);
                 if let Some(keyed) = contexts.keyed(detectors, key, || walker.context()) {

@@ -84,9 +84,17 @@ impl Walk for Walker {
         while at < bytes.len() {
             let b = bytes[at];
             if self.in_string {
-                if !self.in_key && !self.escaped {
-                    // A value's text: straight to its end or next escape.
-                    match memchr::memchr2(b'"', b'\\', &bytes[at..]) {
+                if !self.escaped {
+                    // Straight to the string's end or next escape; a key
+                    // keeps what it passes.
+                    let to = memchr::memchr2(b'"', b'\\', &bytes[at..]);
+                    if self.in_key {
+                        let passed = &bytes[at..to.map_or(bytes.len(), |to| at + to)];
+                        let room = MAX_KEY.saturating_sub(self.key.len());
+                        self.key
+                            .extend_from_slice(&passed[..passed.len().min(room)]);
+                    }
+                    match to {
                         Some(to) => at += to,
                         None => return,
                     }
@@ -118,7 +126,15 @@ impl Walk for Walker {
                 self.end_value();
             }
             match b {
-                b' ' | b'\t' | b'\r' | b'\n' => {}
+                b' ' | b'\t' | b'\r' | b'\n' => {
+                    // Indentation comes in runs.
+                    while bytes
+                        .get(at)
+                        .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+                    {
+                        at += 1;
+                    }
+                }
                 b'{' | b'[' => {
                     if self.frames.is_empty() {
                         self.top_array = b == b'[';
@@ -224,20 +240,25 @@ impl Walk for Walker {
     fn context(&self) -> Option<String> {
         // The last two keys when they are plain names: what the path's
         // context is, without splitting the path.
-        let mut keys = self.object_keys();
-        if let [Some(last), before] = [keys.next(), keys.next()] {
-            if plain(last) && before.is_none_or(plain) {
-                let mut raw = Vec::with_capacity(64);
-                if let Some(before) = before {
-                    raw.extend_from_slice(before);
-                    raw.push(b' ');
-                }
-                raw.extend_from_slice(last);
-                let words = crate::place::split_words(std::str::from_utf8(&raw).ok()?);
-                return (!words.is_empty()).then_some(words);
+        if let Some([before, last]) = self.plain_names() {
+            let mut raw = Vec::with_capacity(64);
+            if !before.is_empty() {
+                raw.extend_from_slice(before);
+                raw.push(b' ');
             }
+            raw.extend_from_slice(last);
+            let words = crate::place::split_words(std::str::from_utf8(&raw).ok()?);
+            return (!words.is_empty()).then_some(words);
         }
         Place::record(0, &self.path).context()
+    }
+
+    /// The last key and the one before it (empty at the top), when they
+    /// are plain.
+    fn plain_names(&self) -> Option<[&[u8]; 2]> {
+        let mut keys = self.object_keys();
+        let (last, before) = (keys.next()?, keys.next());
+        (plain(last) && before.is_none_or(plain)).then(|| [before.unwrap_or_default(), last])
     }
 
     fn last_place(&self) -> Place {
@@ -374,6 +395,40 @@ mod tests {
     }
 
     /// Every value's offset and place, walking the whole text at once.
+    #[test]
+    fn walks_in_pieces_find_the_places_of_one_walk() {
+        // Keys with escapes, a key longer than a path keeps, indentation.
+        let long = "k".repeat(MAX_KEY + 40);
+        let text = format!(
+            "{{\n  \"a\\\"b\": {{\n    \"{long}\": [1,\n      \"x\"],\n    \"c\\\\\": \"v\\\"w\"\n  }},\n  \"ssn\": 7\n}}\n"
+        );
+        let walk = |piece: usize| {
+            let mut walker = Walker::default();
+            let mut seen = Vec::new();
+            for (n, part) in text.as_bytes().chunks(piece).enumerate() {
+                walker.walk(part, (n * piece) as u64, |walker, offset| {
+                    seen.push((offset, walker.path.clone(), walker.context()));
+                });
+            }
+            seen
+        };
+        let whole = walk(text.len());
+        let paths: Vec<&str> = whole.iter().map(|(_, path, _)| path.as_str()).collect();
+        let kept = "k".repeat(MAX_KEY);
+        assert_eq!(
+            paths,
+            [
+                format!(r#"$["a\\\"b"].{kept}[0]"#),
+                format!(r#"$["a\\\"b"].{kept}[1]"#),
+                r#"$["a\\\"b"]["c\\\\"]"#.to_string(),
+                "$.ssn".to_string(),
+            ]
+        );
+        for piece in 1..=9 {
+            assert_eq!(walk(piece), whole, "pieces of {piece}");
+        }
+    }
+
     fn every_place(text: &[u8]) -> Vec<(u64, Place)> {
         every_place_and_context(text, &mut HashMap::new())
     }

@@ -5,7 +5,7 @@
 //! up the detectors a field or column name is a keyword of through one
 //! per-worker memory ([`Contexts`]).
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 
 use crate::detect::{ContextSpan, DetectorSet};
