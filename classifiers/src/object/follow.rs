@@ -32,12 +32,12 @@ pub(super) trait Walk: Clone {
     fn context_key(&self, out: &mut Vec<u8>);
     /// The words of the value at hand's context ([`Place::context`]).
     fn context(&self) -> Option<String>;
-    /// The plain names (ASCII letters, digits and `_`) those words are
-    /// made of, when the context is made of nothing else (at most two):
-    /// most names hold no keyword word, which is settled from them
-    /// alone, with no key built and nothing remembered.
-    fn plain_names(&self) -> Option<[&[u8]; 2]> {
-        None
+    /// Whether the context of the value at hand may hold keywords of
+    /// `detectors`: `false` settles it (most field names hold no keyword
+    /// word, which a walker can tell from the names alone, with no key
+    /// built and nothing remembered).
+    fn may_be_keyed(&self, _detectors: &DetectorSet) -> bool {
+        true
     }
     /// The place of the last value started.
     fn last_place(&self) -> Place;
@@ -101,10 +101,7 @@ impl<W: Walk> Follower<W> {
                 if let Some(open) = spans.last_mut().filter(|s| s.end.is_none()) {
                     open.end = Some(offset);
                 }
-                if walker
-                    .plain_names()
-                    .is_some_and(|names| !detectors.may_key(&names))
-                {
+                if !walker.may_be_keyed(detectors) {
                     return;
                 }
                 walker.context_key(key);

@@ -7,9 +7,11 @@
 //! is an array has a record per element, any other JSON document is record
 //! 0. Malformed JSON is still read; its paths are a best effort.
 
+use std::cell::Cell;
 use std::fmt::Write as _;
 
 use super::follow::Walk;
+use crate::detect::DetectorSet;
 use crate::place::Place;
 
 /// The longest key kept in a path.
@@ -23,13 +25,26 @@ enum Kind {
     Array { index: u64 },
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct Frame {
     kind: Kind,
     /// The path's length before this frame's step.
     path_base: usize,
     /// The key chain's length before this frame's key.
     keys_base: usize,
+    /// What this object frame's key is as a name, once a value asked.
+    name: Cell<Name>,
+}
+
+/// An object key as a name in a value's context.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Name {
+    /// Not asked since the key was read.
+    Unknown,
+    /// Letters, digits and `_`: a word of it may be a keyword's, or not.
+    Plain { keyword_word: bool },
+    /// Anything else (its context comes from the whole path).
+    Other,
 }
 
 /// A JSON walker: where it stands in the structure, and the path there.
@@ -240,7 +255,7 @@ impl Walk for Walker {
     fn context(&self) -> Option<String> {
         // The last two keys when they are plain names: what the path's
         // context is, without splitting the path.
-        if let Some([before, last]) = self.plain_names() {
+        if let Some([before, last]) = self.plain_pair() {
             let mut raw = Vec::with_capacity(64);
             if !before.is_empty() {
                 raw.extend_from_slice(before);
@@ -253,12 +268,29 @@ impl Walk for Walker {
         Place::record(0, &self.path).context()
     }
 
-    /// The last key and the one before it (empty at the top), when they
-    /// are plain.
-    fn plain_names(&self) -> Option<[&[u8]; 2]> {
-        let mut keys = self.object_keys();
-        let (last, before) = (keys.next()?, keys.next());
-        (plain(last) && before.is_none_or(plain)).then(|| [before.unwrap_or_default(), last])
+    fn may_be_keyed(&self, detectors: &DetectorSet) -> bool {
+        let mut frames = self.object_frames();
+        let Some(last) = frames.next() else {
+            return true;
+        };
+        let name = |frame: &Frame| {
+            if frame.name.get() == Name::Unknown {
+                let key = self.key_of(frame);
+                frame.name.set(if plain(key) {
+                    Name::Plain {
+                        keyword_word: detectors.may_key(&[key]),
+                    }
+                } else {
+                    Name::Other
+                });
+            }
+            frame.name.get()
+        };
+        match (name(last), frames.next().map(name)) {
+            (Name::Plain { keyword_word }, None) => keyword_word,
+            (Name::Plain { keyword_word: a }, Some(Name::Plain { keyword_word: b })) => a || b,
+            _ => true,
+        }
     }
 
     fn last_place(&self) -> Place {
@@ -277,16 +309,31 @@ fn plain(key: &[u8]) -> bool {
 }
 
 impl Walker {
-    /// The keys of the object frames, deepest first.
-    fn object_keys(&self) -> impl Iterator<Item = &[u8]> {
+    /// The object frames, deepest first.
+    fn object_frames(&self) -> impl Iterator<Item = &Frame> {
         self.frames
             .iter()
             .rev()
             .filter(|f| matches!(f.kind, Kind::Object { .. }))
-            .map(|f| {
-                let len = usize::from(self.keys[f.keys_base]);
-                &self.keys[f.keys_base + 1..f.keys_base + 1 + len]
-            })
+    }
+
+    /// The keys of the object frames, deepest first.
+    fn object_keys(&self) -> impl Iterator<Item = &[u8]> {
+        self.object_frames().map(|f| self.key_of(f))
+    }
+
+    /// An object frame's key.
+    fn key_of(&self, frame: &Frame) -> &[u8] {
+        let len = usize::from(self.keys[frame.keys_base]);
+        &self.keys[frame.keys_base + 1..frame.keys_base + 1 + len]
+    }
+
+    /// The last key and the one before it (empty at the top), when they
+    /// are plain.
+    fn plain_pair(&self) -> Option<[&[u8]; 2]> {
+        let mut keys = self.object_keys();
+        let (last, before) = (keys.next()?, keys.next());
+        (plain(last) && before.is_none_or(plain)).then(|| [before.unwrap_or_default(), last])
     }
 
     fn push(&mut self, object: bool) {
@@ -300,6 +347,7 @@ impl Walker {
             },
             path_base: self.path.len(),
             keys_base: self.keys.len(),
+            name: Cell::new(Name::Unknown),
         };
         let bottom = self.frames.is_empty();
         self.frames.push(frame);
@@ -318,6 +366,7 @@ impl Walker {
             return;
         };
         let (path_base, keys_base) = (frame.path_base, frame.keys_base);
+        frame.name.set(Name::Unknown);
         self.path.truncate(path_base);
         let key = &self.key;
         if !key.is_empty() && key.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_') {
@@ -451,6 +500,14 @@ mod tests {
                 .or_insert_with(|| place.context());
             assert_eq!(*context, place.context(), "{place:?}");
             assert_eq!(walker.context(), place.context(), "{place:?}");
+            // Settled without the words only where they hold no keyword.
+            static SET: std::sync::OnceLock<DetectorSet> = std::sync::OnceLock::new();
+            let set =
+                SET.get_or_init(|| DetectorSet::new(&crate::Catalog::builtin().unwrap()).unwrap());
+            if !walker.may_be_keyed(set) {
+                let words = walker.context().unwrap_or_default();
+                assert!(set.keyed_by(&words).is_empty(), "{words}");
+            }
             places.push((offset, place));
         });
         places
@@ -458,12 +515,13 @@ mod tests {
 
     #[test]
     fn paths_edited_in_place_are_the_paths_rebuilt_from_the_frames() {
-        let documents: [&[u8]; 5] = [
+        let documents: [&[u8]; 6] = [
             br#"[{"a": 1, "b": [true, {"c d": "x", "e": [[1, 2], {"f": null}]}]}, {"a": 2}]"#,
             b"{\"k\": \"v\"}\n{\"k\": [1, {\"\\\"q\\\"\": 2}]}\n\"bare\"\n7\n",
             br#"{"deep": {"er": {"est": [[[{"x": 1}]]]}}, "": 3, "9": 4}"#,
             br#"{"broken": [1, 2}, "next": {"a" 1, "b": }}} ] "loose": 5"#,
             br#"[[1, 2], [3, {"in": [4, 5]}]]"#,
+            br#"{"customer": {"cardNumber": 1, "ssn": 2, "shape": {"routing_number": 3}}}"#,
         ];
         let mut contexts = HashMap::new();
         for text in documents {
