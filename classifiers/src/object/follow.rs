@@ -32,11 +32,12 @@ pub(super) trait Walk: Clone {
     fn context_key(&self, out: &mut Vec<u8>);
     /// The words of the value at hand's context ([`Place::context`]).
     fn context(&self) -> Option<String>;
-    /// Whether the context of the value at hand may hold keywords of
-    /// `detectors`: `false` settles it (most field names hold no keyword
-    /// word, which a walker can tell from the names alone, with no key
-    /// built and nothing remembered).
-    fn may_be_keyed(&self, _detectors: &DetectorSet) -> bool {
+    /// Whether the context of the value at hand may hold keywords, where
+    /// `keyword_word` says whether a plain name (ASCII letters, digits and
+    /// `_`) has a word of one: `false` settles it (most field names have
+    /// none, which a walker can tell from the names alone, with no context
+    /// key built).
+    fn may_be_keyed(&self, _keyword_word: &mut dyn FnMut(&[u8]) -> bool) -> bool {
         true
     }
     /// The place of the last value started.
@@ -101,7 +102,7 @@ impl<W: Walk> Follower<W> {
                 if let Some(open) = spans.last_mut().filter(|s| s.end.is_none()) {
                     open.end = Some(offset);
                 }
-                if !walker.may_be_keyed(detectors) {
+                if !walker.may_be_keyed(&mut |name| contexts.may_key(detectors, name)) {
                     return;
                 }
                 walker.context_key(key);

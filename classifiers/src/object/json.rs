@@ -11,7 +11,6 @@ use std::cell::Cell;
 use std::fmt::Write as _;
 
 use super::follow::Walk;
-use crate::detect::DetectorSet;
 use crate::place::Place;
 
 /// The longest key kept in a path.
@@ -268,17 +267,17 @@ impl Walk for Walker {
         Place::record(0, &self.path).context()
     }
 
-    fn may_be_keyed(&self, detectors: &DetectorSet) -> bool {
+    fn may_be_keyed(&self, keyword_word: &mut dyn FnMut(&[u8]) -> bool) -> bool {
         let mut frames = self.object_frames();
         let Some(last) = frames.next() else {
             return true;
         };
-        let name = |frame: &Frame| {
+        let mut name = |frame: &Frame| {
             if frame.name.get() == Name::Unknown {
                 let key = self.key_of(frame);
                 frame.name.set(if plain(key) {
                     Name::Plain {
-                        keyword_word: detectors.may_key(&[key]),
+                        keyword_word: keyword_word(key),
                     }
                 } else {
                     Name::Other
@@ -286,7 +285,8 @@ impl Walk for Walker {
             }
             frame.name.get()
         };
-        match (name(last), frames.next().map(name)) {
+        let last = name(last);
+        match (last, frames.next().map(name)) {
             (Name::Plain { keyword_word }, None) => keyword_word,
             (Name::Plain { keyword_word: a }, Some(Name::Plain { keyword_word: b })) => a || b,
             _ => true,
@@ -409,6 +409,7 @@ mod tests {
 
     use super::*;
     use crate::Classifiers;
+    use crate::detect::DetectorSet;
     use crate::object::follow::check_places;
 
     /// The path rebuilt from the frames and the key chain, as the
@@ -504,7 +505,7 @@ mod tests {
             static SET: std::sync::OnceLock<DetectorSet> = std::sync::OnceLock::new();
             let set =
                 SET.get_or_init(|| DetectorSet::new(&crate::Catalog::builtin().unwrap()).unwrap());
-            if !walker.may_be_keyed(set) {
+            if !walker.may_be_keyed(&mut |name| set.may_key(&[name])) {
                 let words = walker.context().unwrap_or_default();
                 assert!(set.keyed_by(&words).is_empty(), "{words}");
             }

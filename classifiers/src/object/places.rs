@@ -40,6 +40,17 @@ pub(super) struct Contexts {
     /// a table's values cycle through a few column names, found here with
     /// one comparison instead of the map's hashing and probing.
     recent: Vec<Option<Recent>>,
+    /// Plain names asked lately, each with whether a word of it is a
+    /// keyword's ([`DetectorSet::may_key`]), in the slot its bytes hash to.
+    names: Vec<Option<RecentName>>,
+}
+
+/// A short plain name and its answer, as [`Contexts::names`] holds them.
+#[derive(Clone)]
+struct RecentName {
+    len: u8,
+    name: [u8; RECENT_KEY],
+    keyword_word: bool,
 }
 
 /// A short key and its answer, as [`Contexts::recent`] holds them (in
@@ -71,6 +82,7 @@ thread_local! {
         set: u64::MAX,
         keyed: HashMap::new(),
         recent: vec![None; RECENT],
+        names: vec![None; RECENT],
     });
 }
 
@@ -81,10 +93,36 @@ impl Contexts {
             if contexts.set != detectors.id() {
                 contexts.keyed.clear();
                 contexts.recent.fill(None);
+                contexts.names.fill(None);
                 contexts.set = detectors.id();
             }
             f(contexts)
         })
+    }
+
+    /// Whether a word of the plain name `name` (ASCII letters, digits and
+    /// `_`) is a keyword's ([`DetectorSet::may_key`]): records repeat their
+    /// field names, and the answer is found again with one comparison.
+    pub(super) fn may_key(&mut self, detectors: &DetectorSet, name: &[u8]) -> bool {
+        if name.len() > RECENT_KEY {
+            return detectors.may_key(&[name]);
+        }
+        let slot = &mut self.names[slot(name)];
+        if let Some(recent) = slot
+            .as_ref()
+            .filter(|r| r.name[..usize::from(r.len)] == *name)
+        {
+            return recent.keyword_word;
+        }
+        let keyword_word = detectors.may_key(&[name]);
+        let mut held = [0u8; RECENT_KEY];
+        held[..name.len()].copy_from_slice(name);
+        *slot = Some(RecentName {
+            len: name.len() as u8,
+            name: held,
+            keyword_word,
+        });
+        keyword_word
     }
 
     /// The detectors the context remembered by `key` holds keywords of;
@@ -159,5 +197,29 @@ mod tests {
                 assert_eq!(got.as_deref(), answer(words).as_deref(), "{key}");
             }
         }
+    }
+
+    #[test]
+    fn remembered_names_are_answered_as_asked() {
+        let set = DetectorSet::new(&crate::Catalog::builtin().unwrap()).unwrap();
+        // Keyword words and others, in 64 slots and beyond, some too long
+        // to be held, asked three times over.
+        let names: Vec<String> = (0..300)
+            .map(|i| match i % 5 {
+                0 => format!("customer{i}Phone"),
+                1 => format!("shape_{i}"),
+                2 => format!("{}ssn", "x".repeat(50 + i % 3)),
+                3 => format!("card_{i}_number"),
+                _ => format!("Item{i}"),
+            })
+            .collect();
+        for _ in 0..3 {
+            for name in &names {
+                let got = Contexts::with(&set, |contexts| contexts.may_key(&set, name.as_bytes()));
+                assert_eq!(got, set.may_key(&[name.as_bytes()]), "{name}");
+            }
+        }
+        assert!(names.iter().any(|n| set.may_key(&[n.as_bytes()])));
+        assert!(names.iter().any(|n| !set.may_key(&[n.as_bytes()])));
     }
 }
