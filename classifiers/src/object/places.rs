@@ -68,10 +68,23 @@ const RECENT_KEY: usize = 48;
 
 /// The slot of `key` in [`Contexts::recent`].
 fn slot(key: &[u8]) -> usize {
-    let hash = key.iter().fold(0x811c_9dc5u32, |hash, &b| {
+    fnv32(key) as usize % RECENT
+}
+
+/// Slots of [`Contexts::names`]: a JSON model's names come back after
+/// hundreds of others.
+const RECENT_NAMES: usize = 1024;
+
+/// The slot of `name` in [`Contexts::names`].
+fn name_slot(name: &[u8]) -> usize {
+    fnv32(name) as usize % RECENT_NAMES
+}
+
+/// 32-bit FNV-1a, for slots.
+fn fnv32(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5u32, |hash, &b| {
         (hash ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    });
-    hash as usize % RECENT
+    })
 }
 
 thread_local! {
@@ -82,7 +95,7 @@ thread_local! {
         set: u64::MAX,
         keyed: HashMap::new(),
         recent: vec![None; RECENT],
-        names: vec![None; RECENT],
+        names: vec![None; RECENT_NAMES],
     });
 }
 
@@ -107,7 +120,7 @@ impl Contexts {
         if name.len() > RECENT_KEY {
             return detectors.may_key(&[name]);
         }
-        let slot = &mut self.names[slot(name)];
+        let slot = &mut self.names[name_slot(name)];
         if let Some(recent) = slot
             .as_ref()
             .filter(|r| r.name[..usize::from(r.len)] == *name)
@@ -202,9 +215,9 @@ mod tests {
     #[test]
     fn remembered_names_are_answered_as_asked() {
         let set = DetectorSet::new(&crate::Catalog::builtin().unwrap()).unwrap();
-        // Keyword words and others, in 64 slots and beyond, some too long
+        // Keyword words and others, in 1,024 slots and beyond, some too long
         // to be held, asked three times over.
-        let names: Vec<String> = (0..300)
+        let names: Vec<String> = (0..3000)
             .map(|i| match i % 5 {
                 0 => format!("customer{i}Phone"),
                 1 => format!("shape_{i}"),
