@@ -444,7 +444,6 @@ mod tests {
         path
     }
 
-    /// Every value's offset and place, walking the whole text at once.
     #[test]
     fn walks_in_pieces_find_the_places_of_one_walk() {
         // Keys with escapes, a key longer than a path keeps, indentation.
@@ -479,6 +478,7 @@ mod tests {
         }
     }
 
+    /// Every value's offset and place, walking the whole text at once.
     fn every_place(text: &[u8]) -> Vec<(u64, Place)> {
         every_place_and_context(text, &mut HashMap::new())
     }

@@ -36,55 +36,78 @@ pub(super) struct Contexts {
     /// The detector set the answers were worked out for.
     set: u64,
     keyed: HashMap<Box<[u8]>, Option<Arc<[usize]>>>,
-    /// Answers given lately, each in the slot its key hashes to (FNV-1a):
-    /// a table's values cycle through a few column names, found here with
-    /// one comparison instead of the map's hashing and probing.
-    recent: Vec<Option<Recent>>,
+    /// Answers given lately: a table's values cycle through a few column
+    /// names, found here with one comparison instead of the map's hashing
+    /// and probing.
+    recent: Slots<Option<Arc<[usize]>>>,
     /// Plain names asked lately, each with whether a word of it is a
-    /// keyword's ([`DetectorSet::may_key`]), in the slot its bytes hash to.
-    names: Vec<Option<RecentName>>,
+    /// keyword's ([`DetectorSet::may_key`]): a JSON model's names come back
+    /// after hundreds of others.
+    names: Slots<bool>,
 }
 
-/// A short plain name and its answer, as [`Contexts::names`] holds them.
-#[derive(Clone)]
-struct RecentName {
-    len: u8,
-    name: [u8; RECENT_KEY],
-    keyword_word: bool,
-}
-
-/// A short key and its answer, as [`Contexts::recent`] holds them (in
-/// place: a miss allocates nothing).
-#[derive(Clone)]
-struct Recent {
-    len: u8,
-    key: [u8; RECENT_KEY],
-    keyed: Option<Arc<[usize]>>,
-}
-
-/// Slots of [`Contexts::recent`], and the longest key they hold.
+/// Slots of [`Contexts::recent`] and of [`Contexts::names`].
 const RECENT: usize = 64;
+const RECENT_NAMES: usize = 1024;
+/// The longest key [`Slots`] hold.
 const RECENT_KEY: usize = 48;
 
-/// The slot of `key` in [`Contexts::recent`].
-fn slot(key: &[u8]) -> usize {
-    fnv32(key) as usize % RECENT
+/// Answers for short keys, each in the slot its key hashes to (FNV-1a),
+/// held in place: a hit is one comparison, a miss allocates nothing.
+struct Slots<T> {
+    slots: Vec<Option<Held<T>>>,
 }
 
-/// Slots of [`Contexts::names`]: a JSON model's names come back after
-/// hundreds of others.
-const RECENT_NAMES: usize = 1024;
-
-/// The slot of `name` in [`Contexts::names`].
-fn name_slot(name: &[u8]) -> usize {
-    fnv32(name) as usize % RECENT_NAMES
+#[derive(Clone)]
+struct Held<T> {
+    len: u8,
+    key: [u8; RECENT_KEY],
+    answer: T,
 }
 
-/// 32-bit FNV-1a, for slots.
-fn fnv32(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(0x811c_9dc5u32, |hash, &b| {
-        (hash ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    })
+impl<T: Clone> Slots<T> {
+    fn new(count: usize) -> Self {
+        Self {
+            slots: vec![None; count],
+        }
+    }
+
+    fn slot(&self, key: &[u8]) -> usize {
+        let hash = key.iter().fold(0x811c_9dc5u32, |hash, &b| {
+            (hash ^ u32::from(b)).wrapping_mul(0x0100_0193)
+        });
+        hash as usize % self.slots.len()
+    }
+
+    /// The answer held for `key`, if it is.
+    fn get(&self, key: &[u8]) -> Option<&T> {
+        if key.len() > RECENT_KEY {
+            return None;
+        }
+        self.slots[self.slot(key)]
+            .as_ref()
+            .filter(|held| held.key[..usize::from(held.len)] == *key)
+            .map(|held| &held.answer)
+    }
+
+    /// Holds `answer` for `key` in its slot (a key too long is not held).
+    fn put(&mut self, key: &[u8], answer: T) {
+        if key.len() > RECENT_KEY {
+            return;
+        }
+        let slot = self.slot(key);
+        let mut held = [0u8; RECENT_KEY];
+        held[..key.len()].copy_from_slice(key);
+        self.slots[slot] = Some(Held {
+            len: key.len() as u8,
+            key: held,
+            answer,
+        });
+    }
+
+    fn clear(&mut self) {
+        self.slots.fill(None);
+    }
 }
 
 thread_local! {
@@ -94,8 +117,8 @@ thread_local! {
     static CONTEXTS: std::cell::RefCell<Contexts> = std::cell::RefCell::new(Contexts {
         set: u64::MAX,
         keyed: HashMap::new(),
-        recent: vec![None; RECENT],
-        names: vec![None; RECENT_NAMES],
+        recent: Slots::new(RECENT),
+        names: Slots::new(RECENT_NAMES),
     });
 }
 
@@ -105,8 +128,8 @@ impl Contexts {
         CONTEXTS.with_borrow_mut(|contexts| {
             if contexts.set != detectors.id() {
                 contexts.keyed.clear();
-                contexts.recent.fill(None);
-                contexts.names.fill(None);
+                contexts.recent.clear();
+                contexts.names.clear();
                 contexts.set = detectors.id();
             }
             f(contexts)
@@ -117,24 +140,11 @@ impl Contexts {
     /// `_`) is a keyword's ([`DetectorSet::may_key`]): records repeat their
     /// field names, and the answer is found again with one comparison.
     pub(super) fn may_key(&mut self, detectors: &DetectorSet, name: &[u8]) -> bool {
-        if name.len() > RECENT_KEY {
-            return detectors.may_key(&[name]);
-        }
-        let slot = &mut self.names[name_slot(name)];
-        if let Some(recent) = slot
-            .as_ref()
-            .filter(|r| r.name[..usize::from(r.len)] == *name)
-        {
-            return recent.keyword_word;
+        if let Some(&keyword_word) = self.names.get(name) {
+            return keyword_word;
         }
         let keyword_word = detectors.may_key(&[name]);
-        let mut held = [0u8; RECENT_KEY];
-        held[..name.len()].copy_from_slice(name);
-        *slot = Some(RecentName {
-            len: name.len() as u8,
-            name: held,
-            keyword_word,
-        });
+        self.names.put(name, keyword_word);
         keyword_word
     }
 
@@ -146,13 +156,8 @@ impl Contexts {
         key: &[u8],
         words: impl FnOnce() -> Option<String>,
     ) -> Option<Arc<[usize]>> {
-        let short = key.len() <= RECENT_KEY;
-        let slot = if short { slot(key) } else { 0 };
-        if let Some(recent) = self.recent[slot]
-            .as_ref()
-            .filter(|r| short && r.key[..usize::from(r.len)] == *key)
-        {
-            return recent.keyed.clone();
+        if let Some(keyed) = self.recent.get(key) {
+            return keyed.clone();
         }
         let keyed = match self.keyed.get(key) {
             Some(keyed) => keyed.clone(),
@@ -168,15 +173,7 @@ impl Contexts {
                 keyed
             }
         };
-        if short {
-            let mut held = [0u8; RECENT_KEY];
-            held[..key.len()].copy_from_slice(key);
-            self.recent[slot] = Some(Recent {
-                len: key.len() as u8,
-                key: held,
-                keyed: keyed.clone(),
-            });
-        }
+        self.recent.put(key, keyed.clone());
         keyed
     }
 }
