@@ -277,18 +277,17 @@ struct Table {
     /// (only a state as deep as the walk has any).
     matches: Vec<Reports>,
     /// The patterns of [`Reports::exact`].
-    exact: Vec<PatternID>,
-    /// The patterns of [`Reports::longer`], each with its (folded) byte
-    /// after the walked prefix: most candidates fail on it, before their
-    /// text is looked at.
-    longer: Vec<(u8, PatternID)>,
+    exact: Vec<Exact>,
+    /// The patterns of [`Reports::longer`].
+    longer: Vec<Longer>,
     /// `(id - first_match) * state_magic >> 16` is the match state's index
     /// (a division by `row_ids`, which was a fifth of reporting's time).
     state_magic: u32,
     pattern_lens: Vec<usize>,
     /// What each pattern's matches need on either side to be reported.
     gates: Vec<Gate>,
-    /// Patterns (lower case) for confirming the longer ones.
+    /// Patterns (lower case) for confirming the longer ones past the
+    /// eight bytes [`Longer`] holds.
     folded: Vec<Box<[u8]>>,
     /// How many bytes of each pattern are walked.
     depth: usize,
@@ -304,6 +303,65 @@ struct Reports {
     longer: std::ops::Range<u32>,
     /// Whether an exact pattern has a [`Gate`] to pass.
     gated: bool,
+}
+
+/// A pattern a match state reports as it stands, with what reporting it
+/// needs: a report reads this one record, where looking up the pattern's
+/// length and gate in tables of their own was a cache miss each.
+#[derive(Debug, Clone, Copy)]
+struct Exact {
+    pattern: PatternID,
+    len: u32,
+    gate: Gate,
+}
+
+/// A longer pattern whose walked prefix a match state ends, with the
+/// (folded) bytes it needs next: up to eight, compared with the text's
+/// next eight in one step, so most candidates fail without their text
+/// being looked up (the bytes after the eighth are in [`Table::folded`]).
+#[derive(Debug, Clone, Copy)]
+struct Longer {
+    /// The bytes after the walked prefix, little-endian.
+    next: u64,
+    /// The bits of `next` that count.
+    mask: u64,
+    pattern: PatternID,
+    len: u32,
+    gate: Gate,
+}
+
+impl Longer {
+    fn new(folded: &[u8], depth: usize, pattern: PatternID) -> Self {
+        let after = &folded[depth..];
+        let mut next = [0u8; 8];
+        let take = after.len().min(8);
+        next[..take].copy_from_slice(&after[..take]);
+        Self {
+            next: u64::from_le_bytes(next),
+            mask: below_bytes(take),
+            pattern,
+            len: folded.len() as u32,
+            gate: Gate::default(),
+        }
+    }
+}
+
+/// The low `n` bytes' bits of a word (`n` up to 8).
+fn below_bytes(n: usize) -> u64 {
+    u64::MAX.checked_shr(64 - 8 * n as u32).unwrap_or(0)
+}
+
+/// ASCII capitals of a word's eight bytes to lower case, the others kept
+/// (as [`u8::to_ascii_lowercase`] does for each).
+fn lower_word(x: u64) -> u64 {
+    const TOP: u64 = 0x8080_8080_8080_8080;
+    let low7 = x & !TOP;
+    // A byte's top bit is set by the add when its low seven bits are at
+    // least 'A' (0x41), and by the second when they are past 'Z' (0x5a).
+    let from_a = low7 + 0x3f3f_3f3f_3f3f_3f3f;
+    let past_z = low7 + 0x2525_2525_2525_2525;
+    let capital = from_a & !past_z & !x & TOP;
+    x | capital >> 2
 }
 
 /// Where [`Table::trans`]'s rows start, after the byte classes.
@@ -487,11 +545,15 @@ impl Table {
                 let reported =
                     (0..nfa.match_len(sid)).map(|k| &prefixes[nfa.match_pattern(sid, k)]);
                 let (exact_from, longer_from) = (exact.len() as u32, longer.len() as u32);
-                exact.extend(reported.clone().filter_map(|p| p.exact));
+                exact.extend(reported.clone().filter_map(|p| p.exact).map(|p| Exact {
+                    pattern: p,
+                    len: folded[p.as_usize()].len() as u32,
+                    gate: Gate::default(),
+                }));
                 longer.extend(
                     reported
                         .flat_map(|p| p.longer.iter())
-                        .map(|&p| (folded[p.as_usize()][depth], p)),
+                        .map(|&p| Longer::new(&folded[p.as_usize()], depth, p)),
                 );
                 Reports {
                     exact: exact_from..exact.len() as u32,
@@ -522,11 +584,17 @@ impl Table {
     /// The table with each pattern's gate (by pattern id).
     fn with_gates(mut self, gates: Vec<Gate>) -> Self {
         debug_assert_eq!(gates.len(), self.gates.len());
+        for exact in &mut self.exact {
+            exact.gate = gates[exact.pattern.as_usize()];
+        }
+        for longer in &mut self.longer {
+            longer.gate = gates[longer.pattern.as_usize()];
+        }
         for reports in &mut self.matches {
             let range = reports.exact.start as usize..reports.exact.end as usize;
             reports.gated = self.exact[range]
                 .iter()
-                .any(|p| gates[p.as_usize()] != Gate::default());
+                .any(|exact| exact.gate != Gate::default());
         }
         self.gates = gates;
         self
@@ -564,14 +632,14 @@ impl Table {
         let reports = &self.matches[state];
         let exact = &self.exact[reports.exact.start as usize..reports.exact.end as usize];
         if reports.gated {
-            found.extend(exact.iter().filter_map(|&p| {
-                let start = end - self.pattern_len(p);
-                self.gates[p.as_usize()]
-                    .admits(buf, start, end)
-                    .then_some((p, end))
+            found.extend(exact.iter().filter_map(|exact| {
+                exact
+                    .gate
+                    .admits(buf, end - exact.len as usize, end)
+                    .then_some((exact.pattern, end))
             }));
         } else {
-            found.extend(exact.iter().map(|&p| (p, end)));
+            found.extend(exact.iter().map(|exact| (exact.pattern, end)));
         }
         if reports.longer.is_empty() {
             return false;
@@ -588,27 +656,36 @@ impl Table {
         &self,
         buf: &[u8],
         limit: usize,
-        longer: &[(u8, PatternID)],
+        longer: &[Longer],
         end: usize,
         found: &mut Vec<Found>,
     ) -> bool {
         let start = end - self.depth;
-        let Some(next) = buf[..limit].get(end).map(u8::to_ascii_lowercase) else {
-            return false;
+        let text = &buf[end..limit];
+        let word = match text.first_chunk::<8>() {
+            Some(eight) => u64::from_le_bytes(*eight),
+            None => {
+                let mut eight = [0u8; 8];
+                eight[..text.len()].copy_from_slice(text);
+                u64::from_le_bytes(eight)
+            }
         };
+        let word = lower_word(word);
         let mut any = false;
-        for &(after, pattern) in longer {
-            if after != next {
+        for candidate in longer {
+            if (word ^ candidate.next) & candidate.mask != 0 {
                 continue;
             }
-            let text = &self.folded[pattern.as_usize()];
-            if buf
-                .get(start + self.depth..limit)
-                .and_then(|rest| rest.get(..text.len() - self.depth))
-                .is_some_and(|rest| rest.eq_ignore_ascii_case(&text[self.depth..]))
-                && self.gates[pattern.as_usize()].admits(buf, start, start + text.len())
-            {
-                found.push((pattern, start + text.len()));
+            let len = candidate.len as usize;
+            // The eight bytes compared may run past `limit` (as zeros),
+            // and the pattern past eight bytes is compared here.
+            let whole = start + len <= limit
+                && (len <= self.depth + 8
+                    || buf[end + 8..start + len].eq_ignore_ascii_case(
+                        &self.folded[candidate.pattern.as_usize()][self.depth + 8..],
+                    ));
+            if whole && candidate.gate.admits(buf, start, start + len) {
+                found.push((candidate.pattern, start + len));
                 any = true;
             }
         }
@@ -668,16 +745,13 @@ impl Table {
         longer
     }
 
-    /// Reports the states of the lanes after step `i`, for the lanes that
-    /// own matches ending there.
+    /// Reports the states of the lanes of stretches `S` bytes apart, the
+    /// first lane's matches ending at `end`.
     #[inline(never)]
-    #[allow(clippy::too_many_arguments)]
-    fn report_lanes(
+    fn report_lanes<const S: usize>(
         &self,
         ids: [u16; LANES],
-        i: usize,
-        at: &[usize; LANES],
-        bounds: &[usize; LANES + 1],
+        end: usize,
         buf: &[u8],
         limit: usize,
         lanes: &mut [Vec<Found>; LANES],
@@ -691,10 +765,7 @@ impl Table {
         while matched != 0 {
             let k = matched.trailing_zeros() as usize;
             matched &= matched - 1;
-            let end = at[k] + i + 1;
-            if end > bounds[k] {
-                longer |= self.report(buf, limit, ids[k], end, &mut lanes[k]);
-            }
+            longer |= self.report(buf, limit, ids[k], end + k * S, &mut lanes[k]);
         }
         longer
     }
@@ -732,8 +803,6 @@ impl Table {
                 &block[4 * S..4 * S + steps],
                 &block[5 * S..5 * S + steps],
             );
-            let starts: [usize; LANES] = std::array::from_fn(|k| at - warm + k * S);
-            let bounds: [usize; LANES + 1] = std::array::from_fn(|k| at + k * S);
             for lane in lanes.iter_mut() {
                 lane.clear();
             }
@@ -742,7 +811,17 @@ impl Table {
             // the stack and loading it back, which put a store-to-load
             // forward on every lane's chain of lookups.
             let [mut a, mut b, mut c, mut d, mut e, mut f] = [self.start; LANES];
-            for i in 0..steps {
+            // The first `warm` steps are each lane's run-up: what matches
+            // there ends before its stretch, in the lane before.
+            for i in 0..warm {
+                a = self.next(a, s0[i]);
+                b = self.next(b, s1[i]);
+                c = self.next(c, s2[i]);
+                d = self.next(d, s3[i]);
+                e = self.next(e, s4[i]);
+                f = self.next(f, s5[i]);
+            }
+            for i in warm..steps {
                 a = self.next(a, s0[i]);
                 b = self.next(b, s1[i]);
                 c = self.next(c, s2[i]);
@@ -750,15 +829,8 @@ impl Table {
                 e = self.next(e, s4[i]);
                 f = self.next(f, s5[i]);
                 if a.max(b).max(c.max(d)).max(e.max(f)) >= first_match {
-                    *longer |= self.report_lanes(
-                        [a, b, c, d, e, f],
-                        i,
-                        &starts,
-                        &bounds,
-                        buf,
-                        limit,
-                        lanes,
-                    );
+                    let end = at - warm + i + 1;
+                    *longer |= self.report_lanes::<S>([a, b, c, d, e, f], end, buf, limit, lanes);
                 }
             }
             for lane in lanes.iter() {
@@ -1019,6 +1091,26 @@ mod tests {
                 assert_eq!((state * row_ids * magic) >> 16, state, "{row_ids}");
             }
         }
+    }
+
+    #[test]
+    fn lower_word_lowers_what_to_ascii_lowercase_lowers() {
+        for b in 0..=255u8 {
+            for lane in 0..8 {
+                // The byte among neighbours that are and are not capitals.
+                let mut bytes = *b"Az@[`{\x80\xdb";
+                bytes[lane] = b;
+                let lowered = lower_word(u64::from_le_bytes(bytes)).to_le_bytes();
+                assert_eq!(
+                    lowered,
+                    bytes.map(|b| b.to_ascii_lowercase()),
+                    "{b:#x} at {lane}"
+                );
+            }
+        }
+        assert_eq!(below_bytes(0), 0);
+        assert_eq!(below_bytes(3), 0xff_ffff);
+        assert_eq!(below_bytes(8), u64::MAX);
     }
 
     #[test]
