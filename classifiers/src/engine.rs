@@ -41,7 +41,7 @@ impl Classifiers {
         Ok(Self {
             content: ContentTypeClassifier::new(&catalog)?,
             extensions: ExtensionClassifier::new(&catalog),
-            keywords: KeywordPass::new(&themes, &detectors)?,
+            keywords: KeywordPass::new(&themes, &detectors),
             names: pii::NameFinder::new(),
             documents: svm::DocumentClassifier::builtin()?,
             themes,

@@ -11,21 +11,19 @@
 //! which gives exactly the matches of one walk over the whole buffer, in
 //! the same order.
 //!
-//! aho-corasick builds the trie and its failure links (a noncontiguous
-//! NFA); [`Table`] turns it into a DFA laid out so that each step is one
+//! [`Table`] is the Aho-Corasick DFA laid out so that each step is one
 //! class lookup, a shift and an add, and one load (with aho-corasick's own
-//! DFA lookups, the lanes' states did not fit in registers). Building the
-//! table straight from the NFA, rather than from aho-corasick's DFA, halves
-//! the start-up every process pays. The DFA walks only the first bytes of
-//! each pattern (as many as keep its ids in `u16`) and confirms longer
-//! patterns in the text where those first bytes matched.
+//! DFA lookups, the lanes' states did not fit in registers), built straight
+//! on its dense table: aho-corasick's automata cost the start-up every
+//! process pays twice over, and cannot walk a marker (below). The DFA walks
+//! only the first bytes of each pattern (as many as keep its ids in `u16`)
+//! and confirms longer patterns in the text where those first bytes
+//! matched; it walks the patterns' gates on the byte before them too
+//! ([`Layout`]). aho-corasick remains the tests' reference.
 
-use aho_corasick::automaton::{Automaton, StateID};
-use aho_corasick::nfa::noncontiguous::NFA;
-use aho_corasick::{Anchored, MatchKind, PatternID};
+use aho_corasick::PatternID;
 
 use crate::detect::{AnchorHit, DetectorSet, MAX_SPAN};
-use crate::error::CatalogError;
 use crate::theme::{ThemeCounts, ThemeMatcher};
 
 /// What an automaton pattern stands for: a theme keyword, a detector
@@ -142,18 +140,18 @@ pub struct KeywordPass {
 type Found = (PatternID, usize);
 
 impl KeywordPass {
-    pub fn new(themes: &ThemeMatcher, detectors: &DetectorSet) -> Result<Self, CatalogError> {
+    pub fn new(themes: &ThemeMatcher, detectors: &DetectorSet) -> Self {
         let (texts, roles) = patterns(themes, detectors);
         let table = if texts.is_empty() {
             None
         } else {
-            let gates = roles
+            let gates: Vec<Gate> = roles
                 .iter()
                 .map(|role| role.gate(themes, detectors))
                 .collect();
-            Some(Table::new(&texts, usize::MAX)?.with_gates(gates))
+            Some(Table::new(&texts, &gates, usize::MAX))
         };
-        Ok(Self { table, roles })
+        Self { table, roles }
     }
 
     /// Searches `buf` around `owned`: theme keywords that start in `owned`
@@ -236,7 +234,8 @@ fn patterns(themes: &ThemeMatcher, detectors: &DetectorSet) -> (Vec<String>, Vec
 /// that begin with it, to be confirmed in the text.
 #[derive(Debug, Default)]
 struct Prefix {
-    exact: Option<PatternID>,
+    /// Several only where shared classes spell different prefixes alike.
+    exact: Vec<PatternID>,
     longer: Vec<PatternID>,
 }
 
@@ -268,6 +267,9 @@ struct Table {
     /// are zeros no step reaches, and their pages are never touched.
     trans: Box<[u16; TRANS_LEN]>,
     start: u16,
+    /// The start at a buffer's edge or after a byte that is no letter or
+    /// digit (the start after the marker; the start itself without one).
+    edge: u16,
     /// Ids from here on are match states.
     first_match: u16,
     /// Ids per row (the row width over 8).
@@ -284,8 +286,6 @@ struct Table {
     /// (a division by `row_ids`, which was a fifth of reporting's time).
     state_magic: u32,
     pattern_lens: Vec<usize>,
-    /// What each pattern's matches need on either side to be reported.
-    gates: Vec<Gate>,
     /// Patterns (lower case) for confirming the longer ones past the
     /// eight bytes [`Longer`] holds.
     folded: Vec<Box<[u8]>>,
@@ -313,6 +313,8 @@ struct Exact {
     pattern: PatternID,
     len: u32,
     gate: Gate,
+    /// Whether the match is compared in the text (see [`Layout`]).
+    verify: bool,
 }
 
 /// A longer pattern whose walked prefix a match state ends, with the
@@ -328,6 +330,8 @@ struct Longer {
     pattern: PatternID,
     len: u32,
     gate: Gate,
+    /// Whether the walked prefix is compared in the text (see [`Layout`]).
+    verify: bool,
 }
 
 impl Longer {
@@ -342,6 +346,7 @@ impl Longer {
             pattern,
             len: folded.len() as u32,
             gate: Gate::default(),
+            verify: false,
         }
     }
 }
@@ -368,204 +373,435 @@ fn lower_word(x: u64) -> u64 {
 const ROWS: usize = 256;
 /// Every index `ROWS + id * 8 + class` can reach.
 const TRANS_LEN: usize = ROWS + u16::MAX as usize * 8 + u16::MAX as usize + 1;
+/// At most this many byte classes: rows of 64 entries, so that 8,192
+/// states fit in `u16` ids (rows of 72 fitted 7,281, a walk one byte
+/// shallower once gates were walked too).
+const MAX_CLASSES: usize = 64;
+/// Bytes by how often text holds them (space, letters in the order of
+/// their frequency in English, then code's commonest punctuation): their
+/// classes come first, so the entries most steps read share the first
+/// cache line of their rows.
+const HOT: &[u8] = b" etainosrlcdhupmfgybwvkxjqz_\n0123456789/*-,.()";
 
-/// How many trie states the patterns' first `depth` bytes make, for every
-/// `depth` from 0 to the longest: from the sorted patterns, each adds the
-/// bytes it does not share with the one before.
-fn states_by_depth(folded: &[Box<[u8]>]) -> Vec<usize> {
-    let mut sorted: Vec<&[u8]> = folded.iter().map(|p| &p[..]).collect();
-    sorted.sort_unstable();
-    sorted.dedup();
-    let longest = sorted.iter().map(|p| p.len()).max().unwrap_or(0);
-    // Differences: a pattern adds one state at each depth in (shared,
-    // len], +1 where that starts and -1 past its end.
-    let mut counts = vec![0isize; longest + 2];
-    let mut previous: &[u8] = &[];
-    for p in sorted {
-        let shared = p.iter().zip(previous).take_while(|(a, b)| a == b).count();
-        counts[shared + 1] += 1;
-        counts[p.len() + 1] -= 1;
-        previous = p;
-    }
-    let mut states = Vec::with_capacity(longest + 1);
-    let (mut at_depth, mut total) = (0isize, 1usize);
-    states.push(total);
-    for &count in &counts[1..=longest] {
-        at_depth += count;
-        total += at_depth as usize;
-        states.push(total);
-    }
-    states
+/// How the automaton spells the patterns' walked prefixes at one depth.
+///
+/// **Gates in the walk.** A pattern whose gate rules out a letter or digit
+/// before it (`sin`, `ck_`, most keywords) would be reported inside every
+/// word that holds it and dropped there, at some 100 ns a report (in C
+/// headers 29% of the walk's reports). So the automaton reads a *marker*,
+/// a byte no pattern holds, after every byte that is not a letter or
+/// digit: such a pattern is spelled with the marker before it, and every
+/// pattern with the marker after each such byte of its own. One step of
+/// the walk takes a byte and, when it is no letter or digit, the marker
+/// after it: the gated patterns then match only where the byte before
+/// them allows (what the gate still checks, `_` before a keyword and the
+/// byte after, is rarer).
+///
+/// **Shared classes.** Letters and digits have classes of their own; when
+/// the other bytes of the walked prefixes make more than
+/// [`MAX_CLASSES`], the rarest (in the fewest prefixes) share one, and a
+/// prefix that holds one is compared in the text where it matches.
+struct Layout {
+    /// Each byte's class (upper case as lower case).
+    classes: [u8; 256],
+    /// Per class, the byte the automaton's patterns spell it with (none
+    /// for class 0, the bytes no walked prefix holds).
+    representatives: Vec<Option<u8>>,
+    /// Per class, whether its bytes are letters or digits.
+    alnum: Vec<bool>,
+    /// Per pattern, its walked prefix as the automaton reads it.
+    walked: Vec<Vec<u8>>,
+    /// Per pattern, whether its walked prefix holds a shared-class byte.
+    verify: Vec<bool>,
+    /// At least as many states as the walk has: each prefix of a walked
+    /// text but those a marker always follows, and the start state.
+    states: usize,
 }
 
-impl Table {
-    /// Builds the DFA of `patterns` (case-insensitive), walking at most
-    /// `max_depth` bytes of each, and fewer if the `u16` ids need it.
-    fn new(patterns: &[String], max_depth: usize) -> Result<Self, CatalogError> {
-        let folded: Vec<Box<[u8]>> = patterns
-            .iter()
-            .map(|p| p.as_bytes().to_ascii_lowercase().into_boxed_slice())
+impl Layout {
+    fn new(folded: &[Box<[u8]>], gates: &[Gate], marker: Option<u8>, depth: usize) -> Self {
+        let prefix = |p: &[u8]| -> std::ops::Range<usize> { 0..p.len().min(depth) };
+        let mut holders = [0usize; 256];
+        for p in folded {
+            let mut seen = [false; 256];
+            for &b in &p[prefix(p)] {
+                if !std::mem::replace(&mut seen[usize::from(b)], true) {
+                    holders[usize::from(b)] += 1;
+                }
+            }
+        }
+        let mut others: Vec<u8> = (0..=255u8)
+            .filter(|&b| holders[usize::from(b)] > 0 && !b.is_ascii_alphanumeric())
             .collect();
+        // Class 0, 36 letters and digits, and the others in what is left.
+        let room = MAX_CLASSES - 1 - 36;
+        let mut shared = [false; 256];
+        if others.len() > room {
+            others.sort_by_key(|&b| (holders[usize::from(b)], b));
+            for b in others.drain(..others.len() - room + 1) {
+                shared[usize::from(b)] = true;
+            }
+        }
         let mut classes = [0u8; 256];
         let mut representatives = vec![None];
-        for &b in folded.iter().flat_map(|p| p.iter()) {
-            if classes[usize::from(b)] == 0 {
-                // At most 230 folded bytes and class 0: fits in u8.
-                classes[usize::from(b)] = representatives.len() as u8;
-                representatives.push(Some(b));
+        let mut alnum = vec![false];
+        let mut shared_class = None;
+        let owned = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || others.contains(&b);
+        let order = HOT
+            .iter()
+            .copied()
+            .filter(|&b| owned(b))
+            .chain((0..=255u8).filter(|&b| owned(b)))
+            .chain((0..=255u8).filter(|&b| shared[usize::from(b)]));
+        for b in order {
+            if classes[usize::from(b)] != 0 {
+                continue;
             }
+            let class = match shared_class {
+                Some(class) if shared[usize::from(b)] => class,
+                _ => {
+                    representatives.push(Some(b));
+                    alnum.push(b.is_ascii_alphanumeric());
+                    representatives.len() as u8 - 1
+                }
+            };
+            if shared[usize::from(b)] {
+                shared_class = Some(class);
+            }
+            classes[usize::from(b)] = class;
         }
         for b in 0..=255u8 {
             classes[usize::from(b)] = classes[usize::from(b.to_ascii_lowercase())];
         }
-        let width = representatives.len().div_ceil(8) * 8;
-        let row_ids = width / 8;
-        // The deepest walk whose ids all fit in u16 (depth 1 always does:
-        // at most 231 states of 29 ids).
-        let states = states_by_depth(&folded);
-        let depth = (1..states.len())
-            .rev()
-            .find(|&d| states[d] * row_ids <= usize::from(u16::MAX) + 1)
-            .unwrap_or(0)
-            .min(max_depth.max(1));
+        let mut verify = Vec::with_capacity(folded.len());
+        let walked: Vec<Vec<u8>> = folded
+            .iter()
+            .zip(gates)
+            .map(|(p, gate)| {
+                let mut text = Vec::with_capacity(2 * depth + 1);
+                let mut shares = false;
+                if let Some(marker) = marker.filter(|_| gate.before != Side::Any) {
+                    text.push(marker);
+                }
+                for &b in &p[prefix(p)] {
+                    let class = usize::from(classes[usize::from(b)]);
+                    shares |= shared[usize::from(b)];
+                    text.extend(representatives[class]);
+                    if let Some(marker) = marker.filter(|_| !alnum[class]) {
+                        text.push(marker);
+                    }
+                }
+                verify.push(shares);
+                text
+            })
+            .collect();
+        let mut sorted: Vec<&[u8]> = walked.iter().map(|w| &w[..]).collect();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let mut states = 1;
+        let mut previous: &[u8] = &[];
+        for text in sorted {
+            let common = text
+                .iter()
+                .zip(previous)
+                .take_while(|(a, b)| a == b)
+                .count();
+            states += text[common..]
+                .iter()
+                .filter(|&&b| marker.is_none() || Some(b) == marker || b.is_ascii_alphanumeric())
+                .count();
+            previous = text;
+        }
+        Self {
+            classes,
+            representatives,
+            alnum,
+            walked,
+            verify,
+            states,
+        }
+    }
+
+    /// Ids per row: the classes rounded up to 8.
+    fn row_ids(&self) -> usize {
+        self.representatives.len().div_ceil(8)
+    }
+
+    fn fits(&self) -> bool {
+        self.states * self.row_ids() <= usize::from(u16::MAX) + 1
+    }
+}
+
+/// The deepest walk (at most `max_depth`) whose ids fit in `u16`, from
+/// one pass over the patterns: the states each depth adds (a prefix that
+/// ends in a letter, a digit or a marker) and the classes it needs. Shared
+/// classes can only merge states, so the count is a bound; depth 1 always
+/// fits (at most 2 + 3 * 63 states of 8 ids).
+fn walk_depth(folded: &[Box<[u8]>], gates: &[Gate], marker: Option<u8>, max_depth: usize) -> usize {
+    let deepest = folded
+        .iter()
+        .map(|p| p.len())
+        .max()
+        .unwrap_or(0)
+        .min(max_depth)
+        .max(1);
+    // Each pattern as the automaton spells it walked whole, and the depth
+    // at which each of its bytes makes a state (0: none, it leads to the
+    // marker after it).
+    let mut spelled: Vec<(Vec<u8>, Vec<usize>)> = Vec::with_capacity(folded.len());
+    let mut first_at = [usize::MAX; 256];
+    for (p, gate) in folded.iter().zip(gates) {
+        let (mut text, mut depths) = (Vec::new(), Vec::new());
+        if let Some(marker) = marker.filter(|_| gate.before != Side::Any) {
+            text.push(marker);
+            depths.push(1);
+        }
+        for (at, &b) in p.iter().enumerate().take(deepest) {
+            let depth = at + 1;
+            text.push(b);
+            if b.is_ascii_alphanumeric() {
+                depths.push(depth);
+                continue;
+            }
+            first_at[usize::from(b)] = first_at[usize::from(b)].min(depth);
+            match marker {
+                Some(marker) => {
+                    depths.push(0);
+                    text.push(marker);
+                    depths.push(depth);
+                }
+                None => depths.push(depth),
+            }
+        }
+        spelled.push((text, depths));
+    }
+    spelled.sort_unstable();
+    let mut added = vec![0usize; deepest + 1];
+    let mut previous: &[u8] = &[];
+    for (text, depths) in &spelled {
+        let common = text
+            .iter()
+            .zip(previous)
+            .take_while(|(a, b)| a == b)
+            .count();
+        for &depth in &depths[common..] {
+            added[depth] += 1;
+        }
+        previous = text;
+    }
+    let (mut states, mut others, mut fits) = (1, 0, 1);
+    for (depth, &added) in added.iter().enumerate().skip(1) {
+        states += added;
+        others += first_at.iter().filter(|&&at| at == depth).count();
+        let classes = (1 + 36 + others).min(MAX_CLASSES);
+        if states * classes.div_ceil(8) > usize::from(u16::MAX) + 1 {
+            break;
+        }
+        fits = depth;
+    }
+    fits
+}
+
+/// The marker [`Layout`] walks gates with: the first byte no pattern holds
+/// that no case folding reaches (none when no pattern has a gate before
+/// it, or every such byte is taken).
+fn marker_for(folded: &[Box<[u8]>], gates: &[Gate]) -> Option<u8> {
+    let mut held = [false; 256];
+    for &b in folded.iter().flat_map(|p| p.iter()) {
+        held[usize::from(b)] = true;
+    }
+    gates
+        .iter()
+        .any(|gate| gate.before != Side::Any)
+        .then_some(())?;
+    (0..=255u8).find(|&b| !held[usize::from(b)] && !b.is_ascii_alphabetic())
+}
+
+impl Table {
+    /// Builds the DFA of `patterns` (case-insensitive) with their `gates`,
+    /// walking at most `max_depth` bytes of each, and fewer if the `u16`
+    /// ids need it.
+    fn new(patterns: &[String], gates: &[Gate], max_depth: usize) -> Self {
+        debug_assert_eq!(patterns.len(), gates.len());
+        let folded: Vec<Box<[u8]>> = patterns
+            .iter()
+            .map(|p| p.as_bytes().to_ascii_lowercase().into_boxed_slice())
+            .collect();
+        let marker = marker_for(&folded, gates);
+        let depth = walk_depth(&folded, gates, marker, max_depth);
+        let layout = Layout::new(&folded, gates, marker, depth);
+        debug_assert!(layout.fits());
+        let classes = layout.representatives.len();
+        let row_ids = layout.row_ids();
+        let width = row_ids * 8;
 
         let mut prefixes: Vec<Prefix> = Vec::new();
         let mut texts: Vec<&[u8]> = Vec::new();
         let mut slot_of: std::collections::HashMap<&[u8], usize> = std::collections::HashMap::new();
-        for (index, p) in folded.iter().enumerate() {
-            let walked = &p[..p.len().min(depth)];
-            let slot = *slot_of.entry(walked).or_insert_with(|| {
+        for (index, walked) in layout.walked.iter().enumerate() {
+            let slot = *slot_of.entry(&walked[..]).or_insert_with(|| {
                 texts.push(walked);
                 prefixes.push(Prefix::default());
                 texts.len() - 1
             });
             let id = PatternID::new_unchecked(index);
-            if p.len() <= depth {
-                prefixes[slot].exact = Some(id);
+            if folded[index].len() <= depth {
+                prefixes[slot].exact.push(id);
             } else {
                 prefixes[slot].longer.push(id);
             }
         }
-        let nfa = NFA::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            // The walk below has no use for one.
-            .prefilter(false)
-            .build(&texts)
-            .map_err(|e| CatalogError::Automaton {
-                what: "keywords and anchors",
-                message: e.to_string(),
-            })?;
-
-        let Ok(start) = nfa.start_state(Anchored::No) else {
-            unreachable!("an unanchored automaton has an unanchored start state")
+        // The trie of the walked texts, one column per class and the
+        // marker's last; then, state by state in breadth-first order, each
+        // missing step filled in with its failure state's (Aho-Corasick's
+        // construction, on a table as dense as the walk's).
+        let columns = classes + 1;
+        let column = |b: u8| match marker {
+            Some(m) if m == b => classes,
+            _ => usize::from(layout.classes[usize::from(b)]),
         };
-        // Our index of each NFA state id seen (ids index the NFA's own
-        // state list).
-        let mut index_of: Vec<u32> = Vec::new();
-        let mut number = |sid: StateID, states: &mut Vec<StateID>| -> (u32, bool) {
-            let at = sid.as_usize();
-            if at >= index_of.len() {
-                index_of.resize(at + 1, u32::MAX);
+        const NONE: u32 = u32::MAX;
+        let mut rows: Vec<u32> = vec![NONE; columns];
+        // The walked text (its slot in `prefixes`) each state spells.
+        let mut own: Vec<Option<u32>> = vec![None];
+        for (slot, text) in texts.iter().enumerate() {
+            let mut state = 0;
+            for &b in text.iter() {
+                let at = state * columns + column(b);
+                if rows[at] == NONE {
+                    rows[at] = own.len() as u32;
+                    own.push(None);
+                    rows.resize(rows.len() + columns, NONE);
+                }
+                state = rows[at] as usize;
             }
-            let new = index_of[at] == u32::MAX;
-            if new {
-                index_of[at] = states.len() as u32;
-                states.push(sid);
-            }
-            (index_of[at], new)
-        };
-        let mut states = Vec::new();
-        number(start, &mut states);
-        let mut fail: Vec<u32> = vec![0];
-        let mut rows: Vec<u32> = Vec::new();
-        let mut next = 0;
-        while next < states.len() {
-            let sid = states[next];
-            let fail_row = fail[next] as usize * width;
-            for class in 0..width {
-                // An anchored step takes only the state's own transitions
-                // (the start state's include its loop to itself).
-                let own = representatives
-                    .get(class)
-                    .copied()
-                    .flatten()
-                    .map(|b| nfa.next_state(Anchored::Yes, sid, b))
-                    .filter(|&to| !nfa.is_dead(to));
-                let to = match own {
-                    Some(to) => {
-                        let (index, new) = number(to, &mut states);
-                        if new {
-                            // A child of the start state fails to it; any
-                            // other to where its parent's failure state
-                            // goes on the same byte.
-                            fail.push(if next == 0 { 0 } else { rows[fail_row + class] });
-                        }
-                        index
-                    }
-                    None if next == 0 => 0,
-                    None => rows[fail_row + class],
-                };
-                rows.push(to);
-            }
-            next += 1;
+            own[state] = Some(slot as u32);
         }
-        debug_assert!(states.len() * row_ids <= usize::from(u16::MAX) + 1);
+        let mut fail = vec![0u32; own.len()];
+        let mut queue = std::collections::VecDeque::from([0u32]);
+        while let Some(state) = queue.pop_front() {
+            let (row, fail_row) = (
+                state as usize * columns,
+                fail[state as usize] as usize * columns,
+            );
+            for c in 0..columns {
+                let child = rows[row + c];
+                if child == NONE {
+                    rows[row + c] = if state == 0 { 0 } else { rows[fail_row + c] };
+                } else {
+                    fail[child as usize] = if state == 0 { 0 } else { rows[fail_row + c] };
+                    queue.push_back(child);
+                }
+            }
+        }
+        // What each state reports: its own text's patterns, then those of
+        // the states down its failure chain (longest first).
+        let reported = |state: u32| {
+            std::iter::successors(Some(state), |&s| (s != 0).then(|| fail[s as usize]))
+                .filter_map(|s| own[s as usize])
+                .map(|slot| &prefixes[slot as usize])
+        };
+        // A step of the walk: the class's byte, and the marker after it
+        // when it is no letter or digit.
+        let step = |state: u32, class: usize| -> u32 {
+            let to = rows[state as usize * columns + class];
+            match marker {
+                Some(_) if !layout.alnum[class] => rows[to as usize * columns + classes],
+                _ => to,
+            }
+        };
+        // The walk's states, those its steps reach from the start and from
+        // the start after a marker (a buffer's edge).
+        let edge = match marker {
+            Some(_) => rows[classes],
+            None => 0,
+        };
+        let mut kept: Vec<u32> = vec![0];
+        let mut kept_index = vec![u32::MAX; own.len()];
+        kept_index[0] = 0;
+        if kept_index[edge as usize] == u32::MAX {
+            kept_index[edge as usize] = 1;
+            kept.push(edge);
+        }
+        let mut at = 0;
+        while at < kept.len() {
+            for class in 0..classes {
+                let to = step(kept[at], class) as usize;
+                if kept_index[to] == u32::MAX {
+                    kept_index[to] = kept.len() as u32;
+                    kept.push(to as u32);
+                }
+            }
+            at += 1;
+        }
+        debug_assert!(
+            kept.len() <= layout.states,
+            "{} > {}",
+            kept.len(),
+            layout.states
+        );
 
         // Number the match states last, keeping the order otherwise.
-        let is_match = |sid: StateID| nfa.is_match(sid);
-        let mut order: Vec<u32> = (0..states.len() as u32).collect();
-        order.sort_by_key(|&i| is_match(states[i as usize]));
-        let mut renumbered = vec![0u32; states.len()];
+        let is_match = |old: u32| reported(old).next().is_some();
+        let mut order: Vec<u32> = kept.clone();
+        order.sort_by_key(|&old| is_match(old));
+        let mut renumbered = vec![0u32; own.len()];
         for (new, &old) in order.iter().enumerate() {
             renumbered[old as usize] = new as u32;
         }
         let Ok(mut trans) = <Box<[u16; TRANS_LEN]>>::try_from(vec![0u16; TRANS_LEN]) else {
             unreachable!("the vector has the array's length")
         };
-        for (entry, &class) in trans.iter_mut().zip(&classes) {
+        for (entry, &class) in trans.iter_mut().zip(&layout.classes) {
             *entry = u16::from(class);
         }
-        let id = |index: u32| (index as usize * row_ids) as u16;
-        for (old, row) in rows.chunks_exact(width).enumerate() {
-            let at = ROWS + usize::from(id(renumbered[old])) * 8;
-            for (class, &to) in row.iter().enumerate() {
-                trans[at + class] = id(renumbered[to as usize]);
+        let id = |old: u32| (renumbered[old as usize] as usize * row_ids) as u16;
+        for &old in &kept {
+            let at = ROWS + usize::from(id(old)) * 8;
+            for class in 0..width {
+                // Columns past the classes are never read.
+                let to = if class < classes { step(old, class) } else { 0 };
+                trans[at + class] = id(to);
             }
         }
         let first = order
             .iter()
-            .position(|&i| is_match(states[i as usize]))
-            .unwrap_or(states.len());
+            .position(|&old| is_match(old))
+            .unwrap_or(order.len());
         let (mut exact, mut longer) = (Vec::new(), Vec::new());
         let matches = order[first..]
             .iter()
-            .map(|&i| {
-                let sid = states[i as usize];
-                let reported =
-                    (0..nfa.match_len(sid)).map(|k| &prefixes[nfa.match_pattern(sid, k)]);
+            .map(|&old| {
+                let reported = reported(old);
                 let (exact_from, longer_from) = (exact.len() as u32, longer.len() as u32);
-                exact.extend(reported.clone().filter_map(|p| p.exact).map(|p| Exact {
+                exact.extend(reported.clone().flat_map(|p| &p.exact).map(|&p| Exact {
                     pattern: p,
                     len: folded[p.as_usize()].len() as u32,
-                    gate: Gate::default(),
+                    gate: gates[p.as_usize()],
+                    verify: layout.verify[p.as_usize()],
                 }));
-                longer.extend(
-                    reported
-                        .flat_map(|p| p.longer.iter())
-                        .map(|&p| Longer::new(&folded[p.as_usize()], depth, p)),
-                );
+                longer.extend(reported.flat_map(|p| &p.longer).map(|&p| Longer {
+                    gate: gates[p.as_usize()],
+                    verify: layout.verify[p.as_usize()],
+                    ..Longer::new(&folded[p.as_usize()], depth, p)
+                }));
+                let gated = exact[exact_from as usize..]
+                    .iter()
+                    .any(|e| e.gate != Gate::default() || e.verify);
                 Reports {
                     exact: exact_from..exact.len() as u32,
                     longer: longer_from..longer.len() as u32,
-                    gated: false,
+                    gated,
                 }
             })
             .collect();
-        let longest = texts.iter().map(|t| t.len()).max().unwrap_or(0);
-        Ok(Self {
+        // The longest walked prefix, and the byte before it a marker stands for.
+        let longest = folded.iter().map(|p| p.len().min(depth)).max().unwrap_or(0)
+            + usize::from(marker.is_some());
+        Self {
             trans,
-            start: id(renumbered[0]),
+            start: id(0),
+            edge: id(edge),
             // One past the last id when nothing matches.
             first_match: (first * row_ids).min(usize::from(u16::MAX)) as u16,
             row_ids: row_ids as u16,
@@ -574,30 +810,10 @@ impl Table {
             longer,
             state_magic: 65536u32.div_ceil(row_ids as u32),
             pattern_lens: patterns.iter().map(String::len).collect(),
-            gates: vec![Gate::default(); patterns.len()],
             folded,
             depth,
             longest,
-        })
-    }
-
-    /// The table with each pattern's gate (by pattern id).
-    fn with_gates(mut self, gates: Vec<Gate>) -> Self {
-        debug_assert_eq!(gates.len(), self.gates.len());
-        for exact in &mut self.exact {
-            exact.gate = gates[exact.pattern.as_usize()];
         }
-        for longer in &mut self.longer {
-            longer.gate = gates[longer.pattern.as_usize()];
-        }
-        for reports in &mut self.matches {
-            let range = reports.exact.start as usize..reports.exact.end as usize;
-            reports.gated = self.exact[range]
-                .iter()
-                .any(|exact| exact.gate != Gate::default());
-        }
-        self.gates = gates;
-        self
     }
 
     fn pattern_len(&self, pattern: PatternID) -> usize {
@@ -633,10 +849,12 @@ impl Table {
         let exact = &self.exact[reports.exact.start as usize..reports.exact.end as usize];
         if reports.gated {
             found.extend(exact.iter().filter_map(|exact| {
-                exact
-                    .gate
-                    .admits(buf, end - exact.len as usize, end)
-                    .then_some((exact.pattern, end))
+                let start = end - exact.len as usize;
+                (exact.gate.admits(buf, start, end)
+                    && (!exact.verify
+                        || buf[start..end]
+                            .eq_ignore_ascii_case(&self.folded[exact.pattern.as_usize()])))
+                .then_some((exact.pattern, end))
             }));
         } else {
             found.extend(exact.iter().map(|exact| (exact.pattern, end)));
@@ -684,7 +902,10 @@ impl Table {
                     || buf[end + 8..start + len].eq_ignore_ascii_case(
                         &self.folded[candidate.pattern.as_usize()][self.depth + 8..],
                     ));
-            if whole && candidate.gate.admits(buf, start, start + len) {
+            let spelled = !candidate.verify
+                || buf[start..end]
+                    .eq_ignore_ascii_case(&self.folded[candidate.pattern.as_usize()][..self.depth]);
+            if whole && spelled && candidate.gate.admits(buf, start, start + len) {
                 found.push((candidate.pattern, start + len));
                 any = true;
             }
@@ -709,13 +930,24 @@ impl Table {
         // every other lane starts the longest prefix before its stretch, so
         // the range's first bytes are walked alone.
         let head = range.end.min(range.start + self.longest);
-        let mut longer = self.walk_one(buf, range.start..head, range.start, limit, found);
+        // The range starts as a buffer does: a match in it needs nothing
+        // before it but what its gate asks of the byte there.
+        let first = match range.start.checked_sub(1).map(|b| buf[b]) {
+            Some(b) if b.is_ascii_alphanumeric() => self.start,
+            _ => self.edge,
+        };
+        let mut longer = self.walk_one(buf, first, range.start..head, range.start, limit, found);
         let mut at = head;
         at = self.walk_blocks::<WIDE>(buf, at, range.end, limit, found, lanes, &mut longer);
         at = self.walk_blocks::<NARROW>(buf, at, range.end, limit, found, lanes, &mut longer);
         if at < range.end {
             let warm = (at - range.start).min(self.longest);
-            longer |= self.walk_one(buf, at - warm..range.end, at, limit, found);
+            let id = if at - warm == range.start {
+                first
+            } else {
+                self.start
+            };
+            longer |= self.walk_one(buf, id, at - warm..range.end, at, limit, found);
         }
         if longer {
             // Longer patterns were appended where their first bytes ended.
@@ -724,18 +956,18 @@ impl Table {
         }
     }
 
-    /// One walk over `range` from the start state, appending the matches
-    /// that end past `after`; says whether it appended a longer pattern.
+    /// One walk over `range` from state `id`, appending the matches that
+    /// end past `after`; says whether it appended a longer pattern.
     fn walk_one(
         &self,
         buf: &[u8],
+        mut id: u16,
         range: std::ops::Range<usize>,
         after: usize,
         limit: usize,
         found: &mut Vec<Found>,
     ) -> bool {
         let mut longer = false;
-        let mut id = self.start;
         for at in range {
             id = self.next(id, buf[at]);
             if id >= self.first_match && at >= after {
@@ -897,7 +1129,7 @@ mod tests {
                 .chain(lengths.map(|n| from..from + n))
                 .map(move |range| (depth, range))
         }) {
-            let table = Table::new(&texts, depth).unwrap();
+            let table = Table::new(&texts, &vec![Gate::default(); texts.len()], depth);
             assert_eq!(table.depth, depth.min(40));
             let mut found = Vec::new();
             table.walk(&text, range.clone(), &mut found, &mut Default::default());
@@ -918,8 +1150,8 @@ mod tests {
         let catalog = crate::Catalog::builtin().unwrap();
         let themes = ThemeMatcher::new(&catalog).unwrap();
         let detectors = DetectorSet::new(&catalog).unwrap();
-        let (texts, _) = patterns(&themes, &detectors);
-        let pass = KeywordPass::new(&themes, &detectors).unwrap();
+        let (texts, gates) = builtin();
+        let pass = KeywordPass::new(&themes, &detectors);
         let table = pass.table.as_ref().unwrap();
         let reference = aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
@@ -962,17 +1194,15 @@ mod tests {
         assert!(real.len() > 500_000, "{}", real.len());
         // The walk the keyword pass uses, and shallower ones (more longer
         // patterns confirmed in the text).
-        let shallower = [3, 5].map(|depth| Table::new(&texts, depth).unwrap());
+        let shallower = [3, 5].map(|depth| Table::new(&texts, &gates, depth));
         for table in std::iter::once(table).chain(&shallower) {
             for (text, least) in [(&text, 3_000), (&real, 10_000)] {
                 let mut found = Vec::new();
                 table.walk(text, 0..text.len(), &mut found, &mut Default::default());
-                // Less what the gates drop (the shallower tables have none).
+                // Less what the gates drop.
                 let expected: Vec<Found> = reference
                     .find_overlapping_iter(text)
-                    .filter(|m| {
-                        table.gates[m.pattern().as_usize()].admits(text, m.start(), m.end())
-                    })
+                    .filter(|m| gates[m.pattern().as_usize()].admits(text, m.start(), m.end()))
                     .map(|m| (m.pattern(), m.end()))
                     .collect();
                 assert!(expected.len() > least, "{}", expected.len());
@@ -1003,10 +1233,14 @@ mod tests {
         let catalog = crate::Catalog::builtin().unwrap();
         let themes = ThemeMatcher::new(&catalog).unwrap();
         let detectors = DetectorSet::new(&catalog).unwrap();
-        let gated = KeywordPass::new(&themes, &detectors).unwrap();
+        let gated = KeywordPass::new(&themes, &detectors);
         let (texts, roles) = patterns(&themes, &detectors);
         let open = KeywordPass {
-            table: Some(Table::new(&texts, usize::MAX).unwrap()),
+            table: Some(Table::new(
+                &texts,
+                &vec![Gate::default(); texts.len()],
+                usize::MAX,
+            )),
             roles,
         };
         // Anchors and keywords glued to letters, digits, `_` and
@@ -1113,23 +1347,90 @@ mod tests {
         assert_eq!(below_bytes(8), u64::MAX);
     }
 
-    #[test]
-    fn states_by_depth_counts_the_trie() {
+    /// The builtin catalog's patterns and their gates.
+    fn builtin() -> (Vec<String>, Vec<Gate>) {
         let catalog = crate::Catalog::builtin().unwrap();
         let themes = ThemeMatcher::new(&catalog).unwrap();
         let detectors = DetectorSet::new(&catalog).unwrap();
-        let (texts, _) = patterns(&themes, &detectors);
+        let (texts, roles) = patterns(&themes, &detectors);
+        let gates = roles
+            .iter()
+            .map(|role| role.gate(&themes, &detectors))
+            .collect();
+        (texts, gates)
+    }
+
+    #[test]
+    fn the_layout_counts_the_walks_states() {
+        let (texts, gates) = builtin();
         let folded: Vec<Box<[u8]>> = texts
             .iter()
             .map(|t| t.as_bytes().to_ascii_lowercase().into_boxed_slice())
             .collect();
-        let states = states_by_depth(&folded);
-        for depth in [1, 2, 4, 7, 12, states.len() - 1] {
-            let prefixes: std::collections::HashSet<&[u8]> = folded
-                .iter()
-                .flat_map(|p| (1..=p.len().min(depth)).map(|n| &p[..n]))
-                .collect();
-            assert_eq!(states[depth], prefixes.len() + 1, "depth {depth}");
+        let marker = marker_for(&folded, &gates);
+        assert!(marker.is_some());
+        for depth in [1, 2, 4, 6] {
+            let table = Table::new(&texts, &gates, depth);
+            assert_eq!(table.depth, depth);
+            let states = usize::from(table.first_match / table.row_ids) + table.matches.len();
+            let layout = Layout::new(&folded, &gates, marker, depth);
+            assert_eq!(states, layout.states, "depth {depth}");
+            assert!(layout.representatives.len() <= MAX_CLASSES);
+        }
+        // The catalog's walk needs the shared class, and each byte in it
+        // leaves the prefixes that hold it compared in the text.
+        let table = Table::new(&texts, &gates, usize::MAX);
+        let layout = Layout::new(&folded, &gates, marker, table.depth);
+        assert_eq!(table.depth, 7);
+        assert_eq!(layout.representatives.len(), MAX_CLASSES);
+        assert!(layout.verify.iter().any(|&v| v));
+        assert!(!layout.fits() || !Layout::new(&folded, &gates, marker, table.depth + 1).fits());
+    }
+
+    #[test]
+    fn gates_and_shared_classes_find_what_aho_corasick_finds() {
+        // Every printable byte in some pattern (more classes than fit, so
+        // the rarest share one), gated and open patterns that nest, over
+        // text of the same bytes.
+        let mut patterns: Vec<String> = (0x21..0x7fu8)
+            .filter(|b| !b.is_ascii_alphanumeric())
+            .map(|b| format!("k{}", b as char))
+            .collect();
+        patterns.extend(
+            [
+                "ab", "abc", "b_c", "c-ab", "x", "ab cd", "a%b", "q~", "bcd~e",
+            ]
+            .map(String::from),
+        );
+        let sides = [Side::Any, Side::NotAlnum, Side::NotWord];
+        let gates: Vec<Gate> = (0..patterns.len())
+            .map(|i| Gate {
+                before: sides[i % 3],
+                after: sides[i / 3 % 3],
+            })
+            .collect();
+        let reference = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&patterns)
+            .unwrap();
+        let mut rng = crate::xorshift::XorShift(0x5851_f42d_4c95_7f2d);
+        let text: Vec<u8> = (0..30_000)
+            .map(|_| b"aAbBcCdDeE_ -k%~q!\n\0x"[(rng.next() % 21) as usize])
+            .collect();
+        for depth in [usize::MAX, 3, 2, 1] {
+            let table = Table::new(&patterns, &gates, depth);
+            assert!(table.exact.iter().any(|exact| exact.verify) || depth < 2);
+            for range in [0..text.len(), 1..text.len() - 1, 1000..9000, 5..6] {
+                let mut found = Vec::new();
+                table.walk(&text, range.clone(), &mut found, &mut Default::default());
+                let expected: Vec<Found> = reference
+                    .find_overlapping_iter(aho_corasick::Input::new(&text).span(range.clone()))
+                    .filter(|m| gates[m.pattern().as_usize()].admits(&text, m.start(), m.end()))
+                    .map(|m| (m.pattern(), m.end()))
+                    .collect();
+                assert!(expected.len() > 500 || range.len() < 10_000);
+                assert_eq!(found, expected, "depth {depth}, range {range:?}");
+            }
         }
     }
 }
