@@ -244,8 +244,9 @@ struct Prefix {
 /// offsets in units of 8 entries, and match states numbered last so one
 /// comparison tells a lane it has something to report.
 ///
-/// Only the first [`Table::depth`] bytes of each pattern are walked; a
-/// longer pattern is confirmed where its first bytes matched. Text rarely
+/// Only each pattern's first bytes are walked (for the built-in catalog
+/// seven, and eight where those seven are letters); a longer pattern is
+/// confirmed where its first bytes matched. Text rarely
 /// walks that deep (in C headers 0.5% of the steps reach depth 7), and
 /// leaving out the deeper states is what lets the ids fit in `u16`: the
 /// table of the 791 detectors' anchors and the themes' keywords shrinks
@@ -289,7 +290,9 @@ struct Table {
     /// Patterns (lower case) for confirming the longer ones past the
     /// eight bytes [`Longer`] holds.
     folded: Vec<Box<[u8]>>,
-    /// How many bytes of each pattern are walked.
+    /// How many bytes of each pattern are walked (words one more, see
+    /// [`Layout::new`]; each [`Longer`] says its own).
+    #[cfg(test)]
     depth: usize,
     /// The longest walked prefix: how far before its stretch a lane starts.
     longest: usize,
@@ -329,14 +332,16 @@ struct Longer {
     mask: u64,
     pattern: PatternID,
     len: u32,
+    /// How many of its bytes the automaton walks.
+    walked: u32,
     gate: Gate,
     /// Whether the walked prefix is compared in the text (see [`Layout`]).
     verify: bool,
 }
 
 impl Longer {
-    fn new(folded: &[u8], depth: usize, pattern: PatternID) -> Self {
-        let after = &folded[depth..];
+    fn new(folded: &[u8], walked: usize, pattern: PatternID) -> Self {
+        let after = &folded[walked..];
         let mut next = [0u8; 8];
         let take = after.len().min(8);
         next[..take].copy_from_slice(&after[..take]);
@@ -345,6 +350,7 @@ impl Longer {
             mask: below_bytes(take),
             pattern,
             len: folded.len() as u32,
+            walked: walked as u32,
             gate: Gate::default(),
             verify: false,
         }
@@ -411,6 +417,8 @@ struct Layout {
     alnum: Vec<bool>,
     /// Per pattern, its walked prefix as the automaton reads it.
     walked: Vec<Vec<u8>>,
+    /// Per pattern, how many of its bytes that prefix holds.
+    lens: Vec<usize>,
     /// Per pattern, whether its walked prefix holds a shared-class byte.
     verify: Vec<bool>,
     /// At least as many states as the walk has: each prefix of a walked
@@ -419,12 +427,33 @@ struct Layout {
 }
 
 impl Layout {
-    fn new(folded: &[Box<[u8]>], gates: &[Gate], marker: Option<u8>, depth: usize) -> Self {
-        let prefix = |p: &[u8]| -> std::ops::Range<usize> { 0..p.len().min(depth) };
+    /// The layout of the first `depth` bytes of each pattern, and one more
+    /// where those are all letters when `deeper` (a word: what text
+    /// repeats, so that `version`, `default` and `private` do not send most
+    /// of their matches to be confirmed in the text).
+    fn new(
+        folded: &[Box<[u8]>],
+        gates: &[Gate],
+        marker: Option<u8>,
+        depth: usize,
+        deeper: bool,
+    ) -> Self {
+        let lens: Vec<usize> = folded
+            .iter()
+            .map(|p| match p.get(..depth) {
+                Some(word)
+                    if deeper && p.len() > depth && word.iter().all(u8::is_ascii_alphabetic) =>
+                {
+                    depth + 1
+                }
+                _ => p.len().min(depth),
+            })
+            .collect();
+        let prefix = |index: usize| -> std::ops::Range<usize> { 0..lens[index] };
         let mut holders = [0usize; 256];
-        for p in folded {
+        for (index, p) in folded.iter().enumerate() {
             let mut seen = [false; 256];
-            for &b in &p[prefix(p)] {
+            for &b in &p[prefix(index)] {
                 if !std::mem::replace(&mut seen[usize::from(b)], true) {
                     holders[usize::from(b)] += 1;
                 }
@@ -477,13 +506,14 @@ impl Layout {
         let walked: Vec<Vec<u8>> = folded
             .iter()
             .zip(gates)
-            .map(|(p, gate)| {
-                let mut text = Vec::with_capacity(2 * depth + 1);
+            .enumerate()
+            .map(|(index, (p, gate))| {
+                let mut text = Vec::with_capacity(2 * lens[index] + 1);
                 let mut shares = false;
                 if let Some(marker) = marker.filter(|_| gate.before != Side::Any) {
                     text.push(marker);
                 }
-                for &b in &p[prefix(p)] {
+                for &b in &p[prefix(index)] {
                     let class = usize::from(classes[usize::from(b)]);
                     shares |= shared[usize::from(b)];
                     text.extend(representatives[class]);
@@ -517,6 +547,7 @@ impl Layout {
             representatives,
             alnum,
             walked,
+            lens,
             verify,
             states,
         }
@@ -629,7 +660,11 @@ impl Table {
             .collect();
         let marker = marker_for(&folded, gates);
         let depth = walk_depth(&folded, gates, marker, max_depth);
-        let layout = Layout::new(&folded, gates, marker, depth);
+        // Words one byte deeper where the ids, not the caller, set the depth
+        // and leave room.
+        let layout = Some(Layout::new(&folded, gates, marker, depth, true))
+            .filter(|layout| depth < max_depth && layout.fits())
+            .unwrap_or_else(|| Layout::new(&folded, gates, marker, depth, false));
         debug_assert!(layout.fits());
         let classes = layout.representatives.len();
         let row_ids = layout.row_ids();
@@ -645,7 +680,7 @@ impl Table {
                 texts.len() - 1
             });
             let id = PatternID::new_unchecked(index);
-            if folded[index].len() <= depth {
+            if folded[index].len() <= layout.lens[index] {
                 prefixes[slot].exact.push(id);
             } else {
                 prefixes[slot].longer.push(id);
@@ -783,7 +818,7 @@ impl Table {
                 longer.extend(reported.flat_map(|p| &p.longer).map(|&p| Longer {
                     gate: gates[p.as_usize()],
                     verify: layout.verify[p.as_usize()],
-                    ..Longer::new(&folded[p.as_usize()], depth, p)
+                    ..Longer::new(&folded[p.as_usize()], layout.lens[p.as_usize()], p)
                 }));
                 let gated = exact[exact_from as usize..]
                     .iter()
@@ -796,8 +831,8 @@ impl Table {
             })
             .collect();
         // The longest walked prefix, and the byte before it a marker stands for.
-        let longest = folded.iter().map(|p| p.len().min(depth)).max().unwrap_or(0)
-            + usize::from(marker.is_some());
+        let longest =
+            layout.lens.iter().copied().max().unwrap_or(0) + usize::from(marker.is_some());
         Self {
             trans,
             start: id(0),
@@ -811,6 +846,7 @@ impl Table {
             state_magic: 65536u32.div_ceil(row_ids as u32),
             pattern_lens: patterns.iter().map(String::len).collect(),
             folded,
+            #[cfg(test)]
             depth,
             longest,
         }
@@ -866,7 +902,7 @@ impl Table {
         self.confirm(buf, limit, longer, end, found)
     }
 
-    /// Appends the `longer` patterns whose first [`Table::depth`] bytes end
+    /// Appends the `longer` patterns whose walked bytes end
     /// at `end` and that `buf[..limit]` holds whole.
     #[cold]
     #[inline(never)]
@@ -878,7 +914,6 @@ impl Table {
         end: usize,
         found: &mut Vec<Found>,
     ) -> bool {
-        let start = end - self.depth;
         let text = &buf[end..limit];
         let word = match text.first_chunk::<8>() {
             Some(eight) => u64::from_le_bytes(*eight),
@@ -894,17 +929,16 @@ impl Table {
             if (word ^ candidate.next) & candidate.mask != 0 {
                 continue;
             }
-            let len = candidate.len as usize;
+            let (len, walked) = (candidate.len as usize, candidate.walked as usize);
+            let start = end - walked;
+            let folded = &self.folded[candidate.pattern.as_usize()];
             // The eight bytes compared may run past `limit` (as zeros),
             // and the pattern past eight bytes is compared here.
             let whole = start + len <= limit
-                && (len <= self.depth + 8
-                    || buf[end + 8..start + len].eq_ignore_ascii_case(
-                        &self.folded[candidate.pattern.as_usize()][self.depth + 8..],
-                    ));
-            let spelled = !candidate.verify
-                || buf[start..end]
-                    .eq_ignore_ascii_case(&self.folded[candidate.pattern.as_usize()][..self.depth]);
+                && (len <= walked + 8
+                    || buf[end + 8..start + len].eq_ignore_ascii_case(&folded[walked + 8..]));
+            let spelled =
+                !candidate.verify || buf[start..end].eq_ignore_ascii_case(&folded[..walked]);
             if whole && spelled && candidate.gate.admits(buf, start, start + len) {
                 found.push((candidate.pattern, start + len));
                 any = true;
@@ -1373,18 +1407,21 @@ mod tests {
             let table = Table::new(&texts, &gates, depth);
             assert_eq!(table.depth, depth);
             let states = usize::from(table.first_match / table.row_ids) + table.matches.len();
-            let layout = Layout::new(&folded, &gates, marker, depth);
+            let layout = Layout::new(&folded, &gates, marker, depth, false);
             assert_eq!(states, layout.states, "depth {depth}");
             assert!(layout.representatives.len() <= MAX_CLASSES);
         }
         // The catalog's walk needs the shared class, and each byte in it
         // leaves the prefixes that hold it compared in the text.
         let table = Table::new(&texts, &gates, usize::MAX);
-        let layout = Layout::new(&folded, &gates, marker, table.depth);
+        let layout = Layout::new(&folded, &gates, marker, table.depth, true);
         assert_eq!(table.depth, 7);
+        assert!(layout.fits() && layout.lens.contains(&8));
+        let states = usize::from(table.first_match / table.row_ids) + table.matches.len();
+        assert_eq!(states, layout.states);
         assert_eq!(layout.representatives.len(), MAX_CLASSES);
         assert!(layout.verify.iter().any(|&v| v));
-        assert!(!layout.fits() || !Layout::new(&folded, &gates, marker, table.depth + 1).fits());
+        assert!(!Layout::new(&folded, &gates, marker, table.depth + 1, false).fits());
     }
 
     #[test]
