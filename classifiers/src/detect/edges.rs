@@ -117,7 +117,8 @@ mod tests {
         let catalog = crate::catalog::Catalog::builtin().unwrap();
         let (mut grouped, mut shaped) = (0, 0);
         for item in &catalog.detectors {
-            let compiled = super::super::build_pattern(&item.pattern, &item.anchors).unwrap();
+            let shape = super::super::Shape::of(&item.pattern, &item.anchors).unwrap();
+            let compiled = super::super::build_pattern(&shape).unwrap();
             grouped += usize::from(!compiled.secret_groups.is_empty());
             shaped += usize::from(compiled.edges.is_some());
             if ["email_address", "phone_number", "date_of_birth"].contains(&item.id.as_str()) {

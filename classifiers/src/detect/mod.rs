@@ -53,8 +53,12 @@ const MAX_STRETCH: usize = 4096;
 /// One detector, compiled.
 pub struct Detector {
     pub item: DetectorItem,
-    /// Compiled on first use: most detectors never see their anchors in a
+    /// Read on first use: most detectors never see their anchors in a
     /// given tree, and compiling all of them would dominate short scans.
+    shape: std::sync::OnceLock<Option<Shape>>,
+    /// Compiled on the first window the shape lets through: in C headers
+    /// two detectors in three whose anchors occur open none (a regex costs
+    /// about 1.2 million instructions to build).
     compiled: std::sync::OnceLock<Option<CompiledPattern>>,
     validators: Vec<Validator>,
     keywords: Option<AhoCorasick>,
@@ -160,6 +164,28 @@ enum Rejected {
     NoKeyword,
 }
 
+/// What a detector's pattern says of where its anchors may stand, read
+/// before any window is searched.
+struct Shape {
+    hir: regex_syntax::hir::Hir,
+    /// What must stand before the literal every match starts with.
+    lead: Option<lead::Lead>,
+    /// Each anchor's place in the pattern (by its index in the item's
+    /// anchors), when the pattern fixes one.
+    sites: Vec<Option<site::Site>>,
+}
+
+impl Shape {
+    fn of(pattern: &str, anchors: &[String]) -> Result<Self, String> {
+        let hir = parse(pattern)?;
+        Ok(Self {
+            lead: lead::Lead::of(&hir, anchors),
+            sites: anchors.iter().map(|a| site::Site::of(&hir, a)).collect(),
+            hir,
+        })
+    }
+}
+
 /// A detector's regex and the capture groups that hold its secret.
 struct CompiledPattern {
     regex: Regex,
@@ -168,11 +194,6 @@ struct CompiledPattern {
     /// Where the secret sits in a match, when the pattern's shape says so
     /// without a capture search.
     edges: Option<edges::SecretEdges>,
-    /// What must stand before the literal every match starts with.
-    lead: Option<lead::Lead>,
-    /// Each anchor's place in the pattern (by its index in the item's
-    /// anchors), when the pattern fixes one.
-    sites: Vec<Option<site::Site>>,
 }
 
 /// A detector's pattern as the engine reads it: bytes, not Unicode, so a
@@ -182,15 +203,15 @@ fn parse(pattern: &str) -> Result<regex_syntax::hir::Hir, String> {
         .map_err(|e| e.to_string())
 }
 
-fn build_pattern(pattern: &str, anchors: &[String]) -> Result<CompiledPattern, String> {
-    let hir = parse(pattern)?;
+fn build_pattern(shape: &Shape) -> Result<CompiledPattern, String> {
+    let hir = &shape.hir;
     let regex = Regex::builder()
         .configure(
             Regex::config()
                 .utf8_empty(false)
                 .nfa_size_limit(Some(32 << 20)),
         )
-        .build_from_hir(&hir)
+        .build_from_hir(hir)
         .map_err(|e| e.to_string())?;
     let secret_groups: Vec<usize> = regex
         .group_info()
@@ -199,14 +220,12 @@ fn build_pattern(pattern: &str, anchors: &[String]) -> Result<CompiledPattern, S
         .map(|(_, index, _)| index)
         .collect();
     let edges = (secret_groups.len() == 1)
-        .then(|| edges::SecretEdges::of(&hir))
+        .then(|| edges::SecretEdges::of(hir))
         .flatten();
     Ok(CompiledPattern {
         regex,
         secret_groups,
         edges,
-        lead: lead::Lead::of(&hir, anchors),
-        sites: anchors.iter().map(|a| site::Site::of(&hir, a)).collect(),
     })
 }
 
@@ -252,6 +271,7 @@ fn compile(item: &DetectorItem) -> Result<Detector, CatalogError> {
     Ok(Detector {
         validators: Validator::parse_list(&item.id, item.validator.as_deref().unwrap_or(""))?,
         item: item.clone(),
+        shape: std::sync::OnceLock::new(),
         compiled: std::sync::OnceLock::new(),
         keywords,
         confidence: std::sync::OnceLock::new(),
@@ -465,17 +485,17 @@ impl DetectorSet {
                 if word && !stands_alone(buf, hit.start, hit.end) {
                     continue;
                 }
-                let compiled = self.detectors[detector].pattern();
+                let shape = self.detectors[detector].shape();
                 // "ck_" inside "lock_" cannot start a token that must follow
                 // a boundary.
-                if compiled
+                if shape
                     .and_then(|p| p.lead.as_ref())
                     .is_some_and(|lead| !lead.admits(buf, hit.start, hit.end))
                 {
                     continue;
                 }
                 // Nor can the "@" of "@param" be an address's.
-                let site = compiled.and_then(|p| p.sites.get(place)?.as_ref());
+                let site = shape.and_then(|p| p.sites.get(place)?.as_ref());
                 if site.is_some_and(|site| !site.admits(buf, hit.start, hit.end)) {
                     continue;
                 }
@@ -710,11 +730,19 @@ impl DetectorSet {
 }
 
 impl Detector {
+    /// The pattern's shape; `None` if it does not parse (a custom
+    /// pattern's error is reported when the catalog loads).
+    fn shape(&self) -> Option<&Shape> {
+        self.shape
+            .get_or_init(|| Shape::of(&self.item.pattern, &self.item.anchors).ok())
+            .as_ref()
+    }
+
     /// The compiled pattern; `None` if it parsed but cannot be built (size
     /// limits), in which case the detector finds nothing.
     fn pattern(&self) -> Option<&CompiledPattern> {
         self.compiled
-            .get_or_init(|| build_pattern(&self.item.pattern, &self.item.anchors).ok())
+            .get_or_init(|| build_pattern(self.shape()?).ok())
             .as_ref()
     }
 
@@ -727,7 +755,8 @@ impl Detector {
 
     /// Builds the pattern now, reporting why it cannot be built.
     pub fn check_builds(&self) -> Result<(), CatalogError> {
-        build_pattern(&self.item.pattern, &self.item.anchors)
+        Shape::of(&self.item.pattern, &self.item.anchors)
+            .and_then(|shape| build_pattern(&shape))
             .map(|_| ())
             .map_err(|message| CatalogError::Pattern {
                 classifier: "regex",
