@@ -253,9 +253,10 @@ struct Prefix {
 /// from 5 MB of `u32` to under 1 MB, and the part the walk touches shrinks
 /// with it.
 struct Table {
-    /// `trans[byte]` is the byte's class: each byte of the walked prefixes,
-    /// folded to lower case, has its own; every other byte shares class 0
-    /// (from any state it leads back to the start). Then
+    /// `trans[byte]` is the byte's class (see [`Layout`]: letters and
+    /// digits have their own, the other bytes of the walked prefixes their
+    /// own or a shared one); every other byte shares class 0 (from any
+    /// state it leads back to the start). Then
     /// `trans[ROWS + id * 8 + class]` is the id of the next state; an id is
     /// its row's offset in units of 8 (rows are as wide as the classes
     /// rounded up to 8), so a step is one `lea` and one load, with no
@@ -304,7 +305,8 @@ struct Table {
 struct Reports {
     exact: std::ops::Range<u32>,
     longer: std::ops::Range<u32>,
-    /// Whether an exact pattern has a [`Gate`] to pass.
+    /// Whether an exact pattern has a [`Gate`] to pass, or is compared in
+    /// the text.
     gated: bool,
 }
 
@@ -383,18 +385,13 @@ const TRANS_LEN: usize = ROWS + u16::MAX as usize * 8 + u16::MAX as usize + 1;
 /// states fit in `u16` ids (rows of 72 fitted 7,281, a walk one byte
 /// shallower once gates were walked too).
 const MAX_CLASSES: usize = 64;
-/// Bytes by how often text holds them (space, letters in the order of
-/// their frequency in English, then code's commonest punctuation): their
-/// classes come first, so the entries most steps read share the first
-/// cache line of their rows.
-const HOT: &[u8] = b" etainosrlcdhupmfgybwvkxjqz_\n0123456789/*-,.()";
 
 /// How the automaton spells the patterns' walked prefixes at one depth.
 ///
 /// **Gates in the walk.** A pattern whose gate rules out a letter or digit
 /// before it (`sin`, `ck_`, most keywords) would be reported inside every
 /// word that holds it and dropped there, at some 100 ns a report (in C
-/// headers 29% of the walk's reports). So the automaton reads a *marker*,
+/// headers a fifth of the walk's reports). So the automaton reads a *marker*,
 /// a byte no pattern holds, after every byte that is not a letter or
 /// digit: such a pattern is spelled with the marker before it, and every
 /// pattern with the marker after each such byte of its own. One step of
@@ -476,11 +473,8 @@ impl Layout {
         let mut alnum = vec![false];
         let mut shared_class = None;
         let owned = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || others.contains(&b);
-        let order = HOT
-            .iter()
-            .copied()
+        let order = (0..=255u8)
             .filter(|&b| owned(b))
-            .chain((0..=255u8).filter(|&b| owned(b)))
             .chain((0..=255u8).filter(|&b| shared[usize::from(b)]));
         for b in order {
             if classes[usize::from(b)] != 0 {
