@@ -37,6 +37,31 @@ impl Lead {
             return None;
         };
         let (boundary, rest) = parts.split_first()?;
+        // The boundary is read first: most patterns have none, and for them
+        // the literals are not extracted.
+        let mut before = ByteSet::default();
+        let word_boundary = match boundary.kind() {
+            HirKind::Alternation(branches) => {
+                for branch in branches {
+                    match branch.kind() {
+                        HirKind::Look(Look::Start) => {}
+                        // `(?m)^`: after a line break too.
+                        HirKind::Look(Look::StartLF) => before.insert(b'\n'),
+                        HirKind::Look(Look::StartCRLF) => {
+                            before.insert(b'\n');
+                            before.insert(b'\r');
+                        }
+                        HirKind::Class(Class::Bytes(class)) => before.insert_class(class),
+                        _ => return None,
+                    }
+                }
+                false
+            }
+            HirKind::Look(Look::WordAscii | Look::WordStartAscii | Look::WordStartHalfAscii) => {
+                true
+            }
+            _ => return None,
+        };
         let seq = Extractor::new()
             .kind(ExtractKind::Prefix)
             .extract(&Hir::concat(rest.to_vec()));
@@ -57,38 +82,18 @@ impl Lead {
         if literals.is_empty() || !literals.iter().all(|l| anchored(l)) {
             return None;
         }
-        let before = match boundary.kind() {
-            HirKind::Alternation(branches) => {
-                let mut before = ByteSet::default();
-                for branch in branches {
-                    match branch.kind() {
-                        HirKind::Look(Look::Start) => {}
-                        // `(?m)^`: after a line break too.
-                        HirKind::Look(Look::StartLF) => before.insert(b'\n'),
-                        HirKind::Look(Look::StartCRLF) => {
-                            before.insert(b'\n');
-                            before.insert(b'\r');
-                        }
-                        HirKind::Class(Class::Bytes(class)) => before.insert_class(class),
-                        _ => return None,
-                    }
-                }
-                before
-            }
+        if word_boundary {
             // `\b` before a word byte: a byte that is not one.
-            HirKind::Look(Look::WordAscii | Look::WordStartAscii | Look::WordStartHalfAscii)
-                if literals
-                    .iter()
-                    .all(|l| l.first().copied().is_some_and(is_word)) =>
+            if !literals
+                .iter()
+                .all(|l| l.first().copied().is_some_and(is_word))
             {
-                let mut before = ByteSet::default();
-                for b in (0..=255u8).filter(|&b| !is_word(b)) {
-                    before.insert(b);
-                }
-                before
+                return None;
             }
-            _ => return None,
-        };
+            for b in (0..=255u8).filter(|&b| !is_word(b)) {
+                before.insert(b);
+            }
+        }
         Some(Self { literals, before })
     }
 

@@ -19,12 +19,14 @@ use crate::theme::ThemeCounts;
 
 mod delimited;
 mod follow;
+mod gathered;
 mod json;
 mod marks;
 mod places;
 mod result;
 mod transcode;
 use follow::Follower;
+use gathered::Gathered;
 use marks::Marked;
 use places::Places;
 pub use result::{Classification, ContentTypeResult, Location, RegexResult};
@@ -96,7 +98,7 @@ pub struct ObjectClassifier<'c> {
     scan_regexes: bool,
     count_names: bool,
     names: u64,
-    buf: Vec<u8>,
+    buf: Gathered,
     buf_offset: u64,
     first: bool,
     lines_before: u64,
@@ -138,7 +140,7 @@ impl<'c> ObjectClassifier<'c> {
             scan_regexes: false,
             count_names: false,
             names: 0,
-            buf: Vec::new(),
+            buf: Gathered::take(),
             buf_offset: 0,
             first: true,
             lines_before: 0,
@@ -274,9 +276,53 @@ impl<'c> ObjectClassifier<'c> {
         }
         if self.scan_themes || self.scan_regexes {
             self.decoder.push(data, &mut self.buf);
-            while self.buf.len() >= CHUNK {
-                self.process(false);
-            }
+            self.process_full();
+        }
+    }
+
+    /// Reads the object's next bytes from `reader` and classifies them as
+    /// [`ObjectClassifier::feed`] does; `spare` is room to read into when
+    /// the bytes cannot go straight into the text (before the content type
+    /// is known, or when they are transcoded). Returns how many bytes were
+    /// read: 0 at the end of the stream.
+    ///
+    /// ```
+    /// use assay_classifiers::Classifiers;
+    /// let classifiers = Classifiers::builtin().unwrap();
+    /// let mut object = classifiers.object("deploy/.env");
+    /// let mut reader: &[u8] = b"GITHUB_TOKEN=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n";
+    /// let mut spare = [0u8; 16];
+    /// while object.read_from(&mut reader, &mut spare).unwrap() > 0 {}
+    /// let found = object.finish();
+    /// assert!(found.regexes.iter().any(|r| r.id == "github_key"));
+    /// ```
+    pub fn read_from(
+        &mut self,
+        reader: &mut dyn std::io::Read,
+        spare: &mut [u8],
+    ) -> std::io::Result<usize> {
+        let in_place = self.sniffed.is_some()
+            && (self.scan_themes || self.scan_regexes)
+            && self.decoder.is_identity()
+            && self.svm_labelled.is_none();
+        if !in_place {
+            let n = reader.read(spare)?;
+            self.feed(&spare[..n]);
+            return Ok(n);
+        }
+        // Up to the end of the chunk, so each pass reads one chunk.
+        let want = CHUNK.saturating_sub(self.buf.len()).max(spare.len());
+        let n = reader.read(&mut self.buf.room(want)[..want])?;
+        self.buf.commit(n);
+        self.bytes += n as u64;
+        self.process_full();
+        Ok(n)
+    }
+
+    /// Classifies the full chunks gathered.
+    fn process_full(&mut self) {
+        while self.buf.len() >= CHUNK {
+            self.process(false);
         }
     }
 
@@ -311,7 +357,7 @@ impl<'c> ObjectClassifier<'c> {
     fn process(&mut self, last: bool) {
         let len = self.buf.len();
         if self.first && self.scan_themes {
-            self.svm_head = Some(self.buf[..len.min(crate::svm::features::HEAD)].to_vec());
+            self.svm_head = Some(self.buf.text()[..len.min(crate::svm::features::HEAD)].to_vec());
         }
         let own_start = if self.first { 0 } else { MAX_SPAN.min(len) };
         let own_end = if last { len } else { len - MAX_SPAN };
@@ -320,7 +366,7 @@ impl<'c> ObjectClassifier<'c> {
         let next_start = keep_from.map(|keep| self.buf_offset + keep as u64);
         places(&mut self.marks, &mut self.follow).walk(
             &self.classifiers.detectors,
-            &self.buf,
+            self.buf.text(),
             self.buf_offset,
             next_start,
         );
@@ -328,7 +374,7 @@ impl<'c> ObjectClassifier<'c> {
             self.classify_owned(own_start..own_end);
         }
         if let Some(keep_from) = keep_from {
-            self.buf.drain(..keep_from);
+            self.buf.keep_from(keep_from);
             self.buf_offset += keep_from as u64;
             self.first = false;
             places(&mut self.marks, &mut self.follow).moved(self.buf_offset);
@@ -336,7 +382,7 @@ impl<'c> ObjectClassifier<'c> {
     }
 
     fn classify_owned(&mut self, owned: std::ops::Range<usize>) {
-        let buf = &self.buf;
+        let buf = self.buf.text();
         let classifiers = self.classifiers;
         self.anchor_hits.clear();
         let themes = self

@@ -1,6 +1,7 @@
 //! How fed bytes become the UTF-8 the classifiers read: as they are, or
 //! decoded from UTF-16 with `encoding_rs`, a piece at a time.
 
+use super::gathered::Gathered;
 use crate::sniffed::TextEncoding;
 
 /// How fed bytes become the UTF-8 the classifiers read: as they are, or
@@ -24,9 +25,9 @@ impl Decoder {
         }
     }
 
-    pub(super) fn push(&mut self, data: &[u8], out: &mut Vec<u8>) {
+    pub(super) fn push(&mut self, data: &[u8], out: &mut Gathered) {
         let Decoder::Utf16(decoder) = self else {
-            out.extend_from_slice(data);
+            out.extend(data);
             return;
         };
         // UTF-16 takes at most 3 bytes of UTF-8 per 2 bytes in, plus what a
@@ -34,9 +35,12 @@ impl Decoder {
         let room = decoder
             .max_utf8_buffer_length(data.len())
             .unwrap_or(data.len() * 2 + 8);
-        let start = out.len();
-        out.resize(start + room, 0);
-        let (_, _, written, _) = decoder.decode_to_utf8(data, &mut out[start..], false);
-        out.truncate(start + written);
+        let (_, _, written, _) = decoder.decode_to_utf8(data, out.room(room), false);
+        out.commit(written);
+    }
+
+    /// Whether bytes read in are the text as they are.
+    pub(super) fn is_identity(&self) -> bool {
+        matches!(self, Decoder::Identity)
     }
 }

@@ -369,12 +369,9 @@ fn classify_with_buffer(
     let mut errors = Vec::new();
     let mut read = 0u64;
     loop {
-        match reader.read(buffer) {
+        match classifier.read_from(reader, buffer) {
             Ok(0) => break,
-            Ok(n) => {
-                read += n as u64;
-                classifier.feed(&buffer[..n]);
-            }
+            Ok(n) => read += n as u64,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => {
                 errors.push(ObjectError::read_failed(read, &e));
