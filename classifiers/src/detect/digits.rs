@@ -52,6 +52,11 @@ pub fn digit_runs(
             }
             push(first, at + end as usize, count);
             from = end;
+        } else if digits == 0 {
+            // No run starts here with a digit in it (most blocks of code
+            // and prose): a run of separators reaching into the next block
+            // is found from its first digit there, as any other.
+            continue;
         }
         // Bits where `min_digits` bytes in a row may be in a number: a run
         // holding that many digits starts at one, or reaches the block end
@@ -158,6 +163,35 @@ mod tests {
                     }
                 })
                 .collect();
+            for min in [1, 4, 13] {
+                let mut got = Vec::new();
+                digit_runs(&text, 0..text.len(), min, &mut Vec::new(), &mut got);
+                assert_eq!(
+                    got,
+                    reference(&text, min),
+                    "{:?} min {min}",
+                    String::from_utf8_lossy(&text)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn separators_over_digitless_blocks_lead_into_numbers() {
+        // Long stretches of separators (indentation, spaced tables) cover
+        // whole blocks with no digit, then numbers continue them.
+        let mut rng = crate::xorshift::XorShift(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..300 {
+            let mut text = Vec::new();
+            while text.len() < 400 {
+                let fill = [b' ', b'-', b'.'][(rng.next() % 3) as usize];
+                text.extend(std::iter::repeat_n(fill, (rng.next() % 150) as usize));
+                let digits = (rng.next() % 20) as usize;
+                text.extend((0..digits).map(|i| b'0' + (i % 10) as u8));
+                if rng.next() % 2 == 0 {
+                    text.push(b'x');
+                }
+            }
             for min in [1, 4, 13] {
                 let mut got = Vec::new();
                 digit_runs(&text, 0..text.len(), min, &mut Vec::new(), &mut got);
