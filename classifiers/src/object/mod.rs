@@ -281,10 +281,11 @@ impl<'c> ObjectClassifier<'c> {
     }
 
     /// Reads the object's next bytes from `reader` and classifies them as
-    /// [`ObjectClassifier::feed`] does; `spare` is room to read into when
-    /// the bytes cannot go straight into the text (before the content type
-    /// is known, or when they are transcoded). Returns how many bytes were
-    /// read: 0 at the end of the stream.
+    /// [`ObjectClassifier::feed`] does, at most `spare.len()` of them.
+    /// `spare` is room to read into when the bytes cannot go straight into
+    /// the text (before the content type is known, or when they are
+    /// transcoded). Returns how many bytes were read: 0 at the end of the
+    /// stream.
     ///
     /// ```
     /// use assay_classifiers::Classifiers;
@@ -310,8 +311,10 @@ impl<'c> ObjectClassifier<'c> {
             self.feed(&spare[..n]);
             return Ok(n);
         }
-        // Up to the end of the chunk, so each pass reads one chunk.
-        let want = CHUNK.saturating_sub(self.buf.len()).max(spare.len());
+        // Reads are as large as they would be into `spare`: a reader that
+        // meters what it yields (an archive's budget) fails at the same
+        // point either way.
+        let want = spare.len();
         let n = reader.read(&mut self.buf.room(want)[..want])?;
         self.buf.commit(n);
         self.bytes += n as u64;
@@ -711,6 +714,73 @@ mod tests {
             assert_eq!(github.count, 1, "shift {shift}");
             assert_eq!(github.locations[0].line, line, "shift {shift}");
             assert_eq!(github.locations[0].column, 1);
+        }
+    }
+
+    /// A reader that hands out at most a few bytes more or less than asked,
+    /// as pipes and decompressors do.
+    struct Ragged<'a> {
+        rest: &'a [u8],
+        rng: crate::xorshift::XorShift,
+    }
+
+    impl std::io::Read for Ragged<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf
+                .len()
+                .min(self.rest.len())
+                .min(1 + (self.rng.next() % 300_000) as usize);
+            buf[..n].copy_from_slice(&self.rest[..n]);
+            self.rest = &self.rest[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn reading_in_place_finds_what_feeding_finds() {
+        let classifiers = Classifiers::builtin().unwrap();
+        let token = "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789";
+        let mut text = String::new();
+        let mut rng = crate::xorshift::XorShift(0x51_7cc1_b727_220a);
+        while text.len() < 3 * super::CHUNK {
+            match rng.next() % 1000 {
+                0 => text.push_str(&format!("token = {token}\n")),
+                1 => text.push_str("card 4539 1488 0343 6467 and ssn 536-22-1234\n"),
+                2 => text.push_str("Z2hwX2FCY0RlRmdIaUpLbE1uT3BRclN0VXZXeFl6MDEyMzQ1Njc4OQ==\n"),
+                _ => text.push_str("lorem ipsum dolor sit amet, consectetur 12 adipiscing\n"),
+            }
+        }
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        for bytes in [text.as_bytes(), &utf16] {
+            let mut fed = classifiers.object("notes.txt");
+            for piece in bytes.chunks(65_537) {
+                fed.feed(piece);
+            }
+            let fed = fed.finish();
+            let mut read = classifiers.object("notes.txt");
+            let mut reader = Ragged {
+                rest: bytes,
+                rng: crate::xorshift::XorShift(0x2545_f491_4f6c_dd1d),
+            };
+            let mut spare = vec![0u8; 256 * 1024];
+            let mut total = 0;
+            loop {
+                let n = read.read_from(&mut reader, &mut spare).unwrap();
+                if n == 0 {
+                    break;
+                }
+                total += n;
+            }
+            assert_eq!(total, bytes.len());
+            let read = read.finish();
+            let github = fed.regexes.iter().find(|r| r.id == "github_key").unwrap();
+            assert!(github.count > 100, "{}", github.count);
+            assert_eq!(format!("{:?}", read.regexes), format!("{:?}", fed.regexes));
+            assert_eq!(format!("{:?}", read.themes), format!("{:?}", fed.themes));
+            assert_eq!(read.bytes, fed.bytes);
         }
     }
 
