@@ -39,9 +39,15 @@ pub fn digit_runs(
             out.push((range.start + start, range.start + end, count));
         }
     };
-    for (block, (bytes, &[digits, numeric])) in text.chunks(64).zip(masks.iter()).enumerate() {
+    for (block, &[digits, numeric]) in masks.iter().enumerate() {
+        if digits == 0 && open.is_none() {
+            // No run starts here with a digit in it (most blocks of code
+            // and prose): a run of separators reaching into the next block
+            // is found from its first digit there, as any other.
+            continue;
+        }
         let at = block * 64;
-        let len = bytes.len() as u32;
+        let len = (text.len() - at).min(64) as u32;
         let mut from = 0;
         if let Some((first, count)) = open.take() {
             let end = (!numeric).trailing_zeros().min(len);
@@ -52,11 +58,6 @@ pub fn digit_runs(
             }
             push(first, at + end as usize, count);
             from = end;
-        } else if digits == 0 {
-            // No run starts here with a digit in it (most blocks of code
-            // and prose): a run of separators reaching into the next block
-            // is found from its first digit there, as any other.
-            continue;
         }
         // Bits where `min_digits` bytes in a row may be in a number: a run
         // holding that many digits starts at one, or reaches the block end
