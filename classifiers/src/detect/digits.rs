@@ -189,7 +189,7 @@ mod tests {
                 text.extend(std::iter::repeat_n(fill, (rng.next() % 150) as usize));
                 let digits = (rng.next() % 20) as usize;
                 text.extend((0..digits).map(|i| b'0' + (i % 10) as u8));
-                if rng.next() % 2 == 0 {
+                if rng.next().is_multiple_of(2) {
                     text.push(b'x');
                 }
             }
