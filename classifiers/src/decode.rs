@@ -163,8 +163,9 @@ impl<'a> RunMasks<'a> {
             0 => 0,
             _ => self.block(block - 1),
         };
-        while block * 64 < limit {
-            let mask = self.block(block);
+        // The blocks up to `limit`, as a slice: no bounds test per block.
+        let last = limit.div_ceil(64).min(self.masks.len());
+        for &[mask] in self.masks.get(block..last)? {
             // Both tests as bits, and one branch on them: whether a
             // sample's byte is base64 is a coin toss in code, and a branch
             // on each missed half the time.
