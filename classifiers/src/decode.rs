@@ -157,15 +157,16 @@ impl<'a> RunMasks<'a> {
     fn next_sample(&self, at: usize, limit: usize) -> Option<usize> {
         const LONG: u32 = SHORTEST_RUN as u32;
         debug_assert_eq!(at % MIN_BASE64, 0);
-        let mut block = at / 64;
+        let first_block = at / 64;
         let mut second_only = !at.is_multiple_of(64);
-        let mut before = match block {
+        let mut before = match first_block {
             0 => 0,
-            _ => self.block(block - 1),
+            _ => self.block(first_block - 1),
         };
         // The blocks up to `limit`, as a slice: no bounds test per block.
         let last = limit.div_ceil(64).min(self.masks.len());
-        for &[mask] in self.masks.get(block..last)? {
+        let blocks = self.masks.get(first_block..last)?;
+        for (block, &[mask]) in (first_block..).zip(blocks) {
             // Both tests as bits, and one branch on them: whether a
             // sample's byte is base64 is a coin toss in code, and a branch
             // on each missed half the time.
@@ -183,7 +184,6 @@ impl<'a> RunMasks<'a> {
             }
             second_only = false;
             before = mask;
-            block += 1;
         }
         None
     }
