@@ -765,8 +765,12 @@ impl Detector {
     /// with it; `whole` says it searches whole buffers.
     fn pattern(&self, span: usize, whole: bool) -> Option<&CompiledPattern> {
         use std::sync::atomic::Ordering::Relaxed;
-        let searched = self.searched.fetch_add(span as u64, Relaxed) + span as u64;
-        let (lock, prefilter) = if whole || searched > UNFILTERED_BYTES {
+        // Counted only until the budget is spent: an atomic add per
+        // detector and buffer showed under `perf`.
+        let prefiltered = whole
+            || self.searched.load(Relaxed) > UNFILTERED_BYTES
+            || self.searched.fetch_add(span as u64, Relaxed) + span as u64 > UNFILTERED_BYTES;
+        let (lock, prefilter) = if prefiltered {
             (&self.prefiltered, true)
         } else {
             (&self.compiled, false)
