@@ -145,6 +145,21 @@ mod tests {
         out
     }
 
+    /// The mask walk's runs of `text` are the byte walk's, at three
+    /// shortest lengths.
+    fn agrees_with_the_byte_walk(text: &[u8]) {
+        for min in [1, 4, 13] {
+            let mut got = Vec::new();
+            digit_runs(text, 0..text.len(), min, &mut Vec::new(), &mut got);
+            assert_eq!(
+                got,
+                reference(text, min),
+                "{:?} min {min}",
+                String::from_utf8_lossy(text)
+            );
+        }
+    }
+
     #[test]
     fn mask_walk_agrees_with_the_byte_walk() {
         // Runs of every length across block edges, from a fixed stream.
@@ -164,16 +179,7 @@ mod tests {
                     }
                 })
                 .collect();
-            for min in [1, 4, 13] {
-                let mut got = Vec::new();
-                digit_runs(&text, 0..text.len(), min, &mut Vec::new(), &mut got);
-                assert_eq!(
-                    got,
-                    reference(&text, min),
-                    "{:?} min {min}",
-                    String::from_utf8_lossy(&text)
-                );
-            }
+            agrees_with_the_byte_walk(&text);
         }
     }
 
@@ -193,16 +199,7 @@ mod tests {
                     text.push(b'x');
                 }
             }
-            for min in [1, 4, 13] {
-                let mut got = Vec::new();
-                digit_runs(&text, 0..text.len(), min, &mut Vec::new(), &mut got);
-                assert_eq!(
-                    got,
-                    reference(&text, min),
-                    "{:?} min {min}",
-                    String::from_utf8_lossy(&text)
-                );
-            }
+            agrees_with_the_byte_walk(&text);
         }
     }
 

@@ -6,15 +6,19 @@
 //! Its memory stays with the worker from object to object: a small file
 //! costs neither an allocation nor a zero-fill of the room it reads into.
 
+use super::CHUNK;
+
 thread_local! {
     /// Each worker's buffer, handed from object to object.
     static POOL: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// The largest buffer a worker keeps for its next object (a chunk, the
-/// bytes it keeps from the one before and one read beyond it); a larger
-/// one, grown by a long UTF-16 piece, is freed.
-const KEPT: usize = 2 << 20;
+/// The largest buffer a worker keeps for its next object: a chunk and one
+/// read of a quarter chunk beyond it (the scanner reads 256 KiB at a time).
+/// Growth stops there, rather than doubling to 2 MiB that would stay
+/// touched; a larger buffer, grown by a long UTF-16 piece or a larger
+/// read, is freed with its object.
+const KEPT: usize = CHUNK + CHUNK / 4;
 
 /// Text gathered for the next pass: the first [`Gathered::len`] bytes of
 /// its buffer.
