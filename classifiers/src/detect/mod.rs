@@ -68,7 +68,7 @@ pub struct Detector {
     /// has no literal prefilter, which is half of a regex's build cost
     /// (about 0.6 of 1.2 million instructions) and saves little in windows
     /// a few hundred bytes wide around an anchor.
-    compiled: std::sync::OnceLock<Option<CompiledPattern>>,
+    unfiltered: std::sync::OnceLock<Option<CompiledPattern>>,
     /// The build with its literal prefilters, made once the detector's
     /// windows add up to [`UNFILTERED_BYTES`] (or from the start for a
     /// detector searching whole buffers).
@@ -288,7 +288,7 @@ fn compile(item: &DetectorItem) -> Result<Detector, CatalogError> {
         validators: Validator::parse_list(&item.id, item.validator.as_deref().unwrap_or(""))?,
         item: item.clone(),
         shape: std::sync::OnceLock::new(),
-        compiled: std::sync::OnceLock::new(),
+        unfiltered: std::sync::OnceLock::new(),
         prefiltered: std::sync::OnceLock::new(),
         searched: std::sync::atomic::AtomicU64::new(0),
         keywords,
@@ -322,7 +322,7 @@ impl DetectorSet {
         for (index, detector) in detectors.iter().enumerate() {
             if detector.item.digit_run.is_some() {
                 digit_runs.push(index);
-            } else if detector.item.anchors.is_empty() {
+            } else if detector.searches_whole_buffers() {
                 full_scan.push(index);
             }
             for (place, anchor) in detector.item.anchors.iter().enumerate() {
@@ -580,8 +580,7 @@ impl DetectorSet {
             windows.truncate(merged + 1);
             let detector = &self.detectors[index];
             let span = windows.iter().map(|(from, to)| to - from).sum();
-            let whole = detector.item.anchors.is_empty() && detector.item.digit_run.is_none();
-            let Some(pattern) = detector.pattern(span, whole) else {
+            let Some(pattern) = detector.pattern(span) else {
                 windows.clear();
                 continue;
             };
@@ -758,22 +757,28 @@ impl Detector {
             .as_ref()
     }
 
-    /// The compiled pattern; `None` if it parsed but cannot be built (size
+    /// Whether the detector's regex searches whole buffers: it has neither
+    /// anchors nor a digit run to open windows around.
+    fn searches_whole_buffers(&self) -> bool {
+        self.item.anchors.is_empty() && self.item.digit_run.is_none()
+    }
+
+    /// The compiled pattern to search `span` bytes of windows with: the
+    /// build without literal prefilters until the detector's windows add
+    /// up to [`UNFILTERED_BYTES`], the prefiltered one after (and always
+    /// for whole buffers). `None` if it parsed but cannot be built (size
     /// limits), in which case the detector finds nothing.
-    ///
-    /// `span` is how many bytes of windows the caller is about to search
-    /// with it; `whole` says it searches whole buffers.
-    fn pattern(&self, span: usize, whole: bool) -> Option<&CompiledPattern> {
+    fn pattern(&self, span: usize) -> Option<&CompiledPattern> {
         use std::sync::atomic::Ordering::Relaxed;
         // Counted only until the budget is spent: an atomic add per
         // detector and buffer showed under `perf`.
-        let prefiltered = whole
+        let prefiltered = self.searches_whole_buffers()
             || self.searched.load(Relaxed) > UNFILTERED_BYTES
             || self.searched.fetch_add(span as u64, Relaxed) + span as u64 > UNFILTERED_BYTES;
         let (lock, prefilter) = if prefiltered {
             (&self.prefiltered, true)
         } else {
-            (&self.compiled, false)
+            (&self.unfiltered, false)
         };
         lock.get_or_init(|| build_pattern(self.shape()?, prefilter).ok())
             .as_ref()
@@ -1007,7 +1012,7 @@ mod tests {
         };
         // A few windows: the build without prefilters.
         assert_eq!(count(&format!("token = {token}\n")), 1);
-        assert!(github.compiled.get().is_some() && github.prefiltered.get().is_none());
+        assert!(github.unfiltered.get().is_some() && github.prefiltered.get().is_none());
         // Thousands of windows around prefixes that start no token, with
         // tokens among them: past the budget the prefiltered build searches
         // on, and finds what the first one would.

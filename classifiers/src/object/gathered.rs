@@ -59,8 +59,10 @@ impl Gathered {
     pub(super) fn room(&mut self, len: usize) -> &mut [u8] {
         let end = self.filled + len;
         if self.bytes.len() < end {
-            self.bytes
-                .resize(end.max(2 * self.bytes.len()).min(end.max(KEPT)), 0);
+            // Doubling, as a `Vec` grows, but not past `KEPT` unless `end`
+            // needs more.
+            let size = (2 * self.bytes.len()).min(KEPT).max(end);
+            self.bytes.resize(size, 0);
         }
         &mut self.bytes[self.filled..]
     }
